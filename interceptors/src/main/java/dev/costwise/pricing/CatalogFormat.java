@@ -1,0 +1,264 @@
+package dev.costwise.pricing;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads and writes price files. Two formats are accepted, told apart by shape: Costwise's own
+ * (an object with a {@code models} array; rates in published units, as decimal strings) and the
+ * widely used LiteLLM pricing file (an object keyed by model id, rates in USD per token), which
+ * {@link LiteLlmImport} converts.
+ *
+ * <pre>{@code
+ * {
+ *   "source": "my team's negotiated prices", "asOf": "2026-11-01",
+ *   "models": [
+ *     {"id": "gpt-4o", "provider": "openai", "mode": "chat",
+ *      "prices": {"inputPerMTok": "2.50", "outputPerMTok": "10", "cacheReadPerMTok": "1.25"},
+ *      "tiers": [{"aboveInputTokens": 200000, "prices": {"inputPerMTok": "5"}}]},
+ *     {"id": "llama3-local", "free": true}
+ *   ],
+ *   "aliases": {"writer-model": "gpt-4o"},
+ *   "patterns": [{"match": "ollama/*", "model": "llama3-local"}]
+ * }
+ * }</pre>
+ */
+public final class CatalogFormat {
+  static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(SerializationFeature.INDENT_OUTPUT);
+
+  private static final Set<String> PRICE_KEYS =
+      Set.of(
+          "inputPerMTok", "outputPerMTok", "cacheReadPerMTok", "cacheWritePerMTok", "reasoningPerMTok",
+          "perImage", "images", "perVideoSecond", "perVideoSecondWithAudio", "per1KChars", "perAudioSecond");
+
+  private CatalogFormat() {}
+
+  /** Reads a price file of either format. */
+  public static PriceCatalog read(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new CatalogException("Price file " + file + " does not exist or is not a file");
+    }
+    try (InputStream in = Files.newInputStream(file)) {
+      return read(in, file.toString());
+    } catch (IOException e) {
+      throw new CatalogException("Cannot read price file " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Reads a price file of either format from a stream; {@code name} is used in error messages. */
+  public static PriceCatalog read(InputStream in, String name) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(in);
+    } catch (JsonProcessingException e) {
+      throw new CatalogException(
+          "Price file " + name + " is not valid JSON at line " + e.getLocation().getLineNr()
+              + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new CatalogException("Cannot read price file " + name + ": " + e.getMessage(), e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new CatalogException("Price file " + name + " must hold a JSON object");
+    }
+    if (root.has("models")) {
+      return readCostwise((ObjectNode) root, name);
+    }
+    return LiteLlmImport.convert((ObjectNode) root, name);
+  }
+
+  private static PriceCatalog readCostwise(ObjectNode root, String name) {
+    String source = text(root, "source", name);
+    String asOf = text(root, "asOf", "");
+    String label = asOf.isEmpty() ? source : source + " (as of " + asOf + ")";
+    JsonNode modelsNode = root.get("models");
+    if (!modelsNode.isArray()) {
+      throw new CatalogException("Price file " + name + ": 'models' must be an array");
+    }
+    List<ModelPrice> models = new ArrayList<>();
+    int index = 0;
+    for (JsonNode m : modelsNode) {
+      String where = "Price file " + name + ", models[" + index++ + "]";
+      if (!m.isObject() || !m.hasNonNull("id") || m.get("id").asText().isBlank()) {
+        throw new CatalogException(where + ": each model needs a non-empty \"id\"");
+      }
+      where += " ('" + m.get("id").asText() + "')";
+      try {
+        List<Tier> tiers = new ArrayList<>();
+        for (JsonNode t : m.path("tiers")) {
+          if (!t.has("aboveInputTokens") || !t.get("aboveInputTokens").canConvertToLong()) {
+            throw new CatalogException(where + ": each tier needs a whole-number \"aboveInputTokens\"");
+          }
+          tiers.add(new Tier(t.get("aboveInputTokens").asLong(), rates(t.path("prices"), where)));
+        }
+        ModelPrice price =
+            new ModelPrice(
+                m.get("id").asText().strip(),
+                m.path("provider").asText(""),
+                m.path("mode").asText(""),
+                m.path("free").asBoolean(false),
+                rates(m.path("prices"), where),
+                tiers,
+                m.hasNonNull("source") ? m.get("source").asText() : label);
+        if (!price.hasAnyPrice()) {
+          throw new CatalogException(
+              where + ": no price given; give \"prices\" or mark it \"free\": true (it would otherwise be unpriced)");
+        }
+        models.add(price);
+      } catch (IllegalArgumentException e) {
+        throw new CatalogException(where + ": " + e.getMessage(), e);
+      }
+    }
+    Map<String, String> aliases = new LinkedHashMap<>();
+    Iterator<Map.Entry<String, JsonNode>> it = root.path("aliases").fields();
+    while (it.hasNext()) {
+      Map.Entry<String, JsonNode> e = it.next();
+      aliases.put(e.getKey(), e.getValue().asText());
+    }
+    List<PriceCatalog.PatternRule> patterns = new ArrayList<>();
+    for (JsonNode p : root.path("patterns")) {
+      try {
+        patterns.add(new PriceCatalog.PatternRule(p.path("match").asText(null), p.path("model").asText(null)));
+      } catch (IllegalArgumentException e) {
+        throw new CatalogException("Price file " + name + ": " + e.getMessage(), e);
+      }
+    }
+    return PriceCatalog.of(models, aliases, patterns, label);
+  }
+
+  private static Rates rates(JsonNode prices, String where) {
+    if (prices.isMissingNode() || prices.isNull()) {
+      return Rates.NONE;
+    }
+    if (!prices.isObject()) {
+      throw new CatalogException(where + ": \"prices\" must be an object");
+    }
+    prices.fieldNames().forEachRemaining(
+        k -> {
+          if (!PRICE_KEYS.contains(k)) {
+            throw new CatalogException(where + ": unknown price \"" + k + "\"; known prices are " + PRICE_KEYS);
+          }
+        });
+    Map<String, BigDecimal> variants = new LinkedHashMap<>();
+    prices.path("images").fields().forEachRemaining(e -> variants.put(
+        e.getKey().toLowerCase(java.util.Locale.ROOT).replace("-x-", "x"), decimal(e.getValue(), where + " images." + e.getKey())));
+    return new Rates(
+        decimal(prices.get("inputPerMTok"), where + " inputPerMTok"),
+        decimal(prices.get("outputPerMTok"), where + " outputPerMTok"),
+        decimal(prices.get("cacheReadPerMTok"), where + " cacheReadPerMTok"),
+        decimal(prices.get("cacheWritePerMTok"), where + " cacheWritePerMTok"),
+        decimal(prices.get("reasoningPerMTok"), where + " reasoningPerMTok"),
+        decimal(prices.get("perImage"), where + " perImage"),
+        variants,
+        decimal(prices.get("perVideoSecond"), where + " perVideoSecond"),
+        decimal(prices.get("perVideoSecondWithAudio"), where + " perVideoSecondWithAudio"),
+        decimal(prices.get("per1KChars"), where + " per1KChars"),
+        decimal(prices.get("perAudioSecond"), where + " perAudioSecond"));
+  }
+
+  private static BigDecimal decimal(JsonNode node, String where) {
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    BigDecimal value;
+    if (node.isTextual()) {
+      try {
+        value = new BigDecimal(node.asText().strip());
+      } catch (NumberFormatException e) {
+        throw new CatalogException(where + ": '" + node.asText() + "' is not a decimal number");
+      }
+    } else if (node.isNumber()) {
+      value = node.decimalValue();
+    } else {
+      throw new CatalogException(where + ": expected a decimal number, found " + node.getNodeType());
+    }
+    if (value.signum() < 0) {
+      throw new CatalogException(where + ": price " + value.toPlainString() + " is negative");
+    }
+    return value;
+  }
+
+  private static String text(JsonNode root, String field, String fallback) {
+    JsonNode n = root.get(field);
+    return n == null || n.isNull() ? fallback : n.asText();
+  }
+
+  /** Writes a catalog in Costwise's own format. */
+  public static void write(PriceCatalog catalog, String source, String asOf, Path file) throws IOException {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("source", source);
+    root.put("asOf", asOf);
+    ArrayNode models = root.putArray("models");
+    catalog.models().stream()
+        .sorted(java.util.Comparator.comparing(ModelPrice::id))
+        .forEach(m -> {
+          ObjectNode n = models.addObject();
+          n.put("id", m.id());
+          if (!m.provider().isEmpty()) {
+            n.put("provider", m.provider());
+          }
+          if (!m.mode().isEmpty()) {
+            n.put("mode", m.mode());
+          }
+          if (m.free()) {
+            n.put("free", true);
+          }
+          if (!m.rates().isEmpty()) {
+            n.set("prices", ratesNode(m.rates(), Rates.NONE));
+          }
+          if (!m.tiers().isEmpty()) {
+            ArrayNode tiers = n.putArray("tiers");
+            for (Tier t : m.tiers()) {
+              ObjectNode tn = tiers.addObject();
+              tn.put("aboveInputTokens", t.aboveInputTokens());
+              tn.set("prices", ratesNode(t.rates(), m.rates()));
+            }
+          }
+        });
+    Files.writeString(file, JSON.writeValueAsString(root) + "\n");
+  }
+
+  private static ObjectNode ratesNode(Rates r, Rates base) {
+    ObjectNode n = JSON.createObjectNode();
+    putIfChanged(n, "inputPerMTok", r.inputPerMTok(), base.inputPerMTok());
+    putIfChanged(n, "outputPerMTok", r.outputPerMTok(), base.outputPerMTok());
+    putIfChanged(n, "cacheReadPerMTok", r.cacheReadPerMTok(), base.cacheReadPerMTok());
+    putIfChanged(n, "cacheWritePerMTok", r.cacheWritePerMTok(), base.cacheWritePerMTok());
+    putIfChanged(n, "reasoningPerMTok", r.reasoningPerMTok(), base.reasoningPerMTok());
+    putIfChanged(n, "perImage", r.perImage(), base.perImage());
+    if (!r.imageVariants().equals(base.imageVariants())) {
+      ObjectNode images = n.putObject("images");
+      new java.util.TreeMap<>(r.imageVariants()).forEach((k, v) -> images.put(k, v.toPlainString()));
+    }
+    putIfChanged(n, "perVideoSecond", r.perVideoSecond(), base.perVideoSecond());
+    putIfChanged(n, "perVideoSecondWithAudio", r.perVideoSecondWithAudio(), base.perVideoSecondWithAudio());
+    putIfChanged(n, "per1KChars", r.per1KChars(), base.per1KChars());
+    putIfChanged(n, "perAudioSecond", r.perAudioSecond(), base.perAudioSecond());
+    return n;
+  }
+
+  private static void putIfChanged(ObjectNode n, String key, BigDecimal value, BigDecimal base) {
+    if (value != null && (base == null || value.compareTo(base) != 0)) {
+      n.put(key, value.stripTrailingZeros().toPlainString());
+    }
+  }
+}

@@ -1,0 +1,25 @@
+package dev.costwise.pricing;
+
+/** The parts a cost is broken down into, one per usage kind. */
+public enum CostComponent {
+  INPUT("input"),
+  OUTPUT("output"),
+  CACHE_READ("cache_read"),
+  CACHE_WRITE("cache_write"),
+  REASONING("reasoning"),
+  IMAGES("images"),
+  VIDEO("video"),
+  SPEECH("speech"),
+  AUDIO("audio");
+
+  private final String label;
+
+  CostComponent(String label) {
+    this.label = label;
+  }
+
+  /** Lower-case name used in JSON, CSV and metric tags. */
+  public String label() {
+    return label;
+  }
+}

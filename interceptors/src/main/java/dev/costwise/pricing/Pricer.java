@@ -1,0 +1,185 @@
+package dev.costwise.pricing;
+
+import dev.costwise.usage.Usage;
+import java.math.BigDecimal;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Prices usage records against the current catalog, exactly. Unknown models and usage kinds a
+ * model has no price for come back unpriced with a reason; in strict mode they throw instead.
+ */
+public final class Pricer {
+  private final Supplier<PriceCatalog> catalog;
+  private final boolean strict;
+
+  /** A pricer reading the catalog through {@code catalog} on every call, so reloads take effect. */
+  public Pricer(Supplier<PriceCatalog> catalog, boolean strict) {
+    this.catalog = catalog;
+    this.strict = strict;
+  }
+
+  /** A lenient pricer over a fixed catalog. */
+  public static Pricer of(PriceCatalog catalog) {
+    return new Pricer(() -> catalog, false);
+  }
+
+  /** Whether unpriceable usage throws {@link UnknownModelException}. */
+  public boolean strict() {
+    return strict;
+  }
+
+  /** The catalog in force now. */
+  public PriceCatalog catalog() {
+    return catalog.get();
+  }
+
+  /**
+   * Prices one record.
+   *
+   * @throws UnknownModelException in strict mode, when the record cannot be priced
+   */
+  public Cost price(Usage usage) {
+    Cost cost = priceLenient(usage);
+    if (strict && !cost.priced()) {
+      throw new UnknownModelException(cost.unpricedReason());
+    }
+    return cost;
+  }
+
+  /** Prices one record, returning an unpriced cost rather than throwing, whatever the mode. */
+  public Cost priceLenient(Usage usage) {
+    PriceCatalog current = catalog.get();
+    ModelPrice model = current.resolve(usage.provider(), usage.model()).orElse(null);
+    if (model == null) {
+      return Cost.unpriced(null, unknownModelMessage(current, usage));
+    }
+    Map<CostComponent, BigDecimal> parts = new EnumMap<>(CostComponent.class);
+    if (model.free()) {
+      zeroForUsedKinds(usage, parts);
+      return Cost.priced(model, parts, 0);
+    }
+    long prompt = usage.promptTokens();
+    Rates r = model.ratesFor(prompt);
+    String missing =
+        perToken(parts, CostComponent.INPUT, usage.inputTokens(), r.inputPerMTok(), null)
+            + perToken(parts, CostComponent.OUTPUT, usage.outputTokens(), r.outputPerMTok(), null)
+            + perToken(parts, CostComponent.CACHE_READ, usage.cacheReadTokens(), r.cacheReadPerMTok(), r.inputPerMTok())
+            + perToken(parts, CostComponent.CACHE_WRITE, usage.cacheWriteTokens(), r.cacheWritePerMTok(), r.inputPerMTok())
+            + perToken(parts, CostComponent.REASONING, usage.reasoningTokens(), r.reasoningPerMTok(), r.outputPerMTok())
+            + images(parts, usage, r)
+            + video(parts, usage, r)
+            + perUnit(parts, CostComponent.SPEECH, usage.characters(), r.per1KChars(), 3, "characters")
+            + perUnit(parts, CostComponent.AUDIO, usage.audioSeconds(), r.perAudioSecond(), 0, "audio seconds");
+    if (!missing.isEmpty()) {
+      return Cost.unpriced(
+          model,
+          "model '" + model.id() + "' has no published price for " + missing.substring(2)
+              + "; add the rate to a price override file");
+    }
+    return Cost.priced(model, parts, model.tierFor(prompt));
+  }
+
+  private static String unknownModelMessage(PriceCatalog catalog, Usage usage) {
+    List<String> close = catalog.suggestions(usage.model());
+    String name = usage.provider().isEmpty() ? usage.model() : usage.provider() + "/" + usage.model();
+    return "Unknown model '" + name + "'"
+        + (close.isEmpty() ? "" : " (did you mean " + String.join(", ", close.stream().map(s -> "'" + s + "'").toList()) + "?)")
+        + "; add it, an alias or a pattern to the price override file (costwise.pricing.file)";
+  }
+
+  private static String perToken(
+      Map<CostComponent, BigDecimal> parts, CostComponent c, long tokens, BigDecimal perMTok, BigDecimal fallback) {
+    if (tokens == 0) {
+      return "";
+    }
+    BigDecimal rate = perMTok != null ? perMTok : fallback;
+    if (rate == null) {
+      return ", " + c.label() + " tokens";
+    }
+    parts.put(c, rate.multiply(BigDecimal.valueOf(tokens)).movePointLeft(6));
+    return "";
+  }
+
+  private static String perUnit(
+      Map<CostComponent, BigDecimal> parts, CostComponent c, long units, BigDecimal rate, int shift, String what) {
+    if (units == 0) {
+      return "";
+    }
+    return perUnit(parts, c, BigDecimal.valueOf(units), rate, shift, what);
+  }
+
+  private static String perUnit(
+      Map<CostComponent, BigDecimal> parts, CostComponent c, BigDecimal units, BigDecimal rate, int shift, String what) {
+    if (units.signum() == 0) {
+      return "";
+    }
+    if (rate == null) {
+      return ", " + what;
+    }
+    parts.put(c, rate.multiply(units).movePointLeft(shift));
+    return "";
+  }
+
+  private static String images(Map<CostComponent, BigDecimal> parts, Usage usage, Rates r) {
+    if (usage.images() == 0) {
+      return "";
+    }
+    BigDecimal each = imagePrice(usage.imageQuality(), usage.imageSize(), r);
+    if (each == null) {
+      String variant =
+          (usage.imageQuality() == null ? "" : usage.imageQuality() + " ")
+              + (usage.imageSize() == null ? "" : usage.imageSize() + " ");
+      return ", " + variant + "images";
+    }
+    parts.put(CostComponent.IMAGES, each.multiply(BigDecimal.valueOf(usage.images())));
+    return "";
+  }
+
+  /** Most specific published image price: quality and size, then size, then quality, then default. */
+  static BigDecimal imagePrice(String quality, String size, Rates r) {
+    Map<String, BigDecimal> v = r.imageVariants();
+    if (quality != null && size != null) {
+      BigDecimal p = v.get(quality + "/" + size);
+      if (p != null) {
+        return p;
+      }
+    }
+    if (size != null && v.containsKey(size)) {
+      return v.get(size);
+    }
+    if (quality != null && v.containsKey(quality)) {
+      return v.get(quality);
+    }
+    return r.perImage();
+  }
+
+  private static String video(Map<CostComponent, BigDecimal> parts, Usage usage, Rates r) {
+    BigDecimal rate =
+        usage.videoWithAudio() && r.perVideoSecondWithAudio() != null
+            ? r.perVideoSecondWithAudio()
+            : r.perVideoSecond();
+    String what = usage.videoWithAudio() ? "video seconds with audio" : "video seconds";
+    return perUnit(parts, CostComponent.VIDEO, usage.videoSeconds(), rate, 0, what);
+  }
+
+  private static void zeroForUsedKinds(Usage u, Map<CostComponent, BigDecimal> parts) {
+    putZeroIf(parts, CostComponent.INPUT, u.inputTokens() > 0);
+    putZeroIf(parts, CostComponent.OUTPUT, u.outputTokens() > 0);
+    putZeroIf(parts, CostComponent.CACHE_READ, u.cacheReadTokens() > 0);
+    putZeroIf(parts, CostComponent.CACHE_WRITE, u.cacheWriteTokens() > 0);
+    putZeroIf(parts, CostComponent.REASONING, u.reasoningTokens() > 0);
+    putZeroIf(parts, CostComponent.IMAGES, u.images() > 0);
+    putZeroIf(parts, CostComponent.VIDEO, u.videoSeconds().signum() > 0);
+    putZeroIf(parts, CostComponent.SPEECH, u.characters() > 0);
+    putZeroIf(parts, CostComponent.AUDIO, u.audioSeconds().signum() > 0);
+  }
+
+  private static void putZeroIf(Map<CostComponent, BigDecimal> parts, CostComponent c, boolean used) {
+    if (used) {
+      parts.put(c, BigDecimal.ZERO);
+    }
+  }
+}

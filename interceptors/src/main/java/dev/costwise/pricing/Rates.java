@@ -1,0 +1,86 @@
+package dev.costwise.pricing;
+
+import java.math.BigDecimal;
+import java.util.Map;
+
+/**
+ * Published prices of one model, each in the unit providers publish it in: USD per million tokens,
+ * per image, per second of video or audio, per thousand characters. A null rate means "not
+ * published": usage of that kind cannot be priced and is flagged, never priced at zero.
+ *
+ * @param imageVariants price per image keyed by {@code quality/size}, {@code size} or {@code quality}
+ */
+public record Rates(
+    BigDecimal inputPerMTok,
+    BigDecimal outputPerMTok,
+    BigDecimal cacheReadPerMTok,
+    BigDecimal cacheWritePerMTok,
+    BigDecimal reasoningPerMTok,
+    BigDecimal perImage,
+    Map<String, BigDecimal> imageVariants,
+    BigDecimal perVideoSecond,
+    BigDecimal perVideoSecondWithAudio,
+    BigDecimal per1KChars,
+    BigDecimal perAudioSecond) {
+
+  /** Rates with nothing published. */
+  public static final Rates NONE =
+      new Rates(null, null, null, null, null, null, Map.of(), null, null, null, null);
+
+  /** Copies the variant map and rejects negative prices. */
+  public Rates {
+    imageVariants = imageVariants == null ? Map.of() : Map.copyOf(imageVariants);
+    for (BigDecimal v :
+        new BigDecimal[] {
+          inputPerMTok, outputPerMTok, cacheReadPerMTok, cacheWritePerMTok, reasoningPerMTok,
+          perImage, perVideoSecond, perVideoSecondWithAudio, per1KChars, perAudioSecond
+        }) {
+      if (v != null && v.signum() < 0) {
+        throw new IllegalArgumentException("price " + v.toPlainString() + " is negative");
+      }
+    }
+    imageVariants.forEach(
+        (k, v) -> {
+          if (v.signum() < 0) {
+            throw new IllegalArgumentException("image price for '" + k + "' is negative");
+          }
+        });
+  }
+
+  /** These rates with every rate {@code over} publishes taking precedence. */
+  public Rates overlay(Rates over) {
+    java.util.Map<String, BigDecimal> variants = new java.util.HashMap<>(imageVariants);
+    variants.putAll(over.imageVariants);
+    return new Rates(
+        pick(over.inputPerMTok, inputPerMTok),
+        pick(over.outputPerMTok, outputPerMTok),
+        pick(over.cacheReadPerMTok, cacheReadPerMTok),
+        pick(over.cacheWritePerMTok, cacheWritePerMTok),
+        pick(over.reasoningPerMTok, reasoningPerMTok),
+        pick(over.perImage, perImage),
+        variants,
+        pick(over.perVideoSecond, perVideoSecond),
+        pick(over.perVideoSecondWithAudio, perVideoSecondWithAudio),
+        pick(over.per1KChars, per1KChars),
+        pick(over.perAudioSecond, perAudioSecond));
+  }
+
+  /** Whether no rate at all is published. */
+  public boolean isEmpty() {
+    return inputPerMTok == null
+        && outputPerMTok == null
+        && cacheReadPerMTok == null
+        && cacheWritePerMTok == null
+        && reasoningPerMTok == null
+        && perImage == null
+        && imageVariants.isEmpty()
+        && perVideoSecond == null
+        && perVideoSecondWithAudio == null
+        && per1KChars == null
+        && perAudioSecond == null;
+  }
+
+  private static BigDecimal pick(BigDecimal preferred, BigDecimal fallback) {
+    return preferred != null ? preferred : fallback;
+  }
+}

@@ -1,0 +1,271 @@
+package dev.costwise.usage;
+
+import java.math.BigDecimal;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * What one model call consumed, as reported by the provider: tokens by kind, generated images,
+ * video seconds, synthesized characters and audio seconds, tagged with provider and model.
+ *
+ * <p>Token counts are disjoint: {@code inputTokens} are the uncached prompt tokens, cache reads and
+ * cache writes are counted apart, and {@code reasoningTokens} are not included in {@code
+ * outputTokens}. Build instances with {@link #of(String, String)}.
+ */
+public record Usage(
+    String provider,
+    String model,
+    long inputTokens,
+    long outputTokens,
+    long cacheReadTokens,
+    long cacheWriteTokens,
+    long reasoningTokens,
+    long images,
+    String imageSize,
+    String imageQuality,
+    BigDecimal videoSeconds,
+    boolean videoWithAudio,
+    long characters,
+    BigDecimal audioSeconds) {
+
+  /** Most tokens of one kind a single record may carry; larger values are taken to be bugs. */
+  public static final long MAX_TOKENS = 100_000_000L;
+  /** Most images a single record may carry. */
+  public static final long MAX_IMAGES = 10_000L;
+  /** Most seconds of video or audio a single record may carry (one day). */
+  public static final BigDecimal MAX_SECONDS = BigDecimal.valueOf(86_400);
+  /** Most characters a single speech record may carry. */
+  public static final long MAX_CHARACTERS = 100_000_000L;
+  /** Seconds are kept to the millisecond. */
+  public static final int SECONDS_SCALE = 3;
+
+  /** Validates every field; a record is either whole and sane or not created at all. */
+  public Usage {
+    if (model == null || model.isBlank()) {
+      throw new InvalidUsageException("Usage needs a model name, for example Usage.of(\"openai\", \"gpt-4o\")");
+    }
+    model = model.strip();
+    provider = provider == null ? "" : provider.strip().toLowerCase(Locale.ROOT);
+    checkCount("inputTokens", inputTokens, MAX_TOKENS, model);
+    checkCount("outputTokens", outputTokens, MAX_TOKENS, model);
+    checkCount("cacheReadTokens", cacheReadTokens, MAX_TOKENS, model);
+    checkCount("cacheWriteTokens", cacheWriteTokens, MAX_TOKENS, model);
+    checkCount("reasoningTokens", reasoningTokens, MAX_TOKENS, model);
+    checkCount("images", images, MAX_IMAGES, model);
+    checkCount("characters", characters, MAX_CHARACTERS, model);
+    videoSeconds = checkSeconds("videoSeconds", videoSeconds, model);
+    audioSeconds = checkSeconds("audioSeconds", audioSeconds, model);
+    imageSize = normalizeImageSize(imageSize);
+    imageQuality = imageQuality == null || imageQuality.isBlank() ? null : imageQuality.strip().toLowerCase(Locale.ROOT);
+  }
+
+  /** Starts a record for one call of {@code model} at {@code provider} (provider may be empty). */
+  public static Builder of(String provider, String model) {
+    return new Builder(provider, model);
+  }
+
+  /** Input tokens of every kind that count toward a long-context tier threshold. */
+  public long promptTokens() {
+    return inputTokens + cacheReadTokens + cacheWriteTokens;
+  }
+
+  /**
+   * Whether any count is non-zero. (Named so that JSON mappers do not see a bean property: usage
+   * records travel inside activity results.)
+   */
+  public boolean hasConsumption() {
+    return !(inputTokens == 0
+        && outputTokens == 0
+        && cacheReadTokens == 0
+        && cacheWriteTokens == 0
+        && reasoningTokens == 0
+        && images == 0
+        && videoSeconds.signum() == 0
+        && characters == 0
+        && audioSeconds.signum() == 0);
+  }
+
+  private static void checkCount(String field, long value, long max, String model) {
+    if (value < 0) {
+      throw new InvalidUsageException(
+          field + " for model '" + model + "' is " + value + "; counts must be zero or positive");
+    }
+    if (value > max) {
+      throw new InvalidUsageException(
+          field + " for model '" + model + "' is " + value + ", above the limit of " + max
+              + " for one record; record each model call separately");
+    }
+  }
+
+  private static BigDecimal checkSeconds(String field, BigDecimal value, String model) {
+    if (value == null) {
+      return BigDecimal.ZERO.setScale(SECONDS_SCALE);
+    }
+    if (value.signum() < 0) {
+      throw new InvalidUsageException(
+          field + " for model '" + model + "' is " + value.toPlainString() + "; seconds must be zero or positive");
+    }
+    if (value.compareTo(MAX_SECONDS) > 0) {
+      throw new InvalidUsageException(
+          field + " for model '" + model + "' is " + value.toPlainString() + ", above the limit of "
+              + MAX_SECONDS + " seconds for one record");
+    }
+    if (value.stripTrailingZeros().scale() > SECONDS_SCALE) {
+      throw new InvalidUsageException(
+          field + " for model '" + model + "' is " + value.toPlainString()
+              + "; seconds are recorded to the millisecond (at most 3 decimals)");
+    }
+    return value.setScale(SECONDS_SCALE);
+  }
+
+  /** Normalizes {@code 1024X1024}, {@code 1024-x-1024} and {@code 1024 x 1024} to {@code 1024x1024}. */
+  static String normalizeImageSize(String size) {
+    if (size == null || size.isBlank()) {
+      return null;
+    }
+    return size.strip().toLowerCase(Locale.ROOT).replace("-x-", "x").replace(" ", "");
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof Usage u)) {
+      return false;
+    }
+    return inputTokens == u.inputTokens
+        && outputTokens == u.outputTokens
+        && cacheReadTokens == u.cacheReadTokens
+        && cacheWriteTokens == u.cacheWriteTokens
+        && reasoningTokens == u.reasoningTokens
+        && images == u.images
+        && videoWithAudio == u.videoWithAudio
+        && characters == u.characters
+        && provider.equals(u.provider)
+        && model.equals(u.model)
+        && Objects.equals(imageSize, u.imageSize)
+        && Objects.equals(imageQuality, u.imageQuality)
+        && videoSeconds.compareTo(u.videoSeconds) == 0
+        && audioSeconds.compareTo(u.audioSeconds) == 0;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(provider, model, inputTokens, outputTokens, images, characters);
+  }
+
+  /** Fluent builder; {@link #build()} validates. */
+  public static final class Builder {
+    private final String provider;
+    private final String model;
+    private long inputTokens;
+    private long outputTokens;
+    private long cacheReadTokens;
+    private long cacheWriteTokens;
+    private long reasoningTokens;
+    private long images;
+    private String imageSize;
+    private String imageQuality;
+    private BigDecimal videoSeconds;
+    private boolean videoWithAudio;
+    private long characters;
+    private BigDecimal audioSeconds;
+
+    private Builder(String provider, String model) {
+      this.provider = provider;
+      this.model = model;
+    }
+
+    /** Uncached prompt tokens. */
+    public Builder inputTokens(long n) {
+      this.inputTokens = n;
+      return this;
+    }
+
+    /** Completion tokens, not counting reasoning tokens. */
+    public Builder outputTokens(long n) {
+      this.outputTokens = n;
+      return this;
+    }
+
+    /** Prompt tokens served from the provider's cache. */
+    public Builder cacheReadTokens(long n) {
+      this.cacheReadTokens = n;
+      return this;
+    }
+
+    /** Prompt tokens written to the provider's cache. */
+    public Builder cacheWriteTokens(long n) {
+      this.cacheWriteTokens = n;
+      return this;
+    }
+
+    /** Hidden reasoning tokens billed by reasoning models. */
+    public Builder reasoningTokens(long n) {
+      this.reasoningTokens = n;
+      return this;
+    }
+
+    /** Generated images, all of one size and quality. */
+    public Builder images(long count, String size, String quality) {
+      this.images = count;
+      this.imageSize = size;
+      this.imageQuality = quality;
+      return this;
+    }
+
+    /** Generated images at the model's default price. */
+    public Builder images(long count) {
+      return images(count, null, null);
+    }
+
+    /** Seconds of generated video, with or without a generated audio track. */
+    public Builder videoSeconds(BigDecimal seconds, boolean withAudio) {
+      this.videoSeconds = seconds;
+      this.videoWithAudio = withAudio;
+      return this;
+    }
+
+    /** Seconds of generated video, with or without a generated audio track. */
+    public Builder videoSeconds(double seconds, boolean withAudio) {
+      return videoSeconds(BigDecimal.valueOf(seconds), withAudio);
+    }
+
+    /** Characters of text synthesized to speech. */
+    public Builder characters(long n) {
+      this.characters = n;
+      return this;
+    }
+
+    /** Seconds of audio transcribed or generated. */
+    public Builder audioSeconds(BigDecimal seconds) {
+      this.audioSeconds = seconds;
+      return this;
+    }
+
+    /** Seconds of audio transcribed or generated. */
+    public Builder audioSeconds(double seconds) {
+      return audioSeconds(BigDecimal.valueOf(seconds));
+    }
+
+    /** Validates and creates the record. */
+    public Usage build() {
+      return new Usage(
+          provider,
+          model,
+          inputTokens,
+          outputTokens,
+          cacheReadTokens,
+          cacheWriteTokens,
+          reasoningTokens,
+          images,
+          imageSize,
+          imageQuality,
+          videoSeconds,
+          videoWithAudio,
+          characters,
+          audioSeconds);
+    }
+  }
+}
