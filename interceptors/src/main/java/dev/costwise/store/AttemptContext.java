@@ -1,0 +1,39 @@
+package dev.costwise.store;
+
+import java.time.Instant;
+
+/** Where an activity attempt ran: the Temporal identifiers a cost row is filed under. */
+public record AttemptContext(
+    String namespace,
+    String workflowId,
+    String workflowType,
+    String runId,
+    String activityId,
+    String activityType,
+    int attempt,
+    String taskQueue,
+    Instant startedAt) {
+
+  /** Rejects missing identifiers and attempts below 1. */
+  public AttemptContext {
+    requireText(namespace, "namespace");
+    requireText(workflowId, "workflowId");
+    requireText(workflowType, "workflowType");
+    requireText(runId, "runId");
+    requireText(activityId, "activityId");
+    requireText(activityType, "activityType");
+    requireText(taskQueue, "taskQueue");
+    if (attempt < 1) {
+      throw new IllegalArgumentException("attempt must be 1 or more, was " + attempt);
+    }
+    if (startedAt == null) {
+      throw new IllegalArgumentException("startedAt is required");
+    }
+  }
+
+  private static void requireText(String value, String name) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException(name + " is required");
+    }
+  }
+}

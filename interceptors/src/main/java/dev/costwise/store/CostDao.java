@@ -1,0 +1,108 @@
+package dev.costwise.store;
+
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
+import org.jdbi.v3.sqlobject.customizer.Bind;
+import org.jdbi.v3.sqlobject.customizer.BindMethods;
+import org.jdbi.v3.sqlobject.statement.SqlBatch;
+import org.jdbi.v3.sqlobject.statement.SqlQuery;
+import org.jdbi.v3.sqlobject.statement.SqlUpdate;
+
+/** SQL for the cost tables. Used inside {@link CostStore}'s transactions. */
+@RegisterConstructorMapper(StepRow.class)
+@RegisterConstructorMapper(ExecutionTotals.class)
+public interface CostDao {
+
+  /** Creates the execution row if needed and locks it for the rest of the transaction. */
+  @SqlUpdate(
+      """
+      INSERT INTO cost_execution (run_id, namespace, workflow_id, workflow_type, task_queue, tags,
+                                  first_recorded_at, last_recorded_at)
+      VALUES (:runId, :namespace, :workflowId, :workflowType, :taskQueue, CAST(:tags AS jsonb),
+              :recordedAt, :recordedAt)
+      ON CONFLICT (run_id) DO UPDATE
+         SET last_recorded_at = GREATEST(cost_execution.last_recorded_at, EXCLUDED.last_recorded_at),
+             tags = cost_execution.tags || EXCLUDED.tags
+      """)
+  void lockExecution(@BindMethods StepRow first);
+
+  /** The lines already stored for an attempt, so a rewrite can subtract what they added. */
+  @SqlQuery(
+      """
+      SELECT * FROM cost_step
+       WHERE run_id = :runId AND activity_id = :activityId AND attempt = :attempt
+       ORDER BY line_no
+      """)
+  List<StepRow> attemptLines(@Bind("runId") String runId, @Bind("activityId") String activityId, @Bind("attempt") int attempt);
+
+  /** Removes an attempt's lines from {@code fromLine} on (when a rewrite has fewer lines). */
+  @SqlUpdate(
+      "DELETE FROM cost_step WHERE run_id = :runId AND activity_id = :activityId AND attempt = :attempt"
+          + " AND line_no >= :fromLine")
+  int deleteLinesFrom(
+      @Bind("runId") String runId,
+      @Bind("activityId") String activityId,
+      @Bind("attempt") int attempt,
+      @Bind("fromLine") int fromLine);
+
+  /** Inserts or replaces each line; the key makes a repeated write replace, not add. */
+  @SqlBatch(
+      """
+      INSERT INTO cost_step (run_id, activity_id, attempt, line_no, namespace, workflow_id, workflow_type,
+                             activity_type, task_queue, outcome, provider, model, priced_model, input_tokens,
+                             output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, images,
+                             image_size, image_quality, video_seconds, video_with_audio, characters,
+                             audio_seconds, priced, unpriced_reason, cost_usd, input_cost, output_cost,
+                             cache_read_cost, cache_write_cost, reasoning_cost, image_cost, video_cost,
+                             speech_cost, audio_cost, tags, started_at, recorded_at)
+      VALUES (:runId, :activityId, :attempt, :lineNo, :namespace, :workflowId, :workflowType, :activityType,
+              :taskQueue, :outcome, :provider, :model, :pricedModel, :inputTokens, :outputTokens,
+              :cacheReadTokens, :cacheWriteTokens, :reasoningTokens, :images, :imageSize, :imageQuality,
+              :videoSeconds, :videoWithAudio, :characters, :audioSeconds, :priced, :unpricedReason, :costUsd,
+              :inputCost, :outputCost, :cacheReadCost, :cacheWriteCost, :reasoningCost, :imageCost,
+              :videoCost, :speechCost, :audioCost, CAST(:tags AS jsonb), :startedAt, :recordedAt)
+      ON CONFLICT (run_id, activity_id, attempt, line_no) DO UPDATE SET
+        outcome = EXCLUDED.outcome, provider = EXCLUDED.provider, model = EXCLUDED.model,
+        priced_model = EXCLUDED.priced_model, input_tokens = EXCLUDED.input_tokens,
+        output_tokens = EXCLUDED.output_tokens, cache_read_tokens = EXCLUDED.cache_read_tokens,
+        cache_write_tokens = EXCLUDED.cache_write_tokens, reasoning_tokens = EXCLUDED.reasoning_tokens,
+        images = EXCLUDED.images, image_size = EXCLUDED.image_size, image_quality = EXCLUDED.image_quality,
+        video_seconds = EXCLUDED.video_seconds, video_with_audio = EXCLUDED.video_with_audio,
+        characters = EXCLUDED.characters, audio_seconds = EXCLUDED.audio_seconds, priced = EXCLUDED.priced,
+        unpriced_reason = EXCLUDED.unpriced_reason, cost_usd = EXCLUDED.cost_usd,
+        input_cost = EXCLUDED.input_cost, output_cost = EXCLUDED.output_cost,
+        cache_read_cost = EXCLUDED.cache_read_cost, cache_write_cost = EXCLUDED.cache_write_cost,
+        reasoning_cost = EXCLUDED.reasoning_cost, image_cost = EXCLUDED.image_cost,
+        video_cost = EXCLUDED.video_cost, speech_cost = EXCLUDED.speech_cost, audio_cost = EXCLUDED.audio_cost,
+        tags = EXCLUDED.tags, recorded_at = EXCLUDED.recorded_at
+      """)
+  void upsertLines(@BindMethods List<StepRow> rows);
+
+  /** Adds a (possibly negative) delta to an execution's running totals. */
+  @SqlUpdate(
+      """
+      UPDATE cost_execution SET
+        cost_usd = cost_usd + :d.costUsd, input_tokens = input_tokens + :d.inputTokens,
+        output_tokens = output_tokens + :d.outputTokens, cache_read_tokens = cache_read_tokens + :d.cacheReadTokens,
+        cache_write_tokens = cache_write_tokens + :d.cacheWriteTokens,
+        reasoning_tokens = reasoning_tokens + :d.reasoningTokens, images = images + :d.images,
+        video_seconds = video_seconds + :d.videoSeconds, characters = characters + :d.characters,
+        audio_seconds = audio_seconds + :d.audioSeconds, usage_count = usage_count + :d.usageCount,
+        unpriced_usage_count = unpriced_usage_count + :d.unpricedUsageCount
+      WHERE run_id = :runId
+      """)
+  void addToExecution(@Bind("runId") String runId, @BindMethods("d") TotalsDelta delta);
+
+  /** One execution's totals. */
+  @SqlQuery("SELECT * FROM cost_execution WHERE run_id = :runId")
+  Optional<ExecutionTotals> execution(@Bind("runId") String runId);
+
+  /** Every line recorded for a run, in attempt order. */
+  @SqlQuery(
+      """
+      SELECT * FROM cost_step WHERE run_id = :runId
+       ORDER BY started_at, activity_id, attempt, line_no
+      """)
+  List<StepRow> steps(@Bind("runId") String runId);
+}

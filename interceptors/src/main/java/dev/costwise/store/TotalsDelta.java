@@ -1,0 +1,63 @@
+package dev.costwise.store;
+
+import java.math.BigDecimal;
+import java.util.List;
+
+/** What a set of step rows adds to an execution's totals; subtracting one set from another gives a change. */
+public record TotalsDelta(
+    BigDecimal costUsd,
+    long inputTokens,
+    long outputTokens,
+    long cacheReadTokens,
+    long cacheWriteTokens,
+    long reasoningTokens,
+    long images,
+    BigDecimal videoSeconds,
+    long characters,
+    BigDecimal audioSeconds,
+    int usageCount,
+    int unpricedUsageCount) {
+
+  /** The sum over {@code rows}; unpriced rows add to the counts but not to the cost. */
+  public static TotalsDelta of(List<StepRow> rows) {
+    BigDecimal cost = BigDecimal.ZERO;
+    BigDecimal video = BigDecimal.ZERO;
+    BigDecimal audio = BigDecimal.ZERO;
+    long in = 0, out = 0, cr = 0, cw = 0, rs = 0, img = 0, chars = 0;
+    int unpriced = 0;
+    for (StepRow r : rows) {
+      if (r.priced()) {
+        cost = cost.add(r.costUsd());
+      } else {
+        unpriced++;
+      }
+      in += r.inputTokens();
+      out += r.outputTokens();
+      cr += r.cacheReadTokens();
+      cw += r.cacheWriteTokens();
+      rs += r.reasoningTokens();
+      img += r.images();
+      chars += r.characters();
+      video = video.add(r.videoSeconds());
+      audio = audio.add(r.audioSeconds());
+    }
+    return new TotalsDelta(cost, in, out, cr, cw, rs, img, video, chars, audio, rows.size(), unpriced);
+  }
+
+  /** This minus {@code other}. */
+  public TotalsDelta minus(TotalsDelta o) {
+    return new TotalsDelta(
+        costUsd.subtract(o.costUsd),
+        inputTokens - o.inputTokens,
+        outputTokens - o.outputTokens,
+        cacheReadTokens - o.cacheReadTokens,
+        cacheWriteTokens - o.cacheWriteTokens,
+        reasoningTokens - o.reasoningTokens,
+        images - o.images,
+        videoSeconds.subtract(o.videoSeconds),
+        characters - o.characters,
+        audioSeconds.subtract(o.audioSeconds),
+        usageCount - o.usageCount,
+        unpricedUsageCount - o.unpricedUsageCount);
+  }
+}
