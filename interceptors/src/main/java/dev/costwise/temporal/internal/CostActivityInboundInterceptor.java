@@ -1,0 +1,169 @@
+package dev.costwise.temporal.internal;
+
+import dev.costwise.pricing.UnknownModelException;
+import dev.costwise.store.AttemptContext;
+import dev.costwise.store.AttemptCost;
+import dev.costwise.store.Outcome;
+import dev.costwise.temporal.CostTrackingOptions;
+import dev.costwise.usage.CostUsage;
+import dev.costwise.usage.PricedUsage;
+import dev.costwise.usage.Usage;
+import dev.costwise.usage.UsageExtractor;
+import dev.costwise.usage.UsageReporting;
+import dev.costwise.usage.UsageScope;
+import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.activity.ActivityInfo;
+import io.temporal.client.ActivityCanceledException;
+import io.temporal.common.interceptors.ActivityInboundCallsInterceptor;
+import io.temporal.common.interceptors.ActivityInboundCallsInterceptorBase;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens a usage scope around each activity attempt, captures usage from explicit calls and from
+ * the result, and on the way out (success or failure: a failed attempt was still billed) hands the
+ * priced attempt to the recorder and the meters. A cost write never fails the activity.
+ */
+final class CostActivityInboundInterceptor extends ActivityInboundCallsInterceptorBase {
+  private static final Logger log = LoggerFactory.getLogger(CostActivityInboundInterceptor.class);
+  /** Failure type of the non-retryable failure raised in strict mode. */
+  static final String UNKNOWN_MODEL_FAILURE = "UnknownModel";
+
+  private final CostTrackingOptions options;
+  private ActivityExecutionContext context;
+
+  CostActivityInboundInterceptor(ActivityInboundCallsInterceptor next, CostTrackingOptions options) {
+    super(next);
+    this.options = options;
+  }
+
+  @Override
+  public void init(ActivityExecutionContext context) {
+    this.context = context;
+    super.init(context);
+  }
+
+  @Override
+  public ActivityOutput execute(ActivityInput input) {
+    Instant started = options.clock().instant();
+    UsageScope scope = new UsageScope(options.pricer());
+    Outcome outcome = Outcome.FAILED;
+    boolean strictFailure = false;
+    try (CostUsage.Binding ignored = CostUsage.bind(scope)) {
+      ActivityOutput output = super.execute(input);
+      extract(output.getResult(), scope);
+      outcome = Outcome.COMPLETED;
+      if (options.pricer().strict() && scope.hasUnpriced()) {
+        strictFailure = true;
+        outcome = Outcome.FAILED;
+        throw unknownModelFailure(scope, null);
+      }
+      return output;
+    } catch (UnknownModelException e) {
+      throw unknownModelFailure(scope, e);
+    } catch (ActivityCanceledException | CanceledFailure e) {
+      outcome = Outcome.CANCELED;
+      throw e;
+    } finally {
+      if (!scope.isEmpty()) {
+        persist(input, scope, outcome, started);
+      }
+      if (strictFailure) {
+        log.debug("Activity failed in strict mode: unpriced usage");
+      }
+    }
+  }
+
+  private void extract(Object result, UsageScope scope) {
+    if (result == null) {
+      return;
+    }
+    if (result instanceof UsageReporting reporting) {
+      recordAll(scope, reporting.usage(), result);
+    }
+    for (UsageExtractor extractor : options.extractors()) {
+      List<Usage> found;
+      try {
+        found = extractor.extract(result);
+      } catch (RuntimeException e) {
+        log.warn("Usage extractor {} failed on {}: {}", extractor.getClass().getName(), result.getClass().getName(), e.toString());
+        options.metrics().internalError("extractor");
+        continue;
+      }
+      recordAll(scope, found, result);
+    }
+  }
+
+  private static void recordAll(UsageScope scope, List<Usage> usages, Object result) {
+    if (usages == null) {
+      return;
+    }
+    for (Usage u : usages) {
+      if (u == null) {
+        continue;
+      }
+      try {
+        scope.record(u);
+      } catch (UnknownModelException e) {
+        // kept in the scope as unpriced; strict mode fails the attempt after extraction
+      }
+    }
+  }
+
+  private RuntimeException unknownModelFailure(UsageScope scope, UnknownModelException cause) {
+    String reason =
+        scope.records().stream()
+            .map(PricedUsage::cost)
+            .filter(c -> !c.priced())
+            .map(c -> c.unpricedReason())
+            .findFirst()
+            .orElse(cause == null ? "unpriced usage" : cause.getMessage());
+    return ApplicationFailure.newNonRetryableFailureWithCause(
+        "Strict pricing: " + reason, UNKNOWN_MODEL_FAILURE, cause);
+  }
+
+  private void persist(ActivityInput input, UsageScope scope, Outcome outcome, Instant started) {
+    AttemptContext ctx;
+    try {
+      ctx = attemptContext(context.getInfo(), started);
+    } catch (RuntimeException e) {
+      log.error("Cannot identify activity attempt for cost recording: {}", e.toString());
+      options.metrics().internalError("context");
+      return;
+    }
+    Map<String, String> tags = new HashMap<>(TagsHeader.read(input.getHeader()));
+    tags.putAll(scope.tags());
+    List<PricedUsage> lines = scope.records();
+    AttemptCost attempt = new AttemptCost(ctx, outcome, lines, tags, options.clock().instant());
+    try {
+      options.recorder().record(attempt);
+    } catch (RuntimeException e) {
+      log.error(
+          "Cost of run {} activity {} attempt {} was not persisted: {}",
+          ctx.runId(), ctx.activityId(), ctx.attempt(), e.getMessage(), e);
+      options.metrics().persistenceFailed(false);
+    }
+    options.metrics().recordAttempt(ctx, lines);
+  }
+
+  private static AttemptContext attemptContext(ActivityInfo info, Instant started) {
+    boolean standalone = info.getWorkflowRunId() == null;
+    String runId = standalone ? info.getActivityRunId() : info.getWorkflowRunId();
+    return new AttemptContext(
+        info.getWorkflowNamespace() != null ? info.getWorkflowNamespace() : info.getNamespace(),
+        standalone ? info.getActivityId() : info.getWorkflowId(),
+        standalone || info.getWorkflowType() == null ? "(standalone)" : info.getWorkflowType(),
+        runId,
+        info.getActivityId(),
+        info.getActivityType(),
+        info.getAttempt(),
+        info.getActivityTaskQueue(),
+        started);
+  }
+}
