@@ -210,31 +210,43 @@ public final class CatalogFormat {
     ArrayNode models = root.putArray("models");
     catalog.models().stream()
         .sorted(java.util.Comparator.comparing(ModelPrice::id))
-        .forEach(m -> {
-          ObjectNode n = models.addObject();
-          n.put("id", m.id());
-          if (!m.provider().isEmpty()) {
-            n.put("provider", m.provider());
-          }
-          if (!m.mode().isEmpty()) {
-            n.put("mode", m.mode());
-          }
-          if (m.free()) {
-            n.put("free", true);
-          }
-          if (!m.rates().isEmpty()) {
-            n.set("prices", ratesNode(m.rates(), Rates.NONE));
-          }
-          if (!m.tiers().isEmpty()) {
-            ArrayNode tiers = n.putArray("tiers");
-            for (Tier t : m.tiers()) {
-              ObjectNode tn = tiers.addObject();
-              tn.put("aboveInputTokens", t.aboveInputTokens());
-              tn.set("prices", ratesNode(t.rates(), m.rates()));
-            }
-          }
-        });
+        .forEach(m -> models.add(modelNode(m)));
     Files.writeString(file, JSON.writeValueAsString(root) + "\n");
+  }
+
+  /** One model's entry as it appears in a catalog file, as pretty JSON. */
+  public static String toJson(ModelPrice model) {
+    try {
+      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(modelNode(model));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot render " + model.id(), e);
+    }
+  }
+
+  private static ObjectNode modelNode(ModelPrice m) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("id", m.id());
+    if (!m.provider().isEmpty()) {
+      n.put("provider", m.provider());
+    }
+    if (!m.mode().isEmpty()) {
+      n.put("mode", m.mode());
+    }
+    if (m.free()) {
+      n.put("free", true);
+    }
+    if (!m.rates().isEmpty()) {
+      n.set("prices", ratesNode(m.rates(), Rates.NONE));
+    }
+    if (!m.tiers().isEmpty()) {
+      ArrayNode tiers = n.putArray("tiers");
+      for (Tier t : m.tiers()) {
+        ObjectNode tn = tiers.addObject();
+        tn.put("aboveInputTokens", t.aboveInputTokens());
+        tn.set("prices", ratesNode(t.rates(), m.rates()));
+      }
+    }
+    return n;
   }
 
   private static ObjectNode ratesNode(Rates r, Rates base) {

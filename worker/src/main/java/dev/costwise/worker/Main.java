@@ -1,0 +1,42 @@
+package dev.costwise.worker;
+
+import dev.costwise.worker.cli.CatalogCommand;
+import dev.costwise.worker.cli.PriceCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code costwise} command line: the worker and the tools around it. */
+@Command(
+    name = "costwise",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Cost tracking for AI workflows on Temporal.",
+    subcommands = {PriceCommand.class, CatalogCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+
+  /** Runs the command line and exits with its status. */
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns its exit status; for tests and embedding. */
+  public static int run(String... args) {
+    return commandLine().execute(args);
+  }
+
+  /** The configured command line, with errors printed as one line rather than a stack trace. */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExecutionExceptionHandler(new CliErrors());
+    return cli;
+  }
+
+  /** The version from the jar manifest, or "development" when run from classes. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"costwise " + (v == null ? "development" : v)};
+    }
+  }
+}

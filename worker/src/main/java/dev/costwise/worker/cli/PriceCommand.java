@@ -1,0 +1,145 @@
+package dev.costwise.worker.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.costwise.pricing.Cost;
+import dev.costwise.pricing.CostComponent;
+import dev.costwise.pricing.Pricer;
+import dev.costwise.usage.Usage;
+import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code costwise price}: quotes the exact price of one model call's usage. */
+@Command(
+    name = "price",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Quotes the exact price of one model call from the catalog, with its breakdown.",
+      "Example: costwise price --model gpt-4o --input-tokens 1200 --output-tokens 300"
+    },
+    exitCodeListHeading = "Exit status:%n",
+    exitCodeList = {"0:priced", "2:unknown model, no price for a usage kind, or bad numbers"})
+public final class PriceCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  @Spec CommandSpec spec;
+  @Mixin PricingOptions pricing;
+
+  @Option(names = "--model", required = true, description = "Model id, e.g. gpt-4o, openai/gpt-4o, gpt-4o-2024-08-06.")
+  String model;
+
+  @Option(names = "--provider", defaultValue = "", description = "Provider, e.g. openai (optional).")
+  String provider;
+
+  @Option(names = "--input-tokens", defaultValue = "0", description = "Uncached input tokens.")
+  long inputTokens;
+
+  @Option(names = "--output-tokens", defaultValue = "0", description = "Output tokens (excluding reasoning).")
+  long outputTokens;
+
+  @Option(names = "--cache-read-tokens", defaultValue = "0", description = "Input tokens read from the prompt cache.")
+  long cacheReadTokens;
+
+  @Option(names = "--cache-write-tokens", defaultValue = "0", description = "Input tokens written to the prompt cache.")
+  long cacheWriteTokens;
+
+  @Option(names = "--reasoning-tokens", defaultValue = "0", description = "Reasoning tokens.")
+  long reasoningTokens;
+
+  @Option(names = "--images", defaultValue = "0", description = "Generated images.")
+  long images;
+
+  @Option(names = "--image-size", description = "Image size, e.g. 1024x1024.")
+  String imageSize;
+
+  @Option(names = "--image-quality", description = "Image quality, e.g. standard, hd, low, medium, high.")
+  String imageQuality;
+
+  @Option(names = "--video-seconds", defaultValue = "0", description = "Generated video seconds.")
+  BigDecimal videoSeconds;
+
+  @Option(names = "--with-audio", description = "The video has generated audio.")
+  boolean withAudio;
+
+  @Option(names = "--characters", defaultValue = "0", description = "Characters of text synthesized to speech.")
+  long characters;
+
+  @Option(names = "--audio-seconds", defaultValue = "0", description = "Seconds of audio transcribed or generated.")
+  BigDecimal audioSeconds;
+
+  @Option(names = "--json", description = "Print JSON instead of a table.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    Usage usage =
+        Usage.of(provider, model)
+            .inputTokens(inputTokens)
+            .outputTokens(outputTokens)
+            .cacheReadTokens(cacheReadTokens)
+            .cacheWriteTokens(cacheWriteTokens)
+            .reasoningTokens(reasoningTokens)
+            .images(images, imageSize, imageQuality)
+            .videoSeconds(videoSeconds, withAudio)
+            .characters(characters)
+            .audioSeconds(audioSeconds)
+            .build();
+    Cost cost = new Pricer(pricing.catalog(), false).priceLenient(usage);
+    if (!cost.priced()) {
+      spec.commandLine().getErr().println("costwise price: " + cost.unpricedReason());
+      if (json) {
+        out.println(JSON.writeValueAsString(toJson(usage, cost)));
+      }
+      return 2;
+    }
+    if (json) {
+      out.println(JSON.writeValueAsString(toJson(usage, cost)));
+    } else {
+      printTable(out, cost);
+    }
+    return 0;
+  }
+
+  private static void printTable(PrintWriter out, Cost cost) {
+    out.printf("model     %s (%s)%n", cost.pricedModel(), cost.provider());
+    if (cost.tierAboveTokens() > 0) {
+      out.printf("tier      above %,d input tokens%n", cost.tierAboveTokens());
+    }
+    for (Map.Entry<CostComponent, BigDecimal> part : cost.breakdown().entrySet()) {
+      out.printf("%-11s $%s%n", part.getKey().label(), plain(part.getValue()));
+    }
+    out.printf("total     $%s%n", plain(cost.total()));
+  }
+
+  private static ObjectNode toJson(Usage usage, Cost cost) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("model", usage.model());
+    root.put("provider", usage.provider());
+    root.put("priced", cost.priced());
+    root.put("pricedModel", cost.pricedModel());
+    root.put("catalogProvider", cost.provider());
+    if (cost.priced()) {
+      root.put("totalUsd", plain(cost.total()));
+      ObjectNode breakdown = root.putObject("breakdownUsd");
+      cost.breakdown().forEach((k, v) -> breakdown.put(k.label(), plain(v)));
+      root.put("tierAboveInputTokens", cost.tierAboveTokens());
+    } else {
+      root.put("unpricedReason", cost.unpricedReason());
+    }
+    return root;
+  }
+
+  /** Exact decimal without exponent or trailing zeros; money is never rounded here. */
+  static String plain(BigDecimal v) {
+    return v.signum() == 0 ? "0" : v.stripTrailingZeros().toPlainString();
+  }
+}
