@@ -70,7 +70,9 @@ public final class ResilientRecorder implements CostRecorder {
         return;
       } catch (RuntimeException e) {
         last = e;
-        sleep(backoff.multipliedBy(1L << i));
+        if (i + 1 < tries) {
+          sleep(backoff.multipliedBy(1L << i));
+        }
       }
     }
     boolean spooled = spool(rows);
