@@ -14,8 +14,11 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 @RegisterConstructorMapper(ExecutionTotals.class)
 public interface CostDao {
 
-  /** Creates the execution row if needed and locks it for the rest of the transaction. */
-  @SqlUpdate(
+  /**
+   * Creates each run's execution row if needed and locks it for the rest of the transaction; pass
+   * them sorted by run id so that concurrent writers lock in the same order.
+   */
+  @SqlBatch(
       """
       INSERT INTO cost_execution (run_id, namespace, workflow_id, workflow_type, task_queue, tags,
                                   first_recorded_at, last_recorded_at)
@@ -25,16 +28,19 @@ public interface CostDao {
          SET last_recorded_at = GREATEST(cost_execution.last_recorded_at, EXCLUDED.last_recorded_at),
              tags = cost_execution.tags || EXCLUDED.tags
       """)
-  void lockExecution(@BindMethods StepRow first);
+  void lockExecutions(@BindMethods List<StepRow> firstOfEachRun);
 
-  /** The lines already stored for an attempt, so a rewrite can subtract what they added. */
+  /** The lines already stored for several attempts, given as parallel arrays of their keys. */
   @SqlQuery(
       """
-      SELECT * FROM cost_step
-       WHERE run_id = :runId AND activity_id = :activityId AND attempt = :attempt
-       ORDER BY line_no
+      SELECT s.* FROM cost_step s
+        JOIN unnest(CAST(:runIds AS text[]), CAST(:activityIds AS text[]), CAST(:attempts AS int[]))
+             AS k(run_id, activity_id, attempt)
+          ON s.run_id = k.run_id AND s.activity_id = k.activity_id AND s.attempt = k.attempt
+       ORDER BY s.run_id, s.activity_id, s.attempt, s.line_no
       """)
-  List<StepRow> attemptLines(@Bind("runId") String runId, @Bind("activityId") String activityId, @Bind("attempt") int attempt);
+  List<StepRow> linesOfAttempts(
+      @Bind("runIds") String[] runIds, @Bind("activityIds") String[] activityIds, @Bind("attempts") int[] attempts);
 
   /** Removes an attempt's lines from {@code fromLine} on (when a rewrite has fewer lines). */
   @SqlUpdate(
@@ -79,8 +85,8 @@ public interface CostDao {
       """)
   void upsertLines(@BindMethods List<StepRow> rows);
 
-  /** Adds a (possibly negative) delta to an execution's running totals. */
-  @SqlUpdate(
+  /** Adds a (possibly negative) delta to each run's running totals. */
+  @SqlBatch(
       """
       UPDATE cost_execution SET
         cost_usd = cost_usd + :d.costUsd, input_tokens = input_tokens + :d.inputTokens,
@@ -92,7 +98,7 @@ public interface CostDao {
         unpriced_usage_count = unpriced_usage_count + :d.unpricedUsageCount
       WHERE run_id = :runId
       """)
-  void addToExecution(@Bind("runId") String runId, @BindMethods("d") TotalsDelta delta);
+  void addToExecutions(@Bind("runId") List<String> runIds, @BindMethods("d") List<TotalsDelta> deltas);
 
   /** One execution's totals. */
   @SqlQuery("SELECT * FROM cost_execution WHERE run_id = :runId")

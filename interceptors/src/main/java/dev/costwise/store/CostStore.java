@@ -3,6 +3,8 @@ package dev.costwise.store;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,26 +52,76 @@ public final class CostStore implements CostRecorder {
    * Used directly when replaying spooled rows.
    */
   public void writeRows(List<StepRow> rows) {
-    if (rows.isEmpty()) {
+    writeBatch(List.of(rows));
+  }
+
+  /**
+   * Writes several attempts in one transaction (group commit): a few round trips whatever the
+   * batch size. Execution rows are locked in run-id order, so concurrent writers never deadlock;
+   * an attempt given twice is written once, as its last version.
+   */
+  public void writeBatch(List<List<StepRow>> attempts) {
+    Map<AttemptKey, List<StepRow>> latest = new LinkedHashMap<>();
+    for (List<StepRow> rows : attempts) {
+      if (!rows.isEmpty()) {
+        latest.put(AttemptKey.of(rows.get(0)), rows);
+      }
+    }
+    if (latest.isEmpty()) {
       return;
     }
-    StepRow c = rows.get(0);
     try {
-      jdbi.useTransaction(
-          handle -> {
-            CostDao dao = handle.attach(CostDao.class);
-            dao.lockExecution(c);
-            List<StepRow> before = dao.attemptLines(c.runId(), c.activityId(), c.attempt());
-            if (before.size() > rows.size()) {
-              dao.deleteLinesFrom(c.runId(), c.activityId(), c.attempt(), rows.size());
-            }
-            dao.upsertLines(rows);
-            dao.addToExecution(c.runId(), TotalsDelta.of(rows).minus(TotalsDelta.of(before)));
-          });
+      jdbi.useTransaction(handle -> write(handle.attach(CostDao.class), latest));
     } catch (RuntimeException e) {
-      throw new CostStoreException(
-          "Could not store cost of run " + c.runId() + " activity " + c.activityId() + " attempt "
-              + c.attempt() + ": " + e.getMessage(), e);
+      AttemptKey first = latest.keySet().iterator().next();
+      String what =
+          latest.size() == 1
+              ? "run " + first.runId() + " activity " + first.activityId() + " attempt " + first.attempt()
+              : latest.size() + " attempts (first: run " + first.runId() + ")";
+      throw new CostStoreException("Could not store cost of " + what + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void write(CostDao dao, Map<AttemptKey, List<StepRow>> attempts) {
+    TreeMap<String, StepRow> runs = new TreeMap<>();
+    attempts.values().forEach(rows -> runs.putIfAbsent(rows.get(0).runId(), rows.get(0)));
+    dao.lockExecutions(List.copyOf(runs.values()));
+
+    int n = attempts.size();
+    String[] runIds = new String[n];
+    String[] activityIds = new String[n];
+    int[] numbers = new int[n];
+    int i = 0;
+    for (AttemptKey k : attempts.keySet()) {
+      runIds[i] = k.runId();
+      activityIds[i] = k.activityId();
+      numbers[i++] = k.attempt();
+    }
+    Map<AttemptKey, List<StepRow>> before = new HashMap<>();
+    for (StepRow old : dao.linesOfAttempts(runIds, activityIds, numbers)) {
+      before.computeIfAbsent(AttemptKey.of(old), k -> new ArrayList<>()).add(old);
+    }
+
+    Map<String, TotalsDelta> deltas = new TreeMap<>();
+    List<StepRow> upserts = new ArrayList<>();
+    for (Map.Entry<AttemptKey, List<StepRow>> e : attempts.entrySet()) {
+      AttemptKey k = e.getKey();
+      List<StepRow> rows = e.getValue();
+      List<StepRow> old = before.getOrDefault(k, List.of());
+      if (old.size() > rows.size()) {
+        dao.deleteLinesFrom(k.runId(), k.activityId(), k.attempt(), rows.size());
+      }
+      upserts.addAll(rows);
+      deltas.merge(k.runId(), TotalsDelta.of(rows).minus(TotalsDelta.of(old)), TotalsDelta::plus);
+    }
+    dao.upsertLines(upserts);
+    dao.addToExecutions(List.copyOf(deltas.keySet()), List.copyOf(deltas.values()));
+  }
+
+  /** Identifies one activity attempt. */
+  private record AttemptKey(String runId, String activityId, int attempt) {
+    static AttemptKey of(StepRow r) {
+      return new AttemptKey(r.runId(), r.activityId(), r.attempt());
     }
   }
 

@@ -13,21 +13,32 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps cost records when PostgreSQL is unreachable. A write is tried a few times with backoff;
- * if it still fails, the attempt's rows are appended (and fsynced) to a local spool file, and
- * {@link #flushSpool()} writes them later. Rows are keyed, so replaying a row that did reach the
- * database replaces it rather than counting it twice. The activity itself never fails because of
- * a cost write: failing it would make Temporal retry a model call that was already billed.
+ * Writes cost records with group commit, and keeps them when PostgreSQL is unreachable.
+ *
+ * <p>Each {@link #record} call hands its attempt to one writer thread and waits until the attempt
+ * is durable: the writer takes every attempt waiting at that moment (up to {@code maxBatch}) and
+ * writes them in one transaction, so many concurrent activities share one commit. A failed batch
+ * is tried again with backoff; if it still fails, each attempt is tried alone once and those that
+ * fail are appended (and fsynced) to a local spool file, which {@link #flushSpool()} replays later.
+ * Rows are keyed, so replaying a row that did reach the database replaces it rather than counting
+ * it twice. The activity itself never fails because of a cost write: failing it would make
+ * Temporal retry a model call that was already billed.
  */
-public final class ResilientRecorder implements CostRecorder {
+public final class ResilientRecorder implements CostRecorder, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ResilientRecorder.class);
   private static final ObjectMapper JSON =
       new ObjectMapper().registerModule(new JavaTimeModule()).disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
   private static final TypeReference<List<StepRow>> ROWS = new TypeReference<>() {};
+  /** Default most attempts written in one transaction. */
+  public static final int DEFAULT_MAX_BATCH = 500;
 
   /** Told about every write that failed, whether it was spooled, and every replay. */
   public interface Listener {
@@ -38,35 +49,119 @@ public final class ResilientRecorder implements CostRecorder {
     default void spoolReplayed(int attempts) {}
   }
 
+  private record Pending(AttemptCost attempt, List<StepRow> rows, CompletableFuture<Void> done) {}
+
   private final CostStore store;
   private final Path spoolFile;
   private final int tries;
   private final Duration backoff;
   private final Listener listener;
+  private final int maxBatch;
+  private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+  private final Thread writer;
+  private volatile boolean closed;
 
   /**
+   * A recorder writing batches of up to {@value #DEFAULT_MAX_BATCH} attempts.
+   *
    * @param spoolFile append-only file for rows that could not be written; its folder is created
-   * @param tries write attempts before spooling (at least 1)
+   * @param tries write attempts of a batch before falling back to spooling (at least 1)
    * @param backoff wait before the second try, doubled for each further try
    */
   public ResilientRecorder(CostStore store, Path spoolFile, int tries, Duration backoff, Listener listener) {
+    this(store, spoolFile, tries, backoff, listener, DEFAULT_MAX_BATCH);
+  }
+
+  /** As above, with the most attempts one transaction may carry. */
+  public ResilientRecorder(
+      CostStore store, Path spoolFile, int tries, Duration backoff, Listener listener, int maxBatch) {
     if (tries < 1) {
       throw new IllegalArgumentException("tries must be at least 1");
+    }
+    if (maxBatch < 1) {
+      throw new IllegalArgumentException("maxBatch must be at least 1");
     }
     this.store = store;
     this.spoolFile = spoolFile;
     this.tries = tries;
     this.backoff = backoff;
     this.listener = listener;
+    this.maxBatch = maxBatch;
+    this.writer = new Thread(this::writeLoop, "costwise-cost-writer");
+    writer.setDaemon(true);
+    writer.start();
   }
 
+  /** Writes {@code attempt} (with others waiting at the same time) and returns once it is durable. */
   @Override
   public void record(AttemptCost attempt) {
-    List<StepRow> rows = CostStore.rows(attempt);
+    Pending p = new Pending(attempt, CostStore.rows(attempt), new CompletableFuture<>());
+    if (p.rows().isEmpty()) {
+      return;
+    }
+    if (closed) {
+      write(List.of(p));
+      return;
+    }
+    queue.add(p);
+    boolean interrupted = false;
+    while (true) {
+      try {
+        p.done().get();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true; // the record must still land: keep waiting, restore the flag after
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("cost writer failed", e.getCause());
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Writes what is queued, then stops the writer thread; later records are written by the caller. */
+  @Override
+  public void close() {
+    closed = true;
+    writer.interrupt();
+    try {
+      writer.join(Duration.ofSeconds(30).toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    List<Pending> left = new ArrayList<>();
+    queue.drainTo(left);
+    if (!left.isEmpty()) {
+      write(left);
+    }
+  }
+
+  private void writeLoop() {
+    List<Pending> batch = new ArrayList<>(maxBatch);
+    while (!closed) {
+      try {
+        batch.add(queue.take());
+      } catch (InterruptedException e) {
+        continue; // closed is checked; anything queued is written by close()
+      }
+      queue.drainTo(batch, maxBatch - 1);
+      try {
+        write(batch);
+      } catch (RuntimeException e) {
+        log.error("Cost writer failed unexpectedly: {}", e.toString(), e);
+        batch.forEach(p -> p.done().completeExceptionally(e));
+      }
+      batch.clear();
+    }
+  }
+
+  private void write(List<Pending> batch) {
     RuntimeException last = null;
     for (int i = 0; i < tries; i++) {
       try {
-        store.writeRows(rows);
+        store.writeBatch(batch.stream().map(Pending::rows).toList());
+        batch.forEach(p -> p.done().complete(null));
         return;
       } catch (RuntimeException e) {
         last = e;
@@ -75,13 +170,28 @@ public final class ResilientRecorder implements CostRecorder {
         }
       }
     }
-    boolean spooled = spool(rows);
-    if (spooled) {
-      log.warn("Cost of {} kept in spool {} after {} failed writes: {}", describe(attempt), spoolFile, tries, last.getMessage());
-    } else {
-      log.error("Cost of {} could not be written nor spooled: {}", describe(attempt), last.getMessage(), last);
+    for (Pending p : batch) {
+      try {
+        if (batch.size() > 1) {
+          store.writeRows(p.rows());
+          p.done().complete(null);
+          continue;
+        }
+      } catch (RuntimeException e) {
+        last = e;
+      }
+      boolean spooled = spool(p.rows());
+      if (spooled) {
+        log.warn("Cost of {} kept in spool {} after failed writes: {}", describe(p.attempt()), spoolFile, last.getMessage());
+      } else {
+        log.error("Cost of {} could not be written nor spooled: {}", describe(p.attempt()), last.getMessage(), last);
+      }
+      try {
+        listener.writeFailed(p.attempt(), last, spooled);
+      } finally {
+        p.done().complete(null);
+      }
     }
-    listener.writeFailed(attempt, last, spooled);
   }
 
   /**

@@ -44,6 +44,14 @@ public record TotalsDelta(
     return new TotalsDelta(cost, in, out, cr, cw, rs, img, video, chars, audio, rows.size(), unpriced);
   }
 
+  /** Nothing added. */
+  public static final TotalsDelta ZERO = of(List.of());
+
+  /** This plus {@code other}. */
+  public TotalsDelta plus(TotalsDelta o) {
+    return minus(ZERO.minus(o));
+  }
+
   /** This minus {@code other}. */
   public TotalsDelta minus(TotalsDelta o) {
     return new TotalsDelta(

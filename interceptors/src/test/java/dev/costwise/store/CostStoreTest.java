@@ -48,6 +48,16 @@ class CostStoreTest {
   }
 
   @Test
+  void aBatchWithTheSameAttemptTwiceWritesItOnce() {
+    store.writeBatch(List.of(
+        CostStore.rows(attempt("run-batch", "1", 1, Outcome.FAILED, mini(), gpt4o())),
+        CostStore.rows(attempt("run-batch", "2", 1, Outcome.COMPLETED, gpt4o())),
+        CostStore.rows(attempt("run-batch", "1", 1, Outcome.COMPLETED, mini()))));
+    assertThat(store.steps("run-batch")).hasSize(2);
+    assertThat(store.execution("run-batch").orElseThrow().costUsd()).isEqualByComparingTo("0.00271");
+  }
+
+  @Test
   void eachAttemptIsItsOwnRowAndAllAreSummed() {
     store.record(attempt("run-retry", "1", 1, Outcome.FAILED, mini()));
     store.record(attempt("run-retry", "1", 2, Outcome.FAILED, mini()));

@@ -62,4 +62,33 @@ class ResilientRecorderTest {
     assertThat(r.spooledCount()).isZero();
     assertThat(store.execution("run-ok").orElseThrow().costUsd()).isEqualByComparingTo("0.00021");
   }
+
+  @Test
+  void concurrentRecordsShareCommitsAndKeepExactTotals() throws Exception {
+    CostStore store = new CostStore(CostStore.jdbi(TestDatabase.fresh()));
+    List<Boolean> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (ResilientRecorder r =
+        new ResilientRecorder(store, dir.resolve("cost.jsonl"), 3, Duration.ofMillis(5), (a, e, s) -> failures.add(s), 16)) {
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(32);
+      List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        String run = "run-group-" + (i % 5);
+        String activity = String.valueOf(i);
+        done.add(pool.submit(() -> r.record(attempt(run, activity, 1, Outcome.COMPLETED, mini()))));
+        if (i % 10 == 0) { // a redelivered completion racing the first
+          done.add(pool.submit(() -> r.record(attempt(run, activity, 1, Outcome.COMPLETED, mini()))));
+        }
+      }
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get();
+      }
+      pool.shutdown();
+    }
+    assertThat(failures).isEmpty();
+    for (int run = 0; run < 5; run++) {
+      ExecutionTotals t = store.execution("run-group-" + run).orElseThrow();
+      assertThat(t.usageCount()).isEqualTo(60);
+      assertThat(t.costUsd()).isEqualByComparingTo("0.0126"); // 60 * 0.00021
+    }
+  }
 }
