@@ -99,6 +99,8 @@ public final class CostReports {
     root.put("from", from.toString());
     root.put("to", to.toString());
     root.put("totalUsd", HttpApi.plain(total));
+    long runCount = jdbi.withExtension(ReportDao.class, dao -> dao.runsBetween(from, to));
+    root.put("runCount", runCount);
     ArrayNode models = root.putArray("models");
     top.forEach(models::add);
     if (hasOther) {

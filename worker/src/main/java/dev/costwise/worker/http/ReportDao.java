@@ -72,6 +72,10 @@ public interface ReportDao {
       """)
   List<RunCost> latestRun(@Bind("workflowId") String workflowId);
 
+  /** How many runs were first recorded in [from, to). */
+  @SqlQuery("SELECT COUNT(*) FROM cost_execution WHERE first_recorded_at >= :from AND first_recorded_at < :to")
+  long runsBetween(@Bind("from") Instant from, @Bind("to") Instant to);
+
   /** How many runs of a workflow type have costs recorded. */
   @SqlQuery("SELECT COUNT(*) FROM cost_execution WHERE workflow_type = :workflowType")
   long runCount(@Bind("workflowType") String workflowType);
