@@ -54,16 +54,13 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
     Instant started = options.clock().instant();
     UsageScope scope = new UsageScope(options.pricer());
     Outcome outcome = Outcome.FAILED;
-    boolean strictFailure = false;
     try (CostUsage.Binding ignored = CostUsage.bind(scope)) {
       ActivityOutput output = super.execute(input);
       extract(output.getResult(), scope);
-      outcome = Outcome.COMPLETED;
       if (options.pricer().strict() && scope.hasUnpriced()) {
-        strictFailure = true;
-        outcome = Outcome.FAILED;
         throw unknownModelFailure(scope, null);
       }
+      outcome = Outcome.COMPLETED;
       return output;
     } catch (UnknownModelException e) {
       throw unknownModelFailure(scope, e);
@@ -73,9 +70,6 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
     } finally {
       if (!scope.isEmpty()) {
         persist(input, scope, outcome, started);
-      }
-      if (strictFailure) {
-        log.debug("Activity failed in strict mode: unpriced usage");
       }
     }
   }
