@@ -1,15 +1,13 @@
 package dev.costwise.worker;
 
-import com.uber.m3.tally.RootScopeBuilder;
 import com.uber.m3.tally.Scope;
-import com.uber.m3.util.Duration;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import dev.costwise.metrics.TemporalMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
-import io.temporal.common.reporter.MicrometerClientStatsReporter;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.util.concurrent.TimeUnit;
@@ -42,10 +40,7 @@ public final class TemporalConnection implements AutoCloseable {
    */
   public static TemporalConnection connect(
       String address, String namespace, MeterRegistry registry, java.time.Duration timeout) {
-    Scope scope =
-        new RootScopeBuilder()
-            .reporter(new MicrometerClientStatsReporter(registry))
-            .reportEvery(Duration.ofSeconds(10));
+    Scope scope = TemporalMetrics.scope(registry);
     WorkflowServiceStubs stubs;
     try {
       stubs =
