@@ -171,6 +171,18 @@ public final class CostwiseWorker implements AutoCloseable {
     }
     temporal = TemporalConnection.connect(address, config.temporalNamespace(), registry, Duration.ofSeconds(10));
     toClose.push(temporal);
+    if (!config.embeddedTemporal()) {
+      try {
+        var added = SearchAttributes.ensureRegistered(address, config.temporalNamespace());
+        if (!added.isEmpty()) {
+          log.info("Registered search attributes {} in namespace '{}'", added.keySet(), config.temporalNamespace());
+        }
+      } catch (io.grpc.StatusRuntimeException e) {
+        log.warn("Cannot check or register the search attributes {} in namespace '{}' ({}); register them once"
+            + " as deploy/temporal/register-search-attributes.sh does", SearchAttributes.COST.keySet(),
+            config.temporalNamespace(), e.getStatus());
+      }
+    }
   }
 
   private void housekeeping() {

@@ -3,17 +3,12 @@ package dev.costwise.worker;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.temporal.api.enums.v1.IndexedValueType;
-import io.temporal.api.operatorservice.v1.AddSearchAttributesRequest;
 import io.temporal.internal.testservice.GRPCServerHelper;
 import io.temporal.internal.testservice.TestServicesStarter;
-import io.temporal.serviceclient.OperatorServiceStubs;
-import io.temporal.serviceclient.OperatorServiceStubsOptions;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,12 +18,6 @@ import java.util.concurrent.TimeUnit;
  * search attributes are registered on start.
  */
 public final class EmbeddedTemporal implements AutoCloseable {
-  /** The search attributes the cost interceptors upsert, with their types. */
-  public static final Map<String, IndexedValueType> COST_SEARCH_ATTRIBUTES =
-      Map.of(
-          "CostUsd", IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
-          "CostStatus", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
-
   private final TestServicesStarter services;
   private final Server server;
   private final int port;
@@ -67,7 +56,7 @@ public final class EmbeddedTemporal implements AutoCloseable {
           e);
     }
     EmbeddedTemporal temporal = new EmbeddedTemporal(services, server);
-    temporal.registerSearchAttributes(namespace);
+    SearchAttributes.ensureRegistered(temporal.address(), namespace);
     return temporal;
   }
 
@@ -79,23 +68,6 @@ public final class EmbeddedTemporal implements AutoCloseable {
   /** The port actually bound. */
   public int port() {
     return port;
-  }
-
-  private void registerSearchAttributes(String namespace) {
-    OperatorServiceStubs operator =
-        OperatorServiceStubs.newServiceStubs(OperatorServiceStubsOptions.newBuilder().setTarget(address()).validateAndBuildWithDefaults());
-    try {
-      operator
-          .blockingStub()
-          .withDeadlineAfter(10, TimeUnit.SECONDS)
-          .addSearchAttributes(
-              AddSearchAttributesRequest.newBuilder()
-                  .setNamespace(namespace)
-                  .putAllSearchAttributes(COST_SEARCH_ATTRIBUTES)
-                  .build());
-    } finally {
-      operator.shutdownNow();
-    }
   }
 
   @Override

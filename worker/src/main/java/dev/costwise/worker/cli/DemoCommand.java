@@ -172,13 +172,15 @@ public final class DemoCommand implements Callable<Integer> {
     return b.toString();
   }
 
-  private static void printNext(PrintWriter out, CostwiseWorker worker, WorkerConfig config, String workflowId) {
+  private void printNext(PrintWriter out, CostwiseWorker worker, WorkerConfig config, String workflowId) {
     String http = worker.http() == null ? null : worker.http().baseUrl();
     String address = worker.temporal().address();
     String ns = config.temporalNamespace();
     out.println("Where to look next"
-        + (config.embeddedTemporal() ? " (the embedded Temporal keeps history in memory: use --keep-running, or"
-            + " './costwise run' and run the demo against it with TEMPORAL_ADDRESS=" + address + ")" : "") + ":");
+        + (config.embeddedTemporal() && !keepRunning
+            ? " (this process hosts Temporal and the dashboard: run 'costwise demo --keep-running' to keep them up)"
+            : "")
+        + ":");
     if (http != null) {
       out.printf("  dashboard   %s/%n", http);
       out.printf("  cost JSON   %s/api/workflows/%s%n", http, workflowId);
@@ -186,8 +188,6 @@ public final class DemoCommand implements Callable<Integer> {
       out.printf("  CSV         %s/api/steps.csv%n", http);
       out.printf("  metrics     %s/metrics   (costwise_cost_usd_total, costwise_tokens_total, ...)%n", http);
     }
-    out.printf("  temporal workflow list     --address %s --namespace %s --query 'WorkflowType=\"%s\"'%n", address, ns,
-        ContentPipelineWorkflow.TYPE);
     out.printf("  temporal workflow describe --address %s --namespace %s --workflow-id %s%n", address, ns, workflowId);
     out.printf("  temporal workflow show     --address %s --namespace %s --workflow-id %s%n", address, ns, workflowId);
   }
