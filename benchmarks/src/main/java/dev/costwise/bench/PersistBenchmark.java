@@ -11,6 +11,8 @@ import dev.costwise.store.Outcome;
 import dev.costwise.store.ResilientRecorder;
 import dev.costwise.usage.PricedUsage;
 import dev.costwise.usage.Usage;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.sql.DataSource;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -38,7 +39,8 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Step rows persisted per second into a real (embedded, fsync on) PostgreSQL, each a new step of
+ * Step rows persisted per second into a real (embedded, durable commits) PostgreSQL through a
+ * HikariCP pool, as the worker runs it, each a new step of
  * one of {@code runs} executions. {@code direct}: {@link CostStore#record}, one transaction per
  * attempt. {@code grouped}: {@link ResilientRecorder}, as the worker uses it, where concurrent
  * activities share commits; every call still returns only once its step is durable. 32 threads
@@ -61,6 +63,7 @@ public class PersistBenchmark {
   public String writer;
 
   private EmbeddedPostgres postgres;
+  private HikariDataSource ds;
   private CostRecorder recorder;
   private Path spool;
   private List<PricedUsage> lines;
@@ -68,8 +71,14 @@ public class PersistBenchmark {
 
   @Setup(Level.Trial)
   public void start() throws IOException {
-    postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "on").start();
-    DataSource ds = postgres.getDatabase("postgres", "postgres", Map.of("reWriteBatchedInserts", "true"));
+    // durable commits, as a production server runs (the embedded default turns them off for tests)
+    postgres =
+        EmbeddedPostgres.builder().setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on").start();
+    HikariConfig pool = new HikariConfig();
+    pool.setJdbcUrl(postgres.getJdbcUrl("postgres", "postgres"));
+    pool.addDataSourceProperty("reWriteBatchedInserts", "true");
+    pool.setMaximumPoolSize(40);
+    ds = new HikariDataSource(pool);
     CostSchema.migrate(ds);
     CostStore store = new CostStore(CostStore.jdbi(ds));
     spool = Files.createTempFile("costwise-bench", ".jsonl");
@@ -89,6 +98,7 @@ public class PersistBenchmark {
     if (recorder instanceof AutoCloseable c) {
       c.close();
     }
+    ds.close();
     postgres.close();
     Files.deleteIfExists(spool);
   }

@@ -23,9 +23,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes cost records with group commit, and keeps them when PostgreSQL is unreachable.
  *
- * <p>Each {@link #record} call hands its attempt to one writer thread and waits until the attempt
- * is durable: the writer takes every attempt waiting at that moment (up to {@code maxBatch}) and
- * writes them in one transaction, so many concurrent activities share one commit. A failed batch
+ * <p>Each {@link #record} call hands its attempt to a small pool of writer threads and waits until
+ * the attempt is durable: a writer takes every attempt waiting at that moment (up to {@code
+ * maxBatch}) and writes them in one transaction, so many concurrent activities share one commit;
+ * while one writer waits for its commit, the next gathers a batch. A failed batch
  * is tried again with backoff; if it still fails, each attempt is tried alone once and those that
  * fail are appended (and fsynced) to a local spool file, which {@link #flushSpool()} replays later.
  * Rows are keyed, so replaying a row that did reach the database replaces it rather than counting
@@ -39,6 +40,8 @@ public final class ResilientRecorder implements CostRecorder, AutoCloseable {
   private static final TypeReference<List<StepRow>> ROWS = new TypeReference<>() {};
   /** Default most attempts written in one transaction. */
   public static final int DEFAULT_MAX_BATCH = 500;
+  /** Writer threads, hence database connections used for cost writes. */
+  public static final int WRITERS = 2;
 
   /** Told about every write that failed, whether it was spooled, and every replay. */
   public interface Listener {
@@ -58,7 +61,7 @@ public final class ResilientRecorder implements CostRecorder, AutoCloseable {
   private final Listener listener;
   private final int maxBatch;
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-  private final Thread writer;
+  private final List<Thread> writers = new ArrayList<>();
   private volatile boolean closed;
 
   /**
@@ -87,9 +90,12 @@ public final class ResilientRecorder implements CostRecorder, AutoCloseable {
     this.backoff = backoff;
     this.listener = listener;
     this.maxBatch = maxBatch;
-    this.writer = new Thread(this::writeLoop, "costwise-cost-writer");
-    writer.setDaemon(true);
-    writer.start();
+    for (int i = 0; i < WRITERS; i++) {
+      Thread writer = new Thread(this::writeLoop, "costwise-cost-writer-" + i);
+      writer.setDaemon(true);
+      writer.start();
+      writers.add(writer);
+    }
   }
 
   /** Writes {@code attempt} (with others waiting at the same time) and returns once it is durable. */
@@ -120,13 +126,15 @@ public final class ResilientRecorder implements CostRecorder, AutoCloseable {
     }
   }
 
-  /** Writes what is queued, then stops the writer thread; later records are written by the caller. */
+  /** Writes what is queued, then stops the writer threads; later records are written by the caller. */
   @Override
   public void close() {
     closed = true;
-    writer.interrupt();
+    writers.forEach(Thread::interrupt);
     try {
-      writer.join(Duration.ofSeconds(30).toMillis());
+      for (Thread writer : writers) {
+        writer.join(Duration.ofSeconds(30).toMillis());
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
