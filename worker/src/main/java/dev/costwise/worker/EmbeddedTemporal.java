@@ -35,7 +35,8 @@ public final class EmbeddedTemporal implements AutoCloseable {
    * @throws StartupException when the port is taken or the server does not start
    */
   public static EmbeddedTemporal start(int port, String namespace) {
-    TestServicesStarter services = new TestServicesStarter(false, 0);
+    // Time skipping locked, as the SDK's own standalone server does: timers run in real time.
+    TestServicesStarter services = new TestServicesStarter(true, 0);
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(
             new InetSocketAddress(InetAddress.getLoopbackAddress(), port), InsecureServerCredentials.create());
