@@ -37,9 +37,10 @@ import picocli.CommandLine.Spec;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs the demo content pipeline (LLM script, image per scene, video per scene, voice-over) a few times",
-      "with simulated providers (no network) and prints estimate, per-step actual cost, variance and budget",
-      "outcome. Uses the same configuration as 'run': embedded Temporal and PostgreSQL unless configured."
+      "Runs the demo pipeline and prints estimate, cost per step, variance and budget outcome.",
+      "The content pipeline (LLM script, image and video per scene, voice-over) runs three times with",
+      "simulated providers (no network). Same configuration as 'run': embedded Temporal and PostgreSQL",
+      "unless configured."
     },
     exitCodeListHeading = "Exit status:%n",
     exitCodeList = {"0:demo ran", "1:a service could not be reached or a run failed unexpectedly", "2:bad configuration"})

@@ -14,9 +14,10 @@ import picocli.CommandLine.Spec;
     name = "run",
     mixinStandardHelpOptions = true,
     description = {
-      "Starts the worker: with no configuration, an embedded Temporal dev server on 127.0.0.1:7233 and an",
-      "embedded PostgreSQL (data in ./costwise-data); with TEMPORAL_ADDRESS / DATABASE_URL, the real services.",
-      "Serves /metrics, /health, /api and the dashboard on http://127.0.0.1:8088 until stopped."
+      "Starts the worker and serves until stopped.",
+      "With no configuration it also starts an embedded Temporal dev server on 127.0.0.1:7233 and an embedded",
+      "PostgreSQL (data in ./costwise-data); with TEMPORAL_ADDRESS / DATABASE_URL it uses those instead.",
+      "Serves /metrics, /health, /api and the dashboard on http://127.0.0.1:8088."
     },
     exitCodeListHeading = "Exit status:%n",
     exitCodeList = {"0:stopped cleanly", "1:a service could not be reached or started", "2:bad configuration"})
