@@ -81,6 +81,21 @@ class CostwiseWorkerTest {
   }
 
   @Test
+  void theCallsBehindTheDemosTemporalCliHintsWorkAgainstTheEmbeddedServer() {
+    var execution = io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId(WORKFLOW_ID).build();
+    var described = outsideStubs.blockingStub().describeWorkflowExecution(
+        io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest.newBuilder()
+            .setNamespace("default").setExecution(execution).build());
+    assertThat(described.getWorkflowExecutionInfo().getType().getName()).isEqualTo("ContentPipeline");
+    var history = outsideStubs.blockingStub().getWorkflowExecutionHistory(
+        io.temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryRequest.newBuilder()
+            .setNamespace("default").setExecution(execution).build());
+    assertThat(history.getHistory().getEventsList())
+        .filteredOn(e -> e.hasActivityTaskScheduledEventAttributes())
+        .hasSize(1 + 2 + 2 + 1);
+  }
+
+  @Test
   void healthChecksTemporalAndPostgres() throws Exception {
     HttpResponse<String> r = get("/health", null);
     assertThat(r.statusCode()).isEqualTo(200);
