@@ -236,6 +236,16 @@ public final class CostwiseWorker implements AutoCloseable {
     return databaseDescription;
   }
 
+  /** Blocks until the JVM is asked to stop (Ctrl-C, SIGTERM), stopping everything on the way out. */
+  public void runUntilStopped() throws InterruptedException {
+    java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      close();
+      stopped.countDown();
+    }, "costwise-shutdown"));
+    stopped.await();
+  }
+
   /** Stops everything that was started, newest first; never throws. */
   @Override
   public void close() {

@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -129,12 +128,7 @@ public final class DemoCommand implements Callable<Integer> {
       if (keepRunning) {
         out.println("Running until Ctrl-C.");
         out.flush();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-          worker.close();
-          stopped.countDown();
-        }, "costwise-shutdown"));
-        stopped.await();
+        worker.runUntilStopped();
       }
     }
     return 0;

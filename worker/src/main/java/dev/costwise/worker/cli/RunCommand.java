@@ -3,7 +3,6 @@ package dev.costwise.worker.cli;
 import dev.costwise.worker.CostwiseWorker;
 import dev.costwise.worker.WorkerConfig;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -29,11 +28,6 @@ public final class RunCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     WorkerConfig config = options.config(System.getenv());
     CostwiseWorker worker = CostwiseWorker.start(config);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      worker.close();
-      stopped.countDown();
-    }, "costwise-shutdown"));
     var out = spec.commandLine().getOut();
     out.printf("Costwise worker running. Temporal %s (namespace %s), task queue %s; %s.%n",
         worker.temporal().address(), config.temporalNamespace(), config.taskQueue(), worker.databaseDescription());
@@ -43,7 +37,7 @@ public final class RunCommand implements Callable<Integer> {
     }
     out.println("Press Ctrl-C to stop.");
     out.flush();
-    stopped.await();
+    worker.runUntilStopped();
     return 0;
   }
 }

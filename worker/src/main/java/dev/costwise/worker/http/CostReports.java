@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import dev.costwise.worker.Decimals;
 import org.jdbi.v3.core.Jdbi;
 
 /** The read side the HTTP API and dashboard serve: totals, top runs, steps for export. */
@@ -98,7 +99,7 @@ public final class CostReports {
     ObjectNode root = JSON.createObjectNode();
     root.put("from", from.toString());
     root.put("to", to.toString());
-    root.put("totalUsd", HttpApi.plain(total));
+    root.put("totalUsd", Decimals.plain(total));
     long runCount = jdbi.withExtension(ReportDao.class, dao -> dao.runsBetween(from, to));
     root.put("runCount", runCount);
     ArrayNode models = root.putArray("models");
@@ -111,7 +112,7 @@ public final class CostReports {
       ObjectNode d = series.addObject();
       d.put("day", day);
       ObjectNode m = d.putObject("byModel");
-      costs.forEach((k, v) -> m.put(k, HttpApi.plain(v)));
+      costs.forEach((k, v) -> m.put(k, Decimals.plain(v)));
     });
     ArrayNode runs = root.putArray("topWorkflows");
     for (ReportDao.RunCost r : jdbi.withExtension(ReportDao.class, dao -> dao.topRuns(from, to, 10))) {
@@ -119,7 +120,7 @@ public final class CostReports {
       n.put("workflowId", r.workflowId());
       n.put("workflowType", r.workflowType());
       n.put("runId", r.runId());
-      n.put("costUsd", HttpApi.plain(r.costUsd()));
+      n.put("costUsd", Decimals.plain(r.costUsd()));
       n.put("usageCount", r.usageCount());
       n.put("unpricedUsageCount", r.unpricedUsageCount());
       n.put("startedAt", r.firstRecordedAt().toString());

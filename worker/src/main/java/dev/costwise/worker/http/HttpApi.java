@@ -9,6 +9,7 @@ import dev.costwise.store.ExecutionTotals;
 import dev.costwise.store.StepRow;
 import dev.costwise.worker.CostwiseWorker;
 import dev.costwise.worker.Database;
+import dev.costwise.worker.Decimals;
 import dev.costwise.worker.StartupException;
 import dev.costwise.worker.WorkerConfig;
 import java.io.IOException;
@@ -16,7 +17,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
-import java.math.BigDecimal;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -182,15 +182,15 @@ public final class HttpApi implements AutoCloseable {
         ObjectNode r = rows.addObject();
         r.put("period", b.period().toString().substring(0, period.equals("month") ? 7 : 10));
         r.put("group", b.grp());
-        r.put("costUsd", plain(b.costUsd()));
+        r.put("costUsd", Decimals.plain(b.costUsd()));
         r.put("usageCount", b.usageCount());
         r.put("unpricedCount", b.unpricedCount());
         r.put("inputTokens", b.inputTokens());
         r.put("outputTokens", b.outputTokens());
         r.put("images", b.images());
-        r.put("videoSeconds", plain(b.videoSeconds()));
+        r.put("videoSeconds", Decimals.plain(b.videoSeconds()));
         r.put("characters", b.characters());
-        r.put("audioSeconds", plain(b.audioSeconds()));
+        r.put("audioSeconds", Decimals.plain(b.audioSeconds()));
       }
       sendJson(ex, 200, root);
     } else if (path.equals("/steps.csv")) {
@@ -236,7 +236,7 @@ public final class HttpApi implements AutoCloseable {
     root.put("workflowType", t.workflowType());
     root.put("namespace", t.namespace());
     root.put("taskQueue", t.taskQueue());
-    root.put("totalUsd", plain(t.costUsd()));
+    root.put("totalUsd", Decimals.plain(t.costUsd()));
     root.put("usageCount", t.usageCount());
     root.put("unpricedUsageCount", t.unpricedUsageCount());
     root.put("firstRecordedAt", t.firstRecordedAt().toString());
@@ -254,7 +254,7 @@ public final class HttpApi implements AutoCloseable {
       n.put("pricedModel", s.pricedModel());
       n.put("priced", s.priced());
       if (s.priced()) {
-        n.put("costUsd", plain(s.costUsd()));
+        n.put("costUsd", Decimals.plain(s.costUsd()));
       } else {
         n.put("unpricedReason", s.unpricedReason());
       }
@@ -264,9 +264,9 @@ public final class HttpApi implements AutoCloseable {
       n.put("cacheWriteTokens", s.cacheWriteTokens());
       n.put("reasoningTokens", s.reasoningTokens());
       n.put("images", s.images());
-      n.put("videoSeconds", plain(s.videoSeconds()));
+      n.put("videoSeconds", Decimals.plain(s.videoSeconds()));
       n.put("characters", s.characters());
-      n.put("audioSeconds", plain(s.audioSeconds()));
+      n.put("audioSeconds", Decimals.plain(s.audioSeconds()));
       n.put("startedAt", s.startedAt().toString());
     }
     return root;
@@ -326,10 +326,6 @@ public final class HttpApi implements AutoCloseable {
     ObjectNode n = JSON.createObjectNode();
     n.put("error", message);
     return n;
-  }
-
-  static String plain(BigDecimal v) {
-    return v == null ? null : v.signum() == 0 ? "0" : v.stripTrailingZeros().toPlainString();
   }
 
   private static void sendJson(HttpExchange ex, int status, Object body) throws IOException {
