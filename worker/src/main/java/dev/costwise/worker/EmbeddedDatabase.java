@@ -41,6 +41,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
               .setCleanDataDirectory(false)
               .setPort(port)
               .setServerConfig("listen_addresses", "127.0.0.1")
+              // the embedded defaults favour test speed (no fsync, asynchronous commit); costs must survive a crash
+              .setServerConfig("fsync", "on")
+              .setServerConfig("synchronous_commit", "on")
               .setPGStartupWait(Duration.ofSeconds(60))
               .start();
       return new EmbeddedDatabase(pg, dir);
