@@ -171,11 +171,12 @@ public final class DemoCommand implements Callable<Integer> {
     String http = worker.http() == null ? null : worker.http().baseUrl();
     String address = worker.temporal().address();
     String ns = config.temporalNamespace();
-    out.println("Where to look next"
-        + (config.embeddedTemporal() && !keepRunning
-            ? " (this process hosts Temporal and the dashboard: run 'costwise demo --keep-running' to keep them up)"
-            : "")
-        + ":");
+    out.println("Where to look next:");
+    if (!keepRunning) {
+      out.println("  (these stop with this process: 'costwise run' serves the dashboard and API over the recorded costs;"
+          + (config.embeddedTemporal() ? " 'costwise demo --keep-running' also keeps the runs' Temporal history" : "")
+          + ")");
+    }
     if (http != null) {
       out.printf("  dashboard   %s/%n", http);
       out.printf("  cost JSON   %s/api/workflows/%s%n", http, workflowId);
