@@ -7,6 +7,7 @@ import dev.costwise.pricing.Cost;
 import dev.costwise.pricing.CostComponent;
 import dev.costwise.pricing.Pricer;
 import dev.costwise.usage.Usage;
+import dev.costwise.worker.Decimals;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.util.Map;
@@ -115,9 +116,9 @@ public final class PriceCommand implements Callable<Integer> {
       out.printf("tier      above %,d input tokens%n", cost.tierAboveTokens());
     }
     for (Map.Entry<CostComponent, BigDecimal> part : cost.breakdown().entrySet()) {
-      out.printf("%-11s $%s%n", part.getKey().label(), plain(part.getValue()));
+      out.printf("%-11s $%s%n", part.getKey().label(), Decimals.plain(part.getValue()));
     }
-    out.printf("total     $%s%n", plain(cost.total()));
+    out.printf("total     $%s%n", Decimals.plain(cost.total()));
   }
 
   private static ObjectNode toJson(Usage usage, Cost cost) {
@@ -128,18 +129,13 @@ public final class PriceCommand implements Callable<Integer> {
     root.put("pricedModel", cost.pricedModel());
     root.put("catalogProvider", cost.provider());
     if (cost.priced()) {
-      root.put("totalUsd", plain(cost.total()));
+      root.put("totalUsd", Decimals.plain(cost.total()));
       ObjectNode breakdown = root.putObject("breakdownUsd");
-      cost.breakdown().forEach((k, v) -> breakdown.put(k.label(), plain(v)));
+      cost.breakdown().forEach((k, v) -> breakdown.put(k.label(), Decimals.plain(v)));
       root.put("tierAboveInputTokens", cost.tierAboveTokens());
     } else {
       root.put("unpricedReason", cost.unpricedReason());
     }
     return root;
-  }
-
-  /** Exact decimal without exponent or trailing zeros; money is never rounded here. */
-  static String plain(BigDecimal v) {
-    return v.signum() == 0 ? "0" : v.stripTrailingZeros().toPlainString();
   }
 }

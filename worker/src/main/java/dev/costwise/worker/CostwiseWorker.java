@@ -1,0 +1,261 @@
+package dev.costwise.worker;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.costwise.demo.ContentActivitiesImpl;
+import dev.costwise.demo.ContentPipelineWorkflowImpl;
+import dev.costwise.metrics.CostMetrics;
+import dev.costwise.pricing.CatalogSource;
+import dev.costwise.pricing.Pricer;
+import dev.costwise.store.AttemptCost;
+import dev.costwise.store.CostSchema;
+import dev.costwise.store.CostStore;
+import dev.costwise.store.ResilientRecorder;
+import dev.costwise.temporal.CostTracking;
+import dev.costwise.temporal.CostTrackingOptions;
+import dev.costwise.worker.http.HttpApi;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerFactoryOptions;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running worker: Temporal (embedded or remote), PostgreSQL (embedded or remote) with the cost
+ * schema, the cost-tracking interceptor on a worker polling the task queue, and the HTTP server.
+ * Started by {@link #start}, stopped by {@link #close} in reverse order.
+ */
+public final class CostwiseWorker implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(CostwiseWorker.class);
+
+  private final WorkerConfig config;
+  private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
+  private PrometheusMeterRegistry registry;
+  private HikariDataSource dataSource;
+  private CostStore store;
+  private ResilientRecorder recorder;
+  private CatalogSource catalog;
+  private TemporalConnection temporal;
+  private WorkerFactory factory;
+  private HttpApi http;
+  private String databaseDescription;
+
+  private CostwiseWorker(WorkerConfig config) {
+    this.config = config;
+  }
+
+  /**
+   * Starts everything {@code config} asks for and returns once the worker polls its task queue.
+   *
+   * @throws StartupException when a service cannot be reached or started (everything started so
+   *     far is stopped again)
+   */
+  public static CostwiseWorker start(WorkerConfig config) {
+    CostwiseWorker w = new CostwiseWorker(config);
+    try {
+      w.startAll();
+      return w;
+    } catch (RuntimeException e) {
+      w.close();
+      throw e;
+    }
+  }
+
+  private void startAll() {
+    registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    CostMetrics metrics = CostMetrics.boundTo(registry);
+    catalog = CatalogSource.bundled(config.priceFile());
+
+    startDatabase();
+    startTemporal();
+
+    recorder =
+        new ResilientRecorder(store, config.spoolFile(), 3, Duration.ofMillis(200), new ResilientRecorder.Listener() {
+          @Override
+          public void writeFailed(AttemptCost attempt, Exception error, boolean spooled) {
+            metrics.persistenceFailed(spooled);
+          }
+        });
+    toClose.push(recorder);
+    int replayed = recorder.flushSpool();
+    if (replayed > 0) {
+      log.info("Wrote {} cost record(s) kept in {} while the database was unreachable", replayed, config.spoolFile());
+    }
+    ScheduledExecutorService housekeeping =
+        Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "costwise-housekeeping");
+          t.setDaemon(true);
+          return t;
+        });
+    housekeeping.scheduleWithFixedDelay(this::housekeeping, 30, 30, TimeUnit.SECONDS);
+    toClose.push(housekeeping::shutdownNow);
+
+    CostTracking tracking =
+        new CostTracking(
+            CostTrackingOptions.newBuilder()
+                .setPricer(new Pricer(catalog, config.strictPricing()))
+                .setRecorder(recorder)
+                .setMetrics(metrics)
+                .build());
+    factory =
+        WorkerFactory.newInstance(
+            temporal.client(),
+            WorkerFactoryOptions.newBuilder().setWorkerInterceptors(tracking.workerInterceptor()).build());
+    Worker worker = factory.newWorker(config.taskQueue());
+    worker.registerWorkflowImplementationTypes(ContentPipelineWorkflowImpl.class);
+    worker.registerActivitiesImplementations(new ContentActivitiesImpl());
+    factory.start();
+    toClose.push(() -> {
+      factory.shutdown();
+      factory.awaitTermination(10, TimeUnit.SECONDS);
+    });
+    log.info("Worker polling task queue '{}' in namespace '{}'", config.taskQueue(), config.temporalNamespace());
+
+    if (config.httpPort() >= 0) {
+      http = HttpApi.start(config, this);
+      toClose.push(http);
+      log.info("HTTP on {}: dashboard {}/ , metrics {}/metrics , health {}/health",
+          http.baseUrl(), http.baseUrl(), http.baseUrl(), http.baseUrl());
+      if (!HttpApi.isLoopback(config.httpHost()) && config.apiToken() == null) {
+        log.warn("HTTP is bound to {} without an API token; set {} to require one for /api",
+            config.httpHost(), WorkerConfig.Env.API_TOKEN);
+      }
+    }
+  }
+
+  private void startDatabase() {
+    String url = config.databaseUrl();
+    String user = config.databaseUser();
+    if (config.embeddedDatabase()) {
+      EmbeddedDatabase db = EmbeddedDatabase.start(config.embeddedDatabaseDir(), config.databasePort());
+      toClose.push(db);
+      url = db.jdbcUrl();
+      user = "postgres";
+      databaseDescription = "embedded PostgreSQL on 127.0.0.1:" + db.port() + " (data in " + db.dataDir() + ")";
+    } else {
+      databaseDescription = "PostgreSQL at " + WorkerConfig.redact(url);
+    }
+    dataSource = Database.connect(url, user, config.databasePassword());
+    toClose.push(dataSource);
+    int applied;
+    try {
+      applied = CostSchema.migrate(dataSource);
+    } catch (RuntimeException e) {
+      throw new StartupException("Cannot apply the cost schema to " + databaseDescription + ": " + Database.rootMessage(e), e);
+    }
+    store = new CostStore(CostStore.jdbi(dataSource));
+    log.info("Database: {}; {} migration(s) applied", databaseDescription, applied);
+  }
+
+  private void startTemporal() {
+    String address = config.effectiveTemporalAddress();
+    if (config.embeddedTemporal()) {
+      EmbeddedTemporal server = EmbeddedTemporal.start(config.temporalPort(), config.temporalNamespace());
+      toClose.push(server);
+      address = server.address();
+      log.info("Temporal: embedded dev server on {} (namespace '{}', in memory: workflow history is lost on stop,"
+          + " costs are not)", address, config.temporalNamespace());
+    } else {
+      log.info("Temporal: {} (namespace '{}')", address, config.temporalNamespace());
+    }
+    temporal = TemporalConnection.connect(address, config.temporalNamespace(), registry, Duration.ofSeconds(10));
+    toClose.push(temporal);
+    if (!config.embeddedTemporal()) {
+      try {
+        var added = SearchAttributes.ensureRegistered(address, config.temporalNamespace());
+        if (!added.isEmpty()) {
+          log.info("Registered search attributes {} in namespace '{}'", added.keySet(), config.temporalNamespace());
+        }
+      } catch (io.grpc.StatusRuntimeException e) {
+        log.warn("Cannot check or register the search attributes {} in namespace '{}' ({}); register them once"
+            + " as deploy/temporal/register-search-attributes.sh does", SearchAttributes.COST.keySet(),
+            config.temporalNamespace(), e.getStatus());
+      }
+    }
+  }
+
+  private void housekeeping() {
+    try {
+      catalog.reloadIfChanged();
+      if (recorder.spooledCount() > 0) {
+        recorder.flushSpool();
+      }
+    } catch (RuntimeException e) {
+      log.warn("Housekeeping failed: {}", e.toString());
+    }
+  }
+
+  /** The configuration it runs with. */
+  public WorkerConfig config() {
+    return config;
+  }
+
+  /** The Prometheus registry every meter is in. */
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** The pooled data source. */
+  public HikariDataSource dataSource() {
+    return dataSource;
+  }
+
+  /** The cost store. */
+  public CostStore store() {
+    return store;
+  }
+
+  /** The catalog in force. */
+  public CatalogSource catalog() {
+    return catalog;
+  }
+
+  /** The Temporal connection. */
+  public TemporalConnection temporal() {
+    return temporal;
+  }
+
+  /** The HTTP server, or null when turned off. */
+  public HttpApi http() {
+    return http;
+  }
+
+  /** A one-line description of the database, for people. */
+  public String databaseDescription() {
+    return databaseDescription;
+  }
+
+  /** Blocks until the JVM is asked to stop (Ctrl-C, SIGTERM), stopping everything on the way out. */
+  public void runUntilStopped() throws InterruptedException {
+    java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      close();
+      stopped.countDown();
+    }, "costwise-shutdown"));
+    stopped.await();
+  }
+
+  /** Stops everything that was started, newest first; never throws. */
+  @Override
+  public void close() {
+    while (!toClose.isEmpty()) {
+      AutoCloseable c = toClose.pop();
+      try {
+        c.close();
+      } catch (Exception e) {
+        log.warn("Error while stopping {}: {}", c.getClass().getSimpleName(), e.toString());
+      }
+    }
+  }
+}

@@ -1,0 +1,211 @@
+package dev.costwise.worker.cli;
+
+import dev.costwise.demo.ContentPipelinePlan;
+import dev.costwise.demo.ContentPipelineWorkflow;
+import dev.costwise.demo.PipelineRequest;
+import dev.costwise.pricing.Pricer;
+import dev.costwise.store.ExecutionTotals;
+import dev.costwise.store.StepRow;
+import dev.costwise.temporal.CostTrackingOptions;
+import dev.costwise.usage.Usage;
+import dev.costwise.worker.CostwiseWorker;
+import dev.costwise.worker.WorkerConfig;
+import dev.costwise.worker.http.CostReports;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code costwise demo}: starts the worker (embedded services by default), runs the content
+ * pipeline several times with simulated providers, and prints for each run the estimate, the
+ * actual cost of every step, the variance and the budget outcome, then where to look next.
+ */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs the demo pipeline and prints estimate, cost per step, variance and budget outcome.",
+      "The content pipeline (LLM script, image and video per scene, voice-over) runs three times with",
+      "simulated providers (no network). Same configuration as 'run': embedded Temporal and PostgreSQL",
+      "unless configured."
+    },
+    exitCodeListHeading = "Exit status:%n",
+    exitCodeList = {"0:demo ran", "1:a service could not be reached or a run failed unexpectedly", "2:bad configuration"})
+public final class DemoCommand implements Callable<Integer> {
+  /** Tenant tag the demo's runs carry. */
+  static final String TENANT = "demo-studio";
+
+  @Spec CommandSpec spec;
+  @Mixin WorkerOptions options;
+
+  @Option(names = "--keep-running",
+      description = "Keep Temporal, the worker and the dashboard up after the demo, to explore (Ctrl-C stops).")
+  boolean keepRunning;
+
+  /** One demo run. */
+  record DemoRun(String label, PipelineRequest request) {}
+
+  static final List<DemoRun> RUNS =
+      List.of(
+          new DemoRun("otters", new PipelineRequest("otters learning to surf", 4, 6, "veo-3.0-fast-generate-001", false, false)),
+          new DemoRun("lighthouse", new PipelineRequest("a lighthouse keeper's last night", 3, 8, "veo-3.0-fast-generate-001", false, true)),
+          new DemoRun("spice-trade", new PipelineRequest("the history of the spice trade", 8, 8, "veo-3.0-generate-001", true, false)));
+
+  @Override
+  public Integer call() throws InterruptedException {
+    WorkerConfig config = options.config(System.getenv());
+    // The simulated provider outage is expected; its activity-failure stack trace would only distract.
+    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.temporal.internal.activity"))
+        .setLevel(ch.qos.logback.classic.Level.ERROR);
+    PrintWriter out = spec.commandLine().getOut();
+    try (CostwiseWorker worker = CostwiseWorker.start(config)) {
+      CostReports reports = new CostReports(worker.store().jdbi());
+      out.printf("Costwise demo: Temporal %s (namespace %s), task queue %s; %s%n",
+          worker.temporal().address(), config.temporalNamespace(), config.taskQueue(), worker.databaseDescription());
+      long earlier = reports.runCount(ContentPipelineWorkflow.TYPE);
+      out.printf("%d pipeline runs already recorded in the database%s%n%n", earlier,
+          earlier > 0 ? " (costs from earlier starts are kept)" : "");
+      out.flush();
+
+      Pricer pricer = new Pricer(worker.catalog(), false);
+      BigDecimal grand = BigDecimal.ZERO;
+      String firstWorkflowId = null;
+      long stamp = System.currentTimeMillis();
+      for (int i = 0; i < RUNS.size(); i++) {
+        DemoRun run = RUNS.get(i);
+        PipelineRequest r = run.request();
+        String workflowId = "content-pipeline-" + run.label() + "-" + stamp;
+        firstWorkflowId = firstWorkflowId == null ? workflowId : firstWorkflowId;
+        out.printf("Run %d/%d  \"%s\": %d scenes x %d s of %s%s%s%n", i + 1, RUNS.size(), r.topic(), r.scenes(),
+            r.secondsPerScene(), r.videoModel(), r.videoWithAudio() ? " with audio" : "",
+            r.simulateOutage() ? " (the video provider fails once)" : "");
+        BigDecimal estimate = estimate(pricer, r);
+        out.printf("  estimate  %s%n", usd(estimate));
+
+        ContentPipelineWorkflow wf =
+            worker.temporal().client().newWorkflowStub(
+                ContentPipelineWorkflow.class,
+                WorkflowOptions.newBuilder()
+                    .setTaskQueue(config.taskQueue())
+                    .setWorkflowId(workflowId)
+                    .setMemo(Map.of(CostTrackingOptions.DEFAULT_TAGS_MEMO_KEY, Map.of("tenant", TENANT, "project", run.label())))
+                    .build());
+        String outcome;
+        try {
+          wf.produce(r);
+          outcome = "completed";
+        } catch (WorkflowFailedException e) {
+          outcome = "failed: " + rootMessage(e);
+        }
+        String runId = WorkflowStub.fromTyped(wf).getExecution().getRunId();
+        List<StepRow> steps = worker.store().steps(runId);
+        printSteps(out, steps);
+        BigDecimal actual = worker.store().execution(runId).map(ExecutionTotals::costUsd).orElse(BigDecimal.ZERO);
+        grand = grand.add(actual);
+        BigDecimal variance = actual.subtract(estimate);
+        out.printf("  actual    %s   variance %s%s (%s)%n", usd(actual), variance.signum() >= 0 ? "+" : "-",
+            usd(variance.abs()), percent(variance, estimate));
+        out.printf("  budget    none set for this run%n");
+        out.printf("  outcome   %s; workflow id %s%n%n", outcome, workflowId);
+        out.flush();
+      }
+      out.printf("Total of this demo: %s over %d runs; %d runs recorded in all.%n%n", usd(grand), RUNS.size(),
+          reports.runCount(ContentPipelineWorkflow.TYPE));
+      printNext(out, worker, config, firstWorkflowId);
+      out.flush();
+      if (keepRunning) {
+        out.println("Running until Ctrl-C.");
+        out.flush();
+        worker.runUntilStopped();
+      }
+    }
+    return 0;
+  }
+
+  static BigDecimal estimate(Pricer pricer, PipelineRequest r) {
+    BigDecimal total = BigDecimal.ZERO;
+    for (Usage u : ContentPipelinePlan.expectedUsage(r)) {
+      total = total.add(pricer.priceLenient(u).total() == null ? BigDecimal.ZERO : pricer.priceLenient(u).total());
+    }
+    return total;
+  }
+
+  private static void printSteps(PrintWriter out, List<StepRow> steps) {
+    out.printf("  %-13s %-26s %-8s %-10s %-40s %s%n", "step", "model", "attempt", "outcome", "usage", "cost");
+    for (StepRow s : steps) {
+      out.printf("  %-13s %-26s %-8d %-10s %-40s %s%n", s.activityType(), s.model(), s.attempt(),
+          s.outcome(), units(s), s.priced() ? usd(s.costUsd()) : "unpriced: " + s.unpricedReason());
+    }
+  }
+
+  static String units(StepRow s) {
+    StringBuilder b = new StringBuilder();
+    if (s.inputTokens() + s.cacheReadTokens() + s.outputTokens() > 0) {
+      b.append(String.format(Locale.ROOT, "%,d in + %,d cached + %,d out tok", s.inputTokens(), s.cacheReadTokens(), s.outputTokens()));
+    }
+    if (s.images() > 0) {
+      b.append(s.images()).append(" image ").append(s.imageQuality()).append(' ').append(s.imageSize());
+    }
+    if (s.videoSeconds().signum() > 0) {
+      b.append(s.videoSeconds().stripTrailingZeros().toPlainString()).append(" s video").append(s.videoWithAudio() ? " + audio" : "");
+    }
+    if (s.characters() > 0) {
+      b.append(String.format(Locale.ROOT, "%,d characters", s.characters()));
+    }
+    return b.toString();
+  }
+
+  private void printNext(PrintWriter out, CostwiseWorker worker, WorkerConfig config, String workflowId) {
+    String http = worker.http() == null ? null : worker.http().baseUrl();
+    String address = worker.temporal().address();
+    String ns = config.temporalNamespace();
+    out.println("Where to look next:");
+    if (!keepRunning) {
+      out.println("  (these stop with this process: 'costwise run' serves the dashboard and API over the recorded costs;"
+          + (config.embeddedTemporal() ? " 'costwise demo --keep-running' also keeps the runs' Temporal history" : "")
+          + ")");
+    }
+    if (http != null) {
+      out.printf("  dashboard   %s/%n", http);
+      out.printf("  cost JSON   %s/api/workflows/%s%n", http, workflowId);
+      out.printf("  totals      %s/api/totals?period=day&groupBy=model%n", http);
+      out.printf("  CSV         %s/api/steps.csv%n", http);
+      out.printf("  metrics     %s/metrics   (costwise_cost_usd_total, costwise_tokens_total, ...)%n", http);
+    }
+    out.printf("  temporal workflow describe --address %s --namespace %s --workflow-id %s%n", address, ns, workflowId);
+    out.printf("  temporal workflow show     --address %s --namespace %s --workflow-id %s%n", address, ns, workflowId);
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null) {
+      t = t.getCause();
+    }
+    String m = t.getMessage();
+    return m == null ? t.getClass().getSimpleName() : m;
+  }
+
+  static String usd(BigDecimal v) {
+    return "$" + v.setScale(4, RoundingMode.HALF_UP).toPlainString();
+  }
+
+  private static String percent(BigDecimal variance, BigDecimal estimate) {
+    if (estimate.signum() == 0) {
+      return "n/a";
+    }
+    BigDecimal p = variance.multiply(BigDecimal.valueOf(100)).divide(estimate, 1, RoundingMode.HALF_UP);
+    return (p.signum() >= 0 ? "+" : "") + p.toPlainString() + "%";
+  }
+}

@@ -1,0 +1,132 @@
+package dev.costwise.worker.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.costwise.store.StepRow;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import dev.costwise.worker.Decimals;
+import org.jdbi.v3.core.Jdbi;
+
+/** The read side the HTTP API and dashboard serve: totals, top runs, steps for export. */
+public final class CostReports {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int TOP_MODELS = 6;
+
+  private final Jdbi jdbi;
+
+  /** Reports over the cost tables reachable through {@code jdbi}. */
+  public CostReports(Jdbi jdbi) {
+    this.jdbi = jdbi;
+  }
+
+  /** Spend per period and group in [from, to). */
+  public List<ReportDao.Bucket> totals(String period, GroupBy groupBy, Instant from, Instant to) {
+    if (!period.equals("day") && !period.equals("month")) {
+      throw new IllegalArgumentException("period '" + period + "' must be day or month");
+    }
+    return jdbi.withExtension(ReportDao.class, dao -> dao.totals(period, groupBy.sql(), from, to));
+  }
+
+  /** The newest run of {@code workflowId} with recorded cost. */
+  public Optional<ReportDao.RunCost> latestRun(String workflowId) {
+    return jdbi.withExtension(ReportDao.class, dao -> dao.latestRun(workflowId)).stream().findFirst();
+  }
+
+  /** How many runs of {@code workflowType} have recorded cost. */
+  public long runCount(String workflowType) {
+    return jdbi.withExtension(ReportDao.class, dao -> dao.runCount(workflowType));
+  }
+
+  /** Step rows recorded in [from, to), streamed; close the stream. */
+  public Stream<StepRow> steps(Instant from, Instant to) {
+    var handle = jdbi.open();
+    return handle.attach(ReportDao.class).stepsBetween(from, to).onClose(handle::close);
+  }
+
+  /** Budgets and their utilisation. */
+  public ArrayNode budgets() {
+    return JSON.createArrayNode();
+  }
+
+  /**
+   * What the dashboard draws over the last {@code days} days: spend per day stacked by model (the
+   * top models by spend, the rest as "other"), the most expensive runs, budget utilisation and
+   * recent over-budget failures.
+   */
+  public ObjectNode dashboard(int days) {
+    if (days < 1 || days > 366) {
+      throw new IllegalArgumentException("days must be 1-366, was " + days);
+    }
+    LocalDate today = LocalDate.now(ZoneOffset.UTC);
+    Instant to = today.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+    Instant from = today.minusDays(days - 1L).atStartOfDay().toInstant(ZoneOffset.UTC);
+    List<ReportDao.Bucket> buckets = totals("day", GroupBy.parse("model"), from, to);
+
+    Map<String, BigDecimal> byModel = new TreeMap<>();
+    BigDecimal total = BigDecimal.ZERO;
+    for (ReportDao.Bucket b : buckets) {
+      byModel.merge(b.grp(), b.costUsd(), BigDecimal::add);
+      total = total.add(b.costUsd());
+    }
+    List<String> top =
+        byModel.entrySet().stream()
+            .sorted(Map.Entry.<String, BigDecimal>comparingByValue().reversed())
+            .limit(TOP_MODELS)
+            .map(Map.Entry::getKey)
+            .toList();
+    boolean hasOther = byModel.size() > top.size();
+
+    Map<String, Map<String, BigDecimal>> perDay = new LinkedHashMap<>();
+    for (int i = 0; i < days; i++) {
+      perDay.put(today.minusDays(days - 1L - i).toString(), new LinkedHashMap<>());
+    }
+    for (ReportDao.Bucket b : buckets) {
+      String day = b.period().toString().substring(0, 10);
+      String model = top.contains(b.grp()) ? b.grp() : "other";
+      perDay.computeIfAbsent(day, d -> new LinkedHashMap<>()).merge(model, b.costUsd(), BigDecimal::add);
+    }
+
+    ObjectNode root = JSON.createObjectNode();
+    root.put("from", from.toString());
+    root.put("to", to.toString());
+    root.put("totalUsd", Decimals.plain(total));
+    long runCount = jdbi.withExtension(ReportDao.class, dao -> dao.runsBetween(from, to));
+    root.put("runCount", runCount);
+    ArrayNode models = root.putArray("models");
+    top.forEach(models::add);
+    if (hasOther) {
+      models.add("other");
+    }
+    ArrayNode series = root.putArray("spendByDay");
+    perDay.forEach((day, costs) -> {
+      ObjectNode d = series.addObject();
+      d.put("day", day);
+      ObjectNode m = d.putObject("byModel");
+      costs.forEach((k, v) -> m.put(k, Decimals.plain(v)));
+    });
+    ArrayNode runs = root.putArray("topWorkflows");
+    for (ReportDao.RunCost r : jdbi.withExtension(ReportDao.class, dao -> dao.topRuns(from, to, 10))) {
+      ObjectNode n = runs.addObject();
+      n.put("workflowId", r.workflowId());
+      n.put("workflowType", r.workflowType());
+      n.put("runId", r.runId());
+      n.put("costUsd", Decimals.plain(r.costUsd()));
+      n.put("usageCount", r.usageCount());
+      n.put("unpricedUsageCount", r.unpricedUsageCount());
+      n.put("startedAt", r.firstRecordedAt().toString());
+    }
+    root.set("budgets", budgets());
+    root.putArray("overBudget");
+    return root;
+  }
+}

@@ -1,0 +1,72 @@
+package dev.costwise.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class WorkerConfigTest {
+
+  @Test
+  void noConfigurationMeansEmbeddedServicesOnLoopback() {
+    WorkerConfig c = WorkerConfig.builder().environment(Map.of()).build();
+    assertThat(c.embeddedTemporal()).isTrue();
+    assertThat(c.embeddedDatabase()).isTrue();
+    assertThat(c.effectiveTemporalAddress()).isEqualTo("127.0.0.1:7233");
+    assertThat(c.temporalNamespace()).isEqualTo("default");
+    assertThat(c.httpHost()).isEqualTo("127.0.0.1");
+    assertThat(c.embeddedDatabaseDir()).isEqualTo(Path.of("costwise-data", "pgdata"));
+    assertThat(c.apiToken()).isNull();
+  }
+
+  @Test
+  void flagsBeatEnvironmentWhichBeatsDefaults() {
+    WorkerConfig c =
+        WorkerConfig.builder()
+            .environment(Map.of("TEMPORAL_ADDRESS", "temporal:7233", "TEMPORAL_NAMESPACE", "costs", "COSTWISE_HTTP_PORT", "9000"))
+            .temporalAddress("other:7233")
+            .httpPort(null)
+            .build();
+    assertThat(c.temporalAddress()).isEqualTo("other:7233");
+    assertThat(c.temporalNamespace()).isEqualTo("costs");
+    assertThat(c.httpPort()).isEqualTo(9000);
+    assertThat(c.embeddedTemporal()).isFalse();
+  }
+
+  @Test
+  void platformStyleDatabaseUrlsBecomeJdbcUrls() {
+    WorkerConfig c =
+        WorkerConfig.builder().environment(Map.of("DATABASE_URL", "postgres://cost%40ops:s3cr%3At@db.internal:5433/costs")).build();
+    assertThat(c.databaseUrl()).isEqualTo("jdbc:postgresql://db.internal:5433/costs?user=cost%40ops&password=s3cr%3At");
+    assertThat(WorkerConfig.redact(c.databaseUrl())).doesNotContain("s3cr").contains("password=***");
+    assertThat(WorkerConfig.builder().databaseUrl("jdbc:postgresql://h/db").build().databaseUrl()).isEqualTo("jdbc:postgresql://h/db");
+  }
+
+  @Test
+  void badSettingsAreRejectedWithTheSettingNamed() {
+    assertThatThrownBy(() -> WorkerConfig.builder().temporalAddress("http://temporal").build())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("must be HOST:PORT")
+        .hasMessageContaining("TEMPORAL_ADDRESS");
+    assertThatThrownBy(() -> WorkerConfig.builder().temporalAddress("temporal:99999").build())
+        .hasMessageContaining("bad port");
+    assertThatThrownBy(() -> WorkerConfig.builder().databaseUrl("mysql://x/y").build())
+        .hasMessageContaining("not a PostgreSQL URL")
+        .hasMessageContaining("DATABASE_URL");
+    assertThatThrownBy(() -> WorkerConfig.builder().databaseUser("bob").build())
+        .hasMessageContaining("no database URL");
+    assertThatThrownBy(() -> WorkerConfig.builder().environment(Map.of("COSTWISE_HTTP_PORT", "eighty")).build())
+        .hasMessageContaining("COSTWISE_HTTP_PORT is 'eighty'");
+    assertThatThrownBy(() -> WorkerConfig.builder().httpPort(70000).build()).hasMessageContaining("HTTP port 70000 is out of range");
+    assertThatThrownBy(() -> WorkerConfig.builder().environment(Map.of("COSTWISE_STRICT_PRICING", "maybe")).build())
+        .hasMessageContaining("use true or false");
+  }
+
+  @Test
+  void httpCanBeTurnedOffOrGivenAnyFreePort() {
+    assertThat(WorkerConfig.builder().httpPort(-1).build().httpPort()).isEqualTo(-1);
+    assertThat(WorkerConfig.builder().httpPort(0).build().httpPort()).isZero();
+  }
+}

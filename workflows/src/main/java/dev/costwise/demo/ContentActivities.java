@@ -1,0 +1,32 @@
+package dev.costwise.demo;
+
+import dev.costwise.usage.Usage;
+import dev.costwise.usage.UsageReporting;
+import io.temporal.activity.ActivityInterface;
+import java.util.List;
+
+/** The pipeline's model calls, one activity per call so each is retried, timed and priced alone. */
+@ActivityInterface
+public interface ContentActivities {
+
+  /** A script, carrying the LLM usage it took (captured through {@link UsageReporting}). */
+  record Script(String title, List<String> scenes, String narration, List<Usage> usage) implements UsageReporting {
+    /** Copies the lists. */
+    public Script {
+      scenes = List.copyOf(scenes);
+      usage = List.copyOf(usage);
+    }
+  }
+
+  /** Writes the script with an LLM. */
+  Script writeScript(PipelineRequest request);
+
+  /** Draws one scene with an image model; returns the image's location. */
+  String drawScene(String sceneDescription, int sceneNumber);
+
+  /** Animates one drawing with a video model; returns the clip's location. */
+  String animateScene(String image, int sceneNumber, int seconds, String videoModel, boolean withAudio);
+
+  /** Voices the narration with a speech model; returns the audio's location. */
+  String voiceOver(String narration);
+}
