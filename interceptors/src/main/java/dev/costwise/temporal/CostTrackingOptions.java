@@ -1,12 +1,16 @@
 package dev.costwise.temporal;
 
+import dev.costwise.budget.Budgets;
+import dev.costwise.budget.ExecutionLimits;
 import dev.costwise.metrics.CostMetrics;
 import dev.costwise.pricing.Pricer;
 import dev.costwise.store.CostRecorder;
 import dev.costwise.usage.UsageExtractor;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -16,6 +20,8 @@ import java.util.Objects;
 public final class CostTrackingOptions {
   /** Memo key whose map value tags every cost row of the run, e.g. {@code {"tenant": "acme"}}. */
   public static final String DEFAULT_TAGS_MEMO_KEY = "costwise.tags";
+  /** Memo key whose map value sets the run's limits, e.g. {@code {"softUsd": "1.00", "hardUsd": "2.00"}}. */
+  public static final String DEFAULT_BUDGET_MEMO_KEY = "costwise.budget";
 
   private final Pricer pricer;
   private final CostRecorder recorder;
@@ -23,6 +29,10 @@ public final class CostTrackingOptions {
   private final List<UsageExtractor> extractors;
   private final String tagsMemoKey;
   private final Clock clock;
+  private final Budgets budgets;
+  private final Map<String, ExecutionLimits> defaultLimits;
+  private final String budgetMemoKey;
+  private final boolean searchAttributes;
 
   private CostTrackingOptions(Builder b) {
     this.pricer = Objects.requireNonNull(b.pricer, "CostTrackingOptions needs a pricer (setPricer)");
@@ -31,6 +41,13 @@ public final class CostTrackingOptions {
     this.extractors = List.copyOf(b.extractors);
     this.tagsMemoKey = b.tagsMemoKey;
     this.clock = b.clock;
+    this.budgets = b.budgets;
+    this.defaultLimits = Map.copyOf(b.defaultLimits);
+    this.budgetMemoKey = b.budgetMemoKey;
+    this.searchAttributes = b.searchAttributes;
+    if (budgets == null && !defaultLimits.isEmpty()) {
+      throw new IllegalArgumentException("Default limits need budget checks: call setBudgets as well");
+    }
   }
 
   /** A new builder. */
@@ -68,6 +85,26 @@ public final class CostTrackingOptions {
     return clock;
   }
 
+  /** Budget checks, or null when budgets are off (no check activity, limits ignored). */
+  public Budgets budgets() {
+    return budgets;
+  }
+
+  /** Limits of runs of {@code workflowType} whose memo sets none. */
+  public ExecutionLimits defaultLimits(String workflowType) {
+    return defaultLimits.getOrDefault(workflowType, ExecutionLimits.NONE);
+  }
+
+  /** Memo key read for a run's own limits. */
+  public String budgetMemoKey() {
+    return budgetMemoKey;
+  }
+
+  /** Whether runs upsert the {@link CostSearchAttributes} as their cost changes. */
+  public boolean searchAttributes() {
+    return searchAttributes;
+  }
+
   /** Builder for {@link CostTrackingOptions}. */
   public static final class Builder {
     private Pricer pricer;
@@ -76,8 +113,43 @@ public final class CostTrackingOptions {
     private final List<UsageExtractor> extractors = new ArrayList<>();
     private String tagsMemoKey = DEFAULT_TAGS_MEMO_KEY;
     private Clock clock = Clock.systemUTC();
+    private Budgets budgets;
+    private final Map<String, ExecutionLimits> defaultLimits = new HashMap<>();
+    private String budgetMemoKey = DEFAULT_BUDGET_MEMO_KEY;
+    private boolean searchAttributes;
 
     private Builder() {}
+
+    /**
+     * Turns on budget checks: after each activity the workflow runs {@code budgets.checkActivity()}
+     * as a local activity, which the worker must register.
+     */
+    public Builder setBudgets(Budgets budgets) {
+      this.budgets = budgets;
+      return this;
+    }
+
+    /** Limits for runs of {@code workflowType}; a run's memo overrides them limit by limit. */
+    public Builder setDefaultLimits(String workflowType, ExecutionLimits limits) {
+      this.defaultLimits.put(Objects.requireNonNull(workflowType), Objects.requireNonNull(limits));
+      return this;
+    }
+
+    /** Memo key for a run's limits; defaults to {@value #DEFAULT_BUDGET_MEMO_KEY}. */
+    public Builder setBudgetMemoKey(String key) {
+      this.budgetMemoKey = Objects.requireNonNull(key);
+      return this;
+    }
+
+    /**
+     * Upserts {@code CostUsd}, {@code CostStatus} and {@code CostLimitUsd} after every check. Off
+     * by default: the attributes must be registered on the namespace first (see {@link
+     * CostSearchAttributes}), or workflow tasks fail until they are.
+     */
+    public Builder setSearchAttributes(boolean enabled) {
+      this.searchAttributes = enabled;
+      return this;
+    }
 
     /** Required: the pricer (its strict flag decides what unknown models do). */
     public Builder setPricer(Pricer pricer) {
