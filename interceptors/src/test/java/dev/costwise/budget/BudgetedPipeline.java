@@ -58,6 +58,17 @@ final class BudgetedPipeline {
   /** Counts calls per workflow id, so a test can tell an activity never ran. */
   static final class StudioImpl implements Studio {
     final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    private final boolean reportsUsage;
+
+    /** A studio that reports usage, as activities do once Costwise is installed. */
+    StudioImpl() {
+      this(true);
+    }
+
+    /** With {@code reportsUsage} false, the activity as it was before Costwise. */
+    StudioImpl(boolean reportsUsage) {
+      this.reportsUsage = reportsUsage;
+    }
 
     int calls(String workflowId) {
       AtomicInteger n = calls.get(workflowId);
@@ -68,7 +79,9 @@ final class BudgetedPipeline {
     public String draw(int n) {
       calls.computeIfAbsent(Activity.getExecutionContext().getInfo().getWorkflowId(), k -> new AtomicInteger())
           .incrementAndGet();
-      CostUsage.record(Usage.of("openai", "dall-e-3").images(4, "1024x1792", "hd").build());
+      if (reportsUsage) {
+        CostUsage.record(Usage.of("openai", "dall-e-3").images(4, "1024x1792", "hd").build());
+      }
       return "storyboard " + n;
     }
   }
