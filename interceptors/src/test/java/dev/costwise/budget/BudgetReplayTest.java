@@ -59,6 +59,10 @@ class BudgetReplayTest {
   }
 
   private Worker worker(boolean tracked) {
+    return worker(tracked, true);
+  }
+
+  private Worker worker(boolean tracked, boolean budgetsOn) {
     Budgets budgets = new Budgets(jdbi);
     TestEnvironmentOptions.Builder options = TestEnvironmentOptions.newBuilder();
     if (tracked) {
@@ -67,8 +71,8 @@ class BudgetReplayTest {
               CostTrackingOptions.newBuilder()
                   .setPricer(new Pricer(() -> catalog, false))
                   .setRecorder(new CostStore(jdbi))
-                  .setBudgets(budgets)
-                  .setSearchAttributes(true)
+                  .setBudgets(budgetsOn ? budgets : null)
+                  .setSearchAttributes(budgetsOn)
                   .build());
       options.setWorkerFactoryOptions(
           WorkerFactoryOptions.newBuilder().setWorkerInterceptors(tracking.workerInterceptor()).build());
@@ -100,6 +104,14 @@ class BudgetReplayTest {
     Worker worker = worker(true);
     assertThatCode(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(WITHOUT_INTERCEPTOR, worker))
         .doesNotThrowAnyException();
+  }
+
+  @Test
+  void turningBudgetsOffWhileCheckedRunsAreOpenBreaksTheirReplay() {
+    // the documented limitation: checks and upserts are commands, so drain checked runs first
+    Worker worker = worker(true, false);
+    Throwable t = catchThrowable(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(WITH_CHECKS, worker));
+    assertThat(t).hasMessageContaining("NonDeterministicException");
   }
 
   @Test
