@@ -9,8 +9,10 @@ import dev.costwise.usage.UsageExtractor;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Objects;
 
 /**
@@ -33,6 +35,7 @@ public final class CostTrackingOptions {
   private final Map<String, ExecutionLimits> defaultLimits;
   private final String budgetMemoKey;
   private final boolean searchAttributes;
+  private final Set<String> uncheckedActivityTypes;
 
   private CostTrackingOptions(Builder b) {
     this.pricer = Objects.requireNonNull(b.pricer, "CostTrackingOptions needs a pricer (setPricer)");
@@ -45,6 +48,7 @@ public final class CostTrackingOptions {
     this.defaultLimits = Map.copyOf(b.defaultLimits);
     this.budgetMemoKey = b.budgetMemoKey;
     this.searchAttributes = b.searchAttributes;
+    this.uncheckedActivityTypes = Set.copyOf(b.uncheckedActivityTypes);
     if (budgets == null && !defaultLimits.isEmpty()) {
       throw new IllegalArgumentException("Default limits need budget checks: call setBudgets as well");
     }
@@ -105,6 +109,11 @@ public final class CostTrackingOptions {
     return searchAttributes;
   }
 
+  /** Whether activities of {@code activityType} are known to spend nothing: no check after them, never refused. */
+  public boolean unchecked(String activityType) {
+    return uncheckedActivityTypes.contains(activityType);
+  }
+
   /** Builder for {@link CostTrackingOptions}. */
   public static final class Builder {
     private Pricer pricer;
@@ -117,8 +126,21 @@ public final class CostTrackingOptions {
     private final Map<String, ExecutionLimits> defaultLimits = new HashMap<>();
     private String budgetMemoKey = DEFAULT_BUDGET_MEMO_KEY;
     private boolean searchAttributes;
+    private final Set<String> uncheckedActivityTypes = new HashSet<>();
 
     private Builder() {}
+
+    /**
+     * Activity types known to spend nothing (e.g. {@code SendEmail}): no budget check runs after
+     * them and a blocking budget never refuses them. Every other activity may bear cost, since
+     * the workflow cannot tell before the check.
+     */
+    public Builder addUncheckedActivityTypes(String... activityTypes) {
+      for (String t : activityTypes) {
+        this.uncheckedActivityTypes.add(Objects.requireNonNull(t));
+      }
+      return this;
+    }
 
     /**
      * Turns on budget checks: after each activity the workflow runs {@code budgets.checkActivity()}

@@ -82,6 +82,7 @@ class BudgetWorkflowTest {
                 .setBudgets(budgets)
                 .setDefaultLimits("ParallelStoryboards", ExecutionLimits.of(null, "0.50"))
                 .setSearchAttributes(true)
+                .addUncheckedActivityTypes("Note")
                 .build());
     env =
         TestWorkflowEnvironment.newInstance(
@@ -94,7 +95,8 @@ class BudgetWorkflowTest {
     worker.registerWorkflowImplementationTypes(
         BudgetedPipeline.StoryboardWorkflowImpl.class,
         BudgetedPipeline.ParallelStoryboardsImpl.class,
-        BudgetedPipeline.CarefulStoryboardsImpl.class);
+        BudgetedPipeline.CarefulStoryboardsImpl.class,
+        BudgetedPipeline.NotingWorkflowImpl.class);
     studio = new BudgetedPipeline.StudioImpl();
     worker.registerActivitiesImplementations(studio, budgets.checkActivity());
     env.start();
@@ -306,5 +308,27 @@ class BudgetWorkflowTest {
     assertThat(studio.calls("careful")).isEqualTo(1);
     var cheap = stub(BudgetedPipeline.CarefulStoryboards.class, "careful-cheap", limits(null, "1.00", "careful-co"));
     assertThat(cheap.run("0.48")).isEqualTo("drew 2");
+  }
+
+  @Test
+  void uncheckedActivitiesAreNeitherCheckedNorRefused() {
+    budgets.create(
+        new PeriodBudget(
+            "noting-co-weekly", BudgetPeriod.WEEKLY, BudgetScope.tag("tenant", "noting-co"), new BigDecimal("0.01"),
+            List.of(Threshold.parse("100:block"))));
+    var spender = stub(BudgetedPipeline.StoryboardWorkflow.class, "noting-spender", limits(null, null, "noting-co"));
+    assertThat(spender.run(1, false)).isEqualTo("drew 1");
+
+    var wf = stub(BudgetedPipeline.NotingWorkflow.class, "noting", limits(null, null, "noting-co"));
+    Throwable failed = org.assertj.core.api.Assertions.catchThrowable(wf::run);
+
+    assertThat(budgetFailure((WorkflowFailedException) failed).limit()).isEqualTo("budget:noting-co-weekly");
+    assertThat(studio.calls("noting/note")).as("the unchecked note ran despite the blocking budget").isEqualTo(1);
+    assertThat(studio.calls("noting")).as("the storyboard was refused").isZero();
+    long markers =
+        client.fetchHistory("noting").getEvents().stream()
+            .filter(e -> e.getEventType() == io.temporal.api.enums.v1.EventType.EVENT_TYPE_MARKER_RECORDED)
+            .count();
+    assertThat(markers).as("only the version marker: no check after the note, none after the refused draw").isEqualTo(1);
   }
 }

@@ -50,9 +50,19 @@ final class BudgetedPipeline {
     String run(String estimateUsd);
   }
 
+  @WorkflowInterface
+  public interface NotingWorkflow {
+    /** Notes the start (an activity that spends nothing), then draws one storyboard. */
+    @WorkflowMethod
+    String run();
+  }
+
   @ActivityInterface
   public interface Studio {
     String draw(int n);
+
+    /** Spends nothing; configured as unchecked. */
+    String note(String text);
   }
 
   /** Counts calls per workflow id, so a test can tell an activity never ran. */
@@ -83,6 +93,13 @@ final class BudgetedPipeline {
         CostUsage.record(Usage.of("openai", "dall-e-3").images(4, "1024x1792", "hd").build());
       }
       return "storyboard " + n;
+    }
+
+    @Override
+    public String note(String text) {
+      calls.computeIfAbsent(Activity.getExecutionContext().getInfo().getWorkflowId() + "/note", k -> new AtomicInteger())
+          .incrementAndGet();
+      return text;
     }
   }
 
@@ -131,6 +148,16 @@ final class BudgetedPipeline {
       }
       studio.draw(n + 1);
       return "drew " + (n + 1);
+    }
+  }
+
+  public static final class NotingWorkflowImpl implements NotingWorkflow {
+    private final Studio studio = studio();
+
+    @Override
+    public String run() {
+      studio.note("start");
+      return studio.draw(1);
     }
   }
 

@@ -200,14 +200,16 @@ public final class BudgetGuard {
           info.getRunId(), BudgetCheckActivity.TYPE, e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
       return latest;
     }
-    latest = Objects.requireNonNull(report, "budget check returned nothing");
+    Objects.requireNonNull(report, "budget check returned nothing");
+    if (report.exceeded() != null && estimateUsd != null) {
+      // a refused estimate spent nothing: the run's standing is unchanged and the workflow may go on
+      throw BudgetExceeded.failure(report.exceeded());
+    }
+    latest = report;
     upsert(report);
     if (report.exceeded() != null) {
-      ApplicationFailure f = BudgetExceeded.failure(report.exceeded());
-      if (estimateUsd == null) {
-        failure = f;
-      }
-      throw f;
+      failure = BudgetExceeded.failure(report.exceeded());
+      throw failure;
     }
     return report;
   }

@@ -82,13 +82,15 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
   /**
    * Fails the attempt with a non-retryable {@code BudgetExceeded} before it runs when a blocking
    * period budget covering the run is at its threshold. Any activity may spend, so every activity
-   * but the budget check itself is refused. A database error lets the activity run (logged and
+   * but the budget check itself and the types configured as unchecked is refused. A database error lets the activity run (logged and
    * counted): a budget outage must not stop the work.
    */
   private void refuseWhenBlocked(ActivityInput input) {
     Budgets budgets = options.budgets();
     ActivityInfo info = context.getInfo();
-    if (budgets == null || BudgetCheckActivity.TYPE.equals(info.getActivityType())) {
+    if (budgets == null
+        || BudgetCheckActivity.TYPE.equals(info.getActivityType())
+        || options.unchecked(info.getActivityType())) {
       return;
     }
     Optional<BudgetExceeded.Details> blocked;

@@ -58,7 +58,7 @@ final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterce
 
   private <R> ActivityOutput<R> checked(String activityType, ActivityOutput<R> output) {
     BudgetGuard guard = BudgetGuard.current();
-    if (guard == null || !guard.enabled()) {
+    if (guard == null || !guard.enabled() || options.unchecked(activityType)) {
       return output;
     }
     CompletablePromise<R> result = Workflow.newPromise();
