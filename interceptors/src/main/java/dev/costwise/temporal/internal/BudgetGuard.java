@@ -149,8 +149,9 @@ public final class BudgetGuard {
     String activityId = output.getActivityId();
     try {
       check(null, activityType, activityId);
-    } catch (ApplicationFailure exceeded) {
-      result.completeExceptionally(exceeded);
+    } catch (RuntimeException exceededOrBroken) {
+      // never leave the caller's promise open: an uncompleted promise would hang the workflow
+      result.completeExceptionally(exceededOrBroken);
       return;
     }
     if (activityFailure != null) {
