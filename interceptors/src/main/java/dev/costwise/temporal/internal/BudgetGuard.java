@@ -197,8 +197,8 @@ public final class BudgetGuard {
               .get();
     } catch (ActivityFailure e) {
       log.warn(
-          "Budget check failed; run {} goes on unchecked until the next check (is {} registered on the worker?): {}",
-          info.getRunId(), BudgetCheckActivity.TYPE, e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+          "Budget check failed; run {} goes on unchecked until the next check: {}",
+          info.getRunId(), e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
       return latest;
     }
     Objects.requireNonNull(report, "budget check returned nothing");
