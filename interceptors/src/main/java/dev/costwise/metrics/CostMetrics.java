@@ -82,6 +82,14 @@ public final class CostMetrics implements MeterBinder {
     }
   }
 
+  /** Counts a budget threshold crossing; {@code kind} is run or period, {@code level} the status it raised. */
+  public void budgetAlert(String kind, String level) {
+    if (registry != null) {
+      counter("costwise.budget.alerts", "Budget thresholds crossed", null, Tags.of("kind", kind, "level", level))
+          .increment();
+    }
+  }
+
   /** Counts a usage extractor or catalog reload that threw; the cause is logged where it happened. */
   public void internalError(String where) {
     if (registry != null) {

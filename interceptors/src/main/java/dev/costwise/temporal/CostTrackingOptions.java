@@ -1,12 +1,18 @@
 package dev.costwise.temporal;
 
+import dev.costwise.budget.Budgets;
+import dev.costwise.budget.ExecutionLimits;
 import dev.costwise.metrics.CostMetrics;
 import dev.costwise.pricing.Pricer;
 import dev.costwise.store.CostRecorder;
 import dev.costwise.usage.UsageExtractor;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.Objects;
 
 /**
@@ -16,6 +22,8 @@ import java.util.Objects;
 public final class CostTrackingOptions {
   /** Memo key whose map value tags every cost row of the run, e.g. {@code {"tenant": "acme"}}. */
   public static final String DEFAULT_TAGS_MEMO_KEY = "costwise.tags";
+  /** Memo key whose map value sets the run's limits, e.g. {@code {"softUsd": "1.00", "hardUsd": "2.00"}}. */
+  public static final String DEFAULT_BUDGET_MEMO_KEY = "costwise.budget";
 
   private final Pricer pricer;
   private final CostRecorder recorder;
@@ -23,6 +31,11 @@ public final class CostTrackingOptions {
   private final List<UsageExtractor> extractors;
   private final String tagsMemoKey;
   private final Clock clock;
+  private final Budgets budgets;
+  private final Map<String, ExecutionLimits> defaultLimits;
+  private final String budgetMemoKey;
+  private final boolean searchAttributes;
+  private final Set<String> uncheckedActivityTypes;
 
   private CostTrackingOptions(Builder b) {
     this.pricer = Objects.requireNonNull(b.pricer, "CostTrackingOptions needs a pricer (setPricer)");
@@ -31,6 +44,14 @@ public final class CostTrackingOptions {
     this.extractors = List.copyOf(b.extractors);
     this.tagsMemoKey = b.tagsMemoKey;
     this.clock = b.clock;
+    this.budgets = b.budgets;
+    this.defaultLimits = Map.copyOf(b.defaultLimits);
+    this.budgetMemoKey = b.budgetMemoKey;
+    this.searchAttributes = b.searchAttributes;
+    this.uncheckedActivityTypes = Set.copyOf(b.uncheckedActivityTypes);
+    if (budgets == null && !defaultLimits.isEmpty()) {
+      throw new IllegalArgumentException("Default limits need budget checks: call setBudgets as well");
+    }
   }
 
   /** A new builder. */
@@ -68,6 +89,31 @@ public final class CostTrackingOptions {
     return clock;
   }
 
+  /** Budget checks, or null when budgets are off (no check activity, limits ignored). */
+  public Budgets budgets() {
+    return budgets;
+  }
+
+  /** Limits of runs of {@code workflowType} whose memo sets none. */
+  public ExecutionLimits defaultLimits(String workflowType) {
+    return defaultLimits.getOrDefault(workflowType, ExecutionLimits.NONE);
+  }
+
+  /** Memo key read for a run's own limits. */
+  public String budgetMemoKey() {
+    return budgetMemoKey;
+  }
+
+  /** Whether runs upsert the {@link CostSearchAttributes} as their cost changes. */
+  public boolean searchAttributes() {
+    return searchAttributes;
+  }
+
+  /** Whether activities of {@code activityType} are known to spend nothing: no check after them, never refused. */
+  public boolean unchecked(String activityType) {
+    return uncheckedActivityTypes.contains(activityType);
+  }
+
   /** Builder for {@link CostTrackingOptions}. */
   public static final class Builder {
     private Pricer pricer;
@@ -76,8 +122,56 @@ public final class CostTrackingOptions {
     private final List<UsageExtractor> extractors = new ArrayList<>();
     private String tagsMemoKey = DEFAULT_TAGS_MEMO_KEY;
     private Clock clock = Clock.systemUTC();
+    private Budgets budgets;
+    private final Map<String, ExecutionLimits> defaultLimits = new HashMap<>();
+    private String budgetMemoKey = DEFAULT_BUDGET_MEMO_KEY;
+    private boolean searchAttributes;
+    private final Set<String> uncheckedActivityTypes = new HashSet<>();
 
     private Builder() {}
+
+    /**
+     * Activity types known to spend nothing (e.g. {@code SendEmail}): no budget check runs after
+     * them and a blocking budget never refuses them. Every other activity may bear cost, since
+     * the workflow cannot tell before the check.
+     */
+    public Builder addUncheckedActivityTypes(String... activityTypes) {
+      for (String t : activityTypes) {
+        this.uncheckedActivityTypes.add(Objects.requireNonNull(t));
+      }
+      return this;
+    }
+
+    /**
+     * Turns on budget checks: after each activity the workflow runs {@code budgets.checkActivity()}
+     * as a local activity, which the worker must register.
+     */
+    public Builder setBudgets(Budgets budgets) {
+      this.budgets = budgets;
+      return this;
+    }
+
+    /** Limits for runs of {@code workflowType}; a run's memo overrides them limit by limit. */
+    public Builder setDefaultLimits(String workflowType, ExecutionLimits limits) {
+      this.defaultLimits.put(Objects.requireNonNull(workflowType), Objects.requireNonNull(limits));
+      return this;
+    }
+
+    /** Memo key for a run's limits; defaults to {@value #DEFAULT_BUDGET_MEMO_KEY}. */
+    public Builder setBudgetMemoKey(String key) {
+      this.budgetMemoKey = Objects.requireNonNull(key);
+      return this;
+    }
+
+    /**
+     * Upserts {@code CostUsd}, {@code CostStatus} and {@code CostLimitUsd} after every check. Off
+     * by default: the attributes must be registered on the namespace first (see {@link
+     * CostSearchAttributes}), or workflow tasks fail until they are.
+     */
+    public Builder setSearchAttributes(boolean enabled) {
+      this.searchAttributes = enabled;
+      return this;
+    }
 
     /** Required: the pricer (its strict flag decides what unknown models do). */
     public Builder setPricer(Pricer pricer) {

@@ -1,5 +1,6 @@
 package dev.costwise.worker;
 
+import dev.costwise.worker.cli.BudgetCommand;
 import dev.costwise.worker.cli.CatalogCommand;
 import dev.costwise.worker.cli.DemoCommand;
 import dev.costwise.worker.cli.PriceCommand;
@@ -13,7 +14,14 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Cost tracking for AI workflows on Temporal.",
-    subcommands = {RunCommand.class, DemoCommand.class, PriceCommand.class, CatalogCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      RunCommand.class,
+      DemoCommand.class,
+      PriceCommand.class,
+      CatalogCommand.class,
+      BudgetCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main {
 
   /** Runs the command line and exits with its status. */

@@ -1,5 +1,8 @@
 package dev.costwise.temporal.internal;
 
+import dev.costwise.budget.BudgetCheckActivity;
+import dev.costwise.budget.BudgetExceeded;
+import dev.costwise.budget.Budgets;
 import dev.costwise.pricing.UnknownModelException;
 import dev.costwise.store.AttemptContext;
 import dev.costwise.store.AttemptCost;
@@ -22,6 +25,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +55,7 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
 
   @Override
   public ActivityOutput execute(ActivityInput input) {
+    refuseWhenBlocked(input);
     Instant started = options.clock().instant();
     UsageScope scope = new UsageScope(options.pricer());
     Outcome outcome = Outcome.FAILED;
@@ -71,6 +76,36 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
       if (!scope.isEmpty()) {
         persist(input, scope, outcome, started);
       }
+    }
+  }
+
+  /**
+   * Fails the attempt with a non-retryable {@code BudgetExceeded} before it runs when a blocking
+   * period budget covering the run is at its threshold. Any activity may spend, so every activity
+   * but the budget check itself and the types configured as unchecked is refused. A database error lets the activity run (logged and
+   * counted): a budget outage must not stop the work.
+   */
+  private void refuseWhenBlocked(ActivityInput input) {
+    Budgets budgets = options.budgets();
+    ActivityInfo info = context.getInfo();
+    if (budgets == null
+        || BudgetCheckActivity.TYPE.equals(info.getActivityType())
+        || options.unchecked(info.getActivityType())) {
+      return;
+    }
+    Optional<BudgetExceeded.Details> blocked;
+    try {
+      Map<String, String> tags = TagsHeader.read(input.getHeader());
+      blocked =
+          budgets.blocking(
+              info.getWorkflowType(), info.getActivityTaskQueue(), tags, info.getActivityType(), info.getActivityId());
+    } catch (RuntimeException e) {
+      log.error("Budget check before {} failed; running it unchecked: {}", info.getActivityType(), e.toString());
+      options.metrics().internalError("budget-block-check");
+      return;
+    }
+    if (blocked.isPresent()) {
+      throw BudgetExceeded.failure(blocked.get());
     }
   }
 

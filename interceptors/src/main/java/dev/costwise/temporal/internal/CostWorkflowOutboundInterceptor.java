@@ -4,12 +4,19 @@ import dev.costwise.temporal.CostTrackingOptions;
 import io.temporal.common.interceptors.Header;
 import io.temporal.common.interceptors.WorkflowOutboundCallsInterceptor;
 import io.temporal.common.interceptors.WorkflowOutboundCallsInterceptorBase;
+import dev.costwise.budget.BudgetCheckActivity;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.CompletablePromise;
 import io.temporal.workflow.Workflow;
 import java.util.Map;
 
 /**
- * Adds the run's tags (from its memo) to every activity's header. Headers are not compared on
- * replay, so this changes no command and needs no version marker.
+ * Adds the run's tags (from its memo) to every activity's header, and follows every activity with
+ * a budget check when the run checks budgets. Headers are not compared on replay, so tags change
+ * no command; the checks are guarded by {@link BudgetGuard}'s version marker.
+ *
+ * <p>The check runs in its own workflow thread once the activity's result arrives; the caller
+ * sees the activity's result only after the check, or {@code BudgetExceeded} instead of it.
  */
 final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterceptorBase {
   private final CostTrackingOptions options;
@@ -21,7 +28,7 @@ final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterce
 
   @Override
   public <R> ActivityOutput<R> executeActivity(ActivityInput<R> input) {
-    return super.executeActivity(
+    ActivityOutput<R> output = super.executeActivity(
         new ActivityInput<>(
             input.getActivityName(),
             input.getResultClass(),
@@ -29,11 +36,15 @@ final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterce
             input.getArgs(),
             input.getOptions(),
             withTags(input.getHeader())));
+    return checked(input.getActivityName(), output);
   }
 
   @Override
   public <R> LocalActivityOutput<R> executeLocalActivity(LocalActivityInput<R> input) {
-    return super.executeLocalActivity(
+    if (BudgetCheckActivity.TYPE.equals(input.getActivityName())) {
+      return super.executeLocalActivity(input);
+    }
+    LocalActivityOutput<R> output = super.executeLocalActivity(
         new LocalActivityInput<>(
             input.getActivityName(),
             input.getResultClass(),
@@ -41,6 +52,18 @@ final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterce
             input.getArgs(),
             input.getOptions(),
             withTags(input.getHeader())));
+    ActivityOutput<R> checked = checked(input.getActivityName(), new ActivityOutput<>(null, output.getResult()));
+    return new LocalActivityOutput<>(checked.getResult());
+  }
+
+  private <R> ActivityOutput<R> checked(String activityType, ActivityOutput<R> output) {
+    BudgetGuard guard = BudgetGuard.current();
+    if (guard == null || !guard.enabled() || options.unchecked(activityType)) {
+      return output;
+    }
+    CompletablePromise<R> result = Workflow.newPromise();
+    Async.procedure(() -> guard.afterActivity(activityType, output, result));
+    return new ActivityOutput<>(output.getActivityId(), result);
   }
 
   private Header withTags(Header header) {

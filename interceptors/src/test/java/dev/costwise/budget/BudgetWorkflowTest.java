@@ -1,0 +1,346 @@
+package dev.costwise.budget;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.costwise.metrics.CostMetrics;
+import dev.costwise.pricing.CatalogSource;
+import dev.costwise.pricing.PriceCatalog;
+import dev.costwise.pricing.Pricer;
+import dev.costwise.store.CostStore;
+import dev.costwise.store.StepRow;
+import dev.costwise.temporal.CostBudget;
+import dev.costwise.temporal.CostSearchAttributes;
+import dev.costwise.temporal.CostTracking;
+import dev.costwise.temporal.CostTrackingOptions;
+import dev.costwise.testing.TestDatabase;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.common.SearchAttributes;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestEnvironmentOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactoryOptions;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Budgets on real workflows: the Temporal test server with Costwise registered, real PostgreSQL. */
+class BudgetWorkflowTest {
+  private static final String QUEUE = "budget-test";
+  private static PriceCatalog catalog;
+  private static CostStore store;
+  private static Jdbi jdbi;
+  private static WebhookReceiver webhook;
+
+  private TestWorkflowEnvironment env;
+  private SimpleMeterRegistry registry;
+  private Budgets budgets;
+  private WebhookAlertSink sink;
+  private BudgetedPipeline.StudioImpl studio;
+  private WorkflowClient client;
+
+  @BeforeAll
+  static void database() {
+    catalog = CatalogSource.bundledCatalog();
+    jdbi = CostStore.jdbi(TestDatabase.fresh());
+    store = new CostStore(jdbi);
+    webhook = new WebhookReceiver(1);
+  }
+
+  @AfterAll
+  static void stopWebhook() {
+    webhook.close();
+  }
+
+  @BeforeEach
+  void start() {
+    registry = new SimpleMeterRegistry();
+    CostMetrics metrics = CostMetrics.boundTo(registry);
+    sink = new WebhookAlertSink(webhook.url(), 4, Duration.ofMillis(50), metrics);
+    budgets = new Budgets(jdbi, metrics, List.of(sink), Clock.systemUTC());
+    CostTracking tracking =
+        new CostTracking(
+            CostTrackingOptions.newBuilder()
+                .setPricer(new Pricer(() -> catalog, false))
+                .setRecorder(store)
+                .setMetrics(metrics)
+                .setBudgets(budgets)
+                .setDefaultLimits("ParallelStoryboards", ExecutionLimits.of(null, "0.50"))
+                .setSearchAttributes(true)
+                .addUncheckedActivityTypes("Note")
+                .build());
+    env =
+        TestWorkflowEnvironment.newInstance(
+            TestEnvironmentOptions.newBuilder()
+                .setWorkerFactoryOptions(
+                    WorkerFactoryOptions.newBuilder().setWorkerInterceptors(tracking.workerInterceptor()).build())
+                .build());
+    CostSearchAttributes.ALL.forEach(env::registerSearchAttribute);
+    Worker worker = env.newWorker(QUEUE);
+    worker.registerWorkflowImplementationTypes(
+        BudgetedPipeline.StoryboardWorkflowImpl.class,
+        BudgetedPipeline.ParallelStoryboardsImpl.class,
+        BudgetedPipeline.CarefulStoryboardsImpl.class,
+        BudgetedPipeline.NotingWorkflowImpl.class);
+    studio = new BudgetedPipeline.StudioImpl();
+    worker.registerActivitiesImplementations(studio, budgets.checkActivity());
+    env.start();
+    client = env.getWorkflowClient();
+  }
+
+  @AfterEach
+  void stop() {
+    env.close();
+    sink.close();
+  }
+
+  private <T> T stub(Class<T> type, String id, Map<String, Object> memo) {
+    return client.newWorkflowStub(
+        type, WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId(id).setMemo(memo).build());
+  }
+
+  private static Map<String, Object> limits(String soft, String hard, String tenant) {
+    Map<String, Object> budget = new java.util.HashMap<>();
+    if (soft != null) {
+      budget.put("softUsd", soft);
+    }
+    if (hard != null) {
+      budget.put("hardUsd", hard);
+    }
+    return Map.of("costwise.budget", budget, "costwise.tags", Map.of("tenant", tenant));
+  }
+
+  private static String runId(Object workflow) {
+    return WorkflowStub.fromTyped(workflow).getExecution().getRunId();
+  }
+
+  private static BudgetExceeded.Details budgetFailure(WorkflowFailedException e) {
+    assertThat(e.getCause()).isInstanceOf(ApplicationFailure.class);
+    ApplicationFailure f = (ApplicationFailure) e.getCause();
+    assertThat(f.getType()).isEqualTo(BudgetExceeded.TYPE);
+    assertThat(f.isNonRetryable()).isTrue();
+    return f.getDetails().get(BudgetExceeded.Details.class);
+  }
+
+  private static void pause(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  private static void eventually(String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting until " + what);
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  @Test
+  void thirdActivityCrossingTheHardLimitFailsTheRunAndTheFourthNeverRuns() {
+    var wf = stub(BudgetedPipeline.StoryboardWorkflow.class, "hard-limit", limits(null, "1.20", "hard-co"));
+
+    WorkflowFailedException failed =
+        (WorkflowFailedException) org.assertj.core.api.Assertions.catchThrowable(() -> wf.run(4, false));
+
+    assertThat(failed).as("the run must fail").isNotNull();
+    BudgetExceeded.Details d = budgetFailure(failed);
+    assertThat(d.limit()).isEqualTo("hard");
+    assertThat(d.limitUsd()).isEqualByComparingTo("1.20");
+    assertThat(d.spentUsd()).isEqualByComparingTo("1.44"); // three storyboards at 0.48
+    assertThat(d.estimateUsd()).isEqualByComparingTo("0");
+    assertThat(d.activityType()).isEqualTo("Draw");
+    List<StepRow> steps = store.steps(runId(wf));
+    assertThat(steps).hasSize(3);
+    assertThat(d.activityId()).isEqualTo(steps.get(2).activityId());
+    assertThat(studio.calls("hard-limit")).as("the fourth storyboard never runs").isEqualTo(3);
+    assertThat(failed.getCause().getMessage()).contains("Run spent $1.44, over its hard limit of $1.2", "Draw");
+
+    List<BudgetAlert> alerts =
+        budgets.alerts().stream().filter(a -> a.subject().equals("run:" + runId(wf))).toList();
+    assertThat(alerts).singleElement().satisfies(a -> {
+      assertThat(a.threshold()).isEqualTo("hard");
+      assertThat(a.level()).isEqualTo(BudgetStatus.EXCEEDED);
+      assertThat(a.spentUsd()).isEqualByComparingTo("1.44");
+    });
+  }
+
+  @Test
+  void softLimitWarnsOnceAndTheRunCompletes() {
+    var wf = stub(BudgetedPipeline.StoryboardWorkflow.class, "soft-limit", limits("0.50", null, "soft-co"));
+
+    assertThat(wf.run(3, false)).isEqualTo("drew 3");
+
+    String subject = "run:" + runId(wf);
+    List<BudgetAlert> alerts = budgets.alerts().stream().filter(a -> a.subject().equals(subject)).toList();
+    assertThat(alerts).as("crossed after the 2nd step, still over after the 3rd: one alert").singleElement()
+        .satisfies(a -> {
+          assertThat(a.threshold()).isEqualTo("soft");
+          assertThat(a.level()).isEqualTo(BudgetStatus.WARNING);
+          assertThat(a.spentUsd()).isEqualByComparingTo("0.96");
+          assertThat(a.limitUsd()).isEqualByComparingTo("0.50");
+          assertThat(a.workflowId()).isEqualTo("soft-limit");
+        });
+    eventually("the webhook got the soft alert", () -> webhook.accepted(subject).size() == 1);
+    pause(Duration.ofMillis(300));
+    assertThat(webhook.accepted(subject)).as("one crossing, one post").hasSize(1);
+    JsonNode body = webhook.accepted(subject).get(0);
+    assertThat(new BigDecimal(body.get("spentUsd").asText())).isEqualByComparingTo("0.96");
+    assertThat(body.get("threshold").asText()).isEqualTo("soft");
+    assertThat(registry.find("costwise.budget.alerts").tag("kind", "run").tag("level", "WARNING").counter().count())
+        .isEqualTo(1.0);
+
+    CostReport report = WorkflowStub.fromTyped(wf).query(CostBudget.QUERY, CostReport.class);
+    assertThat(report.status()).isEqualTo(BudgetStatus.WARNING);
+    assertThat(report.spentUsd()).isEqualByComparingTo("1.44");
+  }
+
+  @Test
+  void costQueryAndSearchAttributesHoldExactTotalsWhileRunningAndAfter() {
+    var wf = stub(BudgetedPipeline.StoryboardWorkflow.class, "queried", limits("1.00", "2.00", "query-co"));
+    WorkflowClient.start(wf::run, 2, true);
+    WorkflowStub untyped = WorkflowStub.fromTyped(wf);
+
+    eventually(
+        "both steps are checked",
+        () -> untyped.query(CostBudget.QUERY, CostReport.class).spentUsd().compareTo(new BigDecimal("0.96")) == 0);
+    CostReport running = untyped.query(CostBudget.QUERY, CostReport.class);
+    assertThat(running.runId()).isEqualTo(untyped.getExecution().getRunId());
+    assertThat(running.status()).isEqualTo(BudgetStatus.OK);
+    assertThat(running.softLimitUsd()).isEqualByComparingTo("1.00");
+    assertThat(running.hardLimitUsd()).isEqualByComparingTo("2.00");
+    assertThat(running.byModel()).containsOnlyKeys("dall-e-3");
+    assertThat(running.byModel().get("dall-e-3")).isEqualByComparingTo("0.96");
+    assertThat(running.byActivity()).containsOnlyKeys("Draw");
+    assertThat(running.byActivity().get("Draw")).isEqualByComparingTo("0.96");
+    SearchAttributes attributes = untyped.describe().getTypedSearchAttributes();
+    assertThat(attributes.get(CostSearchAttributes.COST_USD)).isEqualTo(0.96);
+    assertThat(attributes.get(CostSearchAttributes.COST_STATUS)).isEqualTo("OK");
+    assertThat(attributes.get(CostSearchAttributes.COST_LIMIT_USD)).isEqualTo(2.0);
+
+    wf.release();
+    assertThat(untyped.getResult(String.class)).isEqualTo("drew 2");
+    CostReport done = untyped.query(CostBudget.QUERY, CostReport.class);
+    assertThat(done.spentUsd()).isEqualByComparingTo("0.96");
+    assertThat(store.execution(untyped.getExecution().getRunId()).orElseThrow().costUsd())
+        .isEqualByComparingTo(done.spentUsd());
+    assertThat(untyped.describe().getTypedSearchAttributes().get(CostSearchAttributes.COST_USD)).isEqualTo(0.96);
+  }
+
+  @Test
+  void periodBudgetAtItsMaximumBlocksANewRunsFirstActivity() {
+    budgets.create(
+        new PeriodBudget(
+            "blocked-co-daily", BudgetPeriod.DAILY, BudgetScope.tag("tenant", "blocked-co"), new BigDecimal("0.96"),
+            List.of(Threshold.parse("80:notify"), Threshold.parse("100:block"))));
+    var first = stub(BudgetedPipeline.StoryboardWorkflow.class, "blocked-1", limits(null, null, "blocked-co"));
+    assertThat(first.run(2, false)).isEqualTo("drew 2");
+    CostReport firstReport = WorkflowStub.fromTyped(first).query(CostBudget.QUERY, CostReport.class);
+    assertThat(firstReport.status()).isEqualTo(BudgetStatus.BLOCKED);
+    assertThat(firstReport.budgets()).singleElement().satisfies(u -> {
+      assertThat(u.spentUsd()).isEqualByComparingTo("0.96");
+      assertThat(u.percent()).isEqualByComparingTo("100");
+      assertThat(u.reached()).isEqualTo("100%");
+      assertThat(u.blocking()).isTrue();
+    });
+
+    var second = stub(BudgetedPipeline.StoryboardWorkflow.class, "blocked-2", limits(null, null, "blocked-co"));
+    WorkflowFailedException failed =
+        (WorkflowFailedException) org.assertj.core.api.Assertions.catchThrowable(() -> second.run(2, false));
+
+    BudgetExceeded.Details d = budgetFailure(failed);
+    assertThat(d.limit()).isEqualTo("budget:blocked-co-daily");
+    assertThat(d.limitUsd()).isEqualByComparingTo("0.96");
+    assertThat(d.spentUsd()).isEqualByComparingTo("0.96");
+    assertThat(d.activityType()).isEqualTo("Draw");
+    assertThat(studio.calls("blocked-2")).as("the blocked activity never ran").isZero();
+    assertThat(store.execution(runId(second))).isEmpty();
+
+    List<BudgetAlert> alerts =
+        budgets.alerts().stream().filter(a -> a.subject().equals("budget:blocked-co-daily")).toList();
+    assertThat(alerts).extracting(BudgetAlert::threshold).containsExactly("80%", "100%");
+    assertThat(alerts.get(1).level()).isEqualTo(BudgetStatus.BLOCKED);
+    eventually("the webhook got both crossings", () -> webhook.accepted("budget:blocked-co-daily").size() == 2);
+    pause(Duration.ofMillis(300));
+    assertThat(webhook.accepted("budget:blocked-co-daily"))
+        .extracting(n -> n.get("threshold").asText())
+        .containsExactlyInAnyOrder("80%", "100%");
+  }
+
+  @Test
+  void parallelActivitiesOvershootByAtMostWhatWasInFlight() {
+    var wf = stub(BudgetedPipeline.ParallelStoryboards.class, "parallel", Map.of("costwise.tags", Map.of("tenant", "par-co")));
+
+    assertThatThrownBy(() -> wf.run(3))
+        .isInstanceOfSatisfying(WorkflowFailedException.class, e -> {
+          BudgetExceeded.Details d = budgetFailure(e);
+          assertThat(d.limitUsd()).as("the default limit for the type").isEqualByComparingTo("0.50");
+          assertThat(d.spentUsd()).isGreaterThan(new BigDecimal("0.50"));
+        });
+
+    String runId = runId(wf);
+    eventually("all three in-flight storyboards are recorded", () -> store.steps(runId).size() == 3);
+    assertThat(store.execution(runId).orElseThrow().costUsd())
+        .as("three storyboards were in flight when the limit was crossed; the fourth never started")
+        .isEqualByComparingTo("1.44");
+    assertThat(studio.calls("parallel")).isEqualTo(3);
+  }
+
+  @Test
+  void explicitCheckRefusesAnEstimateThatWouldCrossTheHardLimit() {
+    var wf = stub(BudgetedPipeline.CarefulStoryboards.class, "careful", limits(null, "1.00", "careful-co"));
+
+    assertThat(wf.run("0.60")).isEqualTo("skipped: " + BudgetExceeded.TYPE);
+
+    assertThat(studio.calls("careful")).isEqualTo(1);
+    var cheap = stub(BudgetedPipeline.CarefulStoryboards.class, "careful-cheap", limits(null, "1.00", "careful-co"));
+    assertThat(cheap.run("0.48")).isEqualTo("drew 2");
+  }
+
+  @Test
+  void uncheckedActivitiesAreNeitherCheckedNorRefused() {
+    budgets.create(
+        new PeriodBudget(
+            "noting-co-weekly", BudgetPeriod.WEEKLY, BudgetScope.tag("tenant", "noting-co"), new BigDecimal("0.01"),
+            List.of(Threshold.parse("100:block"))));
+    var spender = stub(BudgetedPipeline.StoryboardWorkflow.class, "noting-spender", limits(null, null, "noting-co"));
+    assertThat(spender.run(1, false)).isEqualTo("drew 1");
+
+    var wf = stub(BudgetedPipeline.NotingWorkflow.class, "noting", limits(null, null, "noting-co"));
+    Throwable failed = org.assertj.core.api.Assertions.catchThrowable(wf::run);
+
+    assertThat(budgetFailure((WorkflowFailedException) failed).limit()).isEqualTo("budget:noting-co-weekly");
+    assertThat(studio.calls("noting/note")).as("the unchecked note ran despite the blocking budget").isEqualTo(1);
+    assertThat(studio.calls("noting")).as("the storyboard was refused").isZero();
+    long markers =
+        client.fetchHistory("noting").getEvents().stream()
+            .filter(e -> e.getEventType() == io.temporal.api.enums.v1.EventType.EVENT_TYPE_MARKER_RECORDED)
+            .count();
+    assertThat(markers).as("only the version marker: no check after the note, none after the refused draw").isEqualTo(1);
+  }
+}

@@ -1,0 +1,179 @@
+package dev.costwise.budget;
+
+import dev.costwise.temporal.CostBudget;
+import dev.costwise.usage.CostUsage;
+import dev.costwise.usage.Usage;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityInterface;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.SignalMethod;
+import io.temporal.workflow.Workflow;
+import io.temporal.workflow.WorkflowInterface;
+import io.temporal.workflow.WorkflowMethod;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Test workflows whose every step costs $0.48: four HD 1024x1792 DALL-E 3 images at $0.12. */
+final class BudgetedPipeline {
+  private BudgetedPipeline() {}
+
+  @WorkflowInterface
+  public interface StoryboardWorkflow {
+    /** Draws {@code steps} storyboards one after another; with {@code hold}, waits for release. */
+    @WorkflowMethod
+    String run(int steps, boolean hold);
+
+    @SignalMethod
+    void release();
+  }
+
+  @WorkflowInterface
+  public interface ParallelStoryboards {
+    /** Draws {@code n} storyboards at once, then one more. */
+    @WorkflowMethod
+    String run(int n);
+  }
+
+  @WorkflowInterface
+  public interface CarefulStoryboards {
+    /** Draws one storyboard, then asks the budget before a step estimated at {@code estimateUsd}. */
+    @WorkflowMethod
+    String run(String estimateUsd);
+  }
+
+  @WorkflowInterface
+  public interface NotingWorkflow {
+    /** Notes the start (an activity that spends nothing), then draws one storyboard. */
+    @WorkflowMethod
+    String run();
+  }
+
+  @ActivityInterface
+  public interface Studio {
+    String draw(int n);
+
+    /** Spends nothing; configured as unchecked. */
+    String note(String text);
+  }
+
+  /** Counts calls per workflow id, so a test can tell an activity never ran. */
+  static final class StudioImpl implements Studio {
+    final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    private final boolean reportsUsage;
+
+    /** A studio that reports usage, as activities do once Costwise is installed. */
+    StudioImpl() {
+      this(true);
+    }
+
+    /** With {@code reportsUsage} false, the activity as it was before Costwise. */
+    StudioImpl(boolean reportsUsage) {
+      this.reportsUsage = reportsUsage;
+    }
+
+    int calls(String workflowId) {
+      AtomicInteger n = calls.get(workflowId);
+      return n == null ? 0 : n.get();
+    }
+
+    @Override
+    public String draw(int n) {
+      calls.computeIfAbsent(Activity.getExecutionContext().getInfo().getWorkflowId(), k -> new AtomicInteger())
+          .incrementAndGet();
+      if (reportsUsage) {
+        CostUsage.record(Usage.of("openai", "dall-e-3").images(4, "1024x1792", "hd").build());
+      }
+      return "storyboard " + n;
+    }
+
+    @Override
+    public String note(String text) {
+      calls.computeIfAbsent(Activity.getExecutionContext().getInfo().getWorkflowId() + "/note", k -> new AtomicInteger())
+          .incrementAndGet();
+      return text;
+    }
+  }
+
+  static Studio studio() {
+    return Workflow.newActivityStub(
+        Studio.class,
+        ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(Duration.ofSeconds(30))
+            .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+            .build());
+  }
+
+  public static final class StoryboardWorkflowImpl implements StoryboardWorkflow {
+    private final Studio studio = studio();
+    private boolean released;
+
+    @Override
+    public String run(int steps, boolean hold) {
+      for (int i = 1; i <= steps; i++) {
+        studio.draw(i);
+      }
+      if (hold) {
+        Workflow.await(() -> released);
+      }
+      return "drew " + steps;
+    }
+
+    @Override
+    public void release() {
+      released = true;
+    }
+  }
+
+  public static final class ParallelStoryboardsImpl implements ParallelStoryboards {
+    private final Studio studio = studio();
+
+    @Override
+    public String run(int n) {
+      List<Promise<String>> boards = new ArrayList<>();
+      for (int i = 1; i <= n; i++) {
+        boards.add(Async.function(studio::draw, i));
+      }
+      Promise.allOf(boards).get();
+      for (Promise<String> b : boards) {
+        b.get();
+      }
+      studio.draw(n + 1);
+      return "drew " + (n + 1);
+    }
+  }
+
+  public static final class NotingWorkflowImpl implements NotingWorkflow {
+    private final Studio studio = studio();
+
+    @Override
+    public String run() {
+      studio.note("start");
+      return studio.draw(1);
+    }
+  }
+
+  public static final class CarefulStoryboardsImpl implements CarefulStoryboards {
+    private final Studio studio = studio();
+
+    @Override
+    public String run(String estimateUsd) {
+      studio.draw(1);
+      try {
+        CostBudget.check(new BigDecimal(estimateUsd));
+      } catch (ApplicationFailure e) {
+        return "skipped: " + e.getType();
+      }
+      studio.draw(2);
+      return "drew 2";
+    }
+  }
+}
