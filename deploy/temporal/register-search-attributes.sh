@@ -21,3 +21,4 @@ register() {
 
 register CostUsd Double
 register CostStatus Keyword
+register CostLimitUsd Double

@@ -1,6 +1,9 @@
 package dev.costwise.worker;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.costwise.budget.AlertSink;
+import dev.costwise.budget.Budgets;
+import dev.costwise.budget.WebhookAlertSink;
 import dev.costwise.demo.ContentActivitiesImpl;
 import dev.costwise.demo.ContentPipelineWorkflowImpl;
 import dev.costwise.metrics.CostMetrics;
@@ -20,9 +23,11 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerFactoryOptions;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +49,9 @@ public final class CostwiseWorker implements AutoCloseable {
   private CostStore store;
   private ResilientRecorder recorder;
   private CatalogSource catalog;
+  private Budgets budgets;
+  /** Whether the namespace has the cost search attributes, so the interceptor may upsert them. */
+  private boolean searchAttributes;
   private TemporalConnection temporal;
   private WorkerFactory factory;
   private HttpApi http;
@@ -101,12 +109,19 @@ public final class CostwiseWorker implements AutoCloseable {
     housekeeping.scheduleWithFixedDelay(this::housekeeping, 30, 30, TimeUnit.SECONDS);
     toClose.push(housekeeping::shutdownNow);
 
+    List<AlertSink> sinks =
+        config.alertWebhook() == null
+            ? List.of()
+            : List.of(new WebhookAlertSink(config.alertWebhook(), 5, Duration.ofSeconds(1), metrics));
+    budgets = new Budgets(store.jdbi(), metrics, sinks, Clock.systemUTC());
     CostTracking tracking =
         new CostTracking(
             CostTrackingOptions.newBuilder()
                 .setPricer(new Pricer(catalog, config.strictPricing()))
                 .setRecorder(recorder)
                 .setMetrics(metrics)
+                .setBudgets(budgets)
+                .setSearchAttributes(searchAttributes)
                 .build());
     factory =
         WorkerFactory.newInstance(
@@ -114,7 +129,7 @@ public final class CostwiseWorker implements AutoCloseable {
             WorkerFactoryOptions.newBuilder().setWorkerInterceptors(tracking.workerInterceptor()).build());
     Worker worker = factory.newWorker(config.taskQueue());
     worker.registerWorkflowImplementationTypes(ContentPipelineWorkflowImpl.class);
-    worker.registerActivitiesImplementations(new ContentActivitiesImpl());
+    worker.registerActivitiesImplementations(new ContentActivitiesImpl(), budgets.checkActivity());
     factory.start();
     toClose.push(() -> {
       factory.shutdown();
@@ -163,6 +178,7 @@ public final class CostwiseWorker implements AutoCloseable {
     if (config.embeddedTemporal()) {
       EmbeddedTemporal server = EmbeddedTemporal.start(config.temporalPort(), config.temporalNamespace());
       toClose.push(server);
+      searchAttributes = true;
       address = server.address();
       log.info("Temporal: embedded dev server on {} (namespace '{}', in memory: workflow history is lost on stop,"
           + " costs are not)", address, config.temporalNamespace());
@@ -174,12 +190,14 @@ public final class CostwiseWorker implements AutoCloseable {
     if (!config.embeddedTemporal()) {
       try {
         var added = SearchAttributes.ensureRegistered(address, config.temporalNamespace());
+        searchAttributes = true;
         if (!added.isEmpty()) {
           log.info("Registered search attributes {} in namespace '{}'", added.keySet(), config.temporalNamespace());
         }
       } catch (io.grpc.StatusRuntimeException e) {
-        log.warn("Cannot check or register the search attributes {} in namespace '{}' ({}); register them once"
-            + " as deploy/temporal/register-search-attributes.sh does", SearchAttributes.COST.keySet(),
+        log.warn("Cannot check or register the search attributes {} in namespace '{}' ({}); cost search attributes"
+            + " are off until they are registered once, as deploy/temporal/register-search-attributes.sh does",
+            SearchAttributes.COST.keySet(),
             config.temporalNamespace(), e.getStatus());
       }
     }
@@ -216,7 +234,12 @@ public final class CostwiseWorker implements AutoCloseable {
     return store;
   }
 
-  /** The catalog in force. */
+  /** Period budgets and the budget check. */
+  public Budgets budgets() {
+    return budgets;
+  }
+
+  /** The price catalog in force. */
   public CatalogSource catalog() {
     return catalog;
   }

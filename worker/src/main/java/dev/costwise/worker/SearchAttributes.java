@@ -1,5 +1,6 @@
 package dev.costwise.worker;
 
+import dev.costwise.temporal.CostSearchAttributes;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.api.operatorservice.v1.AddSearchAttributesRequest;
@@ -17,10 +18,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SearchAttributes {
   /** Name and type of each cost search attribute. */
-  public static final Map<String, IndexedValueType> COST =
-      Map.of(
-          "CostUsd", IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
-          "CostStatus", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
+  public static final Map<String, IndexedValueType> COST = CostSearchAttributes.ALL;
 
   private SearchAttributes() {}
 

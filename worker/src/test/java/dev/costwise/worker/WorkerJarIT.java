@@ -2,12 +2,16 @@ package dev.costwise.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.costwise.budget.CostReport;
 import dev.costwise.demo.ContentPipelineWorkflow;
 import dev.costwise.demo.PipelineRequest;
 import dev.costwise.demo.PipelineResult;
+import dev.costwise.temporal.CostBudget;
+import dev.costwise.temporal.CostSearchAttributes;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.io.BufferedReader;
@@ -78,6 +82,8 @@ class WorkerJarIT {
         .contains("estimate", "actual", "variance")
         .contains("WriteScript", "DrawScene", "AnimateScene", "VoiceOver")
         .contains("FAILED")
+        .contains("soft limit passed, warning alert stored; run completed")
+        .contains("failed with BudgetExceeded (non-retryable)")
         .contains("temporal workflow describe --address 127.0.0.1:");
     assertThat(r.err()).contains("embedded PostgreSQL on 127.0.0.1:" + DB_PORT).contains("Temporal: embedded dev server on 127.0.0.1:");
     assertThat(dataDir.resolve("costwise-data/pgdata/PG_VERSION")).exists();
@@ -125,6 +131,15 @@ class WorkerJarIT {
           HttpResponse.BodyHandlers.ofString());
       assertThat(cost.statusCode()).isEqualTo(200);
       assertThat(cost.body()).contains("\"workflowType\" : \"ContentPipeline\"").contains("\"totalUsd\" : \"1.2");
+
+      // the cost query and search attributes, answered by the worker process to this outside client
+      CostReport report = WorkflowStub.fromTyped(wf).query(CostBudget.QUERY, CostReport.class);
+      String totalUsd = new com.fasterxml.jackson.databind.ObjectMapper().readTree(cost.body()).get("totalUsd").asText();
+      assertThat(report.spentUsd()).isEqualByComparingTo(totalUsd);
+      assertThat(report.byModel()).containsKeys("dall-e-3", "veo-3.0-fast-generate-001");
+      var described = WorkflowStub.fromTyped(wf).describe().getTypedSearchAttributes();
+      assertThat(described.get(CostSearchAttributes.COST_USD)).isCloseTo(Double.parseDouble(totalUsd), org.assertj.core.data.Offset.offset(1e-9));
+      assertThat(described.get(CostSearchAttributes.COST_STATUS)).isEqualTo("OK");
       HttpResponse<String> health = http.send(
           HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/health")).build(),
           HttpResponse.BodyHandlers.ofString());

@@ -15,6 +15,9 @@ import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import java.io.PrintWriter;
+import dev.costwise.budget.BudgetExceeded;
+import dev.costwise.budget.ExecutionLimits;
+import io.temporal.failure.ApplicationFailure;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.List;
@@ -54,21 +57,28 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Keep Temporal, the worker and the dashboard up after the demo, to explore (Ctrl-C stops).")
   boolean keepRunning;
 
-  /** One demo run. */
-  record DemoRun(String label, PipelineRequest request) {}
+  /** One demo run, with its run limits (soft, hard) or none. */
+  record DemoRun(String label, PipelineRequest request, ExecutionLimits limits) {}
 
   static final List<DemoRun> RUNS =
       List.of(
-          new DemoRun("otters", new PipelineRequest("otters learning to surf", 4, 6, "veo-3.0-fast-generate-001", false, false)),
-          new DemoRun("lighthouse", new PipelineRequest("a lighthouse keeper's last night", 3, 8, "veo-3.0-fast-generate-001", false, true)),
-          new DemoRun("spice-trade", new PipelineRequest("the history of the spice trade", 8, 8, "veo-3.0-generate-001", true, false)));
+          new DemoRun("otters", new PipelineRequest("otters learning to surf", 4, 6, "veo-3.0-fast-generate-001", false, false),
+              ExecutionLimits.of("2.50", "5.00")),
+          new DemoRun("lighthouse", new PipelineRequest("a lighthouse keeper's last night", 3, 8, "veo-3.0-fast-generate-001", false, true),
+              ExecutionLimits.NONE),
+          // a $0.10 cap on a run estimated at $26: the check after the first image stops it before any video
+          new DemoRun("spice-trade", new PipelineRequest("the history of the spice trade", 8, 8, "veo-3.0-generate-001", true, false),
+              ExecutionLimits.of(null, "0.10")));
 
   @Override
   public Integer call() throws InterruptedException {
     WorkerConfig config = options.config(System.getenv());
     // The simulated provider outage is expected; its activity-failure stack trace would only distract.
-    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.temporal.internal.activity"))
-        .setLevel(ch.qos.logback.classic.Level.ERROR);
+    // So would the SDK's report of the run that fails on its budget, as the demo intends.
+    for (String noisy : List.of("io.temporal.internal.activity", "io.temporal.internal.sync.WorkflowExecutionHandler",
+        "io.temporal.internal.worker.WorkflowWorker")) {
+      ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(noisy)).setLevel(ch.qos.logback.classic.Level.ERROR);
+    }
     PrintWriter out = spec.commandLine().getOut();
     try (CostwiseWorker worker = CostwiseWorker.start(config)) {
       CostReports reports = new CostReports(worker.store().jdbi());
@@ -100,14 +110,16 @@ public final class DemoCommand implements Callable<Integer> {
                 WorkflowOptions.newBuilder()
                     .setTaskQueue(config.taskQueue())
                     .setWorkflowId(workflowId)
-                    .setMemo(Map.of(CostTrackingOptions.DEFAULT_TAGS_MEMO_KEY, Map.of("tenant", TENANT, "project", run.label())))
+                    .setMemo(memo(run))
                     .build());
         String outcome;
+        BudgetExceeded.Details exceeded = null;
         try {
           wf.produce(r);
           outcome = "completed";
         } catch (WorkflowFailedException e) {
-          outcome = "failed: " + rootMessage(e);
+          exceeded = budgetExceeded(e);
+          outcome = exceeded != null ? "failed with BudgetExceeded (non-retryable): " + rootMessage(e) : "failed: " + rootMessage(e);
         }
         String runId = WorkflowStub.fromTyped(wf).getExecution().getRunId();
         List<StepRow> steps = worker.store().steps(runId);
@@ -117,7 +129,7 @@ public final class DemoCommand implements Callable<Integer> {
         BigDecimal variance = actual.subtract(estimate);
         out.printf("  actual    %s   variance %s%s (%s)%n", usd(actual), variance.signum() >= 0 ? "+" : "-",
             usd(variance.abs()), percent(variance, estimate));
-        out.printf("  budget    none set for this run%n");
+        out.printf("  budget    %s%n", budgetLine(run.limits(), actual, exceeded));
         out.printf("  outcome   %s; workflow id %s%n%n", outcome, workflowId);
         out.flush();
       }
@@ -132,6 +144,48 @@ public final class DemoCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  private static Map<String, Object> memo(DemoRun run) {
+    Map<String, Object> memo = new java.util.LinkedHashMap<>();
+    memo.put(CostTrackingOptions.DEFAULT_TAGS_MEMO_KEY, Map.of("tenant", TENANT, "project", run.label()));
+    Map<String, String> limits = new java.util.LinkedHashMap<>();
+    if (run.limits().softUsd() != null) {
+      limits.put("softUsd", run.limits().softUsd().toPlainString());
+    }
+    if (run.limits().hardUsd() != null) {
+      limits.put("hardUsd", run.limits().hardUsd().toPlainString());
+    }
+    if (!limits.isEmpty()) {
+      memo.put(CostTrackingOptions.DEFAULT_BUDGET_MEMO_KEY, limits);
+    }
+    return memo;
+  }
+
+  /** The budget failure's details, when the run failed on its budget. */
+  static BudgetExceeded.Details budgetExceeded(WorkflowFailedException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ApplicationFailure af && BudgetExceeded.TYPE.equals(af.getType())) {
+        return af.getDetails().get(BudgetExceeded.Details.class);
+      }
+    }
+    return null;
+  }
+
+  static String budgetLine(ExecutionLimits limits, BigDecimal actual, BudgetExceeded.Details exceeded) {
+    if (limits.softUsd() == null && limits.hardUsd() == null) {
+      return "none set for this run";
+    }
+    String set = (limits.softUsd() == null ? "" : "soft " + usd(limits.softUsd()) + ", ")
+        + (limits.hardUsd() == null ? "no hard limit" : "hard " + usd(limits.hardUsd()));
+    if (exceeded != null) {
+      return set + ": EXCEEDED after " + exceeded.activityType() + " (spent " + usd(exceeded.spentUsd())
+          + " at the check); steps already running finished and were billed, no later step started";
+    }
+    if (limits.softUsd() != null && actual.compareTo(limits.softUsd()) > 0) {
+      return set + ": soft limit passed, warning alert stored; run completed";
+    }
+    return set + ": within limits";
   }
 
   static BigDecimal estimate(Pricer pricer, PipelineRequest r) {
@@ -186,6 +240,9 @@ public final class DemoCommand implements Callable<Integer> {
     }
     out.printf("  temporal workflow describe --address %s --namespace %s --workflow-id %s%n", address, ns, workflowId);
     out.printf("  temporal workflow show     --address %s --namespace %s --workflow-id %s%n", address, ns, workflowId);
+    if (keepRunning) {
+      out.printf("  temporal workflow query    --address %s --namespace %s --workflow-id %s --name cost%n", address, ns, workflowId);
+    }
   }
 
   private static String rootMessage(Throwable e) {

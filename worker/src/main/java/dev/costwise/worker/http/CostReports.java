@@ -1,5 +1,9 @@
 package dev.costwise.worker.http;
 
+import dev.costwise.budget.BudgetAlert;
+import dev.costwise.budget.BudgetStatus;
+import dev.costwise.budget.BudgetUtilisation;
+import dev.costwise.budget.Budgets;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -22,11 +26,15 @@ public final class CostReports {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int TOP_MODELS = 6;
 
+  private static final int RECENT_FAILURES = 10;
+
   private final Jdbi jdbi;
+  private final Budgets budgets;
 
   /** Reports over the cost tables reachable through {@code jdbi}. */
   public CostReports(Jdbi jdbi) {
     this.jdbi = jdbi;
+    this.budgets = new Budgets(jdbi);
   }
 
   /** Spend per period and group in [from, to). */
@@ -53,9 +61,48 @@ public final class CostReports {
     return handle.attach(ReportDao.class).stepsBetween(from, to).onClose(handle::close);
   }
 
-  /** Budgets and their utilisation. */
+  /** Period budgets and their utilisation in the current period. */
   public ArrayNode budgets() {
-    return JSON.createArrayNode();
+    ArrayNode list = JSON.createArrayNode();
+    for (BudgetUtilisation u : budgets.utilisation()) {
+      ObjectNode n = list.addObject();
+      n.put("name", u.name());
+      n.put("period", u.period().name().toLowerCase(java.util.Locale.ROOT));
+      n.put("scope", u.scope());
+      n.put("periodStart", u.periodStart().toString());
+      n.put("limitUsd", Decimals.plain(u.limitUsd()));
+      n.put("spentUsd", Decimals.plain(u.spentUsd()));
+      n.put("percent", Decimals.plain(u.percent()));
+      n.put("utilisation", Decimals.plain(u.percent().movePointLeft(2)));
+      n.put("reached", u.reached());
+      n.put("blocking", u.blocking());
+    }
+    return list;
+  }
+
+  /** Runs that failed or were blocked on a limit in [from, to), newest first. */
+  public ArrayNode overBudget(Instant from, Instant to) {
+    ArrayNode list = JSON.createArrayNode();
+    List<BudgetAlert> hits =
+        budgets.alerts().stream()
+            .filter(a -> a.level() == BudgetStatus.EXCEEDED || a.level() == BudgetStatus.BLOCKED)
+            .filter(a -> !a.createdAt().isBefore(from) && a.createdAt().isBefore(to))
+            .sorted(java.util.Comparator.comparing(BudgetAlert::createdAt).reversed())
+            .limit(RECENT_FAILURES)
+            .toList();
+    for (BudgetAlert a : hits) {
+      ObjectNode n = list.addObject();
+      n.put("workflowId", a.workflowId());
+      n.put("workflowType", a.workflowType());
+      n.put("runId", a.runId());
+      n.put("reason", (a.subject().startsWith("run:") ? "run's " + a.threshold() + " limit" : a.subject() + " at " + a.threshold())
+          + (a.level() == BudgetStatus.EXCEEDED ? ": failed with BudgetExceeded" : ": new work blocked"));
+      n.put("level", a.level().name());
+      n.put("limitUsd", Decimals.plain(a.limitUsd()));
+      n.put("costUsd", Decimals.plain(a.spentUsd()));
+      n.put("at", a.createdAt().toString());
+    }
+    return list;
   }
 
   /**
@@ -126,7 +173,7 @@ public final class CostReports {
       n.put("startedAt", r.firstRecordedAt().toString());
     }
     root.set("budgets", budgets());
-    root.putArray("overBudget");
+    root.set("overBudget", overBudget(from, to));
     return root;
   }
 }

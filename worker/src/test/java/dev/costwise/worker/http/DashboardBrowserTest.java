@@ -1,20 +1,28 @@
 package dev.costwise.worker.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.costwise.budget.BudgetPeriod;
+import dev.costwise.budget.BudgetScope;
+import dev.costwise.budget.PeriodBudget;
+import dev.costwise.budget.Threshold;
 import dev.costwise.demo.ContentPipelineWorkflow;
 import dev.costwise.demo.PipelineRequest;
 import dev.costwise.worker.CostwiseWorker;
 import dev.costwise.worker.TestWorkers;
+import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import java.awt.image.BufferedImage;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
@@ -37,6 +45,9 @@ class DashboardBrowserTest {
   @BeforeAll
   static void workerWithRuns() {
     worker = CostwiseWorker.start(TestWorkers.config(dir.resolve("data")).apiToken("dash-token").build());
+    worker.budgets().create(new PeriodBudget("pipeline-daily", BudgetPeriod.DAILY,
+        BudgetScope.workflowType(ContentPipelineWorkflow.TYPE), new BigDecimal("50"),
+        List.of(Threshold.parse("80:notify"), Threshold.parse("100:block"))));
     for (String topic : List.of("otters", "lighthouses")) {
       worker.temporal().client()
           .newWorkflowStub(
@@ -44,6 +55,11 @@ class DashboardBrowserTest {
               WorkflowOptions.newBuilder().setTaskQueue("costwise-test").setWorkflowId("dashboard-" + topic).build())
           .produce(new PipelineRequest(topic, 3, 5, "veo-3.0-fast-generate-001", false, false));
     }
+    ContentPipelineWorkflow capped = worker.temporal().client().newWorkflowStub(ContentPipelineWorkflow.class,
+        WorkflowOptions.newBuilder().setTaskQueue("costwise-test").setWorkflowId("dashboard-capped")
+            .setMemo(Map.of("costwise.budget", Map.of("hardUsd", "0.10"))).build());
+    assertThatThrownBy(() -> capped.produce(new PipelineRequest("capped", 2, 5, "veo-3.0-fast-generate-001", false, false)))
+        .isInstanceOf(WorkflowFailedException.class);
   }
 
   @AfterAll
@@ -65,7 +81,8 @@ class DashboardBrowserTest {
     assertThat(dom).contains("<svg").contains("aria-label=\"spend per day by model\"");
     assertThat(dom).contains("data-model=\"dall-e-3\"").contains("data-model=\"veo-3.0-fast-generate-001\"");
     assertThat(dom).contains("dashboard-otters").contains("dashboard-lighthouses");
-    assertThat(dom).contains("No budgets configured").contains("No run has failed on its budget");
+    assertThat(dom).contains("pipeline-daily").containsPattern("\\d+% of \\$50\\.00");
+    assertThat(dom).contains("dashboard-capped").contains("run's hard limit: failed with BudgetExceeded");
     assertThat(dom).as("no load error shown").contains("<div id=\"error\"></div>");
 
     Path png = dir.resolve("dashboard.png");
