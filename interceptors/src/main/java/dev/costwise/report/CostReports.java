@@ -58,7 +58,7 @@ public final class CostReports {
     BigDecimal variance = null;
     BigDecimal variancePercent = null;
     if (estimate.isPresent()) {
-      for (ReportDao.EstimateStep s : dao.estimateSteps(estimate.get().estimateId())) {
+      for (ReportDao.EstimateStep s : sumByStep(dao.estimateSteps(estimate.get().estimateId()))) {
         StepComparison actual = steps.get(stepKey(s.activityType(), s.model()));
         BigDecimal actualUsd = actual == null ? BigDecimal.ZERO : actual.actualUsd();
         steps.put(
@@ -98,6 +98,25 @@ public final class CostReports {
         variance,
         variancePercent,
         new ArrayList<>(steps.values()));
+  }
+
+  /** Plan lines for the same activity type and model (e.g. different prompt sizes) as one step. */
+  private static List<ReportDao.EstimateStep> sumByStep(List<ReportDao.EstimateStep> steps) {
+    Map<String, ReportDao.EstimateStep> summed = new LinkedHashMap<>();
+    for (ReportDao.EstimateStep s : steps) {
+      summed.merge(
+          stepKey(s.activityType(), s.model()),
+          s,
+          (a, b) ->
+              new ReportDao.EstimateStep(
+                  a.activityType(), a.provider(), a.model(), a.source().equals(b.source()) ? a.source() : "MIXED",
+                  add(a.lowUsd(), b.lowUsd()), add(a.expectedUsd(), b.expectedUsd()), add(a.highUsd(), b.highUsd())));
+    }
+    return List.copyOf(summed.values());
+  }
+
+  private static BigDecimal add(BigDecimal a, BigDecimal b) {
+    return a == null ? b : b == null ? a : a.add(b);
   }
 
   private static String stepKey(String activityType, String model) {

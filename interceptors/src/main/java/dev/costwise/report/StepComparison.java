@@ -8,7 +8,8 @@ import java.math.BigDecimal;
  * actual is zero for estimated steps that never ran.
  *
  * @param attempts recorded attempts of this step (retries and repeats each count)
- * @param source where the estimate came from (PLAN, HISTORY, UNPRICED) or null
+ * @param source where the estimate came from (PLAN, HISTORY, UNPRICED; MIXED when plan lines of one step
+ *     differ) or null when the step was not estimated
  */
 public record StepComparison(
     String activityType,
