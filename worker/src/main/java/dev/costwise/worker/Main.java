@@ -1,7 +1,9 @@
 package dev.costwise.worker;
 
 import dev.costwise.worker.cli.CatalogCommand;
+import dev.costwise.worker.cli.EstimateCommand;
 import dev.costwise.worker.cli.PriceCommand;
+import dev.costwise.worker.cli.ReportCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,7 +13,13 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Cost tracking for AI workflows on Temporal.",
-    subcommands = {PriceCommand.class, CatalogCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      PriceCommand.class,
+      CatalogCommand.class,
+      EstimateCommand.class,
+      ReportCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main {
 
   /** Runs the command line and exits with its status. */
