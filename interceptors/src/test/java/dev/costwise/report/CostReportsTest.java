@@ -166,6 +166,42 @@ class CostReportsTest {
   }
 
   @Test
+  void concurrentWritersSharingRollupRowsNeitherDeadlockNorLoseCost() throws Exception {
+    int threads = 8;
+    int batches = 25;
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+    List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int thread = t;
+      done.add(pool.submit(() -> {
+        for (int b = 0; b < batches; b++) {
+          List<List<dev.costwise.store.StepRow>> batch = new java.util.ArrayList<>();
+          for (int a = 0; a < 4; a++) {
+            // alternate line order and tenants so that writers touch shared rollup rows in different orders
+            Usage[] lines = (a + thread) % 2 == 0 ? new Usage[] {gpt4o(), mini()} : new Usage[] {mini(), gpt4o()};
+            batch.add(CostStore.rows(attempt("conc-" + thread + "-" + b + "-" + a, "Concurrent", "Draft", "q9", "1", 1,
+                a % 2 == 0 ? "acme" : "globex", "2027-02-01T12:00:00Z", lines)));
+          }
+          java.util.Collections.reverse(batch.subList(0, (thread % 2) * 4));
+          store.writeBatch(batch);
+        }
+        return null;
+      }));
+    }
+    for (java.util.concurrent.Future<?> f : done) {
+      f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    pool.shutdown();
+    List<PeriodTotal> month =
+        reports.totals(Period.MONTH, LocalDate.parse("2027-02-01"), LocalDate.parse("2027-03-01"), Dimension.NONE);
+    assertThat(month).singleElement().satisfies(r -> {
+      assertThat(r.costUsd()).isEqualByComparingTo("2.168"); // 800 attempts x (0.0025 + 0.00021)
+      assertThat(r.usageCount()).isEqualTo(1_600);
+    });
+    assertRollupMatchesSteps();
+  }
+
+  @Test
   void rollupEqualsAFullRecomputationFromTheSteps() {
     assertRollupMatchesSteps();
   }
