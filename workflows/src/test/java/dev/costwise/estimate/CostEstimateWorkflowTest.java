@@ -233,6 +233,25 @@ class CostEstimateWorkflowTest {
   }
 
   @Test
+  void mediaPlansArePricedPerImageAndVideoSecond() {
+    CostEstimator estimator = new CostEstimator(jdbi, PRICER);
+    Estimate e =
+        estimator.estimate(EstimateRequest.of("Media", List.of(
+            PlannedCall.of("DrawScenes", Usage.of("openai", "dall-e-3").images(1, "1024x1792", "hd").build(), 4)
+                .withRange(3, 6),
+            PlannedCall.of("Animate", Usage.of("vertex_ai", "veo-3.0-generate-001").videoSeconds(8, true).build(), 1))));
+    StepEstimate scenes = e.steps().get(0);
+    assertThat(scenes.perCallExpectedUsd()).isEqualByComparingTo("0.12");
+    assertThat(scenes.lowUsd()).isEqualByComparingTo("0.36");
+    assertThat(scenes.expectedUsd()).isEqualByComparingTo("0.48");
+    assertThat(scenes.highUsd()).isEqualByComparingTo("0.72");
+    assertThat(e.steps().get(1).expectedUsd()).isEqualByComparingTo("3.20"); // 8 s with audio at 0.40
+    assertThat(e.expectedUsd()).isEqualByComparingTo("3.68");
+    assertThat(e.lowUsd()).isEqualByComparingTo("2.76"); // 0.36 + 3.20 x 0.75
+    assertThat(e.highUsd()).isEqualByComparingTo("4.72"); // 0.72 + 3.20 x 1.25
+  }
+
+  @Test
   void aRegisteredEstimatorStandsInForAMissingPlan() throws Exception {
     Estimate e = estimateFromJson("{\"workflowType\": \"Registered\"}");
     assertThat(e.planSource()).isEqualTo("registered");

@@ -149,7 +149,12 @@ public final class EstimateCommand implements Callable<Integer> {
           OutputFormat.plain(e.highUsd()));
       out.printf("estimate   %s%n", e.estimateId() == null ? "(not saved)" : e.estimateId());
       out.printf("rule       %s%n", e.rule());
+      e.byModel().forEach(m -> out.printf("model      %s: $%s (low $%s, high $%s)%n", m.model(),
+          OutputFormat.plain(m.expectedUsd()), OutputFormat.plain(m.lowUsd()), OutputFormat.plain(m.highUsd())));
       e.notes().forEach(n -> out.printf("note       %s%n", n));
+      if (e.budget() != null) {
+        out.printf("budget     %s: %s%n", e.budget().budget(), e.budget().message());
+      }
       out.println();
     }
     format.print(out, header, rows, e);
