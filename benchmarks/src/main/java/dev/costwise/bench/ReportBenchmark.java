@@ -1,6 +1,16 @@
 package dev.costwise.bench;
 
+import dev.costwise.estimate.CostEstimator;
+import dev.costwise.estimate.Estimate;
+import dev.costwise.estimate.EstimateOptions;
+import dev.costwise.estimate.EstimateRequest;
+import dev.costwise.pricing.CatalogSource;
+import dev.costwise.pricing.Pricer;
 import dev.costwise.report.CostDriver;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
 import dev.costwise.report.CostReports;
 import dev.costwise.report.Dimension;
 import dev.costwise.report.Period;
@@ -22,9 +32,9 @@ import org.jdbi.v3.core.Jdbi;
  * Times period reports over a large cost history: seeds an embedded PostgreSQL with N step rows
  * (default 10 million, one month, 10 lines per run) using set-based {@code INSERT ... SELECT
  * generate_series}, builds the daily rollup from them with the same statement the V3 migration
- * uses, then times monthly and daily reports (which read the rollup) and, for comparison, the
- * same monthly total computed by scanning {@code cost_step}, through a connection pool so that
- * connection setup is not timed. Not part of the test run:
+ * uses, then times monthly and daily reports (which read the rollup), the same monthly total
+ * computed by scanning {@code cost_step} for comparison, and an estimate from history alone. Calls
+ * go through a connection pool so that connection setup is not timed. Not part of the test run:
  *
  * <pre>
  * ./mvnw -Pbenchmarks -pl benchmarks -am package -DskipTests
@@ -89,6 +99,14 @@ public final class ReportBenchmark {
                   .bind("from", MONTH.atStartOfDay(java.time.ZoneOffset.UTC).toInstant())
                   .bind("to", end.atStartOfDay(java.time.ZoneOffset.UTC).toInstant())
                   .mapTo(BigDecimal.class).one()));
+      // Estimate from history alone: percentiles over the 2 million lines of one workflow type.
+      CostEstimator estimator =
+          new CostEstimator(jdbi, Pricer.of(CatalogSource.bundledCatalog()), EstimateOptions.DEFAULTS, Map.of(),
+              Clock.fixed(Instant.parse("2026-12-01T00:00:00Z"), ZoneOffset.UTC));
+      Estimate estimate =
+          time("estimate Workflow0 from history (2M lines, p10/p50/p90)", Math.min(repetitions, 3),
+              () -> estimator.estimate(EstimateRequest.of("Workflow0")));
+      System.out.printf("estimate: %d steps, expected %s%n", estimate.steps().size(), estimate.expectedUsd().toPlainString());
       BigDecimal fromRollup = byModel.stream().map(PeriodTotal::costUsd).reduce(BigDecimal.ZERO, BigDecimal::add);
       System.out.printf("check: rollup month total %s, scanned %s, equal: %s; top driver %s%n",
           fromRollup.toPlainString(), scanned.toPlainString(), fromRollup.compareTo(scanned) == 0,

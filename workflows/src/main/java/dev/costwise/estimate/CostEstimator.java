@@ -23,6 +23,7 @@ import org.jdbi.v3.core.Jdbi;
  * one call; low and high use the plan's declared range of calls, or expected minus/plus the plan
  * margin when none is declared. The plan is the request's, else the one registered for the
  * workflow type; with neither, every step found in history is estimated from history alone.
+ * History is the latest {@code maxSamples} priced lines of each activity type in the window.
  */
 public final class CostEstimator {
   private final Jdbi jdbi;
@@ -62,7 +63,8 @@ public final class CostEstimator {
     }
     Instant since = clock.instant().minus(Duration.ofDays(days));
     List<HistoryDao.Stat> history =
-        jdbi.withExtension(HistoryDao.class, dao -> dao.history(request.workflowType(), since));
+        jdbi.withExtension(
+            HistoryDao.class, dao -> dao.history(request.workflowType(), since, Math.max(options.maxSamples(), minSamples)));
     Map<String, HistoryDao.Stat> byStep = new HashMap<>();
     history.forEach(s -> byStep.put(key(s.activityType(), s.model()), s));
 

@@ -10,7 +10,10 @@ import org.jdbi.v3.sqlobject.statement.SqlQuery;
 /**
  * Percentiles of recorded per-attempt cost. PostgreSQL's {@code percentile_cont} only takes double
  * precision, so the same linear interpolation (position 1 + p(n - 1) in the sorted costs) is
- * computed here in NUMERIC, keeping the figures exact.
+ * computed here in NUMERIC, keeping the figures exact. Only the most recent {@code maxSamples}
+ * priced lines of each activity type are read (whole attempts: an attempt's lines share their
+ * recording time), found through the rollup and the (workflow type, activity type, recorded at)
+ * index, so the cost of an estimate does not grow with the amount of history.
  */
 @RegisterConstructorMapper(HistoryDao.Stat.class)
 interface HistoryDao {
@@ -25,12 +28,27 @@ interface HistoryDao {
 
   @SqlQuery(
       """
-      WITH attempts AS (
-        SELECT run_id, activity_type, COALESCE(priced_model, model) AS model, MIN(provider) AS provider,
-               SUM(cost_usd) AS cost_usd
-          FROM cost_step
-         WHERE workflow_type = :workflowType AND priced AND recorded_at >= :since
-         GROUP BY run_id, activity_id, attempt, activity_type, COALESCE(priced_model, model)
+      WITH steps AS (
+        SELECT DISTINCT activity_type FROM cost_rollup_daily
+         WHERE workflow_type = :workflowType AND day >= CAST(CAST(:since AS timestamptz) AT TIME ZONE 'UTC' AS date) AND usage_count > 0
+      ), recent AS (
+        SELECT c.*
+          FROM steps a
+          CROSS JOIN LATERAL (
+            SELECT s.run_id, s.activity_id, s.attempt, s.activity_type, COALESCE(s.priced_model, s.model) AS model,
+                   s.provider, s.cost_usd
+              FROM cost_step s
+             WHERE s.workflow_type = :workflowType AND s.activity_type = a.activity_type AND s.priced
+               AND s.recorded_at >= GREATEST(
+                     :since,
+                     (SELECT t.recorded_at FROM cost_step t
+                       WHERE t.workflow_type = :workflowType AND t.activity_type = a.activity_type AND t.priced
+                         AND t.recorded_at >= :since
+                       ORDER BY t.recorded_at DESC OFFSET :maxSamples - 1 LIMIT 1))) c
+      ), attempts AS (
+        SELECT run_id, activity_type, model, MIN(provider) AS provider, SUM(cost_usd) AS cost_usd
+          FROM recent
+         GROUP BY run_id, activity_id, attempt, activity_type, model
       ), ranked AS (
         SELECT activity_type, model, provider, run_id, cost_usd,
                ROW_NUMBER() OVER (PARTITION BY activity_type, model ORDER BY cost_usd) AS rn,
@@ -51,5 +69,6 @@ interface HistoryDao {
        GROUP BY activity_type, model
        ORDER BY activity_type, model
       """)
-  List<Stat> history(@Bind("workflowType") String workflowType, @Bind("since") Instant since);
+  List<Stat> history(
+      @Bind("workflowType") String workflowType, @Bind("since") Instant since, @Bind("maxSamples") int maxSamples);
 }

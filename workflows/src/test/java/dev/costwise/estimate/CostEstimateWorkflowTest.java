@@ -252,6 +252,23 @@ class CostEstimateWorkflowTest {
   }
 
   @Test
+  void historyReadsOnlyTheLatestSamplesOfEachActivityType() {
+    Instant start = Instant.now().minus(Duration.ofHours(6));
+    for (int i = 1; i <= 5; i++) {
+      recordAttempt("capped-" + i, "Capped", "Summarize",
+          Usage.of("openai", "gpt-4o-mini").inputTokens(1000L * i).build(), start.plus(Duration.ofHours(i)));
+    }
+    CostEstimator estimator =
+        new CostEstimator(jdbi, PRICER, new EstimateOptions(3, 90, new java.math.BigDecimal("0.25"), 3), Map.of(),
+            java.time.Clock.systemUTC());
+    StepEstimate s = estimator.estimate(EstimateRequest.of("Capped")).steps().get(0);
+    assertThat(s.samples()).isEqualTo(3); // runs 3, 4, 5: 0.00045, 0.0006, 0.00075
+    assertThat(s.lowUsd()).isEqualByComparingTo("0.00048"); // position 1.2
+    assertThat(s.expectedUsd()).isEqualByComparingTo("0.0006");
+    assertThat(s.highUsd()).isEqualByComparingTo("0.00072"); // position 2.8
+  }
+
+  @Test
   void aRegisteredEstimatorStandsInForAMissingPlan() throws Exception {
     Estimate e = estimateFromJson("{\"workflowType\": \"Registered\"}");
     assertThat(e.planSource()).isEqualTo("registered");
@@ -317,7 +334,10 @@ class CostEstimateWorkflowTest {
   }
 
   private static void recordAttempt(String runId, String workflowType, String activityType, Usage usage) {
-    Instant now = Instant.now();
+    recordAttempt(runId, workflowType, activityType, usage, Instant.now());
+  }
+
+  private static void recordAttempt(String runId, String workflowType, String activityType, Usage usage, Instant now) {
     AttemptContext ctx =
         new AttemptContext("default", "wf-" + runId, workflowType, runId, activityType + "-1", activityType, 1, QUEUE, now);
     store.record(new AttemptCost(ctx, Outcome.COMPLETED, List.of(new PricedUsage(usage, PRICER.priceLenient(usage))), Map.of(), now));
