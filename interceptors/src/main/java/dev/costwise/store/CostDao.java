@@ -100,6 +100,32 @@ public interface CostDao {
       """)
   void addToExecutions(@Bind("runId") List<String> runIds, @BindMethods("d") List<TotalsDelta> deltas);
 
+  /**
+   * Adds a (possibly negative) delta to each daily rollup row, creating it when new; pass keys in
+   * {@link RollupKey#ORDER} so that concurrent writers lock rows in the same order.
+   */
+  @SqlBatch(
+      """
+      INSERT INTO cost_rollup_daily AS r (day, provider, model, workflow_type, activity_type, task_queue, tenant,
+                                     cost_usd, usage_count, unpriced_usage_count, input_tokens, output_tokens,
+                                     cache_read_tokens, cache_write_tokens, reasoning_tokens, images,
+                                     video_seconds, characters, audio_seconds)
+      VALUES (:k.day, :k.provider, :k.model, :k.workflowType, :k.activityType, :k.taskQueue, :k.tenant,
+              :d.costUsd, :d.usageCount, :d.unpricedUsageCount, :d.inputTokens, :d.outputTokens,
+              :d.cacheReadTokens, :d.cacheWriteTokens, :d.reasoningTokens, :d.images, :d.videoSeconds,
+              :d.characters, :d.audioSeconds)
+      ON CONFLICT (day, provider, model, workflow_type, activity_type, task_queue, tenant) DO UPDATE SET
+        cost_usd = r.cost_usd + EXCLUDED.cost_usd, usage_count = r.usage_count + EXCLUDED.usage_count,
+        unpriced_usage_count = r.unpriced_usage_count + EXCLUDED.unpriced_usage_count,
+        input_tokens = r.input_tokens + EXCLUDED.input_tokens, output_tokens = r.output_tokens + EXCLUDED.output_tokens,
+        cache_read_tokens = r.cache_read_tokens + EXCLUDED.cache_read_tokens,
+        cache_write_tokens = r.cache_write_tokens + EXCLUDED.cache_write_tokens,
+        reasoning_tokens = r.reasoning_tokens + EXCLUDED.reasoning_tokens, images = r.images + EXCLUDED.images,
+        video_seconds = r.video_seconds + EXCLUDED.video_seconds, characters = r.characters + EXCLUDED.characters,
+        audio_seconds = r.audio_seconds + EXCLUDED.audio_seconds
+      """)
+  void addToRollup(@BindMethods("k") List<RollupKey> keys, @BindMethods("d") List<TotalsDelta> deltas);
+
   /** One execution's totals. */
   @SqlQuery("SELECT * FROM cost_execution WHERE run_id = :runId")
   Optional<ExecutionTotals> execution(@Bind("runId") String runId);

@@ -18,6 +18,7 @@ import org.jdbi.v3.sqlobject.SqlObjectPlugin;
  * Persists priced attempts to PostgreSQL through JDBI: each attempt's lines and its execution's
  * running totals in one transaction. The execution row is locked first, so concurrent attempts of
  * one run serialize and totals never drift; rewriting an attempt subtracts what it added before.
+ * The daily rollup ({@code cost_rollup_daily}) is kept in step in the same transaction, the same way.
  */
 public final class CostStore implements CostRecorder {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -103,6 +104,7 @@ public final class CostStore implements CostRecorder {
     }
 
     Map<String, TotalsDelta> deltas = new TreeMap<>();
+    Map<RollupKey, TotalsDelta> rollup = new TreeMap<>(RollupKey.ORDER);
     List<StepRow> upserts = new ArrayList<>();
     for (Map.Entry<AttemptKey, List<StepRow>> e : attempts.entrySet()) {
       AttemptKey k = e.getKey();
@@ -113,9 +115,15 @@ public final class CostStore implements CostRecorder {
       }
       upserts.addAll(rows);
       deltas.merge(k.runId(), TotalsDelta.of(rows).minus(TotalsDelta.of(old)), TotalsDelta::plus);
+      rows.forEach(r -> rollup.merge(RollupKey.of(r), TotalsDelta.of(List.of(r)), TotalsDelta::plus));
+      old.forEach(r -> rollup.merge(RollupKey.of(r), TotalsDelta.ZERO.minus(TotalsDelta.of(List.of(r))), TotalsDelta::plus));
     }
     dao.upsertLines(upserts);
     dao.addToExecutions(List.copyOf(deltas.keySet()), List.copyOf(deltas.values()));
+    rollup.values().removeIf(TotalsDelta::isZero);
+    if (!rollup.isEmpty()) {
+      dao.addToRollup(List.copyOf(rollup.keySet()), List.copyOf(rollup.values()));
+    }
   }
 
   /** Identifies one activity attempt. */

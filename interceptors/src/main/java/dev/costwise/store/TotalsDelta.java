@@ -47,6 +47,13 @@ public record TotalsDelta(
   /** Nothing added. */
   public static final TotalsDelta ZERO = of(List.of());
 
+  /** Whether this adds nothing at all (an attempt rewritten unchanged). */
+  public boolean isZero() {
+    return costUsd.signum() == 0 && inputTokens == 0 && outputTokens == 0 && cacheReadTokens == 0
+        && cacheWriteTokens == 0 && reasoningTokens == 0 && images == 0 && videoSeconds.signum() == 0
+        && characters == 0 && audioSeconds.signum() == 0 && usageCount == 0 && unpricedUsageCount == 0;
+  }
+
   /** This plus {@code other}. */
   public TotalsDelta plus(TotalsDelta o) {
     return minus(ZERO.minus(o));

@@ -3,7 +3,9 @@ package dev.costwise.worker;
 import dev.costwise.worker.cli.BudgetCommand;
 import dev.costwise.worker.cli.CatalogCommand;
 import dev.costwise.worker.cli.DemoCommand;
+import dev.costwise.worker.cli.EstimateCommand;
 import dev.costwise.worker.cli.PriceCommand;
+import dev.costwise.worker.cli.ReportCommand;
 import dev.costwise.worker.cli.RunCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,6 +22,8 @@ import picocli.CommandLine.Command;
       PriceCommand.class,
       CatalogCommand.class,
       BudgetCommand.class,
+      EstimateCommand.class,
+      ReportCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {

@@ -1,0 +1,145 @@
+package dev.costwise.report;
+
+import dev.costwise.store.ExecutionTotals;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
+import org.jdbi.v3.sqlobject.customizer.Bind;
+import org.jdbi.v3.sqlobject.customizer.Define;
+import org.jdbi.v3.sqlobject.statement.SqlQuery;
+
+/**
+ * SQL for reports. Period reports read only {@code cost_rollup_daily}; {@code <group>} is always a
+ * column chosen from {@link Dimension}, never user text; every value is bound.
+ */
+@RegisterConstructorMapper(PeriodTotal.class)
+@RegisterConstructorMapper(CostDriver.class)
+@RegisterConstructorMapper(UnpricedUsage.class)
+@RegisterConstructorMapper(ExecutionTotals.class)
+@RegisterConstructorMapper(ReportDao.ActualStep.class)
+@RegisterConstructorMapper(ReportDao.EstimateHeader.class)
+@RegisterConstructorMapper(ReportDao.EstimateStep.class)
+interface ReportDao {
+
+  /** Cost of one step of a run as recorded. */
+  record ActualStep(
+      String activityType, String provider, String model, long attempts, BigDecimal costUsd, long unpricedUsageCount) {}
+
+  /** An estimate's totals. */
+  record EstimateHeader(
+      String estimateId,
+      String workflowType,
+      String workflowId,
+      String runId,
+      BigDecimal lowUsd,
+      BigDecimal expectedUsd,
+      BigDecimal highUsd,
+      Instant createdAt) {}
+
+  /** One estimated step. */
+  record EstimateStep(
+      String activityType,
+      String provider,
+      String model,
+      String source,
+      BigDecimal lowUsd,
+      BigDecimal expectedUsd,
+      BigDecimal highUsd) {}
+
+  @SqlQuery(
+      """
+      SELECT CAST(date_trunc(:unit, day) AS date) AS period_start, <group> AS "group",
+             SUM(cost_usd) AS cost_usd, SUM(usage_count) AS usage_count,
+             SUM(unpriced_usage_count) AS unpriced_usage_count, SUM(input_tokens) AS input_tokens,
+             SUM(output_tokens) AS output_tokens, SUM(images) AS images, SUM(video_seconds) AS video_seconds,
+             SUM(characters) AS characters, SUM(audio_seconds) AS audio_seconds
+        FROM cost_rollup_daily
+       WHERE day >= :from AND day < :to
+       GROUP BY 1, 2
+      HAVING SUM(usage_count) != 0
+       ORDER BY 1, 3 DESC, 2
+      """)
+  List<PeriodTotal> totals(
+      @Bind("unit") String unit, @Define("group") String groupColumn, @Bind("from") LocalDate from, @Bind("to") LocalDate to);
+
+  @SqlQuery(
+      """
+      SELECT "group", cost_usd,
+             CASE WHEN SUM(cost_usd) OVER () = 0 THEN 0
+                  ELSE ROUND(100 * cost_usd / SUM(cost_usd) OVER (), 2) END AS share_percent,
+             usage_count, unpriced_usage_count
+        FROM (SELECT <group> AS "group", SUM(cost_usd) AS cost_usd, SUM(usage_count) AS usage_count,
+                     SUM(unpriced_usage_count) AS unpriced_usage_count
+                FROM cost_rollup_daily
+               WHERE day >= :from AND day < :to
+               GROUP BY 1
+              HAVING SUM(usage_count) != 0) g
+       ORDER BY cost_usd DESC, "group"
+       LIMIT :limit
+      """)
+  List<CostDriver> topDrivers(
+      @Define("group") String groupColumn, @Bind("from") LocalDate from, @Bind("to") LocalDate to, @Bind("limit") int limit);
+
+  @SqlQuery(
+      """
+      SELECT provider, model, SUM(unpriced_usage_count) AS unpriced_usage_count, SUM(usage_count) AS usage_count
+        FROM cost_rollup_daily
+       WHERE day >= :from AND day < :to
+       GROUP BY provider, model
+      HAVING SUM(unpriced_usage_count) > 0
+       ORDER BY 3 DESC, provider, model
+      """)
+  List<UnpricedUsage> unpriced(@Bind("from") LocalDate from, @Bind("to") LocalDate to);
+
+  @SqlQuery("SELECT * FROM cost_execution WHERE run_id = :runId")
+  Optional<ExecutionTotals> execution(@Bind("runId") String runId);
+
+  @SqlQuery(
+      """
+      SELECT activity_type, MIN(provider) AS provider, COALESCE(priced_model, model) AS model,
+             COUNT(DISTINCT (activity_id, attempt)) AS attempts, COALESCE(SUM(cost_usd), 0) AS cost_usd,
+             COUNT(*) FILTER (WHERE NOT priced) AS unpriced_usage_count
+        FROM cost_step
+       WHERE run_id = :runId
+       GROUP BY activity_type, COALESCE(priced_model, model)
+       ORDER BY MIN(started_at), activity_type, model
+      """)
+  List<ActualStep> actualSteps(@Bind("runId") String runId);
+
+  /** The latest estimate made for this run by id. */
+  @SqlQuery(
+      """
+      SELECT estimate_id, workflow_type, workflow_id, run_id, low_usd, expected_usd, high_usd, created_at
+        FROM cost_estimate WHERE run_id = :runId
+       ORDER BY created_at DESC LIMIT 1
+      """)
+  Optional<EstimateHeader> estimateForRun(@Bind("runId") String runId);
+
+  /**
+   * The latest estimate made by workflow id before this run was first recorded, provided no other
+   * run of that id was recorded in between (an estimate belongs to the next run of its id).
+   */
+  @SqlQuery(
+      """
+      SELECT e.estimate_id, e.workflow_type, e.workflow_id, e.run_id, e.low_usd, e.expected_usd, e.high_usd,
+             e.created_at
+        FROM cost_estimate e
+       WHERE e.run_id IS NULL AND e.workflow_id = :workflowId AND e.created_at <= :firstRecordedAt
+         AND NOT EXISTS (SELECT 1 FROM cost_execution x
+                          WHERE x.workflow_id = e.workflow_id AND x.run_id <> :runId
+                            AND x.first_recorded_at >= e.created_at AND x.first_recorded_at < :firstRecordedAt)
+       ORDER BY e.created_at DESC LIMIT 1
+      """)
+  Optional<EstimateHeader> estimateForNextRun(
+      @Bind("workflowId") String workflowId, @Bind("runId") String runId, @Bind("firstRecordedAt") Instant firstRecordedAt);
+
+  @SqlQuery(
+      """
+      SELECT activity_type, provider, model, source, low_usd, expected_usd, high_usd
+        FROM cost_estimate_step WHERE estimate_id = :estimateId ORDER BY step_no
+      """)
+  List<EstimateStep> estimateSteps(@Bind("estimateId") String estimateId);
+}

@@ -1,0 +1,26 @@
+package dev.costwise.estimate;
+
+/** Estimate activities over a {@link CostEstimator}, a {@link BudgetCheck} and an {@link EstimateStore}. */
+public final class EstimateActivitiesImpl implements EstimateActivities {
+  private final CostEstimator estimator;
+  private final BudgetCheck budget;
+  private final EstimateStore store;
+
+  /** Activities using these parts; pass {@link BudgetCheck#NONE} when no budgets are configured. */
+  public EstimateActivitiesImpl(CostEstimator estimator, BudgetCheck budget, EstimateStore store) {
+    this.estimator = estimator;
+    this.budget = budget;
+    this.store = store;
+  }
+
+  @Override
+  public Estimate compute(EstimateRequest request) {
+    Estimate estimate = estimator.estimate(request);
+    return budget.check(estimate).map(estimate::withBudget).orElse(estimate);
+  }
+
+  @Override
+  public Estimate save(Estimate estimate) {
+    return store.save(estimate);
+  }
+}
