@@ -3,6 +3,7 @@ package dev.costwise.worker;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.costwise.demo.ContentActivitiesImpl;
 import dev.costwise.demo.ContentPipelineWorkflowImpl;
+import dev.costwise.budget.Budgets;
 import dev.costwise.metrics.CostMetrics;
 import dev.costwise.pricing.CatalogSource;
 import dev.costwise.pricing.Pricer;
@@ -10,6 +11,7 @@ import dev.costwise.store.AttemptCost;
 import dev.costwise.store.CostSchema;
 import dev.costwise.store.CostStore;
 import dev.costwise.store.ResilientRecorder;
+import dev.costwise.temporal.CostSearchAttributes;
 import dev.costwise.temporal.CostTracking;
 import dev.costwise.temporal.CostTrackingOptions;
 import dev.costwise.worker.http.HttpApi;
@@ -20,7 +22,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerFactoryOptions;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.Executors;
@@ -44,6 +48,7 @@ public final class CostwiseWorker implements AutoCloseable {
   private CostStore store;
   private ResilientRecorder recorder;
   private CatalogSource catalog;
+  private Budgets budgets;
   private TemporalConnection temporal;
   private WorkerFactory factory;
   private HttpApi http;
@@ -101,12 +106,15 @@ public final class CostwiseWorker implements AutoCloseable {
     housekeeping.scheduleWithFixedDelay(this::housekeeping, 30, 30, TimeUnit.SECONDS);
     toClose.push(housekeeping::shutdownNow);
 
+    budgets = new Budgets(store.jdbi(), metrics, List.of(), Clock.systemUTC());
     CostTracking tracking =
         new CostTracking(
             CostTrackingOptions.newBuilder()
                 .setPricer(new Pricer(catalog, config.strictPricing()))
                 .setRecorder(recorder)
                 .setMetrics(metrics)
+                .setBudgets(budgets)
+                .setSearchAttributes(true)
                 .build());
     factory =
         WorkerFactory.newInstance(
@@ -114,7 +122,7 @@ public final class CostwiseWorker implements AutoCloseable {
             WorkerFactoryOptions.newBuilder().setWorkerInterceptors(tracking.workerInterceptor()).build());
     Worker worker = factory.newWorker(config.taskQueue());
     worker.registerWorkflowImplementationTypes(ContentPipelineWorkflowImpl.class);
-    worker.registerActivitiesImplementations(new ContentActivitiesImpl());
+    worker.registerActivitiesImplementations(new ContentActivitiesImpl(), budgets.checkActivity());
     factory.start();
     toClose.push(() -> {
       factory.shutdown();
@@ -179,7 +187,7 @@ public final class CostwiseWorker implements AutoCloseable {
         }
       } catch (io.grpc.StatusRuntimeException e) {
         log.warn("Cannot check or register the search attributes {} in namespace '{}' ({}); register them once"
-            + " as deploy/temporal/register-search-attributes.sh does", SearchAttributes.COST.keySet(),
+            + " as deploy/temporal/register-search-attributes.sh does", CostSearchAttributes.ALL.keySet(),
             config.temporalNamespace(), e.getStatus());
       }
     }
@@ -214,6 +222,11 @@ public final class CostwiseWorker implements AutoCloseable {
   /** The cost store. */
   public CostStore store() {
     return store;
+  }
+
+  /** Budgets: limits, period budgets, utilisation and alerts. */
+  public Budgets budgets() {
+    return budgets;
   }
 
   /** The catalog in force. */

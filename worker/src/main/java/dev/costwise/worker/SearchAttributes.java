@@ -1,5 +1,6 @@
 package dev.costwise.worker;
 
+import dev.costwise.temporal.CostSearchAttributes;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.api.operatorservice.v1.AddSearchAttributesRequest;
@@ -11,17 +12,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The search attributes the cost interceptors upsert, and their registration: an upsert of an
- * attribute the namespace does not know fails the workflow task, so the worker makes sure they
- * exist before it polls.
+ * Registration of {@link CostSearchAttributes}: an upsert of an attribute the namespace does not
+ * know fails the workflow task, so the worker makes sure they exist before it polls.
  */
 public final class SearchAttributes {
-  /** Name and type of each cost search attribute. */
-  public static final Map<String, IndexedValueType> COST =
-      Map.of(
-          "CostUsd", IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
-          "CostStatus", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
-
   private SearchAttributes() {}
 
   /**
@@ -35,7 +29,7 @@ public final class SearchAttributes {
         OperatorServiceStubs.newServiceStubs(OperatorServiceStubsOptions.newBuilder().setTarget(address).validateAndBuildWithDefaults());
     try {
       var stub = operator.blockingStub().withDeadlineAfter(10, TimeUnit.SECONDS);
-      Map<String, IndexedValueType> missing = new HashMap<>(COST);
+      Map<String, IndexedValueType> missing = new HashMap<>(CostSearchAttributes.ALL);
       try {
         var existing = stub.listSearchAttributes(ListSearchAttributesRequest.newBuilder().setNamespace(namespace).build());
         missing.keySet().removeIf(

@@ -1,11 +1,14 @@
 package dev.costwise.worker.cli;
 
+import dev.costwise.budget.BudgetExceeded;
+import dev.costwise.budget.CostReport;
 import dev.costwise.demo.ContentPipelinePlan;
 import dev.costwise.demo.ContentPipelineWorkflow;
 import dev.costwise.demo.PipelineRequest;
 import dev.costwise.pricing.Pricer;
 import dev.costwise.store.ExecutionTotals;
 import dev.costwise.store.StepRow;
+import dev.costwise.temporal.CostBudget;
 import dev.costwise.temporal.CostTrackingOptions;
 import dev.costwise.usage.Usage;
 import dev.costwise.worker.CostwiseWorker;
@@ -54,24 +57,29 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Keep Temporal, the worker and the dashboard up after the demo, to explore (Ctrl-C stops).")
   boolean keepRunning;
 
-  /** One demo run. */
-  record DemoRun(String label, PipelineRequest request) {}
+  /** One demo run and its limits (soft: warn, hard: fail), in USD. */
+  record DemoRun(String label, PipelineRequest request, String softUsd, String hardUsd) {}
 
   static final List<DemoRun> RUNS =
       List.of(
-          new DemoRun("otters", new PipelineRequest("otters learning to surf", 4, 6, "veo-3.0-fast-generate-001", false, false)),
-          new DemoRun("lighthouse", new PipelineRequest("a lighthouse keeper's last night", 3, 8, "veo-3.0-fast-generate-001", false, true)),
-          new DemoRun("spice-trade", new PipelineRequest("the history of the spice trade", 8, 8, "veo-3.0-generate-001", true, false)));
+          new DemoRun("otters", new PipelineRequest("otters learning to surf", 4, 6, "veo-3.0-fast-generate-001", false, false),
+              "2.50", "5.00"),
+          new DemoRun("lighthouse", new PipelineRequest("a lighthouse keeper's last night", 3, 8, "veo-3.0-fast-generate-001", false, true),
+              "4.00", "6.00"),
+          new DemoRun("spice-trade", new PipelineRequest("the history of the spice trade", 8, 8, "veo-3.0-generate-001", true, false),
+              "8.00", "12.00"));
 
   @Override
   public Integer call() throws InterruptedException {
     WorkerConfig config = options.config(System.getenv());
-    // The simulated provider outage is expected; its activity-failure stack trace would only distract.
-    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.temporal.internal.activity"))
-        .setLevel(ch.qos.logback.classic.Level.ERROR);
+    // The simulated outage and the run stopped by its budget are expected; their stack traces would only distract.
+    for (String logger : List.of("io.temporal.internal.activity", "io.temporal.internal.sync.WorkflowExecutionHandler",
+        "io.temporal.internal.worker.WorkflowWorker")) {
+      ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(logger)).setLevel(ch.qos.logback.classic.Level.ERROR);
+    }
     PrintWriter out = spec.commandLine().getOut();
     try (CostwiseWorker worker = CostwiseWorker.start(config)) {
-      CostReports reports = new CostReports(worker.store().jdbi());
+      CostReports reports = new CostReports(worker.store().jdbi(), worker.budgets());
       out.printf("Costwise demo: Temporal %s (namespace %s), task queue %s; %s%n",
           worker.temporal().address(), config.temporalNamespace(), config.taskQueue(), worker.databaseDescription());
       long earlier = reports.runCount(ContentPipelineWorkflow.TYPE);
@@ -100,7 +108,9 @@ public final class DemoCommand implements Callable<Integer> {
                 WorkflowOptions.newBuilder()
                     .setTaskQueue(config.taskQueue())
                     .setWorkflowId(workflowId)
-                    .setMemo(Map.of(CostTrackingOptions.DEFAULT_TAGS_MEMO_KEY, Map.of("tenant", TENANT, "project", run.label())))
+                    .setMemo(Map.of(
+                        CostTrackingOptions.DEFAULT_TAGS_MEMO_KEY, Map.of("tenant", TENANT, "project", run.label()),
+                        CostTrackingOptions.DEFAULT_BUDGET_MEMO_KEY, Map.of("softUsd", run.softUsd(), "hardUsd", run.hardUsd())))
                     .build());
         String outcome;
         try {
@@ -109,7 +119,9 @@ public final class DemoCommand implements Callable<Integer> {
         } catch (WorkflowFailedException e) {
           outcome = "failed: " + rootMessage(e);
         }
-        String runId = WorkflowStub.fromTyped(wf).getExecution().getRunId();
+        WorkflowStub stub = WorkflowStub.fromTyped(wf);
+        String runId = stub.getExecution().getRunId();
+        CostReport report = stub.query(CostBudget.QUERY, CostReport.class);
         List<StepRow> steps = worker.store().steps(runId);
         printSteps(out, steps);
         BigDecimal actual = worker.store().execution(runId).map(ExecutionTotals::costUsd).orElse(BigDecimal.ZERO);
@@ -117,7 +129,7 @@ public final class DemoCommand implements Callable<Integer> {
         BigDecimal variance = actual.subtract(estimate);
         out.printf("  actual    %s   variance %s%s (%s)%n", usd(actual), variance.signum() >= 0 ? "+" : "-",
             usd(variance.abs()), percent(variance, estimate));
-        out.printf("  budget    none set for this run%n");
+        out.printf("  budget    soft $%s, hard $%s: %s%n", run.softUsd(), run.hardUsd(), budgetOutcome(report));
         out.printf("  outcome   %s; workflow id %s%n%n", outcome, workflowId);
         out.flush();
       }
@@ -132,6 +144,18 @@ public final class DemoCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  private static String budgetOutcome(CostReport report) {
+    return switch (report.status()) {
+      case OK -> "within budget";
+      case WARNING -> "soft limit passed, run continued (one alert raised)";
+      case BLOCKED -> "a period budget blocks new work";
+      case EXCEEDED -> "HARD LIMIT HIT, run stopped with " + BudgetExceeded.TYPE
+          + (report.exceeded() != null && report.exceeded().activityType() != null
+              ? " after " + report.exceeded().activityType() + " at " + usd(report.exceeded().spentUsd())
+              : "");
+    };
   }
 
   static BigDecimal estimate(Pricer pricer, PipelineRequest r) {
@@ -186,12 +210,17 @@ public final class DemoCommand implements Callable<Integer> {
     }
     out.printf("  temporal workflow describe --address %s --namespace %s --workflow-id %s%n", address, ns, workflowId);
     out.printf("  temporal workflow show     --address %s --namespace %s --workflow-id %s%n", address, ns, workflowId);
+    out.printf("  temporal workflow query    --address %s --namespace %s --workflow-id %s --type %s%n", address, ns, workflowId,
+        CostBudget.QUERY);
   }
 
   private static String rootMessage(Throwable e) {
     Throwable t = e;
     while (t.getCause() != null) {
       t = t.getCause();
+    }
+    if (t instanceof io.temporal.failure.ApplicationFailure f) {
+      return f.getType() + ": " + f.getOriginalMessage();
     }
     String m = t.getMessage();
     return m == null ? t.getClass().getSimpleName() : m;

@@ -3,6 +3,10 @@ package dev.costwise.worker.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.costwise.budget.BudgetAlert;
+import dev.costwise.budget.BudgetStatus;
+import dev.costwise.budget.BudgetUtilisation;
+import dev.costwise.budget.Budgets;
 import dev.costwise.store.StepRow;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -23,10 +27,12 @@ public final class CostReports {
   private static final int TOP_MODELS = 6;
 
   private final Jdbi jdbi;
+  private final Budgets budgets;
 
-  /** Reports over the cost tables reachable through {@code jdbi}. */
-  public CostReports(Jdbi jdbi) {
+  /** Reports over the cost tables reachable through {@code jdbi}, with {@code budgets}' utilisation and alerts. */
+  public CostReports(Jdbi jdbi, Budgets budgets) {
     this.jdbi = jdbi;
+    this.budgets = budgets;
   }
 
   /** Spend per period and group in [from, to). */
@@ -53,9 +59,45 @@ public final class CostReports {
     return handle.attach(ReportDao.class).stepsBetween(from, to).onClose(handle::close);
   }
 
-  /** Budgets and their utilisation. */
+  /** Every period budget with its utilisation in the current period. */
   public ArrayNode budgets() {
-    return JSON.createArrayNode();
+    ArrayNode arr = JSON.createArrayNode();
+    for (BudgetUtilisation u : budgets.utilisation()) {
+      ObjectNode n = arr.addObject();
+      n.put("name", u.name());
+      n.put("period", u.period().name().toLowerCase(java.util.Locale.ROOT));
+      n.put("scope", u.scope());
+      n.put("periodStart", u.periodStart().toString());
+      n.put("limitUsd", Decimals.plain(u.limitUsd()));
+      n.put("spentUsd", Decimals.plain(u.spentUsd()));
+      n.put("percent", Decimals.plain(u.percent()));
+      n.put("utilisation", Decimals.plain(u.percent().movePointLeft(2)));
+      n.put("reached", u.reached());
+      n.put("blocking", u.blocking());
+    }
+    return arr;
+  }
+
+  /** Runs stopped by a hard limit and work refused by a blocking budget since {@code from}, newest first. */
+  public ArrayNode overBudget(Instant from, int limit) {
+    ArrayNode arr = JSON.createArrayNode();
+    budgets.alerts().stream()
+        .filter(a -> a.level() == BudgetStatus.EXCEEDED || "FAIL".equals(a.action()) || "BLOCK".equals(a.action()))
+        .filter(a -> !a.createdAt().isBefore(from))
+        .sorted(java.util.Comparator.comparing(BudgetAlert::createdAt).reversed())
+        .limit(limit)
+        .forEach(a -> {
+          ObjectNode n = arr.addObject();
+          n.put("at", a.createdAt().toString());
+          n.put("workflowId", a.workflowId());
+          n.put("workflowType", a.workflowType());
+          n.put("runId", a.runId());
+          n.put("costUsd", Decimals.plain(a.spentUsd()));
+          n.put("limitUsd", Decimals.plain(a.limitUsd()));
+          n.put("reason", a.subject().startsWith("run:") ? "hard limit of the run" : "blocking threshold " + a.threshold()
+              + " of " + a.subject().substring(a.subject().indexOf(':') + 1));
+        });
+    return arr;
   }
 
   /**
@@ -126,7 +168,7 @@ public final class CostReports {
       n.put("startedAt", r.firstRecordedAt().toString());
     }
     root.set("budgets", budgets());
-    root.putArray("overBudget");
+    root.set("overBudget", overBudget(from, 20));
     return root;
   }
 }
