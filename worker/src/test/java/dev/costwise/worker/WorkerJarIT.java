@@ -2,12 +2,16 @@ package dev.costwise.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.costwise.budget.BudgetStatus;
+import dev.costwise.budget.CostReport;
 import dev.costwise.demo.ContentPipelineWorkflow;
 import dev.costwise.demo.PipelineRequest;
 import dev.costwise.demo.PipelineResult;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
+import dev.costwise.temporal.CostBudget;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.io.BufferedReader;
@@ -78,7 +82,12 @@ class WorkerJarIT {
         .contains("estimate", "actual", "variance")
         .contains("WriteScript", "DrawScene", "AnimateScene", "VoiceOver")
         .contains("FAILED")
-        .contains("temporal workflow describe --address 127.0.0.1:");
+        .contains("budget    soft $2.50, hard $5.00: soft limit passed")
+        .contains("budget    soft $4.00, hard $6.00: within budget")
+        .contains("HARD LIMIT HIT, run stopped with BudgetExceeded")
+        .contains("outcome   failed: BudgetExceeded: Run spent $")
+        .contains("temporal workflow describe --address 127.0.0.1:")
+        .contains("--type cost");
     assertThat(r.err()).contains("embedded PostgreSQL on 127.0.0.1:" + DB_PORT).contains("Temporal: embedded dev server on 127.0.0.1:");
     assertThat(dataDir.resolve("costwise-data/pgdata/PG_VERSION")).exists();
   }
@@ -93,7 +102,7 @@ class WorkerJarIT {
 
   @Test
   @Order(3)
-  void anOutsideClientRunsAWorkflowOnTheRunningWorker() throws Exception {
+  void anOutsideClientRunsAWorkflowOnTheRunningWorkerAndReadsItsCostQuery() throws Exception {
     int temporalPort = TestWorkers.freePort();
     int httpPort = TestWorkers.freePort();
     Process worker =
@@ -118,6 +127,9 @@ class WorkerJarIT {
               WorkflowOptions.newBuilder().setTaskQueue("costwise").setWorkflowId("outside-client").build());
       PipelineResult result = wf.produce(new PipelineRequest("bridges at dawn", 2, 5, "veo-3.0-fast-generate-001", false, false));
       assertThat(result.images()).hasSize(2);
+      CostReport report = WorkflowStub.fromTyped(wf).query(CostBudget.QUERY, CostReport.class);
+      assertThat(report.status()).isEqualTo(BudgetStatus.OK);
+      assertThat(report.byModel()).containsKeys("claude-sonnet-4-5", "dall-e-3", "veo-3.0-fast-generate-001", "tts-1-hd");
 
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       HttpResponse<String> cost = http.send(
