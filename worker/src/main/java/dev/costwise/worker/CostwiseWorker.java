@@ -1,9 +1,11 @@
 package dev.costwise.worker;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.costwise.budget.AlertSink;
+import dev.costwise.budget.Budgets;
+import dev.costwise.budget.WebhookAlertSink;
 import dev.costwise.demo.ContentActivitiesImpl;
 import dev.costwise.demo.ContentPipelineWorkflowImpl;
-import dev.costwise.budget.Budgets;
 import dev.costwise.metrics.CostMetrics;
 import dev.costwise.pricing.CatalogSource;
 import dev.costwise.pricing.Pricer;
@@ -11,7 +13,6 @@ import dev.costwise.store.AttemptCost;
 import dev.costwise.store.CostSchema;
 import dev.costwise.store.CostStore;
 import dev.costwise.store.ResilientRecorder;
-import dev.costwise.temporal.CostSearchAttributes;
 import dev.costwise.temporal.CostTracking;
 import dev.costwise.temporal.CostTrackingOptions;
 import dev.costwise.worker.http.HttpApi;
@@ -24,9 +25,9 @@ import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerFactoryOptions;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +50,8 @@ public final class CostwiseWorker implements AutoCloseable {
   private ResilientRecorder recorder;
   private CatalogSource catalog;
   private Budgets budgets;
+  /** Whether the namespace has the cost search attributes, so the interceptor may upsert them. */
+  private boolean searchAttributes;
   private TemporalConnection temporal;
   private WorkerFactory factory;
   private HttpApi http;
@@ -106,7 +109,11 @@ public final class CostwiseWorker implements AutoCloseable {
     housekeeping.scheduleWithFixedDelay(this::housekeeping, 30, 30, TimeUnit.SECONDS);
     toClose.push(housekeeping::shutdownNow);
 
-    budgets = new Budgets(store.jdbi(), metrics, List.of(), Clock.systemUTC());
+    List<AlertSink> sinks =
+        config.alertWebhook() == null
+            ? List.of()
+            : List.of(new WebhookAlertSink(config.alertWebhook(), 5, Duration.ofSeconds(1), metrics));
+    budgets = new Budgets(store.jdbi(), metrics, sinks, Clock.systemUTC());
     CostTracking tracking =
         new CostTracking(
             CostTrackingOptions.newBuilder()
@@ -114,7 +121,7 @@ public final class CostwiseWorker implements AutoCloseable {
                 .setRecorder(recorder)
                 .setMetrics(metrics)
                 .setBudgets(budgets)
-                .setSearchAttributes(true)
+                .setSearchAttributes(searchAttributes)
                 .build());
     factory =
         WorkerFactory.newInstance(
@@ -171,6 +178,7 @@ public final class CostwiseWorker implements AutoCloseable {
     if (config.embeddedTemporal()) {
       EmbeddedTemporal server = EmbeddedTemporal.start(config.temporalPort(), config.temporalNamespace());
       toClose.push(server);
+      searchAttributes = true;
       address = server.address();
       log.info("Temporal: embedded dev server on {} (namespace '{}', in memory: workflow history is lost on stop,"
           + " costs are not)", address, config.temporalNamespace());
@@ -182,12 +190,14 @@ public final class CostwiseWorker implements AutoCloseable {
     if (!config.embeddedTemporal()) {
       try {
         var added = SearchAttributes.ensureRegistered(address, config.temporalNamespace());
+        searchAttributes = true;
         if (!added.isEmpty()) {
           log.info("Registered search attributes {} in namespace '{}'", added.keySet(), config.temporalNamespace());
         }
       } catch (io.grpc.StatusRuntimeException e) {
-        log.warn("Cannot check or register the search attributes {} in namespace '{}' ({}); register them once"
-            + " as deploy/temporal/register-search-attributes.sh does", CostSearchAttributes.ALL.keySet(),
+        log.warn("Cannot check or register the search attributes {} in namespace '{}' ({}); cost search attributes"
+            + " are off until they are registered once, as deploy/temporal/register-search-attributes.sh does",
+            SearchAttributes.COST.keySet(),
             config.temporalNamespace(), e.getStatus());
       }
     }
@@ -224,12 +234,12 @@ public final class CostwiseWorker implements AutoCloseable {
     return store;
   }
 
-  /** Budgets: limits, period budgets, utilisation and alerts. */
+  /** Period budgets and the budget check. */
   public Budgets budgets() {
     return budgets;
   }
 
-  /** The catalog in force. */
+  /** The price catalog in force. */
   public CatalogSource catalog() {
     return catalog;
   }

@@ -12,10 +12,14 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Registration of {@link CostSearchAttributes}: an upsert of an attribute the namespace does not
- * know fails the workflow task, so the worker makes sure they exist before it polls.
+ * The search attributes the cost interceptors upsert, and their registration: an upsert of an
+ * attribute the namespace does not know fails the workflow task, so the worker makes sure they
+ * exist before it polls.
  */
 public final class SearchAttributes {
+  /** Name and type of each cost search attribute. */
+  public static final Map<String, IndexedValueType> COST = CostSearchAttributes.ALL;
+
   private SearchAttributes() {}
 
   /**
@@ -29,7 +33,7 @@ public final class SearchAttributes {
         OperatorServiceStubs.newServiceStubs(OperatorServiceStubsOptions.newBuilder().setTarget(address).validateAndBuildWithDefaults());
     try {
       var stub = operator.blockingStub().withDeadlineAfter(10, TimeUnit.SECONDS);
-      Map<String, IndexedValueType> missing = new HashMap<>(CostSearchAttributes.ALL);
+      Map<String, IndexedValueType> missing = new HashMap<>(COST);
       try {
         var existing = stub.listSearchAttributes(ListSearchAttributesRequest.newBuilder().setNamespace(namespace).build());
         missing.keySet().removeIf(

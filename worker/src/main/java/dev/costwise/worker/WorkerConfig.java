@@ -31,6 +31,7 @@ import java.util.function.Function;
  * @param apiToken bearer token required by {@code /api/*}, or null for none
  * @param priceFile price override file, or null
  * @param strictPricing fail an activity attempt whose model has no price
+ * @param alertWebhook URL that budget alerts are POSTed to as JSON, or null for none
  */
 public record WorkerConfig(
     String temporalAddress,
@@ -46,7 +47,8 @@ public record WorkerConfig(
     int httpPort,
     String apiToken,
     Path priceFile,
-    boolean strictPricing) {
+    boolean strictPricing,
+    URI alertWebhook) {
 
   /** Default embedded Temporal port: the port the {@code temporal} CLI uses by default. */
   public static final int DEFAULT_TEMPORAL_PORT = 7233;
@@ -75,6 +77,7 @@ public record WorkerConfig(
     public static final String API_TOKEN = "COSTWISE_API_TOKEN";
     public static final String PRICE_FILE = "COSTWISE_PRICE_FILE";
     public static final String STRICT_PRICING = "COSTWISE_STRICT_PRICING";
+    public static final String ALERT_WEBHOOK = "COSTWISE_ALERT_WEBHOOK";
 
     private Env() {}
   }
@@ -142,7 +145,7 @@ public record WorkerConfig(
   public WorkerConfig withHttpPort(int port) {
     return new WorkerConfig(
         temporalAddress, temporalNamespace, temporalPort, taskQueue, databaseUrl, databaseUser,
-        databasePassword, databasePort, dataDir, httpHost, port, apiToken, priceFile, strictPricing);
+        databasePassword, databasePort, dataDir, httpHost, port, apiToken, priceFile, strictPricing, alertWebhook);
   }
 
   /** The JDBC URL with any password replaced, for logs and error messages. */
@@ -251,6 +254,7 @@ public record WorkerConfig(
     private String apiToken;
     private Path priceFile;
     private boolean strictPricing;
+    private URI alertWebhook;
 
     private Builder() {}
 
@@ -273,6 +277,7 @@ public record WorkerConfig(
       httpPort = intOr(get.apply(Env.HTTP_PORT), httpPort, Env.HTTP_PORT);
       apiToken = or(get.apply(Env.API_TOKEN), apiToken);
       priceFile = get.apply(Env.PRICE_FILE) == null ? priceFile : Path.of(get.apply(Env.PRICE_FILE));
+      alertWebhook = get.apply(Env.ALERT_WEBHOOK) == null ? alertWebhook : webhook(get.apply(Env.ALERT_WEBHOOK), Env.ALERT_WEBHOOK);
       String strict = get.apply(Env.STRICT_PRICING);
       if (strict != null) {
         strictPricing = switch (strict.toLowerCase(Locale.ROOT)) {
@@ -355,6 +360,23 @@ public record WorkerConfig(
       return this;
     }
 
+    public Builder alertWebhook(String v) {
+      alertWebhook = v == null || v.isBlank() ? alertWebhook : webhook(v.strip(), "--alert-webhook");
+      return this;
+    }
+
+    private static URI webhook(String value, String setting) {
+      try {
+        URI uri = new URI(value);
+        if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
+          return uri;
+        }
+      } catch (java.net.URISyntaxException e) {
+        // reported below
+      }
+      throw new ConfigException(setting + " is '" + value + "'; give an http:// or https:// URL");
+    }
+
     /**
      * Validates and builds.
      *
@@ -363,7 +385,7 @@ public record WorkerConfig(
     public WorkerConfig build() {
       return new WorkerConfig(
           temporalAddress, temporalNamespace, temporalPort, taskQueue, databaseUrl, databaseUser,
-          databasePassword, databasePort, dataDir, httpHost, httpPort, apiToken, priceFile, strictPricing);
+          databasePassword, databasePort, dataDir, httpHost, httpPort, apiToken, priceFile, strictPricing, alertWebhook);
     }
 
     private static String or(String value, String fallback) {

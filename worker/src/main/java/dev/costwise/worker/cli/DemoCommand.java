@@ -1,14 +1,11 @@
 package dev.costwise.worker.cli;
 
-import dev.costwise.budget.BudgetExceeded;
-import dev.costwise.budget.CostReport;
 import dev.costwise.demo.ContentPipelinePlan;
 import dev.costwise.demo.ContentPipelineWorkflow;
 import dev.costwise.demo.PipelineRequest;
 import dev.costwise.pricing.Pricer;
 import dev.costwise.store.ExecutionTotals;
 import dev.costwise.store.StepRow;
-import dev.costwise.temporal.CostBudget;
 import dev.costwise.temporal.CostTrackingOptions;
 import dev.costwise.usage.Usage;
 import dev.costwise.worker.CostwiseWorker;
@@ -18,6 +15,9 @@ import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import java.io.PrintWriter;
+import dev.costwise.budget.BudgetExceeded;
+import dev.costwise.budget.ExecutionLimits;
+import io.temporal.failure.ApplicationFailure;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.List;
@@ -57,29 +57,31 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Keep Temporal, the worker and the dashboard up after the demo, to explore (Ctrl-C stops).")
   boolean keepRunning;
 
-  /** One demo run and its limits (soft: warn, hard: fail), in USD. */
-  record DemoRun(String label, PipelineRequest request, String softUsd, String hardUsd) {}
+  /** One demo run, with its run limits (soft, hard) or none. */
+  record DemoRun(String label, PipelineRequest request, ExecutionLimits limits) {}
 
   static final List<DemoRun> RUNS =
       List.of(
           new DemoRun("otters", new PipelineRequest("otters learning to surf", 4, 6, "veo-3.0-fast-generate-001", false, false),
-              "2.50", "5.00"),
+              ExecutionLimits.of("2.50", "5.00")),
           new DemoRun("lighthouse", new PipelineRequest("a lighthouse keeper's last night", 3, 8, "veo-3.0-fast-generate-001", false, true),
-              "4.00", "6.00"),
+              ExecutionLimits.NONE),
+          // a $0.10 cap on a run estimated at $26: the check after the first image stops it before any video
           new DemoRun("spice-trade", new PipelineRequest("the history of the spice trade", 8, 8, "veo-3.0-generate-001", true, false),
-              "8.00", "12.00"));
+              ExecutionLimits.of(null, "0.10")));
 
   @Override
   public Integer call() throws InterruptedException {
     WorkerConfig config = options.config(System.getenv());
-    // The simulated outage and the run stopped by its budget are expected; their stack traces would only distract.
-    for (String logger : List.of("io.temporal.internal.activity", "io.temporal.internal.sync.WorkflowExecutionHandler",
+    // The simulated provider outage is expected; its activity-failure stack trace would only distract.
+    // So would the SDK's report of the run that fails on its budget, as the demo intends.
+    for (String noisy : List.of("io.temporal.internal.activity", "io.temporal.internal.sync.WorkflowExecutionHandler",
         "io.temporal.internal.worker.WorkflowWorker")) {
-      ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(logger)).setLevel(ch.qos.logback.classic.Level.ERROR);
+      ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(noisy)).setLevel(ch.qos.logback.classic.Level.ERROR);
     }
     PrintWriter out = spec.commandLine().getOut();
     try (CostwiseWorker worker = CostwiseWorker.start(config)) {
-      CostReports reports = new CostReports(worker.store().jdbi(), worker.budgets());
+      CostReports reports = new CostReports(worker.store().jdbi());
       out.printf("Costwise demo: Temporal %s (namespace %s), task queue %s; %s%n",
           worker.temporal().address(), config.temporalNamespace(), config.taskQueue(), worker.databaseDescription());
       long earlier = reports.runCount(ContentPipelineWorkflow.TYPE);
@@ -108,20 +110,18 @@ public final class DemoCommand implements Callable<Integer> {
                 WorkflowOptions.newBuilder()
                     .setTaskQueue(config.taskQueue())
                     .setWorkflowId(workflowId)
-                    .setMemo(Map.of(
-                        CostTrackingOptions.DEFAULT_TAGS_MEMO_KEY, Map.of("tenant", TENANT, "project", run.label()),
-                        CostTrackingOptions.DEFAULT_BUDGET_MEMO_KEY, Map.of("softUsd", run.softUsd(), "hardUsd", run.hardUsd())))
+                    .setMemo(memo(run))
                     .build());
         String outcome;
+        BudgetExceeded.Details exceeded = null;
         try {
           wf.produce(r);
           outcome = "completed";
         } catch (WorkflowFailedException e) {
-          outcome = "failed: " + rootMessage(e);
+          exceeded = budgetExceeded(e);
+          outcome = exceeded != null ? "failed with BudgetExceeded (non-retryable): " + rootMessage(e) : "failed: " + rootMessage(e);
         }
-        WorkflowStub stub = WorkflowStub.fromTyped(wf);
-        String runId = stub.getExecution().getRunId();
-        CostReport report = stub.query(CostBudget.QUERY, CostReport.class);
+        String runId = WorkflowStub.fromTyped(wf).getExecution().getRunId();
         List<StepRow> steps = worker.store().steps(runId);
         printSteps(out, steps);
         BigDecimal actual = worker.store().execution(runId).map(ExecutionTotals::costUsd).orElse(BigDecimal.ZERO);
@@ -129,7 +129,7 @@ public final class DemoCommand implements Callable<Integer> {
         BigDecimal variance = actual.subtract(estimate);
         out.printf("  actual    %s   variance %s%s (%s)%n", usd(actual), variance.signum() >= 0 ? "+" : "-",
             usd(variance.abs()), percent(variance, estimate));
-        out.printf("  budget    soft $%s, hard $%s: %s%n", run.softUsd(), run.hardUsd(), budgetOutcome(report));
+        out.printf("  budget    %s%n", budgetLine(run.limits(), actual, exceeded));
         out.printf("  outcome   %s; workflow id %s%n%n", outcome, workflowId);
         out.flush();
       }
@@ -146,16 +146,46 @@ public final class DemoCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static String budgetOutcome(CostReport report) {
-    return switch (report.status()) {
-      case OK -> "within budget";
-      case WARNING -> "soft limit passed, run continued (one alert raised)";
-      case BLOCKED -> "a period budget blocks new work";
-      case EXCEEDED -> "HARD LIMIT HIT, run stopped with " + BudgetExceeded.TYPE
-          + (report.exceeded() != null && report.exceeded().activityType() != null
-              ? " after " + report.exceeded().activityType() + " at " + usd(report.exceeded().spentUsd())
-              : "");
-    };
+  private static Map<String, Object> memo(DemoRun run) {
+    Map<String, Object> memo = new java.util.LinkedHashMap<>();
+    memo.put(CostTrackingOptions.DEFAULT_TAGS_MEMO_KEY, Map.of("tenant", TENANT, "project", run.label()));
+    Map<String, String> limits = new java.util.LinkedHashMap<>();
+    if (run.limits().softUsd() != null) {
+      limits.put("softUsd", run.limits().softUsd().toPlainString());
+    }
+    if (run.limits().hardUsd() != null) {
+      limits.put("hardUsd", run.limits().hardUsd().toPlainString());
+    }
+    if (!limits.isEmpty()) {
+      memo.put(CostTrackingOptions.DEFAULT_BUDGET_MEMO_KEY, limits);
+    }
+    return memo;
+  }
+
+  /** The budget failure's details, when the run failed on its budget. */
+  static BudgetExceeded.Details budgetExceeded(WorkflowFailedException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ApplicationFailure af && BudgetExceeded.TYPE.equals(af.getType())) {
+        return af.getDetails().get(BudgetExceeded.Details.class);
+      }
+    }
+    return null;
+  }
+
+  static String budgetLine(ExecutionLimits limits, BigDecimal actual, BudgetExceeded.Details exceeded) {
+    if (limits.softUsd() == null && limits.hardUsd() == null) {
+      return "none set for this run";
+    }
+    String set = (limits.softUsd() == null ? "" : "soft " + usd(limits.softUsd()) + ", ")
+        + (limits.hardUsd() == null ? "no hard limit" : "hard " + usd(limits.hardUsd()));
+    if (exceeded != null) {
+      return set + ": EXCEEDED after " + exceeded.activityType() + " (spent " + usd(exceeded.spentUsd())
+          + " at the check); steps already running finished and were billed, no later step started";
+    }
+    if (limits.softUsd() != null && actual.compareTo(limits.softUsd()) > 0) {
+      return set + ": soft limit passed, warning alert stored; run completed";
+    }
+    return set + ": within limits";
   }
 
   static BigDecimal estimate(Pricer pricer, PipelineRequest r) {
@@ -210,17 +240,15 @@ public final class DemoCommand implements Callable<Integer> {
     }
     out.printf("  temporal workflow describe --address %s --namespace %s --workflow-id %s%n", address, ns, workflowId);
     out.printf("  temporal workflow show     --address %s --namespace %s --workflow-id %s%n", address, ns, workflowId);
-    out.printf("  temporal workflow query    --address %s --namespace %s --workflow-id %s --type %s%n", address, ns, workflowId,
-        CostBudget.QUERY);
+    if (keepRunning) {
+      out.printf("  temporal workflow query    --address %s --namespace %s --workflow-id %s --name cost%n", address, ns, workflowId);
+    }
   }
 
   private static String rootMessage(Throwable e) {
     Throwable t = e;
     while (t.getCause() != null) {
       t = t.getCause();
-    }
-    if (t instanceof io.temporal.failure.ApplicationFailure f) {
-      return f.getType() + ": " + f.getOriginalMessage();
     }
     String m = t.getMessage();
     return m == null ? t.getClass().getSimpleName() : m;

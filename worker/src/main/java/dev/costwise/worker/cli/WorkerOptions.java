@@ -66,6 +66,10 @@ public final class WorkerOptions {
       description = "Fail an activity attempt whose model has no price (env " + Env.STRICT_PRICING + "; default: false).")
   Boolean strictPricing;
 
+  @Option(names = "--alert-webhook", paramLabel = "URL",
+      description = "POST budget alerts as JSON to this URL, with retries (env " + Env.ALERT_WEBHOOK + ").")
+  String alertWebhook;
+
   /** The configuration from defaults, {@code env} and these flags, validated. */
   public WorkerConfig config(Map<String, String> env) {
     return WorkerConfig.builder()
@@ -84,6 +88,7 @@ public final class WorkerOptions {
         .apiToken(apiToken)
         .priceFile(priceFile)
         .strictPricing(strictPricing)
+        .alertWebhook(alertWebhook)
         .build();
   }
 }

@@ -1,12 +1,12 @@
 package dev.costwise.worker.http;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.costwise.budget.BudgetAlert;
 import dev.costwise.budget.BudgetStatus;
 import dev.costwise.budget.BudgetUtilisation;
 import dev.costwise.budget.Budgets;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.costwise.store.StepRow;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -26,13 +26,15 @@ public final class CostReports {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int TOP_MODELS = 6;
 
+  private static final int RECENT_FAILURES = 10;
+
   private final Jdbi jdbi;
   private final Budgets budgets;
 
-  /** Reports over the cost tables reachable through {@code jdbi}, with {@code budgets}' utilisation and alerts. */
-  public CostReports(Jdbi jdbi, Budgets budgets) {
+  /** Reports over the cost tables reachable through {@code jdbi}. */
+  public CostReports(Jdbi jdbi) {
     this.jdbi = jdbi;
-    this.budgets = budgets;
+    this.budgets = new Budgets(jdbi);
   }
 
   /** Spend per period and group in [from, to). */
@@ -59,11 +61,11 @@ public final class CostReports {
     return handle.attach(ReportDao.class).stepsBetween(from, to).onClose(handle::close);
   }
 
-  /** Every period budget with its utilisation in the current period. */
+  /** Period budgets and their utilisation in the current period. */
   public ArrayNode budgets() {
-    ArrayNode arr = JSON.createArrayNode();
+    ArrayNode list = JSON.createArrayNode();
     for (BudgetUtilisation u : budgets.utilisation()) {
-      ObjectNode n = arr.addObject();
+      ObjectNode n = list.addObject();
       n.put("name", u.name());
       n.put("period", u.period().name().toLowerCase(java.util.Locale.ROOT));
       n.put("scope", u.scope());
@@ -75,29 +77,32 @@ public final class CostReports {
       n.put("reached", u.reached());
       n.put("blocking", u.blocking());
     }
-    return arr;
+    return list;
   }
 
-  /** Runs stopped by a hard limit and work refused by a blocking budget since {@code from}, newest first. */
-  public ArrayNode overBudget(Instant from, int limit) {
-    ArrayNode arr = JSON.createArrayNode();
-    budgets.alerts().stream()
-        .filter(a -> a.level() == BudgetStatus.EXCEEDED || "FAIL".equals(a.action()) || "BLOCK".equals(a.action()))
-        .filter(a -> !a.createdAt().isBefore(from))
-        .sorted(java.util.Comparator.comparing(BudgetAlert::createdAt).reversed())
-        .limit(limit)
-        .forEach(a -> {
-          ObjectNode n = arr.addObject();
-          n.put("at", a.createdAt().toString());
-          n.put("workflowId", a.workflowId());
-          n.put("workflowType", a.workflowType());
-          n.put("runId", a.runId());
-          n.put("costUsd", Decimals.plain(a.spentUsd()));
-          n.put("limitUsd", Decimals.plain(a.limitUsd()));
-          n.put("reason", a.subject().startsWith("run:") ? "hard limit of the run" : "blocking threshold " + a.threshold()
-              + " of " + a.subject().substring(a.subject().indexOf(':') + 1));
-        });
-    return arr;
+  /** Runs that failed or were blocked on a limit in [from, to), newest first. */
+  public ArrayNode overBudget(Instant from, Instant to) {
+    ArrayNode list = JSON.createArrayNode();
+    List<BudgetAlert> hits =
+        budgets.alerts().stream()
+            .filter(a -> a.level() == BudgetStatus.EXCEEDED || a.level() == BudgetStatus.BLOCKED)
+            .filter(a -> !a.createdAt().isBefore(from) && a.createdAt().isBefore(to))
+            .sorted(java.util.Comparator.comparing(BudgetAlert::createdAt).reversed())
+            .limit(RECENT_FAILURES)
+            .toList();
+    for (BudgetAlert a : hits) {
+      ObjectNode n = list.addObject();
+      n.put("workflowId", a.workflowId());
+      n.put("workflowType", a.workflowType());
+      n.put("runId", a.runId());
+      n.put("reason", (a.subject().startsWith("run:") ? "run's " + a.threshold() + " limit" : a.subject() + " at " + a.threshold())
+          + (a.level() == BudgetStatus.EXCEEDED ? ": failed with BudgetExceeded" : ": new work blocked"));
+      n.put("level", a.level().name());
+      n.put("limitUsd", Decimals.plain(a.limitUsd()));
+      n.put("costUsd", Decimals.plain(a.spentUsd()));
+      n.put("at", a.createdAt().toString());
+    }
+    return list;
   }
 
   /**
@@ -168,7 +173,7 @@ public final class CostReports {
       n.put("startedAt", r.firstRecordedAt().toString());
     }
     root.set("budgets", budgets());
-    root.set("overBudget", overBudget(from, 20));
+    root.set("overBudget", overBudget(from, to));
     return root;
   }
 }

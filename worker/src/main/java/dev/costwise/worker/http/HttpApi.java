@@ -60,7 +60,7 @@ public final class HttpApi implements AutoCloseable {
     this.server = server;
     this.executor = executor;
     this.worker = worker;
-    this.reports = new CostReports(worker.store().jdbi(), worker.budgets());
+    this.reports = new CostReports(worker.store().jdbi());
     this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
     String host = server.getAddress().getAddress().isAnyLocalAddress() ? "127.0.0.1" : server.getAddress().getHostString();
     this.baseUrl = "http://" + host + ":" + server.getAddress().getPort();
