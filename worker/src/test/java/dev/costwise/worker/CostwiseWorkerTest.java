@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.costwise.budget.BudgetStatus;
+import dev.costwise.budget.CostReport;
 import dev.costwise.demo.ContentPipelineWorkflow;
 import dev.costwise.demo.PipelineRequest;
 import dev.costwise.demo.PipelineResult;
+import dev.costwise.temporal.CostBudget;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowOptions;
@@ -93,6 +96,15 @@ class CostwiseWorkerTest {
     assertThat(history.getHistory().getEventsList())
         .filteredOn(e -> e.hasActivityTaskScheduledEventAttributes())
         .hasSize(1 + 2 + 2 + 1);
+  }
+
+  @Test
+  void anOutsideClientReadsTheCostQuery() {
+    CostReport report = outside.newUntypedWorkflowStub(WORKFLOW_ID).query(CostBudget.QUERY, CostReport.class);
+    assertThat(report.runId()).isEqualTo(runId);
+    assertThat(report.spentUsd()).isEqualByComparingTo(worker.store().execution(runId).orElseThrow().costUsd());
+    assertThat(report.byModel()).containsKeys("dall-e-3", "veo-3.0-fast-generate-001");
+    assertThat(report.status()).isEqualTo(BudgetStatus.OK);
   }
 
   @Test
