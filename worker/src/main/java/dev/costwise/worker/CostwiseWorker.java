@@ -5,6 +5,10 @@ import dev.costwise.budget.AlertSink;
 import dev.costwise.budget.Budgets;
 import dev.costwise.budget.WebhookAlertSink;
 import dev.costwise.demo.ContentActivitiesImpl;
+import dev.costwise.estimate.CostEstimates;
+import dev.costwise.estimate.CostEstimator;
+import dev.costwise.estimate.EstimateStore;
+import dev.costwise.estimate.PeriodBudgetCheck;
 import dev.costwise.demo.ContentPipelineWorkflowImpl;
 import dev.costwise.metrics.CostMetrics;
 import dev.costwise.pricing.CatalogSource;
@@ -130,6 +134,11 @@ public final class CostwiseWorker implements AutoCloseable {
     Worker worker = factory.newWorker(config.taskQueue());
     worker.registerWorkflowImplementationTypes(ContentPipelineWorkflowImpl.class);
     worker.registerActivitiesImplementations(new ContentActivitiesImpl(), budgets.checkActivity());
+    CostEstimates.register(
+        worker,
+        new CostEstimator(store.jdbi(), new Pricer(catalog, false)),
+        new PeriodBudgetCheck(budgets),
+        new EstimateStore(store.jdbi()));
     factory.start();
     toClose.push(() -> {
       factory.shutdown();

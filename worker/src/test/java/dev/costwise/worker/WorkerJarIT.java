@@ -79,7 +79,7 @@ class WorkerJarIT {
     assertThat(r.out())
         .contains("0 pipeline runs already recorded")
         .contains("Run 1/3", "Run 2/3", "Run 3/3")
-        .contains("estimate", "actual", "variance")
+        .contains("from the CostEstimate workflow, saved as", "actual", "variance")
         .contains("WriteScript", "DrawScene", "AnimateScene", "VoiceOver")
         .contains("FAILED")
         .contains("soft limit passed, warning alert stored; run completed")

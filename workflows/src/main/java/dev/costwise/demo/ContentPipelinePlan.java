@@ -1,5 +1,6 @@
 package dev.costwise.demo;
 
+import dev.costwise.estimate.PlannedCall;
 import dev.costwise.usage.Usage;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,5 +44,18 @@ public final class ContentPipelinePlan {
             .characters(NARRATION_CHARS_PER_SCENE * r.scenes())
             .build());
     return usage;
+  }
+
+  /**
+   * The same expectation as a {@code CostEstimate} plan: one call per step type, repeated per
+   * scene, named by the activity types the pipeline runs.
+   */
+  public static List<PlannedCall> plannedCalls(PipelineRequest r) {
+    List<Usage> usage = expectedUsage(r);
+    return List.of(
+        PlannedCall.of("WriteScript", usage.get(0), 1),
+        PlannedCall.of("DrawScene", usage.get(1), r.scenes()),
+        PlannedCall.of("AnimateScene", usage.get(2), r.scenes()),
+        PlannedCall.of("VoiceOver", usage.get(usage.size() - 1), 1));
   }
 }

@@ -1,23 +1,26 @@
 package dev.costwise.worker.cli;
 
+import dev.costwise.budget.BudgetExceeded;
+import dev.costwise.budget.ExecutionLimits;
 import dev.costwise.demo.ContentPipelinePlan;
 import dev.costwise.demo.ContentPipelineWorkflow;
 import dev.costwise.demo.PipelineRequest;
-import dev.costwise.pricing.Pricer;
+import dev.costwise.estimate.CostEstimateWorkflow;
+import dev.costwise.estimate.Estimate;
+import dev.costwise.estimate.EstimateRequest;
+import dev.costwise.estimate.EstimateSource;
+import dev.costwise.report.ExecutionReport;
 import dev.costwise.store.ExecutionTotals;
 import dev.costwise.store.StepRow;
 import dev.costwise.temporal.CostTrackingOptions;
-import dev.costwise.usage.Usage;
 import dev.costwise.worker.CostwiseWorker;
 import dev.costwise.worker.WorkerConfig;
 import dev.costwise.worker.http.CostReports;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
-import java.io.PrintWriter;
-import dev.costwise.budget.BudgetExceeded;
-import dev.costwise.budget.ExecutionLimits;
 import io.temporal.failure.ApplicationFailure;
+import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.List;
@@ -89,7 +92,7 @@ public final class DemoCommand implements Callable<Integer> {
           earlier > 0 ? " (costs from earlier starts are kept)" : "");
       out.flush();
 
-      Pricer pricer = new Pricer(worker.catalog(), false);
+      dev.costwise.report.CostReports executionReports = new dev.costwise.report.CostReports(worker.store().jdbi());
       BigDecimal grand = BigDecimal.ZERO;
       String firstWorkflowId = null;
       long stamp = System.currentTimeMillis();
@@ -101,8 +104,17 @@ public final class DemoCommand implements Callable<Integer> {
         out.printf("Run %d/%d  \"%s\": %d scenes x %d s of %s%s%s%n", i + 1, RUNS.size(), r.topic(), r.scenes(),
             r.secondsPerScene(), r.videoModel(), r.videoWithAudio() ? " with audio" : "",
             r.simulateOutage() ? " (the video provider fails once)" : "");
-        BigDecimal estimate = estimate(pricer, r);
-        out.printf("  estimate  %s%n", usd(estimate));
+        Estimate estimated =
+            worker.temporal().client()
+                .newWorkflowStub(CostEstimateWorkflow.class,
+                    WorkflowOptions.newBuilder().setTaskQueue(config.taskQueue()).setWorkflowId("estimate-" + workflowId).build())
+                .estimate(EstimateRequest.of(ContentPipelineWorkflow.TYPE, ContentPipelinePlan.plannedCalls(r)).forWorkflowId(workflowId));
+        BigDecimal estimate = estimated.expectedUsd();
+        out.printf("  estimate  %s (low %s, high %s; %s) from the CostEstimate workflow, saved as %s%n", usd(estimate),
+            usd(estimated.lowUsd()), usd(estimated.highUsd()), sources(estimated), estimated.estimateId());
+        if (estimated.budget() != null) {
+          out.printf("            %s%n", estimated.budget().message());
+        }
 
         ContentPipelineWorkflow wf =
             worker.temporal().client().newWorkflowStub(
@@ -126,6 +138,11 @@ public final class DemoCommand implements Callable<Integer> {
         printSteps(out, steps);
         BigDecimal actual = worker.store().execution(runId).map(ExecutionTotals::costUsd).orElse(BigDecimal.ZERO);
         grand = grand.add(actual);
+        // the saved estimate was linked to this run: the report reads estimate, actual and variance back
+        ExecutionReport linked = executionReports.execution(runId).orElse(null);
+        if (linked != null && linked.estimatedUsd() != null) {
+          estimate = linked.estimatedUsd();
+        }
         BigDecimal variance = actual.subtract(estimate);
         out.printf("  actual    %s   variance %s%s (%s)%n", usd(actual), variance.signum() >= 0 ? "+" : "-",
             usd(variance.abs()), percent(variance, estimate));
@@ -188,12 +205,12 @@ public final class DemoCommand implements Callable<Integer> {
     return set + ": within limits";
   }
 
-  static BigDecimal estimate(Pricer pricer, PipelineRequest r) {
-    BigDecimal total = BigDecimal.ZERO;
-    for (Usage u : ContentPipelinePlan.expectedUsage(r)) {
-      total = total.add(pricer.priceLenient(u).total() == null ? BigDecimal.ZERO : pricer.priceLenient(u).total());
-    }
-    return total;
+  /** How the estimate's steps were priced, e.g. "3 steps from the plan, 1 from history". */
+  private static String sources(Estimate e) {
+    Map<String, Long> bySource = new java.util.TreeMap<>();
+    e.steps().forEach(s -> bySource.merge(s.source() == EstimateSource.HISTORY ? "from history" : "from the plan", 1L, Long::sum));
+    return bySource.entrySet().stream().map(x -> x.getValue() + (x.getValue() == 1 ? " step " : " steps ") + x.getKey())
+        .collect(java.util.stream.Collectors.joining(", "));
   }
 
   private static void printSteps(PrintWriter out, List<StepRow> steps) {
