@@ -6,7 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.costwise.budget.BudgetStatus;
 import dev.costwise.budget.CostReport;
+import dev.costwise.demo.ContentPipelinePlan;
 import dev.costwise.demo.ContentPipelineWorkflow;
+import dev.costwise.estimate.CostEstimateWorkflow;
+import dev.costwise.estimate.Estimate;
+import dev.costwise.estimate.EstimateRequest;
 import dev.costwise.demo.PipelineRequest;
 import dev.costwise.demo.PipelineResult;
 import dev.costwise.temporal.CostBudget;
@@ -167,6 +171,46 @@ class CostwiseWorkerTest {
     HttpResponse<String> bad = get("/api/totals?groupBy=password", "s3cret");
     assertThat(bad.statusCode()).isEqualTo(400);
     assertThat(bad.body()).contains("is not one of");
+  }
+
+  @Test
+  void estimateLinkedToItsRunReportsExactVarianceOverHttp() throws Exception {
+    String workflowId = "worker-test-estimated";
+    PipelineRequest request = new PipelineRequest("bridges", 2, 5, "veo-3.0-fast-generate-001", false, false);
+    Estimate estimate =
+        outside.newWorkflowStub(CostEstimateWorkflow.class,
+                WorkflowOptions.newBuilder().setTaskQueue("costwise-test").setWorkflowId("estimate-" + workflowId).build())
+            .estimate(EstimateRequest.of(ContentPipelineWorkflow.TYPE, ContentPipelinePlan.plannedCalls(request))
+                .forWorkflowId(workflowId));
+    ContentPipelineWorkflow wf = outside.newWorkflowStub(ContentPipelineWorkflow.class,
+        WorkflowOptions.newBuilder().setTaskQueue("costwise-test").setWorkflowId(workflowId).build());
+    wf.produce(request);
+    String estimatedRun = WorkflowStub.fromTyped(wf).getExecution().getRunId();
+    BigDecimal actual = worker.store().execution(estimatedRun).orElseThrow().costUsd();
+
+    JsonNode report = JSON.readTree(get("/api/executions/" + estimatedRun + "/report", "s3cret").body());
+    assertThat(report.path("estimateId").asText()).isEqualTo(estimate.estimateId());
+    assertThat(new BigDecimal(report.path("estimatedUsd").asText())).isEqualByComparingTo(estimate.expectedUsd());
+    assertThat(new BigDecimal(report.path("actualUsd").asText())).isEqualByComparingTo(actual);
+    assertThat(new BigDecimal(report.path("varianceUsd").asText()))
+        .isEqualByComparingTo(actual.subtract(estimate.expectedUsd()));
+    assertThat(report.path("steps").size()).isPositive();
+  }
+
+  @Test
+  void wholeDayTotalsFromTheRollupMatchASumOverTheSteps() throws Exception {
+    JsonNode rolled = JSON.readTree(get("/api/totals?period=day&groupBy=model", "s3cret").body());
+    String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+    // a range that does not start at midnight cannot use the daily rollup: it sums the steps
+    JsonNode scanned = JSON.readTree(
+        get("/api/totals?period=day&groupBy=model&from=" + today + "T00:00:00.001Z", "s3cret").body());
+    java.util.Map<String, BigDecimal> a = new java.util.TreeMap<>();
+    java.util.Map<String, BigDecimal> b = new java.util.TreeMap<>();
+    rolled.path("totals").forEach(n -> a.merge(n.path("group").asText(), new BigDecimal(n.path("costUsd").asText()), BigDecimal::add));
+    scanned.path("totals").forEach(n -> b.merge(n.path("group").asText(), new BigDecimal(n.path("costUsd").asText()), BigDecimal::add));
+    assertThat(a).isNotEmpty();
+    assertThat(a.keySet()).isEqualTo(b.keySet());
+    a.forEach((model, cost) -> assertThat(cost).as(model).isEqualByComparingTo(b.get(model)));
   }
 
   @Test

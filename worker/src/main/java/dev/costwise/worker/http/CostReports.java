@@ -4,6 +4,9 @@ import dev.costwise.budget.BudgetAlert;
 import dev.costwise.budget.BudgetStatus;
 import dev.costwise.budget.BudgetUtilisation;
 import dev.costwise.budget.Budgets;
+import dev.costwise.report.Dimension;
+import dev.costwise.report.ExecutionReport;
+import dev.costwise.report.Period;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -30,19 +33,62 @@ public final class CostReports {
 
   private final Jdbi jdbi;
   private final Budgets budgets;
+  private final dev.costwise.report.CostReports rollup;
 
   /** Reports over the cost tables reachable through {@code jdbi}. */
   public CostReports(Jdbi jdbi) {
     this.jdbi = jdbi;
     this.budgets = new Budgets(jdbi);
+    this.rollup = new dev.costwise.report.CostReports(jdbi);
   }
 
-  /** Spend per period and group in [from, to). */
+  /**
+   * Spend per period and group in [from, to). Read from the daily rollup when the range is whole
+   * UTC days and the grouping is one the rollup keeps (model, provider, workflow type, activity
+   * type, task queue, tenant tag, none): that never scans the step table. Other groupings (any tag,
+   * namespace) and ranges that cut a day sum the step rows.
+   */
   public List<ReportDao.Bucket> totals(String period, GroupBy groupBy, Instant from, Instant to) {
     if (!period.equals("day") && !period.equals("month")) {
       throw new IllegalArgumentException("period '" + period + "' must be day or month");
     }
+    Optional<Dimension> rolled = rollupDimension(groupBy);
+    if (rolled.isPresent() && midnight(from) && midnight(to)) {
+      return rollup.totals(Period.parse(period), day(from), day(to), rolled.get()).stream()
+          .map(t -> new ReportDao.Bucket(
+              t.periodStart().atStartOfDay().toInstant(ZoneOffset.UTC), t.group(), t.costUsd(), t.usageCount(),
+              t.unpricedUsageCount(), t.inputTokens(), t.outputTokens(), t.images(), t.videoSeconds(),
+              t.characters(), t.audioSeconds()))
+          .toList();
+    }
     return jdbi.withExtension(ReportDao.class, dao -> dao.totals(period, groupBy.sql(), from, to));
+  }
+
+  /** The rollup dimension for a grouping, if the rollup keeps it. */
+  static Optional<Dimension> rollupDimension(GroupBy groupBy) {
+    return switch (groupBy.name()) {
+      case "none" -> Optional.of(Dimension.NONE);
+      case "model" -> Optional.of(Dimension.MODEL);
+      case "provider" -> Optional.of(Dimension.PROVIDER);
+      case "workflow_type" -> Optional.of(Dimension.WORKFLOW_TYPE);
+      case "activity_type" -> Optional.of(Dimension.ACTIVITY_TYPE);
+      case "task_queue" -> Optional.of(Dimension.TASK_QUEUE);
+      case "tag:tenant" -> Optional.of(Dimension.TENANT);
+      default -> Optional.empty();
+    };
+  }
+
+  private static boolean midnight(Instant t) {
+    return t.atZone(ZoneOffset.UTC).toLocalTime().equals(java.time.LocalTime.MIDNIGHT);
+  }
+
+  private static LocalDate day(Instant t) {
+    return t.atZone(ZoneOffset.UTC).toLocalDate();
+  }
+
+  /** Estimate, actual and variance of one run with its steps, from the saved estimate linked to it. */
+  public Optional<ExecutionReport> executionReport(String runId) {
+    return rollup.execution(runId);
   }
 
   /** The newest run of {@code workflowId} with recorded cost. */

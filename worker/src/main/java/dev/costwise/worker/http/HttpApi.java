@@ -1,6 +1,7 @@
 package dev.costwise.worker.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.costwise.report.ExecutionReport;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -48,6 +49,12 @@ import org.slf4j.LoggerFactory;
 public final class HttpApi implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Renders report records: ISO times, exact decimals as written. */
+  private static final ObjectMapper REPORT_JSON =
+      new ObjectMapper()
+          .registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
+          .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .enable(com.fasterxml.jackson.core.JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
 
   private final HttpServer server;
   private final ExecutorService executor;
@@ -151,7 +158,15 @@ public final class HttpApi implements AutoCloseable {
   }
 
   private void api(HttpExchange ex, String path, Map<String, String> q) throws IOException {
-    if (path.startsWith("/executions/")) {
+    if (path.startsWith("/executions/") && path.endsWith("/report")) {
+      String runId = path.substring("/executions/".length(), path.length() - "/report".length());
+      Optional<ExecutionReport> report = reports.executionReport(runId);
+      if (report.isEmpty()) {
+        sendJson(ex, 404, error("no cost recorded for run " + runId));
+      } else {
+        sendJson(ex, 200, REPORT_JSON.valueToTree(report.get()));
+      }
+    } else if (path.startsWith("/executions/")) {
       String runId = path.substring("/executions/".length());
       Optional<ExecutionTotals> totals = worker.store().execution(runId);
       if (totals.isEmpty()) {
@@ -210,7 +225,8 @@ public final class HttpApi implements AutoCloseable {
       sendJson(ex, 200, reports.budgets());
     } else {
       sendJson(ex, 404, error("no such API: /api" + path
-          + " (executions/RUN_ID, workflows/WORKFLOW_ID, totals, steps.csv, budgets, dashboard)"));
+          + " (executions/RUN_ID, executions/RUN_ID/report, workflows/WORKFLOW_ID, totals, steps.csv, budgets,"
+          + " dashboard)"));
     }
   }
 
