@@ -15,6 +15,7 @@ import dev.costwise.temporal.CostSearchAttributes;
 import dev.costwise.temporal.CostTracking;
 import dev.costwise.temporal.CostTrackingOptions;
 import dev.costwise.testing.TestDatabase;
+import dev.costwise.testing.TrackedTestEnvironment;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
@@ -22,10 +23,8 @@ import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.common.SearchAttributes;
 import io.temporal.failure.ApplicationFailure;
-import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
-import io.temporal.worker.WorkerFactoryOptions;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
@@ -85,11 +84,7 @@ class BudgetWorkflowTest {
                 .addUncheckedActivityTypes("Note")
                 .build());
     env =
-        TestWorkflowEnvironment.newInstance(
-            TestEnvironmentOptions.newBuilder()
-                .setWorkerFactoryOptions(
-                    WorkerFactoryOptions.newBuilder().setWorkerInterceptors(tracking.workerInterceptor()).build())
-                .build());
+        TrackedTestEnvironment.create(tracking);
     CostSearchAttributes.ALL.forEach(env::registerSearchAttribute);
     Worker worker = env.newWorker(QUEUE);
     worker.registerWorkflowImplementationTypes(

@@ -11,6 +11,7 @@ import dev.costwise.store.CostStore;
 import dev.costwise.store.ExecutionTotals;
 import dev.costwise.store.StepRow;
 import dev.costwise.testing.TestDatabase;
+import dev.costwise.testing.TrackedTestEnvironment;
 import dev.costwise.usage.Usage;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.temporal.client.WorkflowClient;
@@ -19,10 +20,8 @@ import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
-import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
-import io.temporal.worker.WorkerFactoryOptions;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
@@ -68,11 +67,7 @@ class CostTrackingWorkflowTest {
                             : List.of())
                 .build());
     env =
-        TestWorkflowEnvironment.newInstance(
-            TestEnvironmentOptions.newBuilder()
-                .setWorkerFactoryOptions(
-                    WorkerFactoryOptions.newBuilder().setWorkerInterceptors(tracking.workerInterceptor()).build())
-                .build());
+        TrackedTestEnvironment.create(tracking);
     Worker worker = env.newWorker(QUEUE);
     worker.registerWorkflowImplementationTypes(TrackedPipeline.PipelineWorkflowImpl.class);
     activities = new TrackedPipeline.MediaActivitiesImpl();

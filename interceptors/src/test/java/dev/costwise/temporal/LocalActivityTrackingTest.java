@@ -7,16 +7,15 @@ import dev.costwise.pricing.Pricer;
 import dev.costwise.store.CostStore;
 import dev.costwise.store.StepRow;
 import dev.costwise.testing.TestDatabase;
+import dev.costwise.testing.TrackedTestEnvironment;
 import dev.costwise.usage.CostUsage;
 import dev.costwise.usage.Usage;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.LocalActivityOptions;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
-import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
-import io.temporal.worker.WorkerFactoryOptions;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
@@ -67,11 +66,7 @@ class LocalActivityTrackingTest {
                 .setRecorder(store)
                 .build());
     try (TestWorkflowEnvironment env =
-        TestWorkflowEnvironment.newInstance(
-            TestEnvironmentOptions.newBuilder()
-                .setWorkerFactoryOptions(
-                    WorkerFactoryOptions.newBuilder().setWorkerInterceptors(tracking.workerInterceptor()).build())
-                .build())) {
+        TrackedTestEnvironment.create(tracking)) {
       Worker worker = env.newWorker("local");
       worker.registerWorkflowImplementationTypes(SummarizeImpl.class);
       worker.registerActivitiesImplementations(new LlmImpl());

@@ -9,13 +9,12 @@ import dev.costwise.store.StepRow;
 import dev.costwise.temporal.CostTracking;
 import dev.costwise.temporal.CostTrackingOptions;
 import dev.costwise.testing.TestDatabase;
+import dev.costwise.testing.TrackedTestEnvironment;
 import dev.costwise.usage.Usage;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
-import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
-import io.temporal.worker.WorkerFactoryOptions;
 import java.math.BigDecimal;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -41,11 +40,7 @@ class ContentPipelineWorkflowTest {
     CostTracking tracking =
         new CostTracking(CostTrackingOptions.newBuilder().setPricer(pricer).setRecorder(store).build());
     env =
-        TestWorkflowEnvironment.newInstance(
-            TestEnvironmentOptions.newBuilder()
-                .setWorkerFactoryOptions(
-                    WorkerFactoryOptions.newBuilder().setWorkerInterceptors(tracking.workerInterceptor()).build())
-                .build());
+        TrackedTestEnvironment.create(tracking);
     Worker worker = env.newWorker(QUEUE);
     worker.registerWorkflowImplementationTypes(ContentPipelineWorkflowImpl.class);
     worker.registerActivitiesImplementations(new ContentActivitiesImpl());

@@ -17,6 +17,7 @@ import dev.costwise.store.Outcome;
 import dev.costwise.temporal.CostTracking;
 import dev.costwise.temporal.CostTrackingOptions;
 import dev.costwise.testing.TestDatabase;
+import dev.costwise.testing.TrackedTestEnvironment;
 import dev.costwise.usage.CostUsage;
 import dev.costwise.usage.PricedUsage;
 import dev.costwise.usage.Usage;
@@ -27,10 +28,8 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
-import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
-import io.temporal.worker.WorkerFactoryOptions;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
@@ -115,11 +114,7 @@ class CostEstimateWorkflowTest {
                 .setMetrics(CostMetrics.boundTo(new SimpleMeterRegistry()))
                 .build());
     env =
-        TestWorkflowEnvironment.newInstance(
-            TestEnvironmentOptions.newBuilder()
-                .setWorkerFactoryOptions(
-                    WorkerFactoryOptions.newBuilder().setWorkerInterceptors(tracking.workerInterceptor()).build())
-                .build());
+        TrackedTestEnvironment.create(tracking);
     Worker worker = env.newWorker(QUEUE);
     worker.registerWorkflowImplementationTypes(ArticleImpl.class);
     worker.registerActivitiesImplementations(new ArticleActivitiesImpl());
