@@ -2,6 +2,7 @@ package dev.costwise.budget;
 
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.List;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
@@ -50,19 +51,29 @@ public interface BudgetDao {
   @SqlQuery("SELECT EXISTS (SELECT 1 FROM budget_threshold WHERE action = 'BLOCK')")
   boolean anyBlocking();
 
+  /** Priced spend of a workflow type over whole UTC days [from, to), from the daily rollup. */
   @SqlQuery(
       """
-      SELECT COALESCE(SUM(cost_usd), 0) FROM cost_step
-       WHERE workflow_type = :value AND recorded_at >= :from AND recorded_at < :to AND priced
+      SELECT COALESCE(SUM(cost_usd), 0) FROM cost_rollup_daily
+       WHERE workflow_type = :value AND day >= :from AND day < :to
       """)
-  BigDecimal spentByWorkflowType(@Bind("value") String value, @Bind("from") Instant from, @Bind("to") Instant to);
+  BigDecimal spentByWorkflowType(@Bind("value") String value, @Bind("from") LocalDate from, @Bind("to") LocalDate to);
 
+  /** Priced spend of a task queue over whole UTC days [from, to), from the daily rollup. */
   @SqlQuery(
       """
-      SELECT COALESCE(SUM(cost_usd), 0) FROM cost_step
-       WHERE task_queue = :value AND recorded_at >= :from AND recorded_at < :to AND priced
+      SELECT COALESCE(SUM(cost_usd), 0) FROM cost_rollup_daily
+       WHERE task_queue = :value AND day >= :from AND day < :to
       """)
-  BigDecimal spentByTaskQueue(@Bind("value") String value, @Bind("from") Instant from, @Bind("to") Instant to);
+  BigDecimal spentByTaskQueue(@Bind("value") String value, @Bind("from") LocalDate from, @Bind("to") LocalDate to);
+
+  /** Priced spend of one tenant over whole UTC days [from, to), from the daily rollup. */
+  @SqlQuery(
+      """
+      SELECT COALESCE(SUM(cost_usd), 0) FROM cost_rollup_daily
+       WHERE tenant = :value AND day >= :from AND day < :to
+      """)
+  BigDecimal spentByTenant(@Bind("value") String value, @Bind("from") LocalDate from, @Bind("to") LocalDate to);
 
   @SqlQuery(
       """

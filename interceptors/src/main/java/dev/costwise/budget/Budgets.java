@@ -1,10 +1,13 @@
 package dev.costwise.budget;
 
 import dev.costwise.metrics.CostMetrics;
+import dev.costwise.store.RollupKey;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -266,14 +269,23 @@ public final class Budgets {
     }
   }
 
+  /**
+   * Priced spend in the budget's current period. Periods are whole UTC days, so workflow-type,
+   * task-queue and tenant scopes read the daily rollup (kept in the cost-write transaction, so it
+   * is exact) instead of summing a period of step rows on every check; other tags sum the steps.
+   */
   private static BigDecimal periodSpent(BudgetDao dao, PeriodBudget b, Instant now) {
     Instant from = b.period().start(now);
     Instant to = b.period().end(now);
+    LocalDate fromDay = LocalDate.ofInstant(from, ZoneOffset.UTC);
+    LocalDate toDay = LocalDate.ofInstant(to, ZoneOffset.UTC);
     BudgetScope s = b.scope();
     return switch (s.kind()) {
-      case WORKFLOW_TYPE -> dao.spentByWorkflowType(s.value(), from, to);
-      case TASK_QUEUE -> dao.spentByTaskQueue(s.value(), from, to);
-      case TAG -> dao.spentByTag(s.key(), s.value(), from, to);
+      case WORKFLOW_TYPE -> dao.spentByWorkflowType(s.value(), fromDay, toDay);
+      case TASK_QUEUE -> dao.spentByTaskQueue(s.value(), fromDay, toDay);
+      case TAG -> RollupKey.TENANT_TAG.equals(s.key())
+          ? dao.spentByTenant(s.value(), fromDay, toDay)
+          : dao.spentByTag(s.key(), s.value(), from, to);
     };
   }
 
