@@ -1,5 +1,7 @@
 package dev.costwise.bench;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.costwise.pricing.CatalogSource;
 import dev.costwise.pricing.Pricer;
 import dev.costwise.store.AttemptContext;
@@ -11,8 +13,6 @@ import dev.costwise.store.Outcome;
 import dev.costwise.store.ResilientRecorder;
 import dev.costwise.usage.PricedUsage;
 import dev.costwise.usage.Usage;
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,12 +40,11 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Step rows persisted per second into a real (embedded, durable commits) PostgreSQL through a
- * HikariCP pool, as the worker runs it, each a new step of
- * one of {@code runs} executions. {@code direct}: {@link CostStore#record}, one transaction per
- * attempt. {@code grouped}: {@link ResilientRecorder}, as the worker uses it, where concurrent
- * activities share commits; every call still returns only once its step is durable. 32 threads
- * stand for 32 activities finishing at once (a worker runs up to 200 by default). Target: at least
- * 2,000 steps per second on 2 cores.
+ * HikariCP pool, as the worker runs it, each a new step of one of {@code runs} executions. {@code
+ * direct}: {@link CostStore#record}, one transaction per attempt. {@code grouped}: {@link
+ * ResilientRecorder}, as the worker uses it, where concurrent activities share commits; every call
+ * still returns only once its step is durable. 32 threads stand for 32 activities finishing at once
+ * (a worker runs up to 200 by default). Target: at least 2,000 steps per second on 2 cores.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -73,7 +72,10 @@ public class PersistBenchmark {
   public void start() throws IOException {
     // durable commits, as a production server runs (the embedded default turns them off for tests)
     postgres =
-        EmbeddedPostgres.builder().setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on").start();
+        EmbeddedPostgres.builder()
+            .setServerConfig("fsync", "on")
+            .setServerConfig("synchronous_commit", "on")
+            .start();
     HikariConfig pool = new HikariConfig();
     pool.setJdbcUrl(postgres.getJdbcUrl("postgres", "postgres"));
     pool.addDataSourceProperty("reWriteBatchedInserts", "true");
@@ -85,9 +87,14 @@ public class PersistBenchmark {
     recorder =
         writer.equals("direct")
             ? store
-            : new ResilientRecorder(store, spool, 3, Duration.ofMillis(50), (a, e, spooled) -> {
-              throw new IllegalStateException("write failed in benchmark", e);
-            });
+            : new ResilientRecorder(
+                store,
+                spool,
+                3,
+                Duration.ofMillis(50),
+                (a, e, spooled) -> {
+                  throw new IllegalStateException("write failed in benchmark", e);
+                });
     Pricer pricer = Pricer.of(CatalogSource.bundledCatalog());
     Usage usage = Usage.of("openai", "gpt-4o").inputTokens(1_200).outputTokens(300).build();
     lines = List.of(new PricedUsage(usage, pricer.price(usage)));
@@ -108,7 +115,18 @@ public class PersistBenchmark {
     long n = sequence.incrementAndGet();
     String runId = "run-" + (n % runs);
     AttemptContext ctx =
-        new AttemptContext("default", "wf-" + runId, "Bench", runId, "act-" + n, "Chat", 1, "bench", Instant.now());
-    recorder.record(new AttemptCost(ctx, Outcome.COMPLETED, lines, Map.of("tenant", "t" + (n % 7)), Instant.now()));
+        new AttemptContext(
+            "default",
+            "wf-" + runId,
+            "Bench",
+            runId,
+            "act-" + n,
+            "Chat",
+            1,
+            "bench",
+            Instant.now());
+    recorder.record(
+        new AttemptCost(
+            ctx, Outcome.COMPLETED, lines, Map.of("tenant", "t" + (n % 7)), Instant.now()));
   }
 }

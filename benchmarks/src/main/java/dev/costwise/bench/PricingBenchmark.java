@@ -36,9 +36,21 @@ public class PricingBenchmark {
   @Setup
   public void setUp() {
     pricer = Pricer.of(CatalogSource.bundledCatalog());
-    chat = Usage.of("openai", "gpt-4o").inputTokens(1_200).outputTokens(300).cacheReadTokens(1_000).build();
-    datedSnapshot = Usage.of("anthropic", "claude-sonnet-4-20250514").inputTokens(250_000).outputTokens(2_000).build();
-    video = Usage.of("vertex_ai", "veo-3.0-generate-001").videoSeconds(new BigDecimal("8"), true).build();
+    chat =
+        Usage.of("openai", "gpt-4o")
+            .inputTokens(1_200)
+            .outputTokens(300)
+            .cacheReadTokens(1_000)
+            .build();
+    datedSnapshot =
+        Usage.of("anthropic", "claude-sonnet-4-20250514")
+            .inputTokens(250_000)
+            .outputTokens(2_000)
+            .build();
+    video =
+        Usage.of("vertex_ai", "veo-3.0-generate-001")
+            .videoSeconds(new BigDecimal("8"), true)
+            .build();
   }
 
   @Benchmark

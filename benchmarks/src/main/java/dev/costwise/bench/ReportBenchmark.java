@@ -1,5 +1,7 @@
 package dev.costwise.bench;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.costwise.estimate.CostEstimator;
 import dev.costwise.estimate.Estimate;
 import dev.costwise.estimate.EstimateOptions;
@@ -7,24 +9,22 @@ import dev.costwise.estimate.EstimateRequest;
 import dev.costwise.pricing.CatalogSource;
 import dev.costwise.pricing.Pricer;
 import dev.costwise.report.CostDriver;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.Map;
 import dev.costwise.report.CostReports;
 import dev.costwise.report.Dimension;
 import dev.costwise.report.Period;
 import dev.costwise.report.PeriodTotal;
 import dev.costwise.store.CostSchema;
 import dev.costwise.store.CostStore;
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.jdbi.v3.core.Jdbi;
 
@@ -69,8 +69,11 @@ public final class ReportBenchmark {
       Jdbi jdbi = CostStore.jdbi(ds);
       seed(jdbi, rows);
       long t0 = System.nanoTime();
-      int rollupRows = jdbi.withHandle(h -> h.execute(
-          """
+      int rollupRows =
+          jdbi.withHandle(
+              h ->
+                  h.execute(
+                      """
           INSERT INTO cost_rollup_daily
           SELECT (recorded_at AT TIME ZONE 'UTC')::date, provider, COALESCE(priced_model, model), workflow_type,
                  activity_type, task_queue, COALESCE(tags ->> 'tenant', ''),
@@ -81,35 +84,67 @@ public final class ReportBenchmark {
            GROUP BY 1, 2, 3, 4, 5, 6, 7
           """));
       jdbi.useHandle(h -> h.execute("VACUUM ANALYZE cost_rollup_daily"));
-      System.out.printf("rollup built: %,d rows in %.1f s%n", rollupRows, (System.nanoTime() - t0) / 1e9);
+      System.out.printf(
+          "rollup built: %,d rows in %.1f s%n", rollupRows, (System.nanoTime() - t0) / 1e9);
 
       CostReports reports = new CostReports(jdbi);
       LocalDate end = MONTH.plusMonths(1);
       List<PeriodTotal> byModel =
-          time("monthly totals by model (rollup)", repetitions, () -> reports.totals(Period.MONTH, MONTH, end, Dimension.MODEL));
-      time("monthly totals by tenant (rollup)", repetitions, () -> reports.totals(Period.MONTH, MONTH, end, Dimension.TENANT));
-      time("daily totals by workflow type (rollup)", repetitions,
+          time(
+              "monthly totals by model (rollup)",
+              repetitions,
+              () -> reports.totals(Period.MONTH, MONTH, end, Dimension.MODEL));
+      time(
+          "monthly totals by tenant (rollup)",
+          repetitions,
+          () -> reports.totals(Period.MONTH, MONTH, end, Dimension.TENANT));
+      time(
+          "daily totals by workflow type (rollup)",
+          repetitions,
           () -> reports.totals(Period.DAY, MONTH, end, Dimension.WORKFLOW_TYPE));
       List<CostDriver> top =
-          time("top 10 activity types (rollup)", repetitions, () -> reports.topDrivers(MONTH, end, Dimension.ACTIVITY_TYPE, 10));
+          time(
+              "top 10 activity types (rollup)",
+              repetitions,
+              () -> reports.topDrivers(MONTH, end, Dimension.ACTIVITY_TYPE, 10));
       time("unpriced per model (rollup)", repetitions, () -> reports.unpriced(MONTH, end));
       BigDecimal scanned =
-          time("monthly total by scanning cost_step (for comparison)", Math.min(repetitions, 2), () -> jdbi.withHandle(h ->
-              h.createQuery("SELECT SUM(cost_usd) FROM cost_step WHERE recorded_at >= :from AND recorded_at < :to")
-                  .bind("from", MONTH.atStartOfDay(java.time.ZoneOffset.UTC).toInstant())
-                  .bind("to", end.atStartOfDay(java.time.ZoneOffset.UTC).toInstant())
-                  .mapTo(BigDecimal.class).one()));
+          time(
+              "monthly total by scanning cost_step (for comparison)",
+              Math.min(repetitions, 2),
+              () ->
+                  jdbi.withHandle(
+                      h ->
+                          h.createQuery(
+                                  "SELECT SUM(cost_usd) FROM cost_step WHERE recorded_at >= :from AND recorded_at < :to")
+                              .bind(
+                                  "from", MONTH.atStartOfDay(java.time.ZoneOffset.UTC).toInstant())
+                              .bind("to", end.atStartOfDay(java.time.ZoneOffset.UTC).toInstant())
+                              .mapTo(BigDecimal.class)
+                              .one()));
       // Estimate from history alone: percentiles over the 2 million lines of one workflow type.
       CostEstimator estimator =
-          new CostEstimator(jdbi, Pricer.of(CatalogSource.bundledCatalog()), EstimateOptions.DEFAULTS, Map.of(),
+          new CostEstimator(
+              jdbi,
+              Pricer.of(CatalogSource.bundledCatalog()),
+              EstimateOptions.DEFAULTS,
+              Map.of(),
               Clock.fixed(Instant.parse("2026-12-01T00:00:00Z"), ZoneOffset.UTC));
       Estimate estimate =
-          time("estimate Workflow0 from history (2M lines, p10/p50/p90)", Math.min(repetitions, 3),
+          time(
+              "estimate Workflow0 from history (2M lines, p10/p50/p90)",
+              Math.min(repetitions, 3),
               () -> estimator.estimate(EstimateRequest.of("Workflow0")));
-      System.out.printf("estimate: %d steps, expected %s%n", estimate.steps().size(), estimate.expectedUsd().toPlainString());
-      BigDecimal fromRollup = byModel.stream().map(PeriodTotal::costUsd).reduce(BigDecimal.ZERO, BigDecimal::add);
-      System.out.printf("check: rollup month total %s, scanned %s, equal: %s; top driver %s%n",
-          fromRollup.toPlainString(), scanned.toPlainString(), fromRollup.compareTo(scanned) == 0,
+      System.out.printf(
+          "estimate: %d steps, expected %s%n",
+          estimate.steps().size(), estimate.expectedUsd().toPlainString());
+      BigDecimal fromRollup =
+          byModel.stream().map(PeriodTotal::costUsd).reduce(BigDecimal.ZERO, BigDecimal::add);
+      System.out.printf(
+          "check: rollup month total %s, scanned %s, equal: %s; top driver %s%n",
+          fromRollup.toPlainString(),
+          scanned.toPlainString(),
+          fromRollup.compareTo(scanned) == 0,
           top.isEmpty() ? "-" : top.get(0).group());
       ds.close();
     }
@@ -118,8 +153,10 @@ public final class ReportBenchmark {
   private static void seed(Jdbi jdbi, long rows) {
     long runs = (rows + LINES_PER_RUN - 1) / LINES_PER_RUN;
     long t0 = System.nanoTime();
-    jdbi.useHandle(h -> h.createUpdate(
-            """
+    jdbi.useHandle(
+        h ->
+            h.createUpdate(
+                    """
             INSERT INTO cost_execution (run_id, namespace, workflow_id, workflow_type, task_queue, tags,
                                         first_recorded_at, last_recorded_at)
             SELECT 'run-' || r, 'default', 'wf-' || r, 'Workflow' || (r % 5), 'queue-' || (r % 3),
@@ -127,15 +164,17 @@ public final class ReportBenchmark {
                    TIMESTAMPTZ '2026-11-01 00:00:00+00'
               FROM generate_series(0, :runs - 1) AS r
             """)
-        .bind("runs", runs)
-        .execute());
+                .bind("runs", runs)
+                .execute());
     for (long start = 0; start < rows; start += CHUNK) {
       long from = start;
       long to = Math.min(rows, start + CHUNK);
       // Row i: run i / 10, its (i % 10)th line; 6 models over 3 providers; 1 line in 1000 unpriced;
       // recorded_at spread over the 30 days of November 2026.
-      jdbi.useHandle(h -> h.createUpdate(
-              """
+      jdbi.useHandle(
+          h ->
+              h.createUpdate(
+                      """
               INSERT INTO cost_step (run_id, activity_id, attempt, line_no, namespace, workflow_id, workflow_type,
                                      activity_type, task_queue, outcome, provider, model, priced_model, input_tokens,
                                      output_tokens, priced, unpriced_reason, cost_usd, input_cost, output_cost, tags,
@@ -154,16 +193,22 @@ public final class ReportBenchmark {
                      TIMESTAMPTZ '2026-11-01 00:00:00+00' + ((i * 2591) % 2592000) * INTERVAL '1 second'
                 FROM generate_series(:from, :to - 1) AS i
               """)
-          .bind("from", from)
-          .bind("to", to)
-          .execute());
-      System.out.printf("seeded %,d / %,d step rows (%.0f s)%n", to, rows, (System.nanoTime() - t0) / 1e9);
+                  .bind("from", from)
+                  .bind("to", to)
+                  .execute());
+      System.out.printf(
+          "seeded %,d / %,d step rows (%.0f s)%n", to, rows, (System.nanoTime() - t0) / 1e9);
     }
     jdbi.useHandle(h -> h.execute("VACUUM ANALYZE cost_step"));
-    String size = jdbi.withHandle(h -> h.createQuery("SELECT pg_size_pretty(pg_total_relation_size('cost_step'))")
-        .mapTo(String.class).one());
-    System.out.printf("seeded %,d step rows in %,d runs in %.0f s; cost_step is %s%n", rows, runs,
-        (System.nanoTime() - t0) / 1e9, size);
+    String size =
+        jdbi.withHandle(
+            h ->
+                h.createQuery("SELECT pg_size_pretty(pg_total_relation_size('cost_step'))")
+                    .mapTo(String.class)
+                    .one());
+    System.out.printf(
+        "seeded %,d step rows in %,d runs in %.0f s; cost_step is %s%n",
+        rows, runs, (System.nanoTime() - t0) / 1e9, size);
   }
 
   private static <T> T time(String what, int repetitions, Supplier<T> body) {
@@ -175,8 +220,9 @@ public final class ReportBenchmark {
       ms.add((System.nanoTime() - t0) / 1e6);
     }
     Collections.sort(ms);
-    System.out.printf("%-55s median %8.1f ms  (min %.1f, max %.1f, %d runs)%n", what, ms.get(ms.size() / 2), ms.get(0),
-        ms.get(ms.size() - 1), repetitions);
+    System.out.printf(
+        "%-55s median %8.1f ms  (min %.1f, max %.1f, %d runs)%n",
+        what, ms.get(ms.size() / 2), ms.get(0), ms.get(ms.size() - 1), repetitions);
     return result;
   }
 }

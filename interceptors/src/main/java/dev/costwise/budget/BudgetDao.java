@@ -20,7 +20,12 @@ public interface BudgetDao {
 
   /** One row of {@code budget}. */
   record BudgetRow(
-      String name, String period, String scopeKind, String scopeKey, String scopeValue, BigDecimal limitUsd) {}
+      String name,
+      String period,
+      String scopeKind,
+      String scopeKey,
+      String scopeValue,
+      BigDecimal limitUsd) {}
 
   /** One row of {@code budget_threshold}. */
   record ThresholdRow(String budgetName, BigDecimal percent, String action) {}
@@ -35,16 +40,19 @@ public interface BudgetDao {
       """)
   void insertBudget(@BindMethods BudgetRow row);
 
-  @SqlBatch("INSERT INTO budget_threshold (budget_name, percent, action) VALUES (:budgetName, :percent, :action)")
+  @SqlBatch(
+      "INSERT INTO budget_threshold (budget_name, percent, action) VALUES (:budgetName, :percent, :action)")
   void insertThresholds(@BindMethods List<ThresholdRow> rows);
 
   @SqlUpdate("DELETE FROM budget WHERE name = :name")
   int deleteBudget(@Bind("name") String name);
 
-  @SqlQuery("SELECT name, period, scope_kind, scope_key, scope_value, limit_usd FROM budget ORDER BY name")
+  @SqlQuery(
+      "SELECT name, period, scope_kind, scope_key, scope_value, limit_usd FROM budget ORDER BY name")
   List<BudgetRow> budgets();
 
-  @SqlQuery("SELECT budget_name, percent, action FROM budget_threshold ORDER BY budget_name, percent")
+  @SqlQuery(
+      "SELECT budget_name, percent, action FROM budget_threshold ORDER BY budget_name, percent")
   List<ThresholdRow> thresholds();
 
   /** Whether any budget has a blocking threshold; lets the per-activity check skip the rest. */
@@ -57,7 +65,8 @@ public interface BudgetDao {
       SELECT COALESCE(SUM(cost_usd), 0) FROM cost_rollup_daily
        WHERE workflow_type = :value AND day >= :from AND day < :to
       """)
-  BigDecimal spentByWorkflowType(@Bind("value") String value, @Bind("from") LocalDate from, @Bind("to") LocalDate to);
+  BigDecimal spentByWorkflowType(
+      @Bind("value") String value, @Bind("from") LocalDate from, @Bind("to") LocalDate to);
 
   /** Priced spend of a task queue over whole UTC days [from, to), from the daily rollup. */
   @SqlQuery(
@@ -65,7 +74,8 @@ public interface BudgetDao {
       SELECT COALESCE(SUM(cost_usd), 0) FROM cost_rollup_daily
        WHERE task_queue = :value AND day >= :from AND day < :to
       """)
-  BigDecimal spentByTaskQueue(@Bind("value") String value, @Bind("from") LocalDate from, @Bind("to") LocalDate to);
+  BigDecimal spentByTaskQueue(
+      @Bind("value") String value, @Bind("from") LocalDate from, @Bind("to") LocalDate to);
 
   /** Priced spend of one tenant over whole UTC days [from, to), from the daily rollup. */
   @SqlQuery(
@@ -73,7 +83,8 @@ public interface BudgetDao {
       SELECT COALESCE(SUM(cost_usd), 0) FROM cost_rollup_daily
        WHERE tenant = :value AND day >= :from AND day < :to
       """)
-  BigDecimal spentByTenant(@Bind("value") String value, @Bind("from") LocalDate from, @Bind("to") LocalDate to);
+  BigDecimal spentByTenant(
+      @Bind("value") String value, @Bind("from") LocalDate from, @Bind("to") LocalDate to);
 
   @SqlQuery(
       """
@@ -82,7 +93,10 @@ public interface BudgetDao {
          AND recorded_at >= :from AND recorded_at < :to AND priced
       """)
   BigDecimal spentByTag(
-      @Bind("key") String key, @Bind("value") String value, @Bind("from") Instant from, @Bind("to") Instant to);
+      @Bind("key") String key,
+      @Bind("value") String value,
+      @Bind("from") Instant from,
+      @Bind("to") Instant to);
 
   /** The run's priced total (zero when nothing is recorded yet). */
   @SqlQuery("SELECT COALESCE((SELECT cost_usd FROM cost_execution WHERE run_id = :runId), 0)")

@@ -36,9 +36,17 @@ public final class BudgetExceeded {
   public static ApplicationFailure failure(Details details) {
     String message =
         details.limit().equals("hard")
-            ? "Run spent $" + plain(details.spentUsd()) + ", over its hard limit of $" + plain(details.limitUsd())
-            : "Period " + details.limit() + " has spent $" + plain(details.spentUsd()) + " of its blocking threshold $"
-                + plain(details.limitUsd()) + "; new cost-bearing work is blocked";
+            ? "Run spent $"
+                + plain(details.spentUsd())
+                + ", over its hard limit of $"
+                + plain(details.limitUsd())
+            : "Period "
+                + details.limit()
+                + " has spent $"
+                + plain(details.spentUsd())
+                + " of its blocking threshold $"
+                + plain(details.limitUsd())
+                + "; new cost-bearing work is blocked";
     String estimate =
         details.estimateUsd() == null || details.estimateUsd().signum() == 0
             ? ""
@@ -46,7 +54,10 @@ public final class BudgetExceeded {
     String where =
         details.activityType() == null
             ? ""
-            : " (" + details.activityType() + (details.activityId() == null ? "" : " " + details.activityId()) + ")";
+            : " ("
+                + details.activityType()
+                + (details.activityId() == null ? "" : " " + details.activityId())
+                + ")";
     return ApplicationFailure.newNonRetryableFailure(message + estimate + where, TYPE, details);
   }
 

@@ -6,7 +6,9 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.temporal.TemporalAdjusters;
 
-/** Calendar period of a budget, in UTC: days start at midnight, weeks on Monday, months on the 1st. */
+/**
+ * Calendar period of a budget, in UTC: days start at midnight, weeks on Monday, months on the 1st.
+ */
 public enum BudgetPeriod {
   DAILY,
   WEEKLY,

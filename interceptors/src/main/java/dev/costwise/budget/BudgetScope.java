@@ -22,7 +22,8 @@ public record BudgetScope(Kind kind, String key, String value) {
     Objects.requireNonNull(kind, "scope kind");
     Objects.requireNonNull(value, "scope value");
     if ((kind == Kind.TAG) != (key != null)) {
-      throw new IllegalArgumentException("a tag scope needs a tag name, other scopes must not have one");
+      throw new IllegalArgumentException(
+          "a tag scope needs a tag name, other scopes must not have one");
     }
   }
 
@@ -67,7 +68,9 @@ public record BudgetScope(Kind kind, String key, String value) {
       }
     }
     throw new IllegalArgumentException(
-        "Bad scope '" + text + "': use workflow-type=<type>, task-queue=<queue> or tag=<name>:<value>");
+        "Bad scope '"
+            + text
+            + "': use workflow-type=<type>, task-queue=<queue> or tag=<name>:<value>");
   }
 
   /** Whether a run of this type, queue and tags is covered. */

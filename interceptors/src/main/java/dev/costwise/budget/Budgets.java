@@ -67,16 +67,25 @@ public final class Budgets {
             BudgetScope s = budget.scope();
             dao.insertBudget(
                 new BudgetDao.BudgetRow(
-                    budget.name(), budget.period().name(), s.kind().name(), s.key(), s.value(), budget.limitUsd()));
+                    budget.name(),
+                    budget.period().name(),
+                    s.kind().name(),
+                    s.key(),
+                    s.value(),
+                    budget.limitUsd()));
             dao.insertThresholds(
                 budget.thresholds().stream()
-                    .map(t -> new BudgetDao.ThresholdRow(budget.name(), t.percent(), t.action().name()))
+                    .map(
+                        t ->
+                            new BudgetDao.ThresholdRow(
+                                budget.name(), t.percent(), t.action().name()))
                     .toList());
           });
     } catch (UnableToExecuteStatementException e) {
       if (e.getMessage() != null && e.getMessage().contains("budget_pkey")) {
         throw new IllegalArgumentException(
-            "A budget named '" + budget.name() + "' exists; delete it first or choose another name", e);
+            "A budget named '" + budget.name() + "' exists; delete it first or choose another name",
+            e);
       }
       throw e;
     }
@@ -93,29 +102,31 @@ public final class Budgets {
   }
 
   private static List<PeriodBudget> list(BudgetDao dao) {
-          Map<String, List<Threshold>> thresholds = new LinkedHashMap<>();
-          for (BudgetDao.ThresholdRow t : dao.thresholds()) {
-            thresholds
-                .computeIfAbsent(t.budgetName(), k -> new ArrayList<>())
-                .add(new Threshold(t.percent(), Threshold.Action.valueOf(t.action())));
-          }
-          return dao.budgets().stream()
-              .map(
-                  b ->
-                      new PeriodBudget(
-                          b.name(),
-                          BudgetPeriod.valueOf(b.period()),
-                          new BudgetScope(BudgetScope.Kind.valueOf(b.scopeKind()), b.scopeKey(), b.scopeValue()),
-                          b.limitUsd(),
-                          thresholds.getOrDefault(b.name(), List.of())))
-              .toList();
+    Map<String, List<Threshold>> thresholds = new LinkedHashMap<>();
+    for (BudgetDao.ThresholdRow t : dao.thresholds()) {
+      thresholds
+          .computeIfAbsent(t.budgetName(), k -> new ArrayList<>())
+          .add(new Threshold(t.percent(), Threshold.Action.valueOf(t.action())));
+    }
+    return dao.budgets().stream()
+        .map(
+            b ->
+                new PeriodBudget(
+                    b.name(),
+                    BudgetPeriod.valueOf(b.period()),
+                    new BudgetScope(
+                        BudgetScope.Kind.valueOf(b.scopeKind()), b.scopeKey(), b.scopeValue()),
+                    b.limitUsd(),
+                    thresholds.getOrDefault(b.name(), List.of())))
+        .toList();
   }
 
   /** Every budget's utilisation in its current period. */
   public List<BudgetUtilisation> utilisation() {
     Instant now = clock.instant();
     return jdbi.withExtension(
-        BudgetDao.class, dao -> list(dao).stream().map(b -> utilisation(b, now, periodSpent(dao, b, now))).toList());
+        BudgetDao.class,
+        dao -> list(dao).stream().map(b -> utilisation(b, now, periodSpent(dao, b, now))).toList());
   }
 
   /** Every alert stored, oldest first. */
@@ -128,7 +139,11 @@ public final class Budgets {
    * and tags: its spend this period has reached a blocking threshold.
    */
   public Optional<BudgetExceeded.Details> blocking(
-      String workflowType, String taskQueue, Map<String, String> tags, String activityType, String activityId) {
+      String workflowType,
+      String taskQueue,
+      Map<String, String> tags,
+      String activityType,
+      String activityId) {
     return jdbi.withExtension(
         BudgetDao.class,
         dao -> {
@@ -139,7 +154,8 @@ public final class Budgets {
           for (PeriodBudget b : list(dao)) {
             if (b.scope().covers(workflowType, taskQueue, tags)) {
               BigDecimal spent = periodSpent(dao, b, now);
-              Optional<BudgetExceeded.Details> d = blockedBy(b, spent, BigDecimal.ZERO, activityType, activityId);
+              Optional<BudgetExceeded.Details> d =
+                  blockedBy(b, spent, BigDecimal.ZERO, activityType, activityId);
               if (d.isPresent()) {
                 return d;
               }
@@ -168,14 +184,18 @@ public final class Budgets {
     if (limits.softUsd() != null && projected.compareTo(limits.softUsd()) > 0) {
       status = BudgetStatus.WARNING;
       if (spent.compareTo(limits.softUsd()) > 0) {
-        raise(dao, runAlert(r, "soft", BudgetStatus.WARNING, "NOTIFY", spent, limits.softUsd(), now));
+        raise(
+            dao, runAlert(r, "soft", BudgetStatus.WARNING, "NOTIFY", spent, limits.softUsd(), now));
       }
     }
     if (limits.hardUsd() != null && projected.compareTo(limits.hardUsd()) > 0) {
       status = BudgetStatus.EXCEEDED;
-      exceeded = new BudgetExceeded.Details("hard", limits.hardUsd(), spent, estimate, r.activityType(), r.activityId());
+      exceeded =
+          new BudgetExceeded.Details(
+              "hard", limits.hardUsd(), spent, estimate, r.activityType(), r.activityId());
       if (spent.compareTo(limits.hardUsd()) > 0) {
-        raise(dao, runAlert(r, "hard", BudgetStatus.EXCEEDED, "FAIL", spent, limits.hardUsd(), now));
+        raise(
+            dao, runAlert(r, "hard", BudgetStatus.EXCEEDED, "FAIL", spent, limits.hardUsd(), now));
       }
     }
 
@@ -193,16 +213,25 @@ public final class Budgets {
           raise(
               dao,
               new BudgetAlert(
-                  "budget:" + b.name(), t.label(), b.period().start(now),
-                  block ? BudgetStatus.BLOCKED : BudgetStatus.WARNING, t.action().name(), periodSpent,
-                  t.amount(b.limitUsd()), r.runId(), r.workflowId(), r.workflowType(), now));
+                  "budget:" + b.name(),
+                  t.label(),
+                  b.period().start(now),
+                  block ? BudgetStatus.BLOCKED : BudgetStatus.WARNING,
+                  t.action().name(),
+                  periodSpent,
+                  t.amount(b.limitUsd()),
+                  r.runId(),
+                  r.workflowId(),
+                  r.workflowType(),
+                  now));
         }
       }
       if (u.reached() != null) {
         status = worst(status, u.blocking() ? BudgetStatus.BLOCKED : BudgetStatus.WARNING);
       }
       if (beforeWork && exceeded == null) {
-        Optional<BudgetExceeded.Details> d = blockedBy(b, periodSpent, estimate, r.activityType(), r.activityId());
+        Optional<BudgetExceeded.Details> d =
+            blockedBy(b, periodSpent, estimate, r.activityType(), r.activityId());
         if (d.isPresent()) {
           exceeded = d.get();
           status = BudgetStatus.EXCEEDED;
@@ -210,8 +239,15 @@ public final class Budgets {
       }
     }
     return new CostReport(
-        r.runId(), spent, limits.softUsd(), limits.hardUsd(), status,
-        amounts(dao.runByModel(r.runId())), amounts(dao.runByActivity(r.runId())), covering, exceeded);
+        r.runId(),
+        spent,
+        limits.softUsd(),
+        limits.hardUsd(),
+        status,
+        amounts(dao.runByModel(r.runId())),
+        amounts(dao.runByActivity(r.runId())),
+        covering,
+        exceeded);
   }
 
   private static BudgetStatus worst(BudgetStatus a, BudgetStatus b) {
@@ -225,16 +261,34 @@ public final class Budgets {
   }
 
   private static BudgetAlert runAlert(
-      BudgetCheckRequest r, String threshold, BudgetStatus level, String action, BigDecimal spent, BigDecimal limit,
+      BudgetCheckRequest r,
+      String threshold,
+      BudgetStatus level,
+      String action,
+      BigDecimal spent,
+      BigDecimal limit,
       Instant now) {
     return new BudgetAlert(
-        "run:" + r.runId(), threshold, Instant.EPOCH, level, action, spent, limit, r.runId(), r.workflowId(),
-        r.workflowType(), now);
+        "run:" + r.runId(),
+        threshold,
+        Instant.EPOCH,
+        level,
+        action,
+        spent,
+        limit,
+        r.runId(),
+        r.workflowId(),
+        r.workflowType(),
+        now);
   }
 
   /** A blocking threshold already reached, or that {@code estimate} would take spend past. */
   private static Optional<BudgetExceeded.Details> blockedBy(
-      PeriodBudget b, BigDecimal spent, BigDecimal estimate, String activityType, String activityId) {
+      PeriodBudget b,
+      BigDecimal spent,
+      BigDecimal estimate,
+      String activityType,
+      String activityId) {
     for (Threshold t : b.thresholds()) {
       if (t.action() != Threshold.Action.BLOCK) {
         continue;
@@ -244,7 +298,8 @@ public final class Budgets {
       boolean wouldPass = estimate.signum() > 0 && spent.add(estimate).compareTo(amount) > 0;
       if (reached || wouldPass) {
         return Optional.of(
-            new BudgetExceeded.Details("budget:" + b.name(), amount, spent, estimate, activityType, activityId));
+            new BudgetExceeded.Details(
+                "budget:" + b.name(), amount, spent, estimate, activityType, activityId));
       }
     }
     return Optional.empty();
@@ -256,9 +311,15 @@ public final class Budgets {
     }
     log.warn(
         "Budget alert: {} reached {} ({}): spent ${} of ${} (run {}, workflow {})",
-        alert.subject(), alert.threshold(), alert.action(), alert.spentUsd().stripTrailingZeros().toPlainString(),
-        alert.limitUsd().stripTrailingZeros().toPlainString(), alert.runId(), alert.workflowId());
-    metrics.budgetAlert(alert.subject().startsWith("run:") ? "run" : "period", alert.level().name());
+        alert.subject(),
+        alert.threshold(),
+        alert.action(),
+        alert.spentUsd().stripTrailingZeros().toPlainString(),
+        alert.limitUsd().stripTrailingZeros().toPlainString(),
+        alert.runId(),
+        alert.workflowId());
+    metrics.budgetAlert(
+        alert.subject().startsWith("run:") ? "run" : "period", alert.level().name());
     for (AlertSink sink : sinks) {
       try {
         sink.send(alert);
@@ -283,9 +344,10 @@ public final class Budgets {
     return switch (s.kind()) {
       case WORKFLOW_TYPE -> dao.spentByWorkflowType(s.value(), fromDay, toDay);
       case TASK_QUEUE -> dao.spentByTaskQueue(s.value(), fromDay, toDay);
-      case TAG -> RollupKey.TENANT_TAG.equals(s.key())
-          ? dao.spentByTenant(s.value(), fromDay, toDay)
-          : dao.spentByTag(s.key(), s.value(), from, to);
+      case TAG ->
+          RollupKey.TENANT_TAG.equals(s.key())
+              ? dao.spentByTenant(s.value(), fromDay, toDay)
+              : dao.spentByTag(s.key(), s.value(), from, to);
     };
   }
 
@@ -298,9 +360,17 @@ public final class Budgets {
         blocking |= t.action() == Threshold.Action.BLOCK;
       }
     }
-    BigDecimal percent = spent.multiply(BigDecimal.valueOf(100)).divide(b.limitUsd(), 2, RoundingMode.HALF_UP);
+    BigDecimal percent =
+        spent.multiply(BigDecimal.valueOf(100)).divide(b.limitUsd(), 2, RoundingMode.HALF_UP);
     return new BudgetUtilisation(
-        b.name(), b.period(), b.scope().toString(), b.period().start(now), b.limitUsd(), spent, percent, reached,
+        b.name(),
+        b.period(),
+        b.scope().toString(),
+        b.period().start(now),
+        b.limitUsd(),
+        spent,
+        percent,
+        reached,
         blocking);
   }
 }

@@ -28,6 +28,14 @@ public record CostReport(
   /** The report of a run nothing has been checked for yet. */
   public static CostReport empty(String runId, ExecutionLimits limits) {
     return new CostReport(
-        runId, BigDecimal.ZERO, limits.softUsd(), limits.hardUsd(), BudgetStatus.OK, Map.of(), Map.of(), List.of(), null);
+        runId,
+        BigDecimal.ZERO,
+        limits.softUsd(),
+        limits.hardUsd(),
+        BudgetStatus.OK,
+        Map.of(),
+        Map.of(),
+        List.of(),
+        null);
   }
 }

@@ -5,8 +5,8 @@ import java.util.Map;
 
 /**
  * Spending limits of one workflow run in USD: crossing {@code softUsd} raises a warning alert,
- * crossing {@code hardUsd} fails the run with {@value BudgetExceeded#TYPE}. Either may be null
- * (no such limit).
+ * crossing {@code hardUsd} fails the run with {@value BudgetExceeded#TYPE}. Either may be null (no
+ * such limit).
  *
  * <p>Set per run in the memo under {@code costwise.budget}, e.g. {@code {"softUsd": "1.00",
  * "hardUsd": "2.00"}}, or per workflow type in {@code CostTrackingOptions}.
@@ -24,14 +24,16 @@ public record ExecutionLimits(BigDecimal softUsd, BigDecimal hardUsd) {
       throw new IllegalArgumentException("hard limit must be positive, was " + hardUsd);
     }
     if (softUsd != null && hardUsd != null && softUsd.compareTo(hardUsd) > 0) {
-      throw new IllegalArgumentException("soft limit " + softUsd + " is above hard limit " + hardUsd);
+      throw new IllegalArgumentException(
+          "soft limit " + softUsd + " is above hard limit " + hardUsd);
     }
   }
 
   /** Limits from decimal strings, either null. */
   public static ExecutionLimits of(String softUsd, String hardUsd) {
     return new ExecutionLimits(
-        softUsd == null ? null : new BigDecimal(softUsd), hardUsd == null ? null : new BigDecimal(hardUsd));
+        softUsd == null ? null : new BigDecimal(softUsd),
+        hardUsd == null ? null : new BigDecimal(hardUsd));
   }
 
   /**
@@ -61,7 +63,8 @@ public record ExecutionLimits(BigDecimal softUsd, BigDecimal hardUsd) {
     try {
       return new BigDecimal(v.toString());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("costwise.budget." + key + " must be a decimal USD amount, was '" + v + "'", e);
+      throw new IllegalArgumentException(
+          "costwise.budget." + key + " must be a decimal USD amount, was '" + v + "'", e);
     }
   }
 }

@@ -7,7 +7,11 @@ import java.util.Objects;
 
 /** A spending limit over a calendar period for one scope, with thresholds in ascending order. */
 public record PeriodBudget(
-    String name, BudgetPeriod period, BudgetScope scope, BigDecimal limitUsd, List<Threshold> thresholds) {
+    String name,
+    BudgetPeriod period,
+    BudgetScope scope,
+    BigDecimal limitUsd,
+    List<Threshold> thresholds) {
 
   /** Validates and sorts the thresholds. */
   public PeriodBudget {
@@ -17,11 +21,13 @@ public record PeriodBudget(
     Objects.requireNonNull(period, "budget period");
     Objects.requireNonNull(scope, "budget scope");
     if (limitUsd == null || limitUsd.signum() <= 0) {
-      throw new IllegalArgumentException("budget limit must be a positive USD amount, was " + limitUsd);
+      throw new IllegalArgumentException(
+          "budget limit must be a positive USD amount, was " + limitUsd);
     }
     thresholds = thresholds.stream().sorted(Comparator.comparing(Threshold::percent)).toList();
     if (thresholds.isEmpty()) {
-      throw new IllegalArgumentException("budget '" + name + "' needs at least one threshold, e.g. 100:block");
+      throw new IllegalArgumentException(
+          "budget '" + name + "' needs at least one threshold, e.g. 100:block");
     }
   }
 }

@@ -38,7 +38,8 @@ public record Threshold(BigDecimal percent, Action action) {
     } catch (IllegalArgumentException e) {
       // reported below with the accepted form
     }
-    throw new IllegalArgumentException("Bad threshold '" + text + "': use <percent>:notify or <percent>:block, e.g. 80:notify");
+    throw new IllegalArgumentException(
+        "Bad threshold '" + text + "': use <percent>:notify or <percent>:block, e.g. 80:notify");
   }
 
   /** The spend at which this threshold is reached for a budget of {@code limitUsd}. */

@@ -17,15 +17,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Posts each alert as JSON to a webhook, off the caller's thread. A failed post (connection
- * error or a non-2xx status) is tried again after {@code backoff}, doubled each time, up to
- * {@code maxAttempts}; an alert that never got through is logged and counted. Each crossing is
- * posted once because {@link Budgets} stores it before sending and sends only new rows.
+ * Posts each alert as JSON to a webhook, off the caller's thread. A failed post (connection error
+ * or a non-2xx status) is tried again after {@code backoff}, doubled each time, up to {@code
+ * maxAttempts}; an alert that never got through is logged and counted. Each crossing is posted once
+ * because {@link Budgets} stores it before sending and sends only new rows.
  */
 public final class WebhookAlertSink implements AlertSink, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WebhookAlertSink.class);
   private static final ObjectMapper JSON =
-      new ObjectMapper().registerModule(new JavaTimeModule()).disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+      new ObjectMapper()
+          .registerModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 
   private final URI url;
   private final int maxAttempts;
@@ -90,7 +92,13 @@ public final class WebhookAlertSink implements AlertSink, AutoCloseable {
       return;
     }
     if (attempt >= maxAttempts) {
-      log.error("Webhook {} did not take alert {} {} after {} attempts: {}", url, alert.subject(), alert.threshold(), attempt, problem);
+      log.error(
+          "Webhook {} did not take alert {} {} after {} attempts: {}",
+          url,
+          alert.subject(),
+          alert.threshold(),
+          attempt,
+          problem);
       metrics.internalError("webhook");
       return;
     }

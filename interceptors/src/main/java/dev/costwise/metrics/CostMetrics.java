@@ -13,8 +13,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Owns every Costwise meter. Names are dotted and lower case; the Prometheus registry renders
- * them as {@code costwise_cost_usd_total}, {@code costwise_tokens_total{kind="input"}}, {@code
+ * Owns every Costwise meter. Names are dotted and lower case; the Prometheus registry renders them
+ * as {@code costwise_cost_usd_total}, {@code costwise_tokens_total{kind="input"}}, {@code
  * costwise_images_total}, {@code costwise_video_seconds_total}, {@code
  * costwise_speech_characters_total}, {@code costwise_audio_seconds_total}, {@code
  * costwise_usage_unpriced_total}, {@code costwise_persistence_failures_total}. Tags come from a
@@ -37,8 +37,16 @@ public final class CostMetrics implements MeterBinder {
   @Override
   public void bindTo(MeterRegistry registry) {
     this.registry = registry;
-    counter("costwise.persistence.failures", "Cost writes that failed after retries", null, Tags.of("spooled", "true"));
-    counter("costwise.persistence.failures", "Cost writes that failed after retries", null, Tags.of("spooled", "false"));
+    counter(
+        "costwise.persistence.failures",
+        "Cost writes that failed after retries",
+        null,
+        Tags.of("spooled", "true"));
+    counter(
+        "costwise.persistence.failures",
+        "Cost writes that failed after retries",
+        null,
+        Tags.of("spooled", "false"));
   }
 
   /** Counts one attempt's priced usage. */
@@ -49,7 +57,8 @@ public final class CostMetrics implements MeterBinder {
     for (PricedUsage line : lines) {
       Usage u = line.usage();
       Cost c = line.cost();
-      String provider = !u.provider().isEmpty() ? u.provider() : c.provider() == null ? "unknown" : c.provider();
+      String provider =
+          !u.provider().isEmpty() ? u.provider() : c.provider() == null ? "unknown" : c.provider();
       Tags tags =
           Tags.of(
               "model", c.pricedModel() != null ? c.pricedModel() : u.model(),
@@ -58,9 +67,11 @@ public final class CostMetrics implements MeterBinder {
               "workflow_type", ctx.workflowType(),
               "task_queue", ctx.taskQueue());
       if (c.priced()) {
-        counter("costwise.cost", "Priced spend on paid models", "usd", tags).increment(c.total().doubleValue());
+        counter("costwise.cost", "Priced spend on paid models", "usd", tags)
+            .increment(c.total().doubleValue());
       } else {
-        counter("costwise.usage.unpriced", "Usage records that could not be priced", null, tags).increment();
+        counter("costwise.usage.unpriced", "Usage records that could not be priced", null, tags)
+            .increment();
       }
       tokens(tags, "input", u.inputTokens());
       tokens(tags, "output", u.outputTokens());
@@ -69,31 +80,59 @@ public final class CostMetrics implements MeterBinder {
       tokens(tags, "reasoning", u.reasoningTokens());
       add("costwise.images", "Generated images", null, tags, u.images());
       add("costwise.video", "Generated video", "seconds", tags, u.videoSeconds().doubleValue());
-      add("costwise.speech.characters", "Characters synthesized to speech", null, tags, u.characters());
-      add("costwise.audio", "Audio transcribed or generated", "seconds", tags, u.audioSeconds().doubleValue());
+      add(
+          "costwise.speech.characters",
+          "Characters synthesized to speech",
+          null,
+          tags,
+          u.characters());
+      add(
+          "costwise.audio",
+          "Audio transcribed or generated",
+          "seconds",
+          tags,
+          u.audioSeconds().doubleValue());
     }
   }
 
   /** Counts a cost write that failed after retries. */
   public void persistenceFailed(boolean spooled) {
     if (registry != null) {
-      counter("costwise.persistence.failures", "Cost writes that failed after retries", null, Tags.of("spooled", Boolean.toString(spooled)))
+      counter(
+              "costwise.persistence.failures",
+              "Cost writes that failed after retries",
+              null,
+              Tags.of("spooled", Boolean.toString(spooled)))
           .increment();
     }
   }
 
-  /** Counts a budget threshold crossing; {@code kind} is run or period, {@code level} the status it raised. */
+  /**
+   * Counts a budget threshold crossing; {@code kind} is run or period, {@code level} the status it
+   * raised.
+   */
   public void budgetAlert(String kind, String level) {
     if (registry != null) {
-      counter("costwise.budget.alerts", "Budget thresholds crossed", null, Tags.of("kind", kind, "level", level))
+      counter(
+              "costwise.budget.alerts",
+              "Budget thresholds crossed",
+              null,
+              Tags.of("kind", kind, "level", level))
           .increment();
     }
   }
 
-  /** Counts a usage extractor or catalog reload that threw; the cause is logged where it happened. */
+  /**
+   * Counts a usage extractor or catalog reload that threw; the cause is logged where it happened.
+   */
   public void internalError(String where) {
     if (registry != null) {
-      counter("costwise.internal.errors", "Recoverable errors inside Costwise", null, Tags.of("where", where)).increment();
+      counter(
+              "costwise.internal.errors",
+              "Recoverable errors inside Costwise",
+              null,
+              Tags.of("where", where))
+          .increment();
     }
   }
 

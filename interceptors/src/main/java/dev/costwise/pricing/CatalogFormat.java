@@ -20,10 +20,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads and writes price files. Two formats are accepted, told apart by shape: Costwise's own
- * (an object with a {@code models} array; rates in published units, as decimal strings) and the
- * widely used LiteLLM pricing file (an object keyed by model id, rates in USD per token), which
- * {@link LiteLlmImport} converts.
+ * Reads and writes price files. Two formats are accepted, told apart by shape: Costwise's own (an
+ * object with a {@code models} array; rates in published units, as decimal strings) and the widely
+ * used LiteLLM pricing file (an object keyed by model id, rates in USD per token), which {@link
+ * LiteLlmImport} converts.
  *
  * <pre>{@code
  * {
@@ -48,8 +48,17 @@ public final class CatalogFormat {
 
   private static final Set<String> PRICE_KEYS =
       Set.of(
-          "inputPerMTok", "outputPerMTok", "cacheReadPerMTok", "cacheWritePerMTok", "reasoningPerMTok",
-          "perImage", "images", "perVideoSecond", "perVideoSecondWithAudio", "per1KChars", "perAudioSecond");
+          "inputPerMTok",
+          "outputPerMTok",
+          "cacheReadPerMTok",
+          "cacheWritePerMTok",
+          "reasoningPerMTok",
+          "perImage",
+          "images",
+          "perVideoSecond",
+          "perVideoSecondWithAudio",
+          "per1KChars",
+          "perAudioSecond");
 
   private CatalogFormat() {}
 
@@ -72,8 +81,15 @@ public final class CatalogFormat {
       root = JSON.readTree(in);
     } catch (JsonProcessingException e) {
       throw new CatalogException(
-          "Price file " + name + " is not valid JSON at line " + e.getLocation().getLineNr()
-              + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage(), e);
+          "Price file "
+              + name
+              + " is not valid JSON at line "
+              + e.getLocation().getLineNr()
+              + ", column "
+              + e.getLocation().getColumnNr()
+              + ": "
+              + e.getOriginalMessage(),
+          e);
     } catch (IOException e) {
       throw new CatalogException("Cannot read price file " + name + ": " + e.getMessage(), e);
     }
@@ -106,7 +122,8 @@ public final class CatalogFormat {
         List<Tier> tiers = new ArrayList<>();
         for (JsonNode t : m.path("tiers")) {
           if (!t.has("aboveInputTokens") || !t.get("aboveInputTokens").canConvertToLong()) {
-            throw new CatalogException(where + ": each tier needs a whole-number \"aboveInputTokens\"");
+            throw new CatalogException(
+                where + ": each tier needs a whole-number \"aboveInputTokens\"");
           }
           tiers.add(new Tier(t.get("aboveInputTokens").asLong(), rates(t.path("prices"), where)));
         }
@@ -121,7 +138,8 @@ public final class CatalogFormat {
                 m.hasNonNull("source") ? m.get("source").asText() : label);
         if (!price.hasAnyPrice()) {
           throw new CatalogException(
-              where + ": no price given; give \"prices\" or mark it \"free\": true (it would otherwise be unpriced)");
+              where
+                  + ": no price given; give \"prices\" or mark it \"free\": true (it would otherwise be unpriced)");
         }
         models.add(price);
       } catch (IllegalArgumentException e) {
@@ -137,7 +155,9 @@ public final class CatalogFormat {
     List<PriceCatalog.PatternRule> patterns = new ArrayList<>();
     for (JsonNode p : root.path("patterns")) {
       try {
-        patterns.add(new PriceCatalog.PatternRule(p.path("match").asText(null), p.path("model").asText(null)));
+        patterns.add(
+            new PriceCatalog.PatternRule(
+                p.path("match").asText(null), p.path("model").asText(null)));
       } catch (IllegalArgumentException e) {
         throw new CatalogException("Price file " + name + ": " + e.getMessage(), e);
       }
@@ -152,15 +172,24 @@ public final class CatalogFormat {
     if (!prices.isObject()) {
       throw new CatalogException(where + ": \"prices\" must be an object");
     }
-    prices.fieldNames().forEachRemaining(
-        k -> {
-          if (!PRICE_KEYS.contains(k)) {
-            throw new CatalogException(where + ": unknown price \"" + k + "\"; known prices are " + PRICE_KEYS);
-          }
-        });
+    prices
+        .fieldNames()
+        .forEachRemaining(
+            k -> {
+              if (!PRICE_KEYS.contains(k)) {
+                throw new CatalogException(
+                    where + ": unknown price \"" + k + "\"; known prices are " + PRICE_KEYS);
+              }
+            });
     Map<String, BigDecimal> variants = new LinkedHashMap<>();
-    prices.path("images").fields().forEachRemaining(e -> variants.put(
-        e.getKey().toLowerCase(java.util.Locale.ROOT).replace("-x-", "x"), decimal(e.getValue(), where + " images." + e.getKey())));
+    prices
+        .path("images")
+        .fields()
+        .forEachRemaining(
+            e ->
+                variants.put(
+                    e.getKey().toLowerCase(java.util.Locale.ROOT).replace("-x-", "x"),
+                    decimal(e.getValue(), where + " images." + e.getKey())));
     return new Rates(
         decimal(prices.get("inputPerMTok"), where + " inputPerMTok"),
         decimal(prices.get("outputPerMTok"), where + " outputPerMTok"),
@@ -189,7 +218,8 @@ public final class CatalogFormat {
     } else if (node.isNumber()) {
       value = node.decimalValue();
     } else {
-      throw new CatalogException(where + ": expected a decimal number, found " + node.getNodeType());
+      throw new CatalogException(
+          where + ": expected a decimal number, found " + node.getNodeType());
     }
     if (value.signum() < 0) {
       throw new CatalogException(where + ": price " + value.toPlainString() + " is negative");
@@ -203,7 +233,8 @@ public final class CatalogFormat {
   }
 
   /** Writes a catalog in Costwise's own format. */
-  public static void write(PriceCatalog catalog, String source, String asOf, Path file) throws IOException {
+  public static void write(PriceCatalog catalog, String source, String asOf, Path file)
+      throws IOException {
     ObjectNode root = JSON.createObjectNode();
     root.put("source", source);
     root.put("asOf", asOf);
@@ -259,10 +290,12 @@ public final class CatalogFormat {
     putIfChanged(n, "perImage", r.perImage(), base.perImage());
     if (!r.imageVariants().equals(base.imageVariants())) {
       ObjectNode images = n.putObject("images");
-      new java.util.TreeMap<>(r.imageVariants()).forEach((k, v) -> images.put(k, v.toPlainString()));
+      new java.util.TreeMap<>(r.imageVariants())
+          .forEach((k, v) -> images.put(k, v.toPlainString()));
     }
     putIfChanged(n, "perVideoSecond", r.perVideoSecond(), base.perVideoSecond());
-    putIfChanged(n, "perVideoSecondWithAudio", r.perVideoSecondWithAudio(), base.perVideoSecondWithAudio());
+    putIfChanged(
+        n, "perVideoSecondWithAudio", r.perVideoSecondWithAudio(), base.perVideoSecondWithAudio());
     putIfChanged(n, "per1KChars", r.per1KChars(), base.per1KChars());
     putIfChanged(n, "perAudioSecond", r.perAudioSecond(), base.perAudioSecond());
     return n;

@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 public final class CatalogSource implements Supplier<PriceCatalog> {
   /** Classpath location of the bundled catalog generated from public price data. */
   public static final String BUNDLED = "/costwise/catalog.json";
+
   /** Classpath location of hand-kept seed entries laid over the generated catalog. */
   public static final String SEED = "/costwise/seed-models.json";
 
@@ -94,10 +95,11 @@ public final class CatalogSource implements Supplier<PriceCatalog> {
   }
 
   /**
-   * Reloads when the override file changed since it was last read. Returns true when a new
-   * catalog was put in force.
+   * Reloads when the override file changed since it was last read. Returns true when a new catalog
+   * was put in force.
    *
-   * @throws CatalogException when the changed file is malformed; the previous catalog stays in force
+   * @throws CatalogException when the changed file is malformed; the previous catalog stays in
+   *     force
    */
   public boolean reloadIfChanged() {
     if (overrideFile == null) {

@@ -24,7 +24,8 @@ public record Cost(
 
   /** Freezes the breakdown. */
   public Cost {
-    breakdown = breakdown.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(breakdown));
+    breakdown =
+        breakdown.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(breakdown));
   }
 
   /** A priced cost. */
@@ -39,7 +40,13 @@ public record Cost(
   /** Usage that could not be priced, and why. */
   public static Cost unpriced(ModelPrice model, String reason) {
     return new Cost(
-        false, model == null ? null : model.id(), model == null ? null : model.provider(), null, Map.of(), 0, reason);
+        false,
+        model == null ? null : model.id(),
+        model == null ? null : model.provider(),
+        null,
+        Map.of(),
+        0,
+        reason);
   }
 
   /** The part of the total for {@code component}, or null when that component was not used. */

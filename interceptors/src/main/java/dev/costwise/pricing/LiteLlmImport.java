@@ -20,18 +20,21 @@ import java.util.regex.Pattern;
  *
  * <p>Per-token rates become per-million-token rates; per-character rates become per-1K-character
  * rates; long-context fields ({@code *_above_200k_tokens}) become tiers; size- and quality-prefixed
- * image entries ({@code hd/1024-x-1792/dall-e-3}) fold into their model as image variants, per-pixel
- * prices multiplied out to a per-image price rounded to a hundredth of a cent. Batch, flex and
- * priority rates, and cache-lifetime surcharges, are not imported. Entries with no price this
- * product understands are left out, so usage of them is flagged unpriced rather than priced at zero.
+ * image entries ({@code hd/1024-x-1792/dall-e-3}) fold into their model as image variants,
+ * per-pixel prices multiplied out to a per-image price rounded to a hundredth of a cent. Batch,
+ * flex and priority rates, and cache-lifetime surcharges, are not imported. Entries with no price
+ * this product understands are left out, so usage of them is flagged unpriced rather than priced at
+ * zero.
  */
 final class LiteLlmImport {
   private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
   private static final Pattern TIER_FIELD =
-      Pattern.compile("^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost|cache_creation_input_token_cost)_above_(\\d+)k_tokens$");
+      Pattern.compile(
+          "^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost|cache_creation_input_token_cost)_above_(\\d+)k_tokens$");
   private static final Pattern SIZE = Pattern.compile("^(\\d+)-x-(\\d+)$");
   private static final Set<String> QUALITIES = Set.of("standard", "hd", "low", "medium", "high");
-  private static final Set<String> COST_FIELDS_IGNORED_FOR_FREE = Set.of("search_context_cost_per_query");
+  private static final Set<String> COST_FIELDS_IGNORED_FOR_FREE =
+      Set.of("search_context_cost_per_query");
 
   private LiteLlmImport() {}
 
@@ -59,7 +62,12 @@ final class LiteLlmImport {
       Entry base =
           entries.computeIfAbsent(
               v.model().toLowerCase(Locale.ROOT),
-              k -> new Entry(v.model(), e.getValue().path("litellm_provider").asText(""), "image_generation", name));
+              k ->
+                  new Entry(
+                      v.model(),
+                      e.getValue().path("litellm_provider").asText(""),
+                      "image_generation",
+                      name));
       base.variants.put(v.key(), perImage);
     }
     Map<String, ModelPrice> models = new TreeMap<>();
@@ -115,7 +123,10 @@ final class LiteLlmImport {
     if (pixel == null) {
       return null;
     }
-    return pixel.multiply(BigDecimal.valueOf(v.pixels())).setScale(4, RoundingMode.HALF_UP).stripTrailingZeros();
+    return pixel
+        .multiply(BigDecimal.valueOf(v.pixels()))
+        .setScale(4, RoundingMode.HALF_UP)
+        .stripTrailingZeros();
   }
 
   private static final class Entry {
@@ -134,22 +145,33 @@ final class LiteLlmImport {
     }
 
     static Entry of(String id, JsonNode node, String source) {
-      Entry e = new Entry(id, node.path("litellm_provider").asText(""), node.path("mode").asText(""), source);
+      Entry e =
+          new Entry(
+              id, node.path("litellm_provider").asText(""), node.path("mode").asText(""), source);
       e.node = node;
       return e;
     }
 
     ModelPrice toPrice() {
-      JsonNode n = node == null ? com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode() : node;
+      JsonNode n =
+          node == null
+              ? com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+              : node;
       boolean generatesImages = mode.startsWith("image");
       boolean generatesVideo = mode.equals("video_generation");
       BigDecimal perImage =
           generatesImages
               ? firstDecimal(n, "output_cost_per_image", "input_cost_per_image")
               : decimal(n, "output_cost_per_image");
-      BigDecimal perSecond = firstDecimal(n, "output_cost_per_video_per_second", generatesVideo ? "output_cost_per_second" : null);
+      BigDecimal perSecond =
+          firstDecimal(
+              n,
+              "output_cost_per_video_per_second",
+              generatesVideo ? "output_cost_per_second" : null);
       BigDecimal audioSecond =
-          mode.equals("audio_speech") ? decimal(n, "output_cost_per_second") : decimal(n, "input_cost_per_second");
+          mode.equals("audio_speech")
+              ? decimal(n, "output_cost_per_second")
+              : decimal(n, "input_cost_per_second");
       if (generatesVideo) {
         audioSecond = null;
       }
@@ -176,25 +198,35 @@ final class LiteLlmImport {
         String field = names.next();
         Matcher m = TIER_FIELD.matcher(field);
         if (m.matches()) {
-          String[] rates = byThreshold.computeIfAbsent(Long.parseLong(m.group(2)) * 1000, k -> new String[4]);
-          int slot = switch (m.group(1)) {
-            case "input_cost_per_token" -> 0;
-            case "output_cost_per_token" -> 1;
-            case "cache_read_input_token_cost" -> 2;
-            default -> 3;
-          };
+          String[] rates =
+              byThreshold.computeIfAbsent(Long.parseLong(m.group(2)) * 1000, k -> new String[4]);
+          int slot =
+              switch (m.group(1)) {
+                case "input_cost_per_token" -> 0;
+                case "output_cost_per_token" -> 1;
+                case "cache_read_input_token_cost" -> 2;
+                default -> 3;
+              };
           rates[slot] = field;
         }
       }
       return byThreshold.entrySet().stream()
-          .map(e -> new Tier(
-              e.getKey(),
-              new Rates(
-                  perMillion(decimal(n, e.getValue()[0])),
-                  perMillion(decimal(n, e.getValue()[1])),
-                  perMillion(decimal(n, e.getValue()[2])),
-                  perMillion(decimal(n, e.getValue()[3])),
-                  null, null, Map.of(), null, null, null, null)))
+          .map(
+              e ->
+                  new Tier(
+                      e.getKey(),
+                      new Rates(
+                          perMillion(decimal(n, e.getValue()[0])),
+                          perMillion(decimal(n, e.getValue()[1])),
+                          perMillion(decimal(n, e.getValue()[2])),
+                          perMillion(decimal(n, e.getValue()[3])),
+                          null,
+                          null,
+                          Map.of(),
+                          null,
+                          null,
+                          null,
+                          null)))
           .toList();
     }
   }

@@ -7,11 +7,18 @@ import java.util.List;
 /**
  * One catalog entry: a model id, who serves it, its base rates and any long-context tiers.
  *
- * @param free a local or free model: every kind of usage is priced at exactly zero, and still tracked
+ * @param free a local or free model: every kind of usage is priced at exactly zero, and still
+ *     tracked
  * @param source where the figures come from and as of when
  */
 public record ModelPrice(
-    String id, String provider, String mode, boolean free, Rates rates, List<Tier> tiers, String source) {
+    String id,
+    String provider,
+    String mode,
+    boolean free,
+    Rates rates,
+    List<Tier> tiers,
+    String source) {
 
   /**
    * Sorts tiers by threshold and makes each tier's rates complete: a rate a tier does not publish

@@ -26,7 +26,9 @@ public final class PriceCatalog {
   private final String source;
   private final Map<String, Optional<ModelPrice>> resolved = new ConcurrentHashMap<>();
 
-  /** A glob such as {@code ollama/*} that prices every matching name as catalog entry {@code model}. */
+  /**
+   * A glob such as {@code ollama/*} that prices every matching name as catalog entry {@code model}.
+   */
   public record PatternRule(String glob, String model) {
     /** Rejects empty globs and targets. */
     public PatternRule {
@@ -41,7 +43,10 @@ public final class PriceCatalog {
   }
 
   private PriceCatalog(
-      Map<String, ModelPrice> models, Map<String, String> aliases, List<PatternRule> patterns, String source) {
+      Map<String, ModelPrice> models,
+      Map<String, String> aliases,
+      List<PatternRule> patterns,
+      String source) {
     this.models = models;
     this.aliases = aliases;
     this.patterns = patterns;
@@ -50,24 +55,33 @@ public final class PriceCatalog {
 
   /** Builds a catalog and checks that every alias and pattern points at an entry. */
   public static PriceCatalog of(
-      Collection<ModelPrice> models, Map<String, String> aliases, List<PatternRule> patterns, String source) {
+      Collection<ModelPrice> models,
+      Map<String, String> aliases,
+      List<PatternRule> patterns,
+      String source) {
     Map<String, ModelPrice> byId = new LinkedHashMap<>();
     for (ModelPrice m : models) {
       byId.put(key(m.id()), m);
     }
     Map<String, String> aliasMap = new LinkedHashMap<>();
     aliases.forEach((k, v) -> aliasMap.put(key(k), v));
-    PriceCatalog catalog = new PriceCatalog(Map.copyOf(byId), Map.copyOf(aliasMap), List.copyOf(patterns), source);
+    PriceCatalog catalog =
+        new PriceCatalog(Map.copyOf(byId), Map.copyOf(aliasMap), List.copyOf(patterns), source);
     aliasMap.forEach(
         (alias, target) -> {
           if (!byId.containsKey(key(target))) {
-            throw new CatalogException("alias '" + alias + "' points at '" + target + "', which is not in the catalog");
+            throw new CatalogException(
+                "alias '" + alias + "' points at '" + target + "', which is not in the catalog");
           }
         });
     for (PatternRule p : patterns) {
       if (!byId.containsKey(key(p.model()))) {
         throw new CatalogException(
-            "pattern '" + p.glob() + "' points at '" + p.model() + "', which is not in the catalog");
+            "pattern '"
+                + p.glob()
+                + "' points at '"
+                + p.model()
+                + "', which is not in the catalog");
       }
     }
     return catalog;
@@ -118,7 +132,8 @@ public final class PriceCatalog {
     if (hit != null) {
       return hit;
     }
-    Optional<ModelPrice> found = Optional.ofNullable(lookup(provider == null ? "" : provider, model));
+    Optional<ModelPrice> found =
+        Optional.ofNullable(lookup(provider == null ? "" : provider, model));
     if (resolved.size() < MAX_CACHED_NAMES) {
       resolved.put(cacheKey, found);
     }

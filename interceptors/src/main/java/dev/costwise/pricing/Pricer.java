@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * Prices usage records against the current catalog, exactly. Unknown models and usage kinds a
- * model has no price for come back unpriced with a reason; in strict mode they throw instead.
+ * Prices usage records against the current catalog, exactly. Unknown models and usage kinds a model
+ * has no price for come back unpriced with a reason; in strict mode they throw instead.
  */
 public final class Pricer {
   private final Supplier<PriceCatalog> catalog;
@@ -66,17 +66,42 @@ public final class Pricer {
     String missing =
         perToken(parts, CostComponent.INPUT, usage.inputTokens(), r.inputPerMTok(), null)
             + perToken(parts, CostComponent.OUTPUT, usage.outputTokens(), r.outputPerMTok(), null)
-            + perToken(parts, CostComponent.CACHE_READ, usage.cacheReadTokens(), r.cacheReadPerMTok(), r.inputPerMTok())
-            + perToken(parts, CostComponent.CACHE_WRITE, usage.cacheWriteTokens(), r.cacheWritePerMTok(), r.inputPerMTok())
-            + perToken(parts, CostComponent.REASONING, usage.reasoningTokens(), r.reasoningPerMTok(), r.outputPerMTok())
+            + perToken(
+                parts,
+                CostComponent.CACHE_READ,
+                usage.cacheReadTokens(),
+                r.cacheReadPerMTok(),
+                r.inputPerMTok())
+            + perToken(
+                parts,
+                CostComponent.CACHE_WRITE,
+                usage.cacheWriteTokens(),
+                r.cacheWritePerMTok(),
+                r.inputPerMTok())
+            + perToken(
+                parts,
+                CostComponent.REASONING,
+                usage.reasoningTokens(),
+                r.reasoningPerMTok(),
+                r.outputPerMTok())
             + images(parts, usage, r)
             + video(parts, usage, r)
-            + perUnit(parts, CostComponent.SPEECH, usage.characters(), r.per1KChars(), 3, "characters")
-            + perUnit(parts, CostComponent.AUDIO, usage.audioSeconds(), r.perAudioSecond(), 0, "audio seconds");
+            + perUnit(
+                parts, CostComponent.SPEECH, usage.characters(), r.per1KChars(), 3, "characters")
+            + perUnit(
+                parts,
+                CostComponent.AUDIO,
+                usage.audioSeconds(),
+                r.perAudioSecond(),
+                0,
+                "audio seconds");
     if (!missing.isEmpty()) {
       return Cost.unpriced(
           model,
-          "model '" + model.id() + "' has no published price for " + missing.substring(2)
+          "model '"
+              + model.id()
+              + "' has no published price for "
+              + missing.substring(2)
               + "; add the rate to a price override file");
     }
     return Cost.priced(model, parts, model.tierFor(prompt));
@@ -84,14 +109,25 @@ public final class Pricer {
 
   private static String unknownModelMessage(PriceCatalog catalog, Usage usage) {
     List<String> close = catalog.suggestions(usage.model());
-    String name = usage.provider().isEmpty() ? usage.model() : usage.provider() + "/" + usage.model();
-    return "Unknown model '" + name + "'"
-        + (close.isEmpty() ? "" : " (did you mean " + String.join(", ", close.stream().map(s -> "'" + s + "'").toList()) + "?)")
+    String name =
+        usage.provider().isEmpty() ? usage.model() : usage.provider() + "/" + usage.model();
+    return "Unknown model '"
+        + name
+        + "'"
+        + (close.isEmpty()
+            ? ""
+            : " (did you mean "
+                + String.join(", ", close.stream().map(s -> "'" + s + "'").toList())
+                + "?)")
         + "; add it, an alias or a pattern to the price override file (costwise.pricing.file)";
   }
 
   private static String perToken(
-      Map<CostComponent, BigDecimal> parts, CostComponent c, long tokens, BigDecimal perMTok, BigDecimal fallback) {
+      Map<CostComponent, BigDecimal> parts,
+      CostComponent c,
+      long tokens,
+      BigDecimal perMTok,
+      BigDecimal fallback) {
     if (tokens == 0) {
       return "";
     }
@@ -104,7 +140,12 @@ public final class Pricer {
   }
 
   private static String perUnit(
-      Map<CostComponent, BigDecimal> parts, CostComponent c, long units, BigDecimal rate, int shift, String what) {
+      Map<CostComponent, BigDecimal> parts,
+      CostComponent c,
+      long units,
+      BigDecimal rate,
+      int shift,
+      String what) {
     if (units == 0) {
       return "";
     }
@@ -112,7 +153,12 @@ public final class Pricer {
   }
 
   private static String perUnit(
-      Map<CostComponent, BigDecimal> parts, CostComponent c, BigDecimal units, BigDecimal rate, int shift, String what) {
+      Map<CostComponent, BigDecimal> parts,
+      CostComponent c,
+      BigDecimal units,
+      BigDecimal rate,
+      int shift,
+      String what) {
     if (units.signum() == 0) {
       return "";
     }
@@ -138,7 +184,9 @@ public final class Pricer {
     return "";
   }
 
-  /** Most specific published image price: quality and size, then size, then quality, then default. */
+  /**
+   * Most specific published image price: quality and size, then size, then quality, then default.
+   */
   static BigDecimal imagePrice(String quality, String size, Rates r) {
     Map<String, BigDecimal> v = r.imageVariants();
     if (quality != null && size != null) {
@@ -177,7 +225,8 @@ public final class Pricer {
     putZeroIf(parts, CostComponent.AUDIO, u.audioSeconds().signum() > 0);
   }
 
-  private static void putZeroIf(Map<CostComponent, BigDecimal> parts, CostComponent c, boolean used) {
+  private static void putZeroIf(
+      Map<CostComponent, BigDecimal> parts, CostComponent c, boolean used) {
     if (used) {
       parts.put(c, BigDecimal.ZERO);
     }

@@ -8,7 +8,8 @@ import java.util.Map;
  * per image, per second of video or audio, per thousand characters. A null rate means "not
  * published": usage of that kind cannot be priced and is flagged, never priced at zero.
  *
- * @param imageVariants price per image keyed by {@code quality/size}, {@code size} or {@code quality}
+ * @param imageVariants price per image keyed by {@code quality/size}, {@code size} or {@code
+ *     quality}
  */
 public record Rates(
     BigDecimal inputPerMTok,

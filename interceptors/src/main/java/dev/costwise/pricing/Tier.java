@@ -8,7 +8,8 @@ public record Tier(long aboveInputTokens, Rates rates) {
   /** Rejects a non-positive threshold. */
   public Tier {
     if (aboveInputTokens <= 0) {
-      throw new IllegalArgumentException("tier threshold must be positive, was " + aboveInputTokens);
+      throw new IllegalArgumentException(
+          "tier threshold must be positive, was " + aboveInputTokens);
     }
     if (rates == null) {
       throw new IllegalArgumentException("tier needs rates");

@@ -8,4 +8,8 @@ import java.math.BigDecimal;
  * @param sharePercent this group's cost as a percentage of the period's total, to 2 decimals
  */
 public record CostDriver(
-    String group, BigDecimal costUsd, BigDecimal sharePercent, long usageCount, long unpricedUsageCount) {}
+    String group,
+    BigDecimal costUsd,
+    BigDecimal sharePercent,
+    long usageCount,
+    long unpricedUsageCount) {}

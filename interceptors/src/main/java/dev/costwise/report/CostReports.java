@@ -23,10 +23,32 @@ public final class CostReports {
   /** Columns of {@link #stepsCsv}, in order. */
   public static final List<String> STEP_CSV_COLUMNS =
       List.of(
-          "recorded_at", "run_id", "workflow_id", "workflow_type", "activity_id", "activity_type", "attempt",
-          "line_no", "outcome", "task_queue", "tenant", "provider", "model", "priced_model", "input_tokens",
-          "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "images",
-          "video_seconds", "characters", "audio_seconds", "priced", "cost_usd", "unpriced_reason");
+          "recorded_at",
+          "run_id",
+          "workflow_id",
+          "workflow_type",
+          "activity_id",
+          "activity_type",
+          "attempt",
+          "line_no",
+          "outcome",
+          "task_queue",
+          "tenant",
+          "provider",
+          "model",
+          "priced_model",
+          "input_tokens",
+          "output_tokens",
+          "cache_read_tokens",
+          "cache_write_tokens",
+          "reasoning_tokens",
+          "images",
+          "video_seconds",
+          "characters",
+          "audio_seconds",
+          "priced",
+          "cost_usd",
+          "unpriced_reason");
 
   private final Jdbi jdbi;
 
@@ -40,19 +62,30 @@ public final class CostReports {
    * (by run id, or by workflow id as the next run after the estimate), estimated and variance.
    */
   public Optional<ExecutionReport> execution(String runId) {
-    return jdbi.withExtension(ReportDao.class, dao -> dao.execution(runId).map(e -> execution(dao, e)));
+    return jdbi.withExtension(
+        ReportDao.class, dao -> dao.execution(runId).map(e -> execution(dao, e)));
   }
 
   private static ExecutionReport execution(ReportDao dao, ExecutionTotals e) {
     Optional<ReportDao.EstimateHeader> estimate =
-        dao.estimateForRun(e.runId()).or(() -> dao.estimateForNextRun(e.workflowId(), e.runId(), e.firstRecordedAt()));
+        dao.estimateForRun(e.runId())
+            .or(() -> dao.estimateForNextRun(e.workflowId(), e.runId(), e.firstRecordedAt()));
     Map<String, StepComparison> steps = new LinkedHashMap<>();
     for (ReportDao.ActualStep a : dao.actualSteps(e.runId())) {
       steps.put(
           stepKey(a.activityType(), a.model()),
           new StepComparison(
-              a.activityType(), a.provider(), a.model(), a.attempts(), a.costUsd(), a.unpricedUsageCount(),
-              null, null, null, null, null));
+              a.activityType(),
+              a.provider(),
+              a.model(),
+              a.attempts(),
+              a.costUsd(),
+              a.unpricedUsageCount(),
+              null,
+              null,
+              null,
+              null,
+              null));
     }
     BigDecimal expected = null;
     BigDecimal variance = null;
@@ -79,7 +112,11 @@ public final class CostReports {
       expected = estimate.get().expectedUsd();
       variance = e.costUsd().subtract(expected);
       variancePercent =
-          expected.signum() == 0 ? null : variance.multiply(BigDecimal.valueOf(100)).divide(expected, 2, RoundingMode.HALF_EVEN);
+          expected.signum() == 0
+              ? null
+              : variance
+                  .multiply(BigDecimal.valueOf(100))
+                  .divide(expected, 2, RoundingMode.HALF_EVEN);
     }
     return new ExecutionReport(
         e.runId(),
@@ -109,8 +146,13 @@ public final class CostReports {
           s,
           (a, b) ->
               new ReportDao.EstimateStep(
-                  a.activityType(), a.provider(), a.model(), a.source().equals(b.source()) ? a.source() : "MIXED",
-                  add(a.lowUsd(), b.lowUsd()), add(a.expectedUsd(), b.expectedUsd()), add(a.highUsd(), b.highUsd())));
+                  a.activityType(),
+                  a.provider(),
+                  a.model(),
+                  a.source().equals(b.source()) ? a.source() : "MIXED",
+                  add(a.lowUsd(), b.lowUsd()),
+                  add(a.expectedUsd(), b.expectedUsd()),
+                  add(a.highUsd(), b.highUsd())));
     }
     return List.copyOf(summed.values());
   }
@@ -129,7 +171,8 @@ public final class CostReports {
    */
   public List<PeriodTotal> totals(Period period, LocalDate from, LocalDate to, Dimension groupBy) {
     checkRange(from, to);
-    return jdbi.withExtension(ReportDao.class, dao -> dao.totals(period.unit(), groupBy.column(), from, to));
+    return jdbi.withExtension(
+        ReportDao.class, dao -> dao.totals(period.unit(), groupBy.column(), from, to));
   }
 
   /** The {@code limit} groups that cost the most over the range, with their share of the total. */
@@ -138,7 +181,8 @@ public final class CostReports {
     if (limit < 1) {
       throw new IllegalArgumentException("limit must be 1 or more, was " + limit);
     }
-    return jdbi.withExtension(ReportDao.class, dao -> dao.topDrivers(groupBy.column(), from, to, limit));
+    return jdbi.withExtension(
+        ReportDao.class, dao -> dao.topDrivers(groupBy.column(), from, to, limit));
   }
 
   /** Models with usage that could not be priced over the range, most unpriced records first. */
@@ -177,17 +221,22 @@ public final class CostReports {
               .map(
                   (rs, ctx) -> {
                     List<String> fields = new ArrayList<>(STEP_CSV_COLUMNS.size());
-                    fields.add(rs.getObject(1, java.time.OffsetDateTime.class).toInstant().toString());
+                    fields.add(
+                        rs.getObject(1, java.time.OffsetDateTime.class).toInstant().toString());
                     for (int c = 2; c <= STEP_CSV_COLUMNS.size(); c++) {
                       Object v = rs.getObject(c);
-                      fields.add(v == null ? "" : v instanceof BigDecimal d ? plain(d) : v.toString());
+                      fields.add(
+                          v == null ? "" : v instanceof BigDecimal d ? plain(d) : v.toString());
                     }
                     return fields;
                   })
-              .useStream(rows -> rows.forEach(f -> {
-                Csv.writeRow(out, f);
-                n[0]++;
-              }));
+              .useStream(
+                  rows ->
+                      rows.forEach(
+                          f -> {
+                            Csv.writeRow(out, f);
+                            n[0]++;
+                          }));
           return n[0];
         });
   }
@@ -199,7 +248,8 @@ public final class CostReports {
 
   private static void checkRange(LocalDate from, LocalDate to) {
     if (!from.isBefore(to)) {
-      throw new IllegalArgumentException("from (" + from + ") must be before to (" + to + "), which is exclusive");
+      throw new IllegalArgumentException(
+          "from (" + from + ") must be before to (" + to + "), which is exclusive");
     }
   }
 }

@@ -36,7 +36,9 @@ public enum Dimension {
       return valueOf(name);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "Unknown grouping '" + text + "'; use one of "
+          "Unknown grouping '"
+              + text
+              + "'; use one of "
               + Arrays.stream(values()).map(Dimension::label).collect(Collectors.joining(", ")),
           e);
     }

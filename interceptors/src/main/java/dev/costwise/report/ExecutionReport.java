@@ -5,8 +5,8 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * One execution's cost: actual (from the recorded lines), the estimate made for it if any, and
- * the variance, in total and per step. Estimate fields are null when no estimate is linked.
+ * One execution's cost: actual (from the recorded lines), the estimate made for it if any, and the
+ * variance, in total and per step. Estimate fields are null when no estimate is linked.
  *
  * @param varianceUsd actual minus expected; positive means the run cost more than estimated
  * @param variancePercent variance as a percentage of the expected cost, to 2 decimals; null when

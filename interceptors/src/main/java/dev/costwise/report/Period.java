@@ -17,7 +17,8 @@ public enum Period {
     return switch (text.trim().toLowerCase(Locale.ROOT)) {
       case "day", "daily" -> DAY;
       case "month", "monthly" -> MONTH;
-      default -> throw new IllegalArgumentException("Unknown period '" + text + "'; use day or month");
+      default ->
+          throw new IllegalArgumentException("Unknown period '" + text + "'; use day or month");
     };
   }
 }

@@ -26,7 +26,12 @@ interface ReportDao {
 
   /** Cost of one step of a run as recorded. */
   record ActualStep(
-      String activityType, String provider, String model, long attempts, BigDecimal costUsd, long unpricedUsageCount) {}
+      String activityType,
+      String provider,
+      String model,
+      long attempts,
+      BigDecimal costUsd,
+      long unpricedUsageCount) {}
 
   /** An estimate's totals. */
   record EstimateHeader(
@@ -63,7 +68,10 @@ interface ReportDao {
        ORDER BY 1, 3 DESC, 2
       """)
   List<PeriodTotal> totals(
-      @Bind("unit") String unit, @Define("group") String groupColumn, @Bind("from") LocalDate from, @Bind("to") LocalDate to);
+      @Bind("unit") String unit,
+      @Define("group") String groupColumn,
+      @Bind("from") LocalDate from,
+      @Bind("to") LocalDate to);
 
   @SqlQuery(
       """
@@ -81,7 +89,10 @@ interface ReportDao {
        LIMIT :limit
       """)
   List<CostDriver> topDrivers(
-      @Define("group") String groupColumn, @Bind("from") LocalDate from, @Bind("to") LocalDate to, @Bind("limit") int limit);
+      @Define("group") String groupColumn,
+      @Bind("from") LocalDate from,
+      @Bind("to") LocalDate to,
+      @Bind("limit") int limit);
 
   @SqlQuery(
       """
@@ -134,7 +145,9 @@ interface ReportDao {
        ORDER BY e.created_at DESC LIMIT 1
       """)
   Optional<EstimateHeader> estimateForNextRun(
-      @Bind("workflowId") String workflowId, @Bind("runId") String runId, @Bind("firstRecordedAt") Instant firstRecordedAt);
+      @Bind("workflowId") String workflowId,
+      @Bind("runId") String runId,
+      @Bind("firstRecordedAt") Instant firstRecordedAt);
 
   @SqlQuery(
       """

@@ -40,7 +40,9 @@ public interface CostDao {
        ORDER BY s.run_id, s.activity_id, s.attempt, s.line_no
       """)
   List<StepRow> linesOfAttempts(
-      @Bind("runIds") String[] runIds, @Bind("activityIds") String[] activityIds, @Bind("attempts") int[] attempts);
+      @Bind("runIds") String[] runIds,
+      @Bind("activityIds") String[] activityIds,
+      @Bind("attempts") int[] attempts);
 
   /** Removes an attempt's lines from {@code fromLine} on (when a rewrite has fewer lines). */
   @SqlUpdate(
@@ -98,7 +100,8 @@ public interface CostDao {
         unpriced_usage_count = unpriced_usage_count + :d.unpricedUsageCount
       WHERE run_id = :runId
       """)
-  void addToExecutions(@Bind("runId") List<String> runIds, @BindMethods("d") List<TotalsDelta> deltas);
+  void addToExecutions(
+      @Bind("runId") List<String> runIds, @BindMethods("d") List<TotalsDelta> deltas);
 
   /**
    * Adds a (possibly negative) delta to each daily rollup row, creating it when new; pass keys in
@@ -124,7 +127,8 @@ public interface CostDao {
         video_seconds = r.video_seconds + EXCLUDED.video_seconds, characters = r.characters + EXCLUDED.characters,
         audio_seconds = r.audio_seconds + EXCLUDED.audio_seconds
       """)
-  void addToRollup(@BindMethods("k") List<RollupKey> keys, @BindMethods("d") List<TotalsDelta> deltas);
+  void addToRollup(
+      @BindMethods("k") List<RollupKey> keys, @BindMethods("d") List<TotalsDelta> deltas);
 
   /** One execution's totals. */
   @SqlQuery("SELECT * FROM cost_execution WHERE run_id = :runId")

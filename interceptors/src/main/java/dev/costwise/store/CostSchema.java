@@ -8,14 +8,15 @@ import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 
 /**
- * Applies the versioned SQL in {@code db/migration/costwise} (the costwise-migrations jar). Safe
- * to run on every start and from several workers at once: migrations run under a PostgreSQL
- * advisory lock (Flyway's own lock only exists once its history table does, so two first starts
- * would otherwise race to create it), and versions already applied are skipped.
+ * Applies the versioned SQL in {@code db/migration/costwise} (the costwise-migrations jar). Safe to
+ * run on every start and from several workers at once: migrations run under a PostgreSQL advisory
+ * lock (Flyway's own lock only exists once its history table does, so two first starts would
+ * otherwise race to create it), and versions already applied are skipped.
  */
 public final class CostSchema {
   /** Flyway's history table for this schema, kept apart from any the application has. */
   public static final String HISTORY_TABLE = "costwise_schema_history";
+
   /** Advisory lock key held while migrating ("costwise" in ASCII). */
   static final long LOCK_KEY = 0x636f737477697365L;
 

@@ -18,21 +18,26 @@ import org.jdbi.v3.sqlobject.SqlObjectPlugin;
  * Persists priced attempts to PostgreSQL through JDBI: each attempt's lines and its execution's
  * running totals in one transaction. The execution row is locked first, so concurrent attempts of
  * one run serialize and totals never drift; rewriting an attempt subtracts what it added before.
- * The daily rollup ({@code cost_rollup_daily}) is kept in step in the same transaction, the same way.
+ * The daily rollup ({@code cost_rollup_daily}) is kept in step in the same transaction, the same
+ * way.
  */
 public final class CostStore implements CostRecorder {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Jdbi jdbi;
 
-  /** A store over {@code jdbi}, which must have the SQL Object plugin installed (see {@link #jdbi}). */
+  /**
+   * A store over {@code jdbi}, which must have the SQL Object plugin installed (see {@link #jdbi}).
+   */
   public CostStore(Jdbi jdbi) {
     this.jdbi = jdbi;
   }
 
   /** A JDBI instance over {@code dataSource} with the plugins this store needs. */
   public static Jdbi jdbi(DataSource dataSource) {
-    return Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin()).installPlugin(new PostgresPlugin());
+    return Jdbi.create(dataSource)
+        .installPlugin(new SqlObjectPlugin())
+        .installPlugin(new PostgresPlugin());
   }
 
   /** The JDBI instance, for other parts of the product that share the schema. */
@@ -49,17 +54,17 @@ public final class CostStore implements CostRecorder {
   }
 
   /**
-   * Writes the rows of one attempt (all sharing run, activity and attempt) in one transaction.
-   * Used directly when replaying spooled rows.
+   * Writes the rows of one attempt (all sharing run, activity and attempt) in one transaction. Used
+   * directly when replaying spooled rows.
    */
   public void writeRows(List<StepRow> rows) {
     writeBatch(List.of(rows));
   }
 
   /**
-   * Writes several attempts in one transaction (group commit): a few round trips whatever the
-   * batch size. Execution rows are locked in run-id order, so concurrent writers never deadlock;
-   * an attempt given twice is written once, as its last version.
+   * Writes several attempts in one transaction (group commit): a few round trips whatever the batch
+   * size. Execution rows are locked in run-id order, so concurrent writers never deadlock; an
+   * attempt given twice is written once, as its last version.
    */
   public void writeBatch(List<List<StepRow>> attempts) {
     Map<AttemptKey, List<StepRow>> latest = new LinkedHashMap<>();
@@ -77,7 +82,12 @@ public final class CostStore implements CostRecorder {
       AttemptKey first = latest.keySet().iterator().next();
       String what =
           latest.size() == 1
-              ? "run " + first.runId() + " activity " + first.activityId() + " attempt " + first.attempt()
+              ? "run "
+                  + first.runId()
+                  + " activity "
+                  + first.activityId()
+                  + " attempt "
+                  + first.attempt()
               : latest.size() + " attempts (first: run " + first.runId() + ")";
       throw new CostStoreException("Could not store cost of " + what + ": " + e.getMessage(), e);
     }
@@ -115,8 +125,14 @@ public final class CostStore implements CostRecorder {
       }
       upserts.addAll(rows);
       deltas.merge(k.runId(), TotalsDelta.of(rows).minus(TotalsDelta.of(old)), TotalsDelta::plus);
-      rows.forEach(r -> rollup.merge(RollupKey.of(r), TotalsDelta.of(List.of(r)), TotalsDelta::plus));
-      old.forEach(r -> rollup.merge(RollupKey.of(r), TotalsDelta.ZERO.minus(TotalsDelta.of(List.of(r))), TotalsDelta::plus));
+      rows.forEach(
+          r -> rollup.merge(RollupKey.of(r), TotalsDelta.of(List.of(r)), TotalsDelta::plus));
+      old.forEach(
+          r ->
+              rollup.merge(
+                  RollupKey.of(r),
+                  TotalsDelta.ZERO.minus(TotalsDelta.of(List.of(r))),
+                  TotalsDelta::plus));
     }
     dao.upsertLines(upserts);
     dao.addToExecutions(List.copyOf(deltas.keySet()), List.copyOf(deltas.values()));

@@ -26,20 +26,24 @@ import org.slf4j.LoggerFactory;
  * <p>Each {@link #record} call hands its attempt to a small pool of writer threads and waits until
  * the attempt is durable: a writer takes every attempt waiting at that moment (up to {@code
  * maxBatch}) and writes them in one transaction, so many concurrent activities share one commit;
- * while one writer waits for its commit, the next gathers a batch. A failed batch
- * is tried again with backoff; if it still fails, each attempt is tried alone once and those that
- * fail are appended (and fsynced) to a local spool file, which {@link #flushSpool()} replays later.
- * Rows are keyed, so replaying a row that did reach the database replaces it rather than counting
- * it twice. The activity itself never fails because of a cost write: failing it would make
- * Temporal retry a model call that was already billed.
+ * while one writer waits for its commit, the next gathers a batch. A failed batch is tried again
+ * with backoff; if it still fails, each attempt is tried alone once and those that fail are
+ * appended (and fsynced) to a local spool file, which {@link #flushSpool()} replays later. Rows are
+ * keyed, so replaying a row that did reach the database replaces it rather than counting it twice.
+ * The activity itself never fails because of a cost write: failing it would make Temporal retry a
+ * model call that was already billed.
  */
 public final class ResilientRecorder implements CostRecorder, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ResilientRecorder.class);
   private static final ObjectMapper JSON =
-      new ObjectMapper().registerModule(new JavaTimeModule()).disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+      new ObjectMapper()
+          .registerModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
   private static final TypeReference<List<StepRow>> ROWS = new TypeReference<>() {};
+
   /** Default most attempts written in one transaction. */
   public static final int DEFAULT_MAX_BATCH = 500;
+
   /** Writer threads, hence database connections used for cost writes. */
   public static final int WRITERS = 2;
 
@@ -71,13 +75,19 @@ public final class ResilientRecorder implements CostRecorder, AutoCloseable {
    * @param tries write attempts of a batch before falling back to spooling (at least 1)
    * @param backoff wait before the second try, doubled for each further try
    */
-  public ResilientRecorder(CostStore store, Path spoolFile, int tries, Duration backoff, Listener listener) {
+  public ResilientRecorder(
+      CostStore store, Path spoolFile, int tries, Duration backoff, Listener listener) {
     this(store, spoolFile, tries, backoff, listener, DEFAULT_MAX_BATCH);
   }
 
   /** As above, with the most attempts one transaction may carry. */
   public ResilientRecorder(
-      CostStore store, Path spoolFile, int tries, Duration backoff, Listener listener, int maxBatch) {
+      CostStore store,
+      Path spoolFile,
+      int tries,
+      Duration backoff,
+      Listener listener,
+      int maxBatch) {
     if (tries < 1) {
       throw new IllegalArgumentException("tries must be at least 1");
     }
@@ -98,7 +108,9 @@ public final class ResilientRecorder implements CostRecorder, AutoCloseable {
     }
   }
 
-  /** Writes {@code attempt} (with others waiting at the same time) and returns once it is durable. */
+  /**
+   * Writes {@code attempt} (with others waiting at the same time) and returns once it is durable.
+   */
   @Override
   public void record(AttemptCost attempt) {
     Pending p = new Pending(attempt, CostStore.rows(attempt), new CompletableFuture<>());
@@ -126,7 +138,9 @@ public final class ResilientRecorder implements CostRecorder, AutoCloseable {
     }
   }
 
-  /** Writes what is queued, then stops the writer threads; later records are written by the caller. */
+  /**
+   * Writes what is queued, then stops the writer threads; later records are written by the caller.
+   */
   @Override
   public void close() {
     closed = true;
@@ -190,9 +204,17 @@ public final class ResilientRecorder implements CostRecorder, AutoCloseable {
       }
       boolean spooled = spool(p.rows());
       if (spooled) {
-        log.warn("Cost of {} kept in spool {} after failed writes: {}", describe(p.attempt()), spoolFile, last.getMessage());
+        log.warn(
+            "Cost of {} kept in spool {} after failed writes: {}",
+            describe(p.attempt()),
+            spoolFile,
+            last.getMessage());
       } else {
-        log.error("Cost of {} could not be written nor spooled: {}", describe(p.attempt()), last.getMessage(), last);
+        log.error(
+            "Cost of {} could not be written nor spooled: {}",
+            describe(p.attempt()),
+            last.getMessage(),
+            last);
       }
       try {
         listener.writeFailed(p.attempt(), last, spooled);
@@ -239,13 +261,21 @@ public final class ResilientRecorder implements CostRecorder, AutoCloseable {
       } else if (written > 0) {
         Path tmp = spoolFile.resolveSibling(spoolFile.getFileName() + ".tmp");
         Files.write(tmp, remaining, StandardCharsets.UTF_8);
-        Files.move(tmp, spoolFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(
+            tmp,
+            spoolFile,
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       }
     } catch (IOException e) {
       log.error("Cannot rewrite cost spool {}: {}", spoolFile, e.getMessage());
     }
     if (written > 0) {
-      log.info("Wrote {} spooled attempt(s) from {}; {} still pending", written, spoolFile, remaining.size());
+      log.info(
+          "Wrote {} spooled attempt(s) from {}; {} still pending",
+          written,
+          spoolFile,
+          remaining.size());
       listener.spoolReplayed(written);
     }
     return written;
@@ -268,7 +298,11 @@ public final class ResilientRecorder implements CostRecorder, AutoCloseable {
       Files.createDirectories(spoolFile.toAbsolutePath().getParent());
       byte[] line = (JSON.writeValueAsString(rows) + "\n").getBytes(StandardCharsets.UTF_8);
       try (FileChannel ch =
-          FileChannel.open(spoolFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+          FileChannel.open(
+              spoolFile,
+              StandardOpenOption.CREATE,
+              StandardOpenOption.WRITE,
+              StandardOpenOption.APPEND)) {
         ch.write(java.nio.ByteBuffer.wrap(line));
         ch.force(true);
       }

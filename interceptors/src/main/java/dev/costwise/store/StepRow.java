@@ -50,7 +50,10 @@ public record StepRow(
     Instant startedAt,
     Instant recordedAt) {
 
-  /** The row for line {@code lineNo} of {@code attempt}; {@code tagsJson} is the merged tags as JSON. */
+  /**
+   * The row for line {@code lineNo} of {@code attempt}; {@code tagsJson} is the merged tags as
+   * JSON.
+   */
   static StepRow of(AttemptCost attempt, int lineNo, String tagsJson) {
     AttemptContext c = attempt.context();
     PricedUsage line = attempt.lines().get(lineNo);
@@ -67,7 +70,9 @@ public record StepRow(
         c.activityType(),
         c.taskQueue(),
         attempt.outcome().name(),
-        !u.provider().isEmpty() ? u.provider() : cost.provider() != null && !cost.provider().isEmpty() ? cost.provider() : "unknown",
+        !u.provider().isEmpty()
+            ? u.provider()
+            : cost.provider() != null && !cost.provider().isEmpty() ? cost.provider() : "unknown",
         u.model(),
         cost.pricedModel(),
         u.inputTokens(),

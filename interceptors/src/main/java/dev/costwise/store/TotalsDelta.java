@@ -3,7 +3,10 @@ package dev.costwise.store;
 import java.math.BigDecimal;
 import java.util.List;
 
-/** What a set of step rows adds to an execution's totals; subtracting one set from another gives a change. */
+/**
+ * What a set of step rows adds to an execution's totals; subtracting one set from another gives a
+ * change.
+ */
 public record TotalsDelta(
     BigDecimal costUsd,
     long inputTokens,
@@ -41,7 +44,8 @@ public record TotalsDelta(
       video = video.add(r.videoSeconds());
       audio = audio.add(r.audioSeconds());
     }
-    return new TotalsDelta(cost, in, out, cr, cw, rs, img, video, chars, audio, rows.size(), unpriced);
+    return new TotalsDelta(
+        cost, in, out, cr, cw, rs, img, video, chars, audio, rows.size(), unpriced);
   }
 
   /** Nothing added. */
@@ -49,9 +53,18 @@ public record TotalsDelta(
 
   /** Whether this adds nothing at all (an attempt rewritten unchanged). */
   public boolean isZero() {
-    return costUsd.signum() == 0 && inputTokens == 0 && outputTokens == 0 && cacheReadTokens == 0
-        && cacheWriteTokens == 0 && reasoningTokens == 0 && images == 0 && videoSeconds.signum() == 0
-        && characters == 0 && audioSeconds.signum() == 0 && usageCount == 0 && unpricedUsageCount == 0;
+    return costUsd.signum() == 0
+        && inputTokens == 0
+        && outputTokens == 0
+        && cacheReadTokens == 0
+        && cacheWriteTokens == 0
+        && reasoningTokens == 0
+        && images == 0
+        && videoSeconds.signum() == 0
+        && characters == 0
+        && audioSeconds.signum() == 0
+        && usageCount == 0
+        && unpricedUsageCount == 0;
   }
 
   /** This plus {@code other}. */

@@ -10,7 +10,10 @@ import java.math.BigDecimal;
  * after each activity. Call {@link #check} to fail before an expensive step rather than after it.
  */
 public final class CostBudget {
-  /** Name of the query every run answers with its {@link CostReport}: {@code temporal workflow query --type cost}. */
+  /**
+   * Name of the query every run answers with its {@link CostReport}: {@code temporal workflow query
+   * --type cost}.
+   */
   public static final String QUERY = BudgetGuard.QUERY;
 
   private CostBudget() {}
@@ -20,9 +23,9 @@ public final class CostBudget {
    * hard limit and every blocking period budget covering it, and returns the run's report. The
    * check is a local activity, recorded in history.
    *
-   * @throws io.temporal.failure.ApplicationFailure of type {@value BudgetExceeded#TYPE} (non-retryable)
-   *     when it would not; thrown out of the workflow method it fails the run, caught it lets the
-   *     workflow choose a cheaper path
+   * @throws io.temporal.failure.ApplicationFailure of type {@value BudgetExceeded#TYPE}
+   *     (non-retryable) when it would not; thrown out of the workflow method it fails the run,
+   *     caught it lets the workflow choose a cheaper path
    * @throws IllegalStateException when called outside a workflow run by a worker with Costwise's
    *     interceptor
    */

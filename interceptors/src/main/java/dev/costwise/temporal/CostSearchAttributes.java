@@ -22,10 +22,14 @@ import java.util.Map;
 public final class CostSearchAttributes {
   /** The run's priced total in USD as of its latest budget check. */
   public static final SearchAttributeKey<Double> COST_USD = SearchAttributeKey.forDouble("CostUsd");
+
   /** {@code OK}, {@code WARNING}, {@code BLOCKED} or {@code EXCEEDED}. */
-  public static final SearchAttributeKey<String> COST_STATUS = SearchAttributeKey.forKeyword("CostStatus");
+  public static final SearchAttributeKey<String> COST_STATUS =
+      SearchAttributeKey.forKeyword("CostStatus");
+
   /** The run's hard limit in USD, when it has one. */
-  public static final SearchAttributeKey<Double> COST_LIMIT_USD = SearchAttributeKey.forDouble("CostLimitUsd");
+  public static final SearchAttributeKey<Double> COST_LIMIT_USD =
+      SearchAttributeKey.forDouble("CostLimitUsd");
 
   /** Every attribute by name with its type. */
   public static final Map<String, IndexedValueType> ALL =
@@ -44,6 +48,9 @@ public final class CostSearchAttributes {
     operator
         .blockingStub()
         .addSearchAttributes(
-            AddSearchAttributesRequest.newBuilder().setNamespace(namespace).putAllSearchAttributes(ALL).build());
+            AddSearchAttributesRequest.newBuilder()
+                .setNamespace(namespace)
+                .putAllSearchAttributes(ALL)
+                .build());
   }
 }

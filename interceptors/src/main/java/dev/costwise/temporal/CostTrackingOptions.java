@@ -12,17 +12,21 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.Objects;
+import java.util.Set;
 
 /**
- * How Costwise prices, persists and measures usage. Build with {@link #newBuilder()}; a pricer
- * and a recorder are required, everything else has a default.
+ * How Costwise prices, persists and measures usage. Build with {@link #newBuilder()}; a pricer and
+ * a recorder are required, everything else has a default.
  */
 public final class CostTrackingOptions {
   /** Memo key whose map value tags every cost row of the run, e.g. {@code {"tenant": "acme"}}. */
   public static final String DEFAULT_TAGS_MEMO_KEY = "costwise.tags";
-  /** Memo key whose map value sets the run's limits, e.g. {@code {"softUsd": "1.00", "hardUsd": "2.00"}}. */
+
+  /**
+   * Memo key whose map value sets the run's limits, e.g. {@code {"softUsd": "1.00", "hardUsd":
+   * "2.00"}}.
+   */
   public static final String DEFAULT_BUDGET_MEMO_KEY = "costwise.budget";
 
   private final Pricer pricer;
@@ -38,8 +42,10 @@ public final class CostTrackingOptions {
   private final Set<String> uncheckedActivityTypes;
 
   private CostTrackingOptions(Builder b) {
-    this.pricer = Objects.requireNonNull(b.pricer, "CostTrackingOptions needs a pricer (setPricer)");
-    this.recorder = Objects.requireNonNull(b.recorder, "CostTrackingOptions needs a recorder (setRecorder)");
+    this.pricer =
+        Objects.requireNonNull(b.pricer, "CostTrackingOptions needs a pricer (setPricer)");
+    this.recorder =
+        Objects.requireNonNull(b.recorder, "CostTrackingOptions needs a recorder (setRecorder)");
     this.metrics = b.metrics != null ? b.metrics : new CostMetrics();
     this.extractors = List.copyOf(b.extractors);
     this.tagsMemoKey = b.tagsMemoKey;
@@ -50,7 +56,8 @@ public final class CostTrackingOptions {
     this.searchAttributes = b.searchAttributes;
     this.uncheckedActivityTypes = Set.copyOf(b.uncheckedActivityTypes);
     if (budgets == null && !defaultLimits.isEmpty()) {
-      throw new IllegalArgumentException("Default limits need budget checks: call setBudgets as well");
+      throw new IllegalArgumentException(
+          "Default limits need budget checks: call setBudgets as well");
     }
   }
 
@@ -109,7 +116,10 @@ public final class CostTrackingOptions {
     return searchAttributes;
   }
 
-  /** Whether activities of {@code activityType} are known to spend nothing: no check after them, never refused. */
+  /**
+   * Whether activities of {@code activityType} are known to spend nothing: no check after them,
+   * never refused.
+   */
   public boolean unchecked(String activityType) {
     return uncheckedActivityTypes.contains(activityType);
   }
@@ -132,8 +142,8 @@ public final class CostTrackingOptions {
 
     /**
      * Activity types known to spend nothing (e.g. {@code SendEmail}): no budget check runs after
-     * them and a blocking budget never refuses them. Every other activity may bear cost, since
-     * the workflow cannot tell before the check.
+     * them and a blocking budget never refuses them. Every other activity may bear cost, since the
+     * workflow cannot tell before the check.
      */
     public Builder addUncheckedActivityTypes(String... activityTypes) {
       for (String t : activityTypes) {
@@ -179,7 +189,10 @@ public final class CostTrackingOptions {
       return this;
     }
 
-    /** Required: where priced attempts go, normally a {@code ResilientRecorder} over a {@code CostStore}. */
+    /**
+     * Required: where priced attempts go, normally a {@code ResilientRecorder} over a {@code
+     * CostStore}.
+     */
     public Builder setRecorder(CostRecorder recorder) {
       this.recorder = recorder;
       return this;

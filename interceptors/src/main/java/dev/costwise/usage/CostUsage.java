@@ -63,7 +63,10 @@ public final class CostUsage {
     return scope;
   }
 
-  /** Binds {@code scope} to the calling thread until the returned handle is closed. For the interceptor. */
+  /**
+   * Binds {@code scope} to the calling thread until the returned handle is closed. For the
+   * interceptor.
+   */
   public static Binding bind(UsageScope scope) {
     UsageScope previous = CURRENT.get();
     CURRENT.set(scope);

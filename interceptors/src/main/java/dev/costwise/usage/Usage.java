@@ -30,19 +30,24 @@ public record Usage(
 
   /** Most tokens of one kind a single record may carry; larger values are taken to be bugs. */
   public static final long MAX_TOKENS = 100_000_000L;
+
   /** Most images a single record may carry. */
   public static final long MAX_IMAGES = 10_000L;
+
   /** Most seconds of video or audio a single record may carry (one day). */
   public static final BigDecimal MAX_SECONDS = BigDecimal.valueOf(86_400);
+
   /** Most characters a single speech record may carry. */
   public static final long MAX_CHARACTERS = 100_000_000L;
+
   /** Seconds are kept to the millisecond. */
   public static final int SECONDS_SCALE = 3;
 
   /** Validates every field; a record is either whole and sane or not created at all. */
   public Usage {
     if (model == null || model.isBlank()) {
-      throw new InvalidUsageException("Usage needs a model name, for example Usage.of(\"openai\", \"gpt-4o\")");
+      throw new InvalidUsageException(
+          "Usage needs a model name, for example Usage.of(\"openai\", \"gpt-4o\")");
     }
     model = model.strip();
     provider = provider == null ? "" : provider.strip().toLowerCase(Locale.ROOT);
@@ -56,7 +61,10 @@ public record Usage(
     videoSeconds = checkSeconds("videoSeconds", videoSeconds, model);
     audioSeconds = checkSeconds("audioSeconds", audioSeconds, model);
     imageSize = normalizeImageSize(imageSize);
-    imageQuality = imageQuality == null || imageQuality.isBlank() ? null : imageQuality.strip().toLowerCase(Locale.ROOT);
+    imageQuality =
+        imageQuality == null || imageQuality.isBlank()
+            ? null
+            : imageQuality.strip().toLowerCase(Locale.ROOT);
   }
 
   /** Starts a record for one call of {@code model} at {@code provider} (provider may be empty). */
@@ -92,7 +100,13 @@ public record Usage(
     }
     if (value > max) {
       throw new InvalidUsageException(
-          field + " for model '" + model + "' is " + value + ", above the limit of " + max
+          field
+              + " for model '"
+              + model
+              + "' is "
+              + value
+              + ", above the limit of "
+              + max
               + " for one record; record each model call separately");
     }
   }
@@ -103,22 +117,39 @@ public record Usage(
     }
     if (value.signum() < 0) {
       throw new InvalidUsageException(
-          field + " for model '" + model + "' is " + value.toPlainString() + "; seconds must be zero or positive");
+          field
+              + " for model '"
+              + model
+              + "' is "
+              + value.toPlainString()
+              + "; seconds must be zero or positive");
     }
     if (value.compareTo(MAX_SECONDS) > 0) {
       throw new InvalidUsageException(
-          field + " for model '" + model + "' is " + value.toPlainString() + ", above the limit of "
-              + MAX_SECONDS + " seconds for one record");
+          field
+              + " for model '"
+              + model
+              + "' is "
+              + value.toPlainString()
+              + ", above the limit of "
+              + MAX_SECONDS
+              + " seconds for one record");
     }
     if (value.stripTrailingZeros().scale() > SECONDS_SCALE) {
       throw new InvalidUsageException(
-          field + " for model '" + model + "' is " + value.toPlainString()
+          field
+              + " for model '"
+              + model
+              + "' is "
+              + value.toPlainString()
               + "; seconds are recorded to the millisecond (at most 3 decimals)");
     }
     return value.setScale(SECONDS_SCALE);
   }
 
-  /** Normalizes {@code 1024X1024}, {@code 1024-x-1024} and {@code 1024 x 1024} to {@code 1024x1024}. */
+  /**
+   * Normalizes {@code 1024X1024}, {@code 1024-x-1024} and {@code 1024 x 1024} to {@code 1024x1024}.
+   */
   static String normalizeImageSize(String size) {
     if (size == null || size.isBlank()) {
       return null;

@@ -38,7 +38,9 @@ public final class UsageScope {
     }
     if (records.size() >= MAX_RECORDS) {
       throw new InvalidUsageException(
-          "more than " + MAX_RECORDS + " usage records in one activity attempt; aggregate calls per model");
+          "more than "
+              + MAX_RECORDS
+              + " usage records in one activity attempt; aggregate calls per model");
     }
     Cost cost = pricer.priceLenient(usage);
     records.add(new PricedUsage(usage, cost));
@@ -57,7 +59,9 @@ public final class UsageScope {
   public static String checkTagKey(String key) {
     if (key == null || !TAG_KEY.matcher(key).matches()) {
       throw new IllegalArgumentException(
-          "tag key '" + key + "' is invalid: start with a letter, then letters, digits, '_', '.', '-' (max 63)");
+          "tag key '"
+              + key
+              + "' is invalid: start with a letter, then letters, digits, '_', '.', '-' (max 63)");
     }
     return key;
   }
@@ -65,7 +69,8 @@ public final class UsageScope {
   /** Validates a tag value: non-null, at most 256 characters. */
   public static String checkTagValue(String key, String value) {
     if (value == null || value.length() > MAX_TAG_VALUE) {
-      throw new IllegalArgumentException("tag '" + key + "' needs a value of at most " + MAX_TAG_VALUE + " characters");
+      throw new IllegalArgumentException(
+          "tag '" + key + "' needs a value of at most " + MAX_TAG_VALUE + " characters");
     }
     return value;
   }

@@ -17,9 +17,11 @@ class BudgetDefinitionsTest {
   void periodsStartAtUtcMidnightMondayAndTheFirst() {
     assertThat(BudgetPeriod.DAILY.start(THURSDAY)).isEqualTo(Instant.parse("2026-11-26T00:00:00Z"));
     assertThat(BudgetPeriod.DAILY.end(THURSDAY)).isEqualTo(Instant.parse("2026-11-27T00:00:00Z"));
-    assertThat(BudgetPeriod.WEEKLY.start(THURSDAY)).isEqualTo(Instant.parse("2026-11-23T00:00:00Z"));
+    assertThat(BudgetPeriod.WEEKLY.start(THURSDAY))
+        .isEqualTo(Instant.parse("2026-11-23T00:00:00Z"));
     assertThat(BudgetPeriod.WEEKLY.end(THURSDAY)).isEqualTo(Instant.parse("2026-11-30T00:00:00Z"));
-    assertThat(BudgetPeriod.MONTHLY.start(THURSDAY)).isEqualTo(Instant.parse("2026-11-01T00:00:00Z"));
+    assertThat(BudgetPeriod.MONTHLY.start(THURSDAY))
+        .isEqualTo(Instant.parse("2026-11-01T00:00:00Z"));
     assertThat(BudgetPeriod.MONTHLY.end(THURSDAY)).isEqualTo(Instant.parse("2026-12-01T00:00:00Z"));
   }
 
@@ -29,7 +31,8 @@ class BudgetDefinitionsTest {
     assertThat(tag).isEqualTo(BudgetScope.tag("tenant", "acme"));
     assertThat(tag.covers("Any", "q", Map.of("tenant", "acme"))).isTrue();
     assertThat(tag.covers("Any", "q", Map.of("tenant", "other"))).isFalse();
-    assertThat(BudgetScope.parse("workflow-type=Research").covers("Research", "q", Map.of())).isTrue();
+    assertThat(BudgetScope.parse("workflow-type=Research").covers("Research", "q", Map.of()))
+        .isTrue();
     assertThat(BudgetScope.parse("task-queue=gpu").covers("Research", "cpu", Map.of())).isFalse();
     assertThatThrownBy(() -> BudgetScope.parse("tag=tenant"))
         .isInstanceOf(IllegalArgumentException.class)
@@ -43,10 +46,14 @@ class BudgetDefinitionsTest {
     assertThat(t.amount(new BigDecimal("0.96"))).isEqualByComparingTo("0.768");
     assertThat(t.label()).isEqualTo("80%");
     assertThat(Threshold.parse("100:BLOCK").action()).isEqualTo(Threshold.Action.BLOCK);
-    assertThatThrownBy(() -> Threshold.parse("100:shout")).hasMessageContaining("<percent>:notify or <percent>:block");
+    assertThatThrownBy(() -> Threshold.parse("100:shout"))
+        .hasMessageContaining("<percent>:notify or <percent>:block");
     PeriodBudget b =
         new PeriodBudget(
-            "b", BudgetPeriod.DAILY, BudgetScope.taskQueue("q"), BigDecimal.ONE,
+            "b",
+            BudgetPeriod.DAILY,
+            BudgetScope.taskQueue("q"),
+            BigDecimal.ONE,
             List.of(Threshold.parse("100:block"), Threshold.parse("80:notify")));
     assertThat(b.thresholds()).extracting(Threshold::label).containsExactly("80%", "100%");
   }

@@ -30,9 +30,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * Replays saved histories on a worker with budgets on: one recorded with budget checks (markers
- * and search-attribute upserts), and ones recorded before the interceptor was added, which must
- * replay without a check (the version marker is absent, so the run stays unchecked).
+ * Replays saved histories on a worker with budgets on: one recorded with budget checks (markers and
+ * search-attribute upserts), and ones recorded before the interceptor was added, which must replay
+ * without a check (the version marker is absent, so the run stays unchecked).
  *
  * <p>Regenerate the JSON with {@code -Dcostwise.recordHistories=true -Dtest=BudgetReplayTest}.
  */
@@ -75,13 +75,16 @@ class BudgetReplayTest {
                   .setSearchAttributes(budgetsOn)
                   .build());
       options.setWorkerFactoryOptions(
-          WorkerFactoryOptions.newBuilder().setWorkerInterceptors(tracking.workerInterceptor()).build());
+          WorkerFactoryOptions.newBuilder()
+              .setWorkerInterceptors(tracking.workerInterceptor())
+              .build());
     }
     env = TestWorkflowEnvironment.newInstance(options.build());
     CostSearchAttributes.ALL.forEach(env::registerSearchAttribute);
     Worker worker = env.newWorker(QUEUE);
     worker.registerWorkflowImplementationTypes(BudgetedPipeline.StoryboardWorkflowImpl.class);
-    worker.registerActivitiesImplementations(new BudgetedPipeline.StudioImpl(tracked), budgets.checkActivity());
+    worker.registerActivitiesImplementations(
+        new BudgetedPipeline.StudioImpl(tracked), budgets.checkActivity());
     return worker;
   }
 
@@ -102,7 +105,8 @@ class BudgetReplayTest {
   @Test
   void historyRecordedWithoutTheInterceptorReplaysWithIt() throws Exception {
     Worker worker = worker(true);
-    assertThatCode(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(WITHOUT_INTERCEPTOR, worker))
+    assertThatCode(
+            () -> WorkflowReplayer.replayWorkflowExecutionFromResource(WITHOUT_INTERCEPTOR, worker))
         .doesNotThrowAnyException();
   }
 
@@ -110,7 +114,9 @@ class BudgetReplayTest {
   void turningBudgetsOffWhileCheckedRunsAreOpenBreaksTheirReplay() {
     // the documented limitation: checks and upserts are commands, so drain checked runs first
     Worker worker = worker(true, false);
-    Throwable t = catchThrowable(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(WITH_CHECKS, worker));
+    Throwable t =
+        catchThrowable(
+            () -> WorkflowReplayer.replayWorkflowExecutionFromResource(WITH_CHECKS, worker));
     assertThat(t).hasMessageContaining("NonDeterministicException");
   }
 
@@ -122,7 +128,10 @@ class BudgetReplayTest {
         new String(getClass().getClassLoader().getResourceAsStream(WITH_CHECKS).readAllBytes())
             .replace("\"Draw\"", "\"Paint\"");
     Throwable t =
-        catchThrowable(() -> WorkflowReplayer.replayWorkflowExecution(WorkflowExecutionHistory.fromJson(json), worker));
+        catchThrowable(
+            () ->
+                WorkflowReplayer.replayWorkflowExecution(
+                    WorkflowExecutionHistory.fromJson(json), worker));
     assertThat(t).hasMessageContaining("Paint");
   }
 
@@ -135,10 +144,15 @@ class BudgetReplayTest {
     Worker tracked = worker(true);
     env.start();
     WorkflowClient client = env.getWorkflowClient();
-    var ok = start(client, "replay-with-checks", Map.of("costwise.budget", Map.of("softUsd", "0.50", "hardUsd", "5.00")));
+    var ok =
+        start(
+            client,
+            "replay-with-checks",
+            Map.of("costwise.budget", Map.of("softUsd", "0.50", "hardUsd", "5.00")));
     ok.run(2, false);
     save(client, dir, "replay-with-checks", WITH_CHECKS);
-    var hard = start(client, "replay-hard-limit", Map.of("costwise.budget", Map.of("hardUsd", "0.70")));
+    var hard =
+        start(client, "replay-hard-limit", Map.of("costwise.budget", Map.of("hardUsd", "0.70")));
     catchThrowable(() -> hard.run(3, false));
     save(client, dir, "replay-hard-limit", HARD_LIMIT);
     env.close();
@@ -151,13 +165,15 @@ class BudgetReplayTest {
     save(client, dir, "replay-without-interceptor", WITHOUT_INTERCEPTOR);
   }
 
-  private static BudgetedPipeline.StoryboardWorkflow start(WorkflowClient client, String id, Map<String, Object> memo) {
+  private static BudgetedPipeline.StoryboardWorkflow start(
+      WorkflowClient client, String id, Map<String, Object> memo) {
     return client.newWorkflowStub(
         BudgetedPipeline.StoryboardWorkflow.class,
         WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId(id).setMemo(memo).build());
   }
 
-  private static void save(WorkflowClient client, Path dir, String workflowId, String resource) throws Exception {
+  private static void save(WorkflowClient client, Path dir, String workflowId, String resource)
+      throws Exception {
     String json = client.fetchHistory(workflowId).toJson(true);
     Files.writeString(dir.resolve(Path.of(resource).getFileName()), json);
   }

@@ -38,7 +38,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Budgets on real workflows: the Temporal test server with Costwise registered, real PostgreSQL. */
+/**
+ * Budgets on real workflows: the Temporal test server with Costwise registered, real PostgreSQL.
+ */
 class BudgetWorkflowTest {
   private static final String QUEUE = "budget-test";
   private static PriceCatalog catalog;
@@ -83,8 +85,7 @@ class BudgetWorkflowTest {
                 .setSearchAttributes(true)
                 .addUncheckedActivityTypes("Note")
                 .build());
-    env =
-        TrackedTestEnvironment.create(tracking);
+    env = TrackedTestEnvironment.create(tracking);
     CostSearchAttributes.ALL.forEach(env::registerSearchAttribute);
     Worker worker = env.newWorker(QUEUE);
     worker.registerWorkflowImplementationTypes(
@@ -106,7 +107,8 @@ class BudgetWorkflowTest {
 
   private <T> T stub(Class<T> type, String id, Map<String, Object> memo) {
     return client.newWorkflowStub(
-        type, WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId(id).setMemo(memo).build());
+        type,
+        WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId(id).setMemo(memo).build());
   }
 
   private static Map<String, Object> limits(String soft, String hard, String tenant) {
@@ -158,10 +160,15 @@ class BudgetWorkflowTest {
 
   @Test
   void thirdActivityCrossingTheHardLimitFailsTheRunAndTheFourthNeverRuns() {
-    var wf = stub(BudgetedPipeline.StoryboardWorkflow.class, "hard-limit", limits(null, "1.20", "hard-co"));
+    var wf =
+        stub(
+            BudgetedPipeline.StoryboardWorkflow.class,
+            "hard-limit",
+            limits(null, "1.20", "hard-co"));
 
     WorkflowFailedException failed =
-        (WorkflowFailedException) org.assertj.core.api.Assertions.catchThrowable(() -> wf.run(4, false));
+        (WorkflowFailedException)
+            org.assertj.core.api.Assertions.catchThrowable(() -> wf.run(4, false));
 
     assertThat(failed).as("the run must fail").isNotNull();
     BudgetExceeded.Details d = budgetFailure(failed);
@@ -174,40 +181,58 @@ class BudgetWorkflowTest {
     assertThat(steps).hasSize(3);
     assertThat(d.activityId()).isEqualTo(steps.get(2).activityId());
     assertThat(studio.calls("hard-limit")).as("the fourth storyboard never runs").isEqualTo(3);
-    assertThat(failed.getCause().getMessage()).contains("Run spent $1.44, over its hard limit of $1.2", "Draw");
+    assertThat(failed.getCause().getMessage())
+        .contains("Run spent $1.44, over its hard limit of $1.2", "Draw");
 
     List<BudgetAlert> alerts =
         budgets.alerts().stream().filter(a -> a.subject().equals("run:" + runId(wf))).toList();
-    assertThat(alerts).singleElement().satisfies(a -> {
-      assertThat(a.threshold()).isEqualTo("hard");
-      assertThat(a.level()).isEqualTo(BudgetStatus.EXCEEDED);
-      assertThat(a.spentUsd()).isEqualByComparingTo("1.44");
-    });
+    assertThat(alerts)
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.threshold()).isEqualTo("hard");
+              assertThat(a.level()).isEqualTo(BudgetStatus.EXCEEDED);
+              assertThat(a.spentUsd()).isEqualByComparingTo("1.44");
+            });
   }
 
   @Test
   void softLimitWarnsOnceAndTheRunCompletes() {
-    var wf = stub(BudgetedPipeline.StoryboardWorkflow.class, "soft-limit", limits("0.50", null, "soft-co"));
+    var wf =
+        stub(
+            BudgetedPipeline.StoryboardWorkflow.class,
+            "soft-limit",
+            limits("0.50", null, "soft-co"));
 
     assertThat(wf.run(3, false)).isEqualTo("drew 3");
 
     String subject = "run:" + runId(wf);
-    List<BudgetAlert> alerts = budgets.alerts().stream().filter(a -> a.subject().equals(subject)).toList();
-    assertThat(alerts).as("crossed after the 2nd step, still over after the 3rd: one alert").singleElement()
-        .satisfies(a -> {
-          assertThat(a.threshold()).isEqualTo("soft");
-          assertThat(a.level()).isEqualTo(BudgetStatus.WARNING);
-          assertThat(a.spentUsd()).isEqualByComparingTo("0.96");
-          assertThat(a.limitUsd()).isEqualByComparingTo("0.50");
-          assertThat(a.workflowId()).isEqualTo("soft-limit");
-        });
+    List<BudgetAlert> alerts =
+        budgets.alerts().stream().filter(a -> a.subject().equals(subject)).toList();
+    assertThat(alerts)
+        .as("crossed after the 2nd step, still over after the 3rd: one alert")
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.threshold()).isEqualTo("soft");
+              assertThat(a.level()).isEqualTo(BudgetStatus.WARNING);
+              assertThat(a.spentUsd()).isEqualByComparingTo("0.96");
+              assertThat(a.limitUsd()).isEqualByComparingTo("0.50");
+              assertThat(a.workflowId()).isEqualTo("soft-limit");
+            });
     eventually("the webhook got the soft alert", () -> webhook.accepted(subject).size() == 1);
     pause(Duration.ofMillis(300));
     assertThat(webhook.accepted(subject)).as("one crossing, one post").hasSize(1);
     JsonNode body = webhook.accepted(subject).get(0);
     assertThat(new BigDecimal(body.get("spentUsd").asText())).isEqualByComparingTo("0.96");
     assertThat(body.get("threshold").asText()).isEqualTo("soft");
-    assertThat(registry.find("costwise.budget.alerts").tag("kind", "run").tag("level", "WARNING").counter().count())
+    assertThat(
+            registry
+                .find("costwise.budget.alerts")
+                .tag("kind", "run")
+                .tag("level", "WARNING")
+                .counter()
+                .count())
         .isEqualTo(1.0);
 
     CostReport report = WorkflowStub.fromTyped(wf).query(CostBudget.QUERY, CostReport.class);
@@ -217,13 +242,22 @@ class BudgetWorkflowTest {
 
   @Test
   void costQueryAndSearchAttributesHoldExactTotalsWhileRunningAndAfter() {
-    var wf = stub(BudgetedPipeline.StoryboardWorkflow.class, "queried", limits("1.00", "2.00", "query-co"));
+    var wf =
+        stub(
+            BudgetedPipeline.StoryboardWorkflow.class,
+            "queried",
+            limits("1.00", "2.00", "query-co"));
     WorkflowClient.start(wf::run, 2, true);
     WorkflowStub untyped = WorkflowStub.fromTyped(wf);
 
     eventually(
         "both steps are checked",
-        () -> untyped.query(CostBudget.QUERY, CostReport.class).spentUsd().compareTo(new BigDecimal("0.96")) == 0);
+        () ->
+            untyped
+                    .query(CostBudget.QUERY, CostReport.class)
+                    .spentUsd()
+                    .compareTo(new BigDecimal("0.96"))
+                == 0);
     CostReport running = untyped.query(CostBudget.QUERY, CostReport.class);
     assertThat(running.runId()).isEqualTo(untyped.getExecution().getRunId());
     assertThat(running.status()).isEqualTo(BudgetStatus.OK);
@@ -244,29 +278,46 @@ class BudgetWorkflowTest {
     assertThat(done.spentUsd()).isEqualByComparingTo("0.96");
     assertThat(store.execution(untyped.getExecution().getRunId()).orElseThrow().costUsd())
         .isEqualByComparingTo(done.spentUsd());
-    assertThat(untyped.describe().getTypedSearchAttributes().get(CostSearchAttributes.COST_USD)).isEqualTo(0.96);
+    assertThat(untyped.describe().getTypedSearchAttributes().get(CostSearchAttributes.COST_USD))
+        .isEqualTo(0.96);
   }
 
   @Test
   void periodBudgetAtItsMaximumBlocksANewRunsFirstActivity() {
     budgets.create(
         new PeriodBudget(
-            "blocked-co-daily", BudgetPeriod.DAILY, BudgetScope.tag("tenant", "blocked-co"), new BigDecimal("0.96"),
+            "blocked-co-daily",
+            BudgetPeriod.DAILY,
+            BudgetScope.tag("tenant", "blocked-co"),
+            new BigDecimal("0.96"),
             List.of(Threshold.parse("80:notify"), Threshold.parse("100:block"))));
-    var first = stub(BudgetedPipeline.StoryboardWorkflow.class, "blocked-1", limits(null, null, "blocked-co"));
+    var first =
+        stub(
+            BudgetedPipeline.StoryboardWorkflow.class,
+            "blocked-1",
+            limits(null, null, "blocked-co"));
     assertThat(first.run(2, false)).isEqualTo("drew 2");
-    CostReport firstReport = WorkflowStub.fromTyped(first).query(CostBudget.QUERY, CostReport.class);
+    CostReport firstReport =
+        WorkflowStub.fromTyped(first).query(CostBudget.QUERY, CostReport.class);
     assertThat(firstReport.status()).isEqualTo(BudgetStatus.BLOCKED);
-    assertThat(firstReport.budgets()).singleElement().satisfies(u -> {
-      assertThat(u.spentUsd()).isEqualByComparingTo("0.96");
-      assertThat(u.percent()).isEqualByComparingTo("100");
-      assertThat(u.reached()).isEqualTo("100%");
-      assertThat(u.blocking()).isTrue();
-    });
+    assertThat(firstReport.budgets())
+        .singleElement()
+        .satisfies(
+            u -> {
+              assertThat(u.spentUsd()).isEqualByComparingTo("0.96");
+              assertThat(u.percent()).isEqualByComparingTo("100");
+              assertThat(u.reached()).isEqualTo("100%");
+              assertThat(u.blocking()).isTrue();
+            });
 
-    var second = stub(BudgetedPipeline.StoryboardWorkflow.class, "blocked-2", limits(null, null, "blocked-co"));
+    var second =
+        stub(
+            BudgetedPipeline.StoryboardWorkflow.class,
+            "blocked-2",
+            limits(null, null, "blocked-co"));
     WorkflowFailedException failed =
-        (WorkflowFailedException) org.assertj.core.api.Assertions.catchThrowable(() -> second.run(2, false));
+        (WorkflowFailedException)
+            org.assertj.core.api.Assertions.catchThrowable(() -> second.run(2, false));
 
     BudgetExceeded.Details d = budgetFailure(failed);
     assertThat(d.limit()).isEqualTo("budget:blocked-co-daily");
@@ -277,10 +328,14 @@ class BudgetWorkflowTest {
     assertThat(store.execution(runId(second))).isEmpty();
 
     List<BudgetAlert> alerts =
-        budgets.alerts().stream().filter(a -> a.subject().equals("budget:blocked-co-daily")).toList();
+        budgets.alerts().stream()
+            .filter(a -> a.subject().equals("budget:blocked-co-daily"))
+            .toList();
     assertThat(alerts).extracting(BudgetAlert::threshold).containsExactly("80%", "100%");
     assertThat(alerts.get(1).level()).isEqualTo(BudgetStatus.BLOCKED);
-    eventually("the webhook got both crossings", () -> webhook.accepted("budget:blocked-co-daily").size() == 2);
+    eventually(
+        "the webhook got both crossings",
+        () -> webhook.accepted("budget:blocked-co-daily").size() == 2);
     pause(Duration.ofMillis(300));
     assertThat(webhook.accepted("budget:blocked-co-daily"))
         .extracting(n -> n.get("threshold").asText())
@@ -289,17 +344,26 @@ class BudgetWorkflowTest {
 
   @Test
   void parallelActivitiesOvershootByAtMostWhatWasInFlight() {
-    var wf = stub(BudgetedPipeline.ParallelStoryboards.class, "parallel", Map.of("costwise.tags", Map.of("tenant", "par-co")));
+    var wf =
+        stub(
+            BudgetedPipeline.ParallelStoryboards.class,
+            "parallel",
+            Map.of("costwise.tags", Map.of("tenant", "par-co")));
 
     assertThatThrownBy(() -> wf.run(3))
-        .isInstanceOfSatisfying(WorkflowFailedException.class, e -> {
-          BudgetExceeded.Details d = budgetFailure(e);
-          assertThat(d.limitUsd()).as("the default limit for the type").isEqualByComparingTo("0.50");
-          assertThat(d.spentUsd()).isGreaterThan(new BigDecimal("0.50"));
-        });
+        .isInstanceOfSatisfying(
+            WorkflowFailedException.class,
+            e -> {
+              BudgetExceeded.Details d = budgetFailure(e);
+              assertThat(d.limitUsd())
+                  .as("the default limit for the type")
+                  .isEqualByComparingTo("0.50");
+              assertThat(d.spentUsd()).isGreaterThan(new BigDecimal("0.50"));
+            });
 
     String runId = runId(wf);
-    eventually("all three in-flight storyboards are recorded", () -> store.steps(runId).size() == 3);
+    eventually(
+        "all three in-flight storyboards are recorded", () -> store.steps(runId).size() == 3);
     assertThat(store.execution(runId).orElseThrow().costUsd())
         .as("three storyboards were in flight when the limit was crossed; the fourth never started")
         .isEqualByComparingTo("1.44");
@@ -308,12 +372,20 @@ class BudgetWorkflowTest {
 
   @Test
   void explicitCheckRefusesAnEstimateThatWouldCrossTheHardLimit() {
-    var wf = stub(BudgetedPipeline.CarefulStoryboards.class, "careful", limits(null, "1.00", "careful-co"));
+    var wf =
+        stub(
+            BudgetedPipeline.CarefulStoryboards.class,
+            "careful",
+            limits(null, "1.00", "careful-co"));
 
     assertThat(wf.run("0.60")).isEqualTo("skipped: " + BudgetExceeded.TYPE);
 
     assertThat(studio.calls("careful")).isEqualTo(1);
-    var cheap = stub(BudgetedPipeline.CarefulStoryboards.class, "careful-cheap", limits(null, "1.00", "careful-co"));
+    var cheap =
+        stub(
+            BudgetedPipeline.CarefulStoryboards.class,
+            "careful-cheap",
+            limits(null, "1.00", "careful-co"));
     assertThat(cheap.run("0.48")).isEqualTo("drew 2");
   }
 
@@ -321,21 +393,36 @@ class BudgetWorkflowTest {
   void uncheckedActivitiesAreNeitherCheckedNorRefused() {
     budgets.create(
         new PeriodBudget(
-            "noting-co-weekly", BudgetPeriod.WEEKLY, BudgetScope.tag("tenant", "noting-co"), new BigDecimal("0.01"),
+            "noting-co-weekly",
+            BudgetPeriod.WEEKLY,
+            BudgetScope.tag("tenant", "noting-co"),
+            new BigDecimal("0.01"),
             List.of(Threshold.parse("100:block"))));
-    var spender = stub(BudgetedPipeline.StoryboardWorkflow.class, "noting-spender", limits(null, null, "noting-co"));
+    var spender =
+        stub(
+            BudgetedPipeline.StoryboardWorkflow.class,
+            "noting-spender",
+            limits(null, null, "noting-co"));
     assertThat(spender.run(1, false)).isEqualTo("drew 1");
 
     var wf = stub(BudgetedPipeline.NotingWorkflow.class, "noting", limits(null, null, "noting-co"));
     Throwable failed = org.assertj.core.api.Assertions.catchThrowable(wf::run);
 
-    assertThat(budgetFailure((WorkflowFailedException) failed).limit()).isEqualTo("budget:noting-co-weekly");
-    assertThat(studio.calls("noting/note")).as("the unchecked note ran despite the blocking budget").isEqualTo(1);
+    assertThat(budgetFailure((WorkflowFailedException) failed).limit())
+        .isEqualTo("budget:noting-co-weekly");
+    assertThat(studio.calls("noting/note"))
+        .as("the unchecked note ran despite the blocking budget")
+        .isEqualTo(1);
     assertThat(studio.calls("noting")).as("the storyboard was refused").isZero();
     long markers =
         client.fetchHistory("noting").getEvents().stream()
-            .filter(e -> e.getEventType() == io.temporal.api.enums.v1.EventType.EVENT_TYPE_MARKER_RECORDED)
+            .filter(
+                e ->
+                    e.getEventType()
+                        == io.temporal.api.enums.v1.EventType.EVENT_TYPE_MARKER_RECORDED)
             .count();
-    assertThat(markers).as("only the version marker: no check after the note, none after the refused draw").isEqualTo(1);
+    assertThat(markers)
+        .as("only the version marker: no check after the note, none after the refused draw")
+        .isEqualTo(1);
   }
 }

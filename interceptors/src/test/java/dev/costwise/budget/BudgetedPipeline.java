@@ -45,7 +45,9 @@ final class BudgetedPipeline {
 
   @WorkflowInterface
   public interface CarefulStoryboards {
-    /** Draws one storyboard, then asks the budget before a step estimated at {@code estimateUsd}. */
+    /**
+     * Draws one storyboard, then asks the budget before a step estimated at {@code estimateUsd}.
+     */
     @WorkflowMethod
     String run(String estimateUsd);
   }
@@ -87,7 +89,9 @@ final class BudgetedPipeline {
 
     @Override
     public String draw(int n) {
-      calls.computeIfAbsent(Activity.getExecutionContext().getInfo().getWorkflowId(), k -> new AtomicInteger())
+      calls
+          .computeIfAbsent(
+              Activity.getExecutionContext().getInfo().getWorkflowId(), k -> new AtomicInteger())
           .incrementAndGet();
       if (reportsUsage) {
         CostUsage.record(Usage.of("openai", "dall-e-3").images(4, "1024x1792", "hd").build());
@@ -97,7 +101,10 @@ final class BudgetedPipeline {
 
     @Override
     public String note(String text) {
-      calls.computeIfAbsent(Activity.getExecutionContext().getInfo().getWorkflowId() + "/note", k -> new AtomicInteger())
+      calls
+          .computeIfAbsent(
+              Activity.getExecutionContext().getInfo().getWorkflowId() + "/note",
+              k -> new AtomicInteger())
           .incrementAndGet();
       return text;
     }

@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A loopback webhook that refuses its first {@code failFirst} posts with 503, then keeps the bodies. */
+/**
+ * A loopback webhook that refuses its first {@code failFirst} posts with 503, then keeps the
+ * bodies.
+ */
 final class WebhookReceiver implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final HttpServer server;

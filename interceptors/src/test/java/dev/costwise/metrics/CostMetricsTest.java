@@ -13,7 +13,10 @@ import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** What a Prometheus scrape shows: names that follow Prometheus conventions, fixed low-cardinality tags. */
+/**
+ * What a Prometheus scrape shows: names that follow Prometheus conventions, fixed low-cardinality
+ * tags.
+ */
 class CostMetricsTest {
   private static final Pricer PRICER = Pricer.of(CatalogSource.bundledCatalog());
 
@@ -26,7 +29,8 @@ class CostMetricsTest {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     CostMetrics metrics = CostMetrics.boundTo(registry);
     AttemptContext ctx =
-        new AttemptContext("default", "wf-1", "Pipeline", "run-1", "1", "WriteScript", 1, "media", Instant.EPOCH);
+        new AttemptContext(
+            "default", "wf-1", "Pipeline", "run-1", "1", "WriteScript", 1, "media", Instant.EPOCH);
     metrics.recordAttempt(
         ctx,
         List.of(
@@ -38,8 +42,10 @@ class CostMetricsTest {
     String scrape = registry.scrape();
     assertThat(scrape)
         .contains("# TYPE costwise_cost_usd_total counter")
-        .containsPattern("costwise_cost_usd_total\\{[^}]*activity_type=\"WriteScript\"[^}]*model=\"gpt-4o\"[^}]*} 0.006")
-        .containsPattern("costwise_tokens_total\\{[^}]*kind=\"input\"[^}]*model=\"gpt-4o\"[^}]*} 1200")
+        .containsPattern(
+            "costwise_cost_usd_total\\{[^}]*activity_type=\"WriteScript\"[^}]*model=\"gpt-4o\"[^}]*} 0.006")
+        .containsPattern(
+            "costwise_tokens_total\\{[^}]*kind=\"input\"[^}]*model=\"gpt-4o\"[^}]*} 1200")
         .containsPattern("costwise_tokens_total\\{[^}]*kind=\"output\"[^}]*} 300")
         .containsPattern("costwise_images_total\\{[^}]*model=\"dall-e-3\"[^}]*} 2")
         .containsPattern("costwise_usage_unpriced_total\\{[^}]*model=\"mystery\"[^}]*} 1")

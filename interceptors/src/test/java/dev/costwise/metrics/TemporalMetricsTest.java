@@ -32,10 +32,14 @@ class TemporalMetricsTest {
     CostMetrics.boundTo(registry);
     Scope scope = TemporalMetrics.scope(registry);
     try (TestWorkflowEnvironment env =
-        TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder().setMetricsScope(scope).build())) {
+        TestWorkflowEnvironment.newInstance(
+            TestEnvironmentOptions.newBuilder().setMetricsScope(scope).build())) {
       env.newWorker("metrics").registerWorkflowImplementationTypes(HelloImpl.class);
       env.start();
-      Hello wf = env.getWorkflowClient().newWorkflowStub(Hello.class, WorkflowOptions.newBuilder().setTaskQueue("metrics").build());
+      Hello wf =
+          env.getWorkflowClient()
+              .newWorkflowStub(
+                  Hello.class, WorkflowOptions.newBuilder().setTaskQueue("metrics").build());
       assertThat(wf.hello()).isEqualTo("hi");
       scope.close(); // flushes what the scope buffered
     }

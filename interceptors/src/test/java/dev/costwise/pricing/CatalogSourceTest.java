@@ -39,21 +39,35 @@ class CatalogSourceTest {
     CatalogSource source = CatalogSource.bundled(file);
     assertThat(price(source, "gpt-4o", 1_000_000).total()).isEqualByComparingTo("2.00");
     assertThat(price(source, "prod-chat", 1_000_000).total()).isEqualByComparingTo("0.40");
-    assertThat(price(source, "gpt-4o-mini", 1_000_000).total()).isEqualByComparingTo("0.15"); // untouched bundled entry
+    assertThat(price(source, "gpt-4o-mini", 1_000_000).total())
+        .isEqualByComparingTo("0.15"); // untouched bundled entry
     assertThat(source.get().byId("gpt-4o").orElseThrow().source()).contains("negotiated contract");
   }
 
   @Test
   void malformedOverrideFilesFailWithWhereAndWhat() throws Exception {
-    assertThatThrownBy(() -> CatalogSource.bundled(write("a.json", "{\"models\": [ {\"id\": \"x\", ")))
+    assertThatThrownBy(
+            () -> CatalogSource.bundled(write("a.json", "{\"models\": [ {\"id\": \"x\", ")))
         .isInstanceOf(CatalogException.class)
         .hasMessageContaining("a.json")
         .hasMessageContaining("line 1");
-    assertThatThrownBy(() -> CatalogSource.bundled(write("b.json", "{\"models\": [{\"id\": \"x\", \"prices\": {\"inputPerMTok\": \"cheap\"}}]}")))
-        .hasMessageContaining("b.json, models[0] ('x') inputPerMTok: 'cheap' is not a decimal number");
-    assertThatThrownBy(() -> CatalogSource.bundled(write("c.json", "{\"models\": [{\"id\": \"x\", \"prices\": {\"inputPerToken\": \"1\"}}]}")))
+    assertThatThrownBy(
+            () ->
+                CatalogSource.bundled(
+                    write(
+                        "b.json",
+                        "{\"models\": [{\"id\": \"x\", \"prices\": {\"inputPerMTok\": \"cheap\"}}]}")))
+        .hasMessageContaining(
+            "b.json, models[0] ('x') inputPerMTok: 'cheap' is not a decimal number");
+    assertThatThrownBy(
+            () ->
+                CatalogSource.bundled(
+                    write(
+                        "c.json",
+                        "{\"models\": [{\"id\": \"x\", \"prices\": {\"inputPerToken\": \"1\"}}]}")))
         .hasMessageContaining("unknown price \"inputPerToken\"");
-    assertThatThrownBy(() -> CatalogSource.bundled(write("d.json", "{\"models\": [{\"id\": \"x\"}]}")))
+    assertThatThrownBy(
+            () -> CatalogSource.bundled(write("d.json", "{\"models\": [{\"id\": \"x\"}]}")))
         .hasMessageContaining("no price given");
     assertThatThrownBy(() -> CatalogSource.bundled(dir.resolve("missing.json")))
         .hasMessageContaining("does not exist");
@@ -61,20 +75,28 @@ class CatalogSourceTest {
 
   @Test
   void reloadPicksUpEditsAndKeepsThePreviousCatalogWhenTheEditIsBroken() throws Exception {
-    Path file = write("prices.json", "{\"models\": [{\"id\": \"house-llm\", \"prices\": {\"inputPerMTok\": \"1\"}}]}");
+    Path file =
+        write(
+            "prices.json",
+            "{\"models\": [{\"id\": \"house-llm\", \"prices\": {\"inputPerMTok\": \"1\"}}]}");
     CatalogSource source = CatalogSource.bundled(file);
     assertThat(price(source, "house-llm", 1_000_000).total()).isEqualByComparingTo("1");
 
-    Files.writeString(file, "{\"models\": [{\"id\": \"house-llm\", \"prices\": {\"inputPerMTok\": \"2\"}}]}");
+    Files.writeString(
+        file, "{\"models\": [{\"id\": \"house-llm\", \"prices\": {\"inputPerMTok\": \"2\"}}]}");
     Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(5)));
     assertThat(source.reloadIfChanged()).isTrue();
     assertThat(price(source, "house-llm", 1_000_000).total()).isEqualByComparingTo("2");
 
     Files.writeString(file, "{ not json");
     Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(10)));
-    assertThatThrownBy(source::reloadIfChanged).isInstanceOf(CatalogException.class).hasMessageContaining("line 1");
+    assertThatThrownBy(source::reloadIfChanged)
+        .isInstanceOf(CatalogException.class)
+        .hasMessageContaining("line 1");
     assertThat(price(source, "house-llm", 1_000_000).total()).isEqualByComparingTo("2");
-    assertThat(source.reloadIfChanged()).as("a broken edit is reported once, not on every poll").isFalse();
+    assertThat(source.reloadIfChanged())
+        .as("a broken edit is reported once, not on every poll")
+        .isFalse();
     assertThatThrownBy(source::reload).isInstanceOf(CatalogException.class);
     assertThat(price(source, "house-llm", 1_000_000).total()).isEqualByComparingTo("2");
   }

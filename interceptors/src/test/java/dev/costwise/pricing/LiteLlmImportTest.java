@@ -6,7 +6,10 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** Conversion of the public LiteLLM price format (USD per token, per character, per second) into ours. */
+/**
+ * Conversion of the public LiteLLM price format (USD per token, per character, per second) into
+ * ours.
+ */
 class LiteLlmImportTest {
   private static final String DATA =
       """
@@ -27,7 +30,8 @@ class LiteLlmImportTest {
       """;
 
   private final PriceCatalog catalog =
-      CatalogFormat.read(new ByteArrayInputStream(DATA.getBytes(StandardCharsets.UTF_8)), "litellm.json");
+      CatalogFormat.read(
+          new ByteArrayInputStream(DATA.getBytes(StandardCharsets.UTF_8)), "litellm.json");
 
   private Rates rates(String id) {
     return catalog.byId(id).orElseThrow(() -> new AssertionError(id + " not imported")).rates();
@@ -46,11 +50,14 @@ class LiteLlmImportTest {
   @Test
   void aboveTokenFieldsBecomeLongContextTiers() {
     ModelPrice m = catalog.byId("chat-long").orElseThrow();
-    assertThat(m.tiers()).singleElement().satisfies(t -> {
-      assertThat(t.aboveInputTokens()).isEqualTo(200_000);
-      assertThat(t.rates().inputPerMTok()).isEqualByComparingTo("2.5");
-      assertThat(t.rates().outputPerMTok()).isEqualByComparingTo("15");
-    });
+    assertThat(m.tiers())
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.aboveInputTokens()).isEqualTo(200_000);
+              assertThat(t.rates().inputPerMTok()).isEqualByComparingTo("2.5");
+              assertThat(t.rates().outputPerMTok()).isEqualByComparingTo("15");
+            });
   }
 
   @Test

@@ -61,11 +61,15 @@ class PriceCatalogTest {
     assertThat(bundled.resolve("lmstudio", "lmstudio/qwen3").map(ModelPrice::free)).contains(true);
   }
 
-  /** Every model with a published per-token price in the shared public data is in the bundled catalog. */
+  /**
+   * Every model with a published per-token price in the shared public data is in the bundled
+   * catalog.
+   */
   @Test
   void bundledCatalogCoversEveryPricedModelOfThePublicData() throws Exception {
     Path data = Path.of("..", "..", "shared", "data", "model_prices_and_context_window.json");
-    org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(data), "public price data not beside the project");
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Files.exists(data), "public price data not beside the project");
     JsonNode root = new ObjectMapper().readTree(data.toFile());
     PriceCatalog bundled = CatalogSource.bundledCatalog();
     Pricer pricer = Pricer.of(bundled);
@@ -73,11 +77,15 @@ class PriceCatalogTest {
     for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       JsonNode in = e.getValue().get("input_cost_per_token");
-      if (e.getKey().equals("sample_spec") || in == null || !in.isNumber() || in.decimalValue().signum() <= 0) {
+      if (e.getKey().equals("sample_spec")
+          || in == null
+          || !in.isNumber()
+          || in.decimalValue().signum() <= 0) {
         continue;
       }
       Cost c = pricer.price(Usage.of("", e.getKey()).inputTokens(1_000).build());
-      if (!c.priced() || c.part(CostComponent.INPUT).compareTo(in.decimalValue().movePointRight(3)) != 0) {
+      if (!c.priced()
+          || c.part(CostComponent.INPUT).compareTo(in.decimalValue().movePointRight(3)) != 0) {
         missing.add(e.getKey());
       }
     }

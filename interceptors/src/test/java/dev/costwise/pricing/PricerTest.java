@@ -26,9 +26,15 @@ class PricerTest {
 
   @Test
   void cacheReadsAndWritesHaveTheirOwnRates() {
-    Cost c = price(Usage.of("acme", "chat-a").inputTokens(1_000).cacheReadTokens(10_000).cacheWriteTokens(2_000));
+    Cost c =
+        price(
+            Usage.of("acme", "chat-a")
+                .inputTokens(1_000)
+                .cacheReadTokens(10_000)
+                .cacheWriteTokens(2_000));
     assertThat(c.part(CostComponent.CACHE_READ)).isEqualByComparingTo("0.003"); // 10000 * 0.30 / 1M
-    assertThat(c.part(CostComponent.CACHE_WRITE)).isEqualByComparingTo("0.0075"); // 2000 * 3.75 / 1M
+    assertThat(c.part(CostComponent.CACHE_WRITE))
+        .isEqualByComparingTo("0.0075"); // 2000 * 3.75 / 1M
     assertThat(c.total()).isEqualByComparingTo("0.0135");
   }
 
@@ -40,8 +46,11 @@ class PricerTest {
 
   @Test
   void reasoningTokensUseTheirRateOrElseTheOutputRate() {
-    assertThat(price(Usage.of("acme", "thinker").reasoningTokens(1_000_000)).total()).isEqualByComparingTo("5");
-    assertThat(price(Usage.of("acme", "plain").reasoningTokens(1_000_000)).part(CostComponent.REASONING))
+    assertThat(price(Usage.of("acme", "thinker").reasoningTokens(1_000_000)).total())
+        .isEqualByComparingTo("5");
+    assertThat(
+            price(Usage.of("acme", "plain").reasoningTokens(1_000_000))
+                .part(CostComponent.REASONING))
         .isEqualByComparingTo("1.5");
   }
 
@@ -67,24 +76,33 @@ class PricerTest {
 
   @Test
   void imagesArePricedByTheMostSpecificPublishedVariant() {
-    assertThat(price(Usage.of("acme", "painter").images(4, "1024x1792", "hd")).total()).isEqualByComparingTo("0.48");
-    assertThat(price(Usage.of("acme", "painter").images(2, "1792-x-1024", null)).total()).isEqualByComparingTo("0.16");
-    assertThat(price(Usage.of("acme", "painter").images(3, "512x512", "hd")).total()).isEqualByComparingTo("0.24");
+    assertThat(price(Usage.of("acme", "painter").images(4, "1024x1792", "hd")).total())
+        .isEqualByComparingTo("0.48");
+    assertThat(price(Usage.of("acme", "painter").images(2, "1792-x-1024", null)).total())
+        .isEqualByComparingTo("0.16");
+    assertThat(price(Usage.of("acme", "painter").images(3, "512x512", "hd")).total())
+        .isEqualByComparingTo("0.24");
     assertThat(price(Usage.of("acme", "painter").images(5)).total()).isEqualByComparingTo("0.20");
   }
 
   @Test
   void videoSecondsArePricedWithOrWithoutAudio() {
-    assertThat(price(Usage.of("acme", "mover").videoSeconds(new BigDecimal("8"), true)).total()).isEqualByComparingTo("3.20");
-    assertThat(price(Usage.of("acme", "mover").videoSeconds(new BigDecimal("7.5"), false)).total()).isEqualByComparingTo("1.50");
+    assertThat(price(Usage.of("acme", "mover").videoSeconds(new BigDecimal("8"), true)).total())
+        .isEqualByComparingTo("3.20");
+    assertThat(price(Usage.of("acme", "mover").videoSeconds(new BigDecimal("7.5"), false)).total())
+        .isEqualByComparingTo("1.50");
     // no audio rate published: the silent rate applies, as the provider bills
-    assertThat(price(Usage.of("acme", "silent-mover").videoSeconds(new BigDecimal("4"), true)).total()).isEqualByComparingTo("0.40");
+    assertThat(
+            price(Usage.of("acme", "silent-mover").videoSeconds(new BigDecimal("4"), true)).total())
+        .isEqualByComparingTo("0.40");
   }
 
   @Test
   void speechIsPricedPerThousandCharactersAndAudioPerSecond() {
-    assertThat(price(Usage.of("acme", "speaker").characters(1_500)).total()).isEqualByComparingTo("0.0225");
-    assertThat(price(Usage.of("acme", "listener").audioSeconds(new BigDecimal("90.5"))).total()).isEqualByComparingTo("0.00905");
+    assertThat(price(Usage.of("acme", "speaker").characters(1_500)).total())
+        .isEqualByComparingTo("0.0225");
+    assertThat(price(Usage.of("acme", "listener").audioSeconds(new BigDecimal("90.5"))).total())
+        .isEqualByComparingTo("0.00905");
   }
 
   @Test
@@ -109,10 +127,13 @@ class PricerTest {
     Usage u = Usage.of("openai", "gpt-4oo").inputTokens(10).build();
     Cost c = pricer.price(u);
     assertThat(c.priced()).isFalse();
-    assertThat(c.unpricedReason()).contains("Unknown model 'openai/gpt-4oo'", "did you mean 'gpt-4o'");
+    assertThat(c.unpricedReason())
+        .contains("Unknown model 'openai/gpt-4oo'", "did you mean 'gpt-4o'");
 
     Pricer strict = new Pricer(TestCatalogs::small, true);
-    assertThatThrownBy(() -> strict.price(u)).isInstanceOf(UnknownModelException.class).hasMessageContaining("gpt-4oo");
+    assertThatThrownBy(() -> strict.price(u))
+        .isInstanceOf(UnknownModelException.class)
+        .hasMessageContaining("gpt-4oo");
   }
 
   @Test

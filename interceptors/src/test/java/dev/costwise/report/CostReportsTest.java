@@ -40,24 +40,102 @@ class CostReportsTest {
     store = new CostStore(jdbi);
     reports = new CostReports(jdbi);
     // October: Pipeline/WriteScript for acme, two attempts of gpt-4o = 0.005
-    store.record(attempt("run-a", "Pipeline", "WriteScript", "q1", "1", 1, "acme", "2026-10-30T23:59:59Z", gpt4o()));
-    store.record(attempt("run-a", "Pipeline", "WriteScript", "q1", "1", 2, "acme", "2026-10-30T23:59:59Z", gpt4o()));
+    store.record(
+        attempt(
+            "run-a",
+            "Pipeline",
+            "WriteScript",
+            "q1",
+            "1",
+            1,
+            "acme",
+            "2026-10-30T23:59:59Z",
+            gpt4o()));
+    store.record(
+        attempt(
+            "run-a",
+            "Pipeline",
+            "WriteScript",
+            "q1",
+            "1",
+            2,
+            "acme",
+            "2026-10-30T23:59:59Z",
+            gpt4o()));
     // 1 November: Pipeline/Summarize for globex, three mini calls = 0.00063 and one unpriced call
-    store.record(attempt("run-b", "Pipeline", "Summarize", "q1", "1", 1, "globex", "2026-11-01T00:00:00Z", mini(), mini()));
-    store.record(attempt("run-b", "Pipeline", "Summarize", "q1", "2", 1, "globex", "2026-11-01T12:00:00Z", mini(), mystery()));
-    // 2 November: Digest for acme (gpt-4o + mini in one attempt = 0.00271) and untagged (gpt-4o = 0.0025)
-    store.record(attempt("run-c", "Digest", "Summarize", "q2", "1", 1, "acme", "2026-11-02T08:00:00Z", gpt4o(), mini()));
-    store.record(attempt("run-d", "Digest", "WriteScript", "q2", "1", 1, null, "2026-11-02T09:00:00Z", gpt4o()));
+    store.record(
+        attempt(
+            "run-b",
+            "Pipeline",
+            "Summarize",
+            "q1",
+            "1",
+            1,
+            "globex",
+            "2026-11-01T00:00:00Z",
+            mini(),
+            mini()));
+    store.record(
+        attempt(
+            "run-b",
+            "Pipeline",
+            "Summarize",
+            "q1",
+            "2",
+            1,
+            "globex",
+            "2026-11-01T12:00:00Z",
+            mini(),
+            mystery()));
+    // 2 November: Digest for acme (gpt-4o + mini in one attempt = 0.00271) and untagged (gpt-4o =
+    // 0.0025)
+    store.record(
+        attempt(
+            "run-c",
+            "Digest",
+            "Summarize",
+            "q2",
+            "1",
+            1,
+            "acme",
+            "2026-11-02T08:00:00Z",
+            gpt4o(),
+            mini()));
+    store.record(
+        attempt(
+            "run-d", "Digest", "WriteScript", "q2", "1", 1, null, "2026-11-02T09:00:00Z", gpt4o()));
   }
 
   static AttemptCost attempt(
-      String runId, String workflowType, String activityType, String queue, String activityId, int attempt,
-      String tenant, String recordedAt, Usage... usages) {
+      String runId,
+      String workflowType,
+      String activityType,
+      String queue,
+      String activityId,
+      int attempt,
+      String tenant,
+      String recordedAt,
+      Usage... usages) {
     Instant at = Instant.parse(recordedAt);
     AttemptContext context =
-        new AttemptContext("default", "wf-" + runId, workflowType, runId, activityId, activityType, attempt, queue, at.minusSeconds(1));
-    List<PricedUsage> lines = Arrays.stream(usages).map(u -> new PricedUsage(u, PRICER.priceLenient(u))).toList();
-    return new AttemptCost(context, Outcome.COMPLETED, lines, tenant == null ? Map.of() : Map.of("tenant", tenant), at);
+        new AttemptContext(
+            "default",
+            "wf-" + runId,
+            workflowType,
+            runId,
+            activityId,
+            activityType,
+            attempt,
+            queue,
+            at.minusSeconds(1));
+    List<PricedUsage> lines =
+        Arrays.stream(usages).map(u -> new PricedUsage(u, PRICER.priceLenient(u))).toList();
+    return new AttemptCost(
+        context,
+        Outcome.COMPLETED,
+        lines,
+        tenant == null ? Map.of() : Map.of("tenant", tenant),
+        at);
   }
 
   static Usage mini() {
@@ -78,7 +156,8 @@ class CostReportsTest {
   @Test
   void monthlyTotalsByModelMatchHandComputedSums() {
     List<PeriodTotal> rows = reports.totals(Period.MONTH, OCT_1, DEC_1, Dimension.MODEL);
-    assertThat(rows).extracting(PeriodTotal::periodStart, PeriodTotal::group)
+    assertThat(rows)
+        .extracting(PeriodTotal::periodStart, PeriodTotal::group)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple(OCT_1, "gpt-4o"),
             org.assertj.core.groups.Tuple.tuple(LocalDate.parse("2026-11-01"), "gpt-4o"),
@@ -96,39 +175,55 @@ class CostReportsTest {
 
   @Test
   void dailyTotalsByTenantSplitAtUtcMidnight() {
-    List<PeriodTotal> rows = reports.totals(Period.DAY, LocalDate.parse("2026-10-30"), LocalDate.parse("2026-11-03"), Dimension.TENANT);
+    List<PeriodTotal> rows =
+        reports.totals(
+            Period.DAY,
+            LocalDate.parse("2026-10-30"),
+            LocalDate.parse("2026-11-03"),
+            Dimension.TENANT);
     assertThat(rows).hasSize(4);
-    assertThat(rows.get(0)).satisfies(r -> {
-      assertThat(r.periodStart()).isEqualTo("2026-10-30");
-      assertThat(r.group()).isEqualTo("acme");
-      assertThat(r.costUsd()).isEqualByComparingTo("0.005");
-    });
-    assertThat(rows.get(1)).satisfies(r -> {
-      assertThat(r.periodStart()).isEqualTo("2026-11-01");
-      assertThat(r.group()).isEqualTo("globex");
-      assertThat(r.costUsd()).isEqualByComparingTo("0.00063");
-      assertThat(r.usageCount()).isEqualTo(4);
-      assertThat(r.unpricedUsageCount()).isEqualTo(1);
-    });
-    assertThat(rows.get(2)).satisfies(r -> {
-      assertThat(r.group()).isEqualTo("acme");
-      assertThat(r.costUsd()).isEqualByComparingTo("0.00271");
-    });
-    assertThat(rows.get(3)).satisfies(r -> {
-      assertThat(r.group()).isEmpty();
-      assertThat(r.costUsd()).isEqualByComparingTo("0.0025");
-    });
+    assertThat(rows.get(0))
+        .satisfies(
+            r -> {
+              assertThat(r.periodStart()).isEqualTo("2026-10-30");
+              assertThat(r.group()).isEqualTo("acme");
+              assertThat(r.costUsd()).isEqualByComparingTo("0.005");
+            });
+    assertThat(rows.get(1))
+        .satisfies(
+            r -> {
+              assertThat(r.periodStart()).isEqualTo("2026-11-01");
+              assertThat(r.group()).isEqualTo("globex");
+              assertThat(r.costUsd()).isEqualByComparingTo("0.00063");
+              assertThat(r.usageCount()).isEqualTo(4);
+              assertThat(r.unpricedUsageCount()).isEqualTo(1);
+            });
+    assertThat(rows.get(2))
+        .satisfies(
+            r -> {
+              assertThat(r.group()).isEqualTo("acme");
+              assertThat(r.costUsd()).isEqualByComparingTo("0.00271");
+            });
+    assertThat(rows.get(3))
+        .satisfies(
+            r -> {
+              assertThat(r.group()).isEmpty();
+              assertThat(r.costUsd()).isEqualByComparingTo("0.0025");
+            });
   }
 
   @Test
   void everyDimensionGroupsTheSameTotal() {
     for (Dimension d : Dimension.values()) {
       BigDecimal sum =
-          reports.totals(Period.MONTH, OCT_1, DEC_1, d).stream().map(PeriodTotal::costUsd).reduce(BigDecimal.ZERO, BigDecimal::add);
+          reports.totals(Period.MONTH, OCT_1, DEC_1, d).stream()
+              .map(PeriodTotal::costUsd)
+              .reduce(BigDecimal.ZERO, BigDecimal::add);
       assertThat(sum).as(d.label()).isEqualByComparingTo("0.01084");
     }
     assertThat(reports.totals(Period.MONTH, OCT_1, DEC_1, Dimension.TASK_QUEUE))
-        .extracting(PeriodTotal::group).containsExactly("q1", "q2", "q1");
+        .extracting(PeriodTotal::group)
+        .containsExactly("q1", "q2", "q1");
   }
 
   @Test
@@ -140,7 +235,8 @@ class CostReportsTest {
     assertThat(drivers.get(1).costUsd()).isEqualByComparingTo("0.00521");
     assertThat(drivers.get(1).sharePercent()).isEqualByComparingTo("48.06");
     assertThat(reports.topDrivers(OCT_1, DEC_1, Dimension.ACTIVITY_TYPE, 1))
-        .singleElement().satisfies(d -> assertThat(d.group()).isEqualTo("WriteScript"));
+        .singleElement()
+        .satisfies(d -> assertThat(d.group()).isEqualTo("WriteScript"));
   }
 
   @Test
@@ -151,17 +247,48 @@ class CostReportsTest {
 
   @Test
   void rewritingAnAttemptMovesItsCostInTheRollupWithoutDoubleCounting() {
-    store.record(attempt("run-e", "Rewrite", "Draft", "q3", "1", 1, "acme", "2027-01-10T10:00:00Z", gpt4o(), mini()));
-    store.record(attempt("run-e", "Rewrite", "Draft", "q3", "1", 1, "acme", "2027-01-10T10:00:00Z", gpt4o(), mini()));
-    store.record(attempt("run-e", "Rewrite", "Draft", "q3", "1", 1, "initech", "2027-01-11T10:00:00Z", mini()));
+    store.record(
+        attempt(
+            "run-e",
+            "Rewrite",
+            "Draft",
+            "q3",
+            "1",
+            1,
+            "acme",
+            "2027-01-10T10:00:00Z",
+            gpt4o(),
+            mini()));
+    store.record(
+        attempt(
+            "run-e",
+            "Rewrite",
+            "Draft",
+            "q3",
+            "1",
+            1,
+            "acme",
+            "2027-01-10T10:00:00Z",
+            gpt4o(),
+            mini()));
+    store.record(
+        attempt(
+            "run-e", "Rewrite", "Draft", "q3", "1", 1, "initech", "2027-01-11T10:00:00Z", mini()));
     List<PeriodTotal> rows =
-        reports.totals(Period.DAY, LocalDate.parse("2027-01-10"), LocalDate.parse("2027-01-12"), Dimension.TENANT);
-    assertThat(rows).singleElement().satisfies(r -> {
-      assertThat(r.periodStart()).isEqualTo("2027-01-11");
-      assertThat(r.group()).isEqualTo("initech");
-      assertThat(r.costUsd()).isEqualByComparingTo("0.00021");
-      assertThat(r.usageCount()).isEqualTo(1);
-    });
+        reports.totals(
+            Period.DAY,
+            LocalDate.parse("2027-01-10"),
+            LocalDate.parse("2027-01-12"),
+            Dimension.TENANT);
+    assertThat(rows)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.periodStart()).isEqualTo("2027-01-11");
+              assertThat(r.group()).isEqualTo("initech");
+              assertThat(r.costUsd()).isEqualByComparingTo("0.00021");
+              assertThat(r.usageCount()).isEqualTo(1);
+            });
     assertRollupMatchesSteps();
   }
 
@@ -169,35 +296,60 @@ class CostReportsTest {
   void concurrentWritersSharingRollupRowsNeitherDeadlockNorLoseCost() throws Exception {
     int threads = 8;
     int batches = 25;
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(threads);
     List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
     for (int t = 0; t < threads; t++) {
       int thread = t;
-      done.add(pool.submit(() -> {
-        for (int b = 0; b < batches; b++) {
-          List<List<dev.costwise.store.StepRow>> batch = new java.util.ArrayList<>();
-          for (int a = 0; a < 4; a++) {
-            // alternate line order and tenants so that writers touch shared rollup rows in different orders
-            Usage[] lines = (a + thread) % 2 == 0 ? new Usage[] {gpt4o(), mini()} : new Usage[] {mini(), gpt4o()};
-            batch.add(CostStore.rows(attempt("conc-" + thread + "-" + b + "-" + a, "Concurrent", "Draft", "q9", "1", 1,
-                a % 2 == 0 ? "acme" : "globex", "2027-02-01T12:00:00Z", lines)));
-          }
-          java.util.Collections.reverse(batch.subList(0, (thread % 2) * 4));
-          store.writeBatch(batch);
-        }
-        return null;
-      }));
+      done.add(
+          pool.submit(
+              () -> {
+                for (int b = 0; b < batches; b++) {
+                  List<List<dev.costwise.store.StepRow>> batch = new java.util.ArrayList<>();
+                  for (int a = 0; a < 4; a++) {
+                    // alternate line order and tenants so that writers touch shared rollup rows in
+                    // different orders
+                    Usage[] lines =
+                        (a + thread) % 2 == 0
+                            ? new Usage[] {gpt4o(), mini()}
+                            : new Usage[] {mini(), gpt4o()};
+                    batch.add(
+                        CostStore.rows(
+                            attempt(
+                                "conc-" + thread + "-" + b + "-" + a,
+                                "Concurrent",
+                                "Draft",
+                                "q9",
+                                "1",
+                                1,
+                                a % 2 == 0 ? "acme" : "globex",
+                                "2027-02-01T12:00:00Z",
+                                lines)));
+                  }
+                  java.util.Collections.reverse(batch.subList(0, (thread % 2) * 4));
+                  store.writeBatch(batch);
+                }
+                return null;
+              }));
     }
     for (java.util.concurrent.Future<?> f : done) {
       f.get(60, java.util.concurrent.TimeUnit.SECONDS);
     }
     pool.shutdown();
     List<PeriodTotal> month =
-        reports.totals(Period.MONTH, LocalDate.parse("2027-02-01"), LocalDate.parse("2027-03-01"), Dimension.NONE);
-    assertThat(month).singleElement().satisfies(r -> {
-      assertThat(r.costUsd()).isEqualByComparingTo("2.168"); // 800 attempts x (0.0025 + 0.00021)
-      assertThat(r.usageCount()).isEqualTo(1_600);
-    });
+        reports.totals(
+            Period.MONTH,
+            LocalDate.parse("2027-02-01"),
+            LocalDate.parse("2027-03-01"),
+            Dimension.NONE);
+    assertThat(month)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.costUsd())
+                  .isEqualByComparingTo("2.168"); // 800 attempts x (0.0025 + 0.00021)
+              assertThat(r.usageCount()).isEqualTo(1_600);
+            });
     assertRollupMatchesSteps();
   }
 
@@ -223,22 +375,37 @@ class CostReportsTest {
           FROM cost_rollup_daily WHERE usage_count != 0
         """;
     long differences =
-        jdbi.withHandle(h -> h.createQuery(
-                "SELECT COUNT(*) FROM ((" + recompute + " EXCEPT " + rollup + ") UNION ALL (" + rollup + " EXCEPT " + recompute + ")) d")
-            .mapTo(Long.class).one());
+        jdbi.withHandle(
+            h ->
+                h.createQuery(
+                        "SELECT COUNT(*) FROM (("
+                            + recompute
+                            + " EXCEPT "
+                            + rollup
+                            + ") UNION ALL ("
+                            + rollup
+                            + " EXCEPT "
+                            + recompute
+                            + ")) d")
+                    .mapTo(Long.class)
+                    .one());
     assertThat(differences).as("rows differing between the rollup and cost_step").isZero();
   }
 
   @Test
   void stepsCsvHasAHeaderAndOneRecordPerLine() {
     StringWriter out = new StringWriter();
-    long n = reports.stepsCsv(Instant.parse("2026-11-01T00:00:00Z"), Instant.parse("2026-11-02T00:00:00Z"), out);
+    long n =
+        reports.stepsCsv(
+            Instant.parse("2026-11-01T00:00:00Z"), Instant.parse("2026-11-02T00:00:00Z"), out);
     assertThat(n).isEqualTo(4);
     String[] lines = out.toString().split("\r\n");
     assertThat(lines).hasSize(5);
     assertThat(lines[0]).startsWith("recorded_at,run_id,");
     assertThat(lines[1].split(",", -1)).hasSize(CostReports.STEP_CSV_COLUMNS.size());
-    assertThat(lines[1]).startsWith("2026-11-01T00:00:00Z,run-b,wf-run-b,Pipeline,1,Summarize,1,0,COMPLETED,q1,globex,openai,gpt-4o-mini,gpt-4o-mini,1000,100,");
+    assertThat(lines[1])
+        .startsWith(
+            "2026-11-01T00:00:00Z,run-b,wf-run-b,Pipeline,1,Summarize,1,0,COMPLETED,q1,globex,openai,gpt-4o-mini,gpt-4o-mini,1000,100,");
     assertThat(lines[1]).contains(",true,0.00021,");
   }
 
@@ -252,9 +419,11 @@ class CostReportsTest {
   @Test
   void anEmptyRangeOrUnknownGroupingIsRejectedClearly() {
     assertThatThrownBy(() -> reports.totals(Period.DAY, DEC_1, OCT_1, Dimension.MODEL))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must be before");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("must be before");
     assertThatThrownBy(() -> Dimension.parse("colour"))
-        .hasMessageContaining("Unknown grouping 'colour'").hasMessageContaining("workflow-type");
+        .hasMessageContaining("Unknown grouping 'colour'")
+        .hasMessageContaining("workflow-type");
     assertThat(Dimension.parse("workflow-type")).isEqualTo(Dimension.WORKFLOW_TYPE);
   }
 }

@@ -20,12 +20,27 @@ final class Attempts {
 
   static AttemptContext context(String runId, String activityId, int attempt) {
     return new AttemptContext(
-        "default", "wf-" + runId, "Pipeline", runId, activityId, "WriteScript", attempt, "queue", T0);
+        "default",
+        "wf-" + runId,
+        "Pipeline",
+        runId,
+        activityId,
+        "WriteScript",
+        attempt,
+        "queue",
+        T0);
   }
 
-  static AttemptCost attempt(String runId, String activityId, int attempt, Outcome outcome, Usage... usages) {
-    List<PricedUsage> lines = Arrays.stream(usages).map(u -> new PricedUsage(u, PRICER.priceLenient(u))).toList();
-    return new AttemptCost(context(runId, activityId, attempt), outcome, lines, Map.of("tenant", "acme"), T0.plusSeconds(2));
+  static AttemptCost attempt(
+      String runId, String activityId, int attempt, Outcome outcome, Usage... usages) {
+    List<PricedUsage> lines =
+        Arrays.stream(usages).map(u -> new PricedUsage(u, PRICER.priceLenient(u))).toList();
+    return new AttemptCost(
+        context(runId, activityId, attempt),
+        outcome,
+        lines,
+        Map.of("tenant", "acme"),
+        T0.plusSeconds(2));
   }
 
   /** 1000 input + 100 output tokens of gpt-4o-mini: 0.00015 + 0.00006 = 0.00021 USD. */

@@ -43,18 +43,23 @@ class CostStoreTest {
   void aRewriteWithFewerLinesRemovesTheOldLinesAndTheirCost() {
     store.record(attempt("run-shrink", "1", 1, Outcome.FAILED, mini(), gpt4o()));
     store.record(attempt("run-shrink", "1", 1, Outcome.COMPLETED, mini()));
-    assertThat(store.steps("run-shrink")).singleElement().satisfies(s -> assertThat(s.outcome()).isEqualTo("COMPLETED"));
-    assertThat(store.execution("run-shrink").orElseThrow().costUsd()).isEqualByComparingTo("0.00021");
+    assertThat(store.steps("run-shrink"))
+        .singleElement()
+        .satisfies(s -> assertThat(s.outcome()).isEqualTo("COMPLETED"));
+    assertThat(store.execution("run-shrink").orElseThrow().costUsd())
+        .isEqualByComparingTo("0.00021");
   }
 
   @Test
   void aBatchWithTheSameAttemptTwiceWritesItOnce() {
-    store.writeBatch(List.of(
-        CostStore.rows(attempt("run-batch", "1", 1, Outcome.FAILED, mini(), gpt4o())),
-        CostStore.rows(attempt("run-batch", "2", 1, Outcome.COMPLETED, gpt4o())),
-        CostStore.rows(attempt("run-batch", "1", 1, Outcome.COMPLETED, mini()))));
+    store.writeBatch(
+        List.of(
+            CostStore.rows(attempt("run-batch", "1", 1, Outcome.FAILED, mini(), gpt4o())),
+            CostStore.rows(attempt("run-batch", "2", 1, Outcome.COMPLETED, gpt4o())),
+            CostStore.rows(attempt("run-batch", "1", 1, Outcome.COMPLETED, mini()))));
     assertThat(store.steps("run-batch")).hasSize(2);
-    assertThat(store.execution("run-batch").orElseThrow().costUsd()).isEqualByComparingTo("0.00271");
+    assertThat(store.execution("run-batch").orElseThrow().costUsd())
+        .isEqualByComparingTo("0.00271");
   }
 
   @Test
@@ -63,13 +68,20 @@ class CostStoreTest {
     store.record(attempt("run-retry", "1", 2, Outcome.FAILED, mini()));
     store.record(attempt("run-retry", "1", 3, Outcome.COMPLETED, mini()));
     assertThat(store.steps("run-retry")).extracting(StepRow::attempt).containsExactly(1, 2, 3);
-    assertThat(store.execution("run-retry").orElseThrow().costUsd()).isEqualByComparingTo("0.00063");
+    assertThat(store.execution("run-retry").orElseThrow().costUsd())
+        .isEqualByComparingTo("0.00063");
   }
 
   @Test
   void unpricedUsageIsStoredWithItsCountsAndNoCost() {
-    store.record(attempt("run-unpriced", "1", 1, Outcome.COMPLETED, mini(),
-        Usage.of("acme", "not-a-model").inputTokens(42).build()));
+    store.record(
+        attempt(
+            "run-unpriced",
+            "1",
+            1,
+            Outcome.COMPLETED,
+            mini(),
+            Usage.of("acme", "not-a-model").inputTokens(42).build()));
     List<StepRow> rows = store.steps("run-unpriced");
     assertThat(rows.get(1).priced()).isFalse();
     assertThat(rows.get(1).costUsd()).isNull();
@@ -87,11 +99,13 @@ class CostStoreTest {
       List<Callable<Void>> writes = new ArrayList<>();
       for (int activity = 0; activity < 40; activity++) {
         String id = String.valueOf(activity);
-        writes.add(() -> {
-          store.record(attempt("run-parallel", id, 1, Outcome.COMPLETED, mini()));
-          store.record(attempt("run-parallel", id, 1, Outcome.COMPLETED, mini())); // redelivered
-          return null;
-        });
+        writes.add(
+            () -> {
+              store.record(attempt("run-parallel", id, 1, Outcome.COMPLETED, mini()));
+              store.record(
+                  attempt("run-parallel", id, 1, Outcome.COMPLETED, mini())); // redelivered
+              return null;
+            });
       }
       for (Future<Void> f : pool.invokeAll(writes)) {
         f.get();
@@ -106,8 +120,17 @@ class CostStoreTest {
 
   @Test
   void stepRowsKeepIdentityCountsBreakdownTagsAndTimes() {
-    store.record(attempt("run-fields", "act-7", 1, Outcome.COMPLETED,
-        Usage.of("openai", "gpt-4o-2024-08-06").inputTokens(1_200).outputTokens(300).cacheReadTokens(1_000).build()));
+    store.record(
+        attempt(
+            "run-fields",
+            "act-7",
+            1,
+            Outcome.COMPLETED,
+            Usage.of("openai", "gpt-4o-2024-08-06")
+                .inputTokens(1_200)
+                .outputTokens(300)
+                .cacheReadTokens(1_000)
+                .build()));
     StepRow s = store.steps("run-fields").get(0);
     assertThat(s.namespace()).isEqualTo("default");
     assertThat(s.workflowId()).isEqualTo("wf-run-fields");
@@ -139,7 +162,9 @@ class CostStoreTest {
       for (Future<Integer> f : runs) {
         applied += f.get();
       }
-      assertThat(applied).as("each migration applied by exactly one worker").isEqualTo(CostSchema.migrate(TestDatabase.empty()));
+      assertThat(applied)
+          .as("each migration applied by exactly one worker")
+          .isEqualTo(CostSchema.migrate(TestDatabase.empty()));
     } finally {
       pool.shutdown();
     }

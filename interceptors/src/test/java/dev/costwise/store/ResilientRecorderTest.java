@@ -35,28 +35,43 @@ class ResilientRecorderTest {
     ResilientRecorder.Listener listener = (attempt, error, spooled) -> failures.add(spooled);
     Path spool = dir.resolve("spool/cost.jsonl");
 
-    ResilientRecorder down = new ResilientRecorder(new CostStore(CostStore.jdbi(unreachable())), spool, 2, Duration.ofMillis(5), listener);
+    ResilientRecorder down =
+        new ResilientRecorder(
+            new CostStore(CostStore.jdbi(unreachable())), spool, 2, Duration.ofMillis(5), listener);
     down.record(attempt("run-spooled", "1", 1, Outcome.FAILED, mini()));
     down.record(attempt("run-spooled", "1", 2, Outcome.COMPLETED, mini()));
     assertThat(failures).containsExactly(true, true);
     assertThat(down.spooledCount()).isEqualTo(2);
 
     CostStore store = new CostStore(CostStore.jdbi(TestDatabase.fresh()));
-    store.record(attempt("run-spooled", "1", 1, Outcome.FAILED, mini())); // this one had reached the database after all
+    store.record(
+        attempt(
+            "run-spooled",
+            "1",
+            1,
+            Outcome.FAILED,
+            mini())); // this one had reached the database after all
     ResilientRecorder up = new ResilientRecorder(store, spool, 2, Duration.ofMillis(5), listener);
     assertThat(up.flushSpool()).isEqualTo(2);
     assertThat(up.spooledCount()).isZero();
     assertThat(up.flushSpool()).isZero();
 
     assertThat(store.steps("run-spooled")).extracting(StepRow::attempt).containsExactly(1, 2);
-    assertThat(store.execution("run-spooled").orElseThrow().costUsd()).isEqualByComparingTo("0.00042");
+    assertThat(store.execution("run-spooled").orElseThrow().costUsd())
+        .isEqualByComparingTo("0.00042");
   }
 
   @Test
   void aWriteThatSucceedsIsNotSpooled() {
     CostStore store = new CostStore(CostStore.jdbi(TestDatabase.fresh()));
     List<Boolean> failures = new ArrayList<>();
-    ResilientRecorder r = new ResilientRecorder(store, dir.resolve("cost.jsonl"), 3, Duration.ofMillis(5), (a, e, s) -> failures.add(s));
+    ResilientRecorder r =
+        new ResilientRecorder(
+            store,
+            dir.resolve("cost.jsonl"),
+            3,
+            Duration.ofMillis(5),
+            (a, e, s) -> failures.add(s));
     r.record(attempt("run-ok", "1", 1, Outcome.COMPLETED, mini()));
     assertThat(failures).isEmpty();
     assertThat(r.spooledCount()).isZero();
@@ -68,15 +83,23 @@ class ResilientRecorderTest {
     CostStore store = new CostStore(CostStore.jdbi(TestDatabase.fresh()));
     List<Boolean> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
     try (ResilientRecorder r =
-        new ResilientRecorder(store, dir.resolve("cost.jsonl"), 3, Duration.ofMillis(5), (a, e, s) -> failures.add(s), 16)) {
-      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(32);
+        new ResilientRecorder(
+            store,
+            dir.resolve("cost.jsonl"),
+            3,
+            Duration.ofMillis(5),
+            (a, e, s) -> failures.add(s),
+            16)) {
+      java.util.concurrent.ExecutorService pool =
+          java.util.concurrent.Executors.newFixedThreadPool(32);
       List<java.util.concurrent.Future<?>> done = new ArrayList<>();
       for (int i = 0; i < 300; i++) {
         String run = "run-group-" + (i % 5);
         String activity = String.valueOf(i);
         done.add(pool.submit(() -> r.record(attempt(run, activity, 1, Outcome.COMPLETED, mini()))));
         if (i % 10 == 0) { // a redelivered completion racing the first
-          done.add(pool.submit(() -> r.record(attempt(run, activity, 1, Outcome.COMPLETED, mini()))));
+          done.add(
+              pool.submit(() -> r.record(attempt(run, activity, 1, Outcome.COMPLETED, mini()))));
         }
       }
       for (java.util.concurrent.Future<?> f : done) {

@@ -29,7 +29,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Drives real workflows on the Temporal test server with Costwise registered, against real PostgreSQL. */
+/**
+ * Drives real workflows on the Temporal test server with Costwise registered, against real
+ * PostgreSQL.
+ */
 class CostTrackingWorkflowTest {
   private static final String QUEUE = "cost-test";
   private static PriceCatalog catalog;
@@ -63,11 +66,11 @@ class CostTrackingWorkflowTest {
                 .addExtractor(
                     result ->
                         result instanceof TrackedPipeline.Transcript t
-                            ? List.of(Usage.of("openai", "whisper-1").audioSeconds(t.seconds()).build())
+                            ? List.of(
+                                Usage.of("openai", "whisper-1").audioSeconds(t.seconds()).build())
                             : List.of())
                 .build());
-    env =
-        TrackedTestEnvironment.create(tracking);
+    env = TrackedTestEnvironment.create(tracking);
     Worker worker = env.newWorker(QUEUE);
     worker.registerWorkflowImplementationTypes(TrackedPipeline.PipelineWorkflowImpl.class);
     activities = new TrackedPipeline.MediaActivitiesImpl();
@@ -98,19 +101,24 @@ class CostTrackingWorkflowTest {
     String runId = runId(wf);
 
     List<StepRow> steps = store.steps(runId);
-    assertThat(cost(steps, "WriteScript")).isEqualByComparingTo("0.00725"); // 1200*2.5/M + 300*10/M + 1000*1.25/M
-    assertThat(cost(steps, "Think")).isEqualByComparingTo("0.022"); // 1000*2/M + 500*8/M + 2000*8/M (reasoning at output rate)
-    assertThat(cost(steps, "DrawScenes")).isEqualByComparingTo("0.48"); // 4 hd 1024x1792 images at 0.12
+    assertThat(cost(steps, "WriteScript"))
+        .isEqualByComparingTo("0.00725"); // 1200*2.5/M + 300*10/M + 1000*1.25/M
+    assertThat(cost(steps, "Think"))
+        .isEqualByComparingTo("0.022"); // 1000*2/M + 500*8/M + 2000*8/M (reasoning at output rate)
+    assertThat(cost(steps, "DrawScenes"))
+        .isEqualByComparingTo("0.48"); // 4 hd 1024x1792 images at 0.12
     assertThat(cost(steps, "Animate")).isEqualByComparingTo("3.20"); // 8 s with audio at 0.40
     assertThat(cost(steps, "Voice")).isEqualByComparingTo("0.0225"); // 1500 chars at 0.015 per 1K
     assertThat(cost(steps, "Transcribe")).isEqualByComparingTo("0.00905"); // 90.5 s at 0.0001
-    assertThat(cost(steps, "Flaky")).isEqualByComparingTo("0.00063"); // 3 attempts of 1000*0.15/M + 100*0.6/M
+    assertThat(cost(steps, "Flaky"))
+        .isEqualByComparingTo("0.00063"); // 3 attempts of 1000*0.15/M + 100*0.6/M
 
     StepRow script = step(steps, "WriteScript");
     assertThat(script.inputCost()).isEqualByComparingTo("0.003");
     assertThat(script.outputCost()).isEqualByComparingTo("0.003");
     assertThat(script.cacheReadCost()).isEqualByComparingTo("0.00125");
-    assertThat(script.tags()).contains("\"tenant\": \"acme\"", "\"user\": \"ana\"", "\"department\": \"content\"");
+    assertThat(script.tags())
+        .contains("\"tenant\": \"acme\"", "\"user\": \"ana\"", "\"department\": \"content\"");
     assertThat(script.workflowType()).isEqualTo("PipelineWorkflow");
     assertThat(script.taskQueue()).isEqualTo(QUEUE);
     assertThat(script.namespace()).isNotBlank();
@@ -127,9 +135,11 @@ class CostTrackingWorkflowTest {
     assertThat(totals.reasoningTokens()).isEqualTo(2000);
     assertThat(totals.workflowId()).isEqualTo("pipeline-all-kinds");
 
-    double metered = registry.find("costwise.cost").counters().stream().mapToDouble(c -> c.count()).sum();
+    double metered =
+        registry.find("costwise.cost").counters().stream().mapToDouble(c -> c.count()).sum();
     assertThat(metered).isCloseTo(3.74143, org.assertj.core.data.Offset.offset(1e-9));
-    assertThat(registry.find("costwise.tokens").tag("kind", "reasoning").counter().count()).isEqualTo(2000);
+    assertThat(registry.find("costwise.tokens").tag("kind", "reasoning").counter().count())
+        .isEqualTo(2000);
   }
 
   @Test
@@ -181,15 +191,20 @@ class CostTrackingWorkflowTest {
         store.steps(runId(wf)).stream()
             .filter(s -> s.activityType().equals("UnknownModel"))
             .toList();
-    assertThat(unknown).singleElement().satisfies(s -> {
-      assertThat(s.priced()).isFalse();
-      assertThat(s.outcome()).isEqualTo("FAILED");
-    });
+    assertThat(unknown)
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.priced()).isFalse();
+              assertThat(s.outcome()).isEqualTo("FAILED");
+            });
   }
 
   private static StepRow step(List<StepRow> steps, String activityType) {
-    return steps.stream().filter(s -> s.activityType().equals(activityType)).findFirst().orElseThrow(
-        () -> new AssertionError("no step for " + activityType + " in " + steps));
+    return steps.stream()
+        .filter(s -> s.activityType().equals(activityType))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no step for " + activityType + " in " + steps));
   }
 
   private static BigDecimal cost(List<StepRow> steps, String activityType) {

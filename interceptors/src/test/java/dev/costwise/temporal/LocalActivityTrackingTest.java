@@ -40,7 +40,10 @@ class LocalActivityTrackingTest {
   public static class SummarizeImpl implements Summarize {
     private final Llm llm =
         Workflow.newLocalActivityStub(
-            Llm.class, LocalActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(10)).build());
+            Llm.class,
+            LocalActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofSeconds(10))
+                .build());
 
     @Override
     public String summarize(String text) {
@@ -51,7 +54,8 @@ class LocalActivityTrackingTest {
   public static class LlmImpl implements Llm {
     @Override
     public String complete(String prompt) {
-      CostUsage.record(Usage.of("openai", "gpt-4o-mini").inputTokens(2_000).outputTokens(500).build());
+      CostUsage.record(
+          Usage.of("openai", "gpt-4o-mini").inputTokens(2_000).outputTokens(500).build());
       return "summary";
     }
   }
@@ -65,8 +69,7 @@ class LocalActivityTrackingTest {
                 .setPricer(Pricer.of(CatalogSource.bundledCatalog()))
                 .setRecorder(store)
                 .build());
-    try (TestWorkflowEnvironment env =
-        TrackedTestEnvironment.create(tracking)) {
+    try (TestWorkflowEnvironment env = TrackedTestEnvironment.create(tracking)) {
       Worker worker = env.newWorker("local");
       worker.registerWorkflowImplementationTypes(SummarizeImpl.class);
       worker.registerActivitiesImplementations(new LlmImpl());
@@ -83,13 +86,17 @@ class LocalActivityTrackingTest {
       String runId = WorkflowStub.fromTyped(wf).getExecution().getRunId();
 
       List<StepRow> steps = store.steps(runId);
-      assertThat(steps).singleElement().satisfies(s -> {
-        assertThat(s.activityType()).isEqualTo("Complete");
-        assertThat(s.workflowType()).isEqualTo("Summarize");
-        assertThat(s.costUsd()).isEqualByComparingTo("0.0006"); // 2000 * 0.15/M + 500 * 0.60/M
-        assertThat(s.tags()).contains("\"tenant\"", "\"globex\"");
-        assertThat(s.outcome()).isEqualTo("COMPLETED");
-      });
+      assertThat(steps)
+          .singleElement()
+          .satisfies(
+              s -> {
+                assertThat(s.activityType()).isEqualTo("Complete");
+                assertThat(s.workflowType()).isEqualTo("Summarize");
+                assertThat(s.costUsd())
+                    .isEqualByComparingTo("0.0006"); // 2000 * 0.15/M + 500 * 0.60/M
+                assertThat(s.tags()).contains("\"tenant\"", "\"globex\"");
+                assertThat(s.outcome()).isEqualTo("COMPLETED");
+              });
     }
   }
 }

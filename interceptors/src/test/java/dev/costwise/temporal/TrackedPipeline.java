@@ -54,13 +54,23 @@ final class TrackedPipeline {
     @Override
     public String writeScript(String topic) {
       CostUsage.tag("department", "content");
-      CostUsage.record(Usage.of("openai", "gpt-4o").inputTokens(1200).outputTokens(300).cacheReadTokens(1000).build());
+      CostUsage.record(
+          Usage.of("openai", "gpt-4o")
+              .inputTokens(1200)
+              .outputTokens(300)
+              .cacheReadTokens(1000)
+              .build());
       return "script about " + topic;
     }
 
     @Override
     public String think(String script) {
-      CostUsage.record(Usage.of("openai", "o3").inputTokens(1000).outputTokens(500).reasoningTokens(2000).build());
+      CostUsage.record(
+          Usage.of("openai", "o3")
+              .inputTokens(1000)
+              .outputTokens(500)
+              .reasoningTokens(2000)
+              .build());
       return "plan";
     }
 
@@ -90,7 +100,8 @@ final class TrackedPipeline {
 
     @Override
     public String flaky(String input) {
-      CostUsage.record(Usage.of("openai", "gpt-4o-mini").inputTokens(1000).outputTokens(100).build());
+      CostUsage.record(
+          Usage.of("openai", "gpt-4o-mini").inputTokens(1000).outputTokens(100).build());
       if (flakyCalls.incrementAndGet() < 3) {
         throw new IllegalStateException("provider timed out (simulated)");
       }
@@ -99,7 +110,8 @@ final class TrackedPipeline {
 
     @Override
     public String unknownModel(String input) {
-      CostUsage.record(Usage.of("acme", "gpt-5o-turbo-ultra").inputTokens(100).outputTokens(10).build());
+      CostUsage.record(
+          Usage.of("acme", "gpt-5o-turbo-ultra").inputTokens(100).outputTokens(10).build());
       return "done";
     }
   }

@@ -28,13 +28,16 @@ public final class TestDatabase {
       } catch (IOException e) {
         throw new UncheckedIOException("embedded PostgreSQL did not start", e);
       }
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        try {
-          server.close();
-        } catch (IOException ignored) {
-          // the JVM is exiting; the temporary data directory is removed by the library
-        }
-      }));
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    try {
+                      server.close();
+                    } catch (IOException ignored) {
+                      // the JVM is exiting; the temporary data directory is removed by the library
+                    }
+                  }));
     }
     return server;
   }
@@ -48,7 +51,8 @@ public final class TestDatabase {
 
   /** A new empty database with no schema. */
   public static DataSource empty() {
-    String name = "costwise_test_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
+    String name =
+        "costwise_test_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
     try (Connection c = server().getPostgresDatabase().getConnection();
         Statement s = c.createStatement()) {
       s.execute("CREATE DATABASE " + name);
@@ -58,7 +62,9 @@ public final class TestDatabase {
     return server().getDatabase("postgres", name);
   }
 
-  /** JDBC URL of a database made by {@link #fresh()} or {@link #empty()}; for tools that need a URL. */
+  /**
+   * JDBC URL of a database made by {@link #fresh()} or {@link #empty()}; for tools that need a URL.
+   */
   public static String jdbcUrl(String database) {
     return server().getJdbcUrl("postgres", database);
   }

@@ -9,12 +9,17 @@ import io.temporal.worker.WorkerFactoryOptions;
 public final class TrackedTestEnvironment {
   private TrackedTestEnvironment() {}
 
-  /** A new test environment whose workers run {@code tracking}'s interceptor; start it after registering. */
+  /**
+   * A new test environment whose workers run {@code tracking}'s interceptor; start it after
+   * registering.
+   */
   public static TestWorkflowEnvironment create(CostTracking tracking) {
     return TestWorkflowEnvironment.newInstance(
         TestEnvironmentOptions.newBuilder()
             .setWorkerFactoryOptions(
-                WorkerFactoryOptions.newBuilder().setWorkerInterceptors(tracking.workerInterceptor()).build())
+                WorkerFactoryOptions.newBuilder()
+                    .setWorkerInterceptors(tracking.workerInterceptor())
+                    .build())
             .build());
   }
 }

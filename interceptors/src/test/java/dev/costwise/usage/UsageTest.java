@@ -18,9 +18,11 @@ class UsageTest {
         .hasMessageContaining("zero or positive");
     assertThatThrownBy(() -> Usage.of("openai", "gpt-4o").inputTokens(Usage.MAX_TOKENS + 1).build())
         .hasMessageContaining("above the limit");
-    assertThatThrownBy(() -> Usage.of("google", "veo-3").videoSeconds(new BigDecimal("-2"), false).build())
+    assertThatThrownBy(
+            () -> Usage.of("google", "veo-3").videoSeconds(new BigDecimal("-2"), false).build())
         .hasMessageContaining("videoSeconds");
-    assertThatThrownBy(() -> Usage.of("google", "veo-3").videoSeconds(new BigDecimal("1.0001"), false).build())
+    assertThatThrownBy(
+            () -> Usage.of("google", "veo-3").videoSeconds(new BigDecimal("1.0001"), false).build())
         .hasMessageContaining("millisecond");
     assertThatThrownBy(() -> Usage.of("openai", " ").build()).hasMessageContaining("needs a model");
   }

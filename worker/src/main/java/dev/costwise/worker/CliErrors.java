@@ -9,8 +9,11 @@ import picocli.CommandLine.ParseResult;
  * the stack trace is printed only with {@code COSTWISE_DEBUG=1}.
  */
 public final class CliErrors implements IExecutionExceptionHandler {
-  /** Exit status for an error in what the user asked (bad input, unknown model, bad configuration). */
+  /**
+   * Exit status for an error in what the user asked (bad input, unknown model, bad configuration).
+   */
   public static final int USAGE_ERROR = 2;
+
   /** Exit status for a failure while doing it (service unreachable, I/O). */
   public static final int FAILURE = 1;
 

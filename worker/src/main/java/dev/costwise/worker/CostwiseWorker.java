@@ -5,11 +5,11 @@ import dev.costwise.budget.AlertSink;
 import dev.costwise.budget.Budgets;
 import dev.costwise.budget.WebhookAlertSink;
 import dev.costwise.demo.ContentActivitiesImpl;
+import dev.costwise.demo.ContentPipelineWorkflowImpl;
 import dev.costwise.estimate.CostEstimates;
 import dev.costwise.estimate.CostEstimator;
 import dev.costwise.estimate.EstimateStore;
 import dev.costwise.estimate.PeriodBudgetCheck;
-import dev.costwise.demo.ContentPipelineWorkflowImpl;
 import dev.costwise.metrics.CostMetrics;
 import dev.costwise.pricing.CatalogSource;
 import dev.costwise.pricing.Pricer;
@@ -54,8 +54,10 @@ public final class CostwiseWorker implements AutoCloseable {
   private ResilientRecorder recorder;
   private CatalogSource catalog;
   private Budgets budgets;
+
   /** Whether the namespace has the cost search attributes, so the interceptor may upsert them. */
   private boolean searchAttributes;
+
   private TemporalConnection temporal;
   private WorkerFactory factory;
   private HttpApi http;
@@ -68,8 +70,8 @@ public final class CostwiseWorker implements AutoCloseable {
   /**
    * Starts everything {@code config} asks for and returns once the worker polls its task queue.
    *
-   * @throws StartupException when a service cannot be reached or started (everything started so
-   *     far is stopped again)
+   * @throws StartupException when a service cannot be reached or started (everything started so far
+   *     is stopped again)
    */
   public static CostwiseWorker start(WorkerConfig config) {
     CostwiseWorker w = new CostwiseWorker(config);
@@ -93,30 +95,40 @@ public final class CostwiseWorker implements AutoCloseable {
     startTemporal();
 
     recorder =
-        new ResilientRecorder(store, config.spoolFile(), 3, Duration.ofMillis(200), new ResilientRecorder.Listener() {
-          @Override
-          public void writeFailed(AttemptCost attempt, Exception error, boolean spooled) {
-            metrics.persistenceFailed(spooled);
-          }
-        });
+        new ResilientRecorder(
+            store,
+            config.spoolFile(),
+            3,
+            Duration.ofMillis(200),
+            new ResilientRecorder.Listener() {
+              @Override
+              public void writeFailed(AttemptCost attempt, Exception error, boolean spooled) {
+                metrics.persistenceFailed(spooled);
+              }
+            });
     toClose.push(recorder);
     int replayed = recorder.flushSpool();
     if (replayed > 0) {
-      log.info("Wrote {} cost record(s) kept in {} while the database was unreachable", replayed, config.spoolFile());
+      log.info(
+          "Wrote {} cost record(s) kept in {} while the database was unreachable",
+          replayed,
+          config.spoolFile());
     }
     ScheduledExecutorService housekeeping =
-        Executors.newSingleThreadScheduledExecutor(r -> {
-          Thread t = new Thread(r, "costwise-housekeeping");
-          t.setDaemon(true);
-          return t;
-        });
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "costwise-housekeeping");
+              t.setDaemon(true);
+              return t;
+            });
     housekeeping.scheduleWithFixedDelay(this::housekeeping, 30, 30, TimeUnit.SECONDS);
     toClose.push(housekeeping::shutdownNow);
 
     List<AlertSink> sinks =
         config.alertWebhook() == null
             ? List.of()
-            : List.of(new WebhookAlertSink(config.alertWebhook(), 5, Duration.ofSeconds(1), metrics));
+            : List.of(
+                new WebhookAlertSink(config.alertWebhook(), 5, Duration.ofSeconds(1), metrics));
     budgets = new Budgets(store.jdbi(), metrics, sinks, Clock.systemUTC());
     CostTracking tracking =
         new CostTracking(
@@ -130,7 +142,9 @@ public final class CostwiseWorker implements AutoCloseable {
     factory =
         WorkerFactory.newInstance(
             temporal.client(),
-            WorkerFactoryOptions.newBuilder().setWorkerInterceptors(tracking.workerInterceptor()).build());
+            WorkerFactoryOptions.newBuilder()
+                .setWorkerInterceptors(tracking.workerInterceptor())
+                .build());
     Worker worker = factory.newWorker(config.taskQueue());
     worker.registerWorkflowImplementationTypes(ContentPipelineWorkflowImpl.class);
     worker.registerActivitiesImplementations(new ContentActivitiesImpl(), budgets.checkActivity());
@@ -140,20 +154,30 @@ public final class CostwiseWorker implements AutoCloseable {
         new PeriodBudgetCheck(budgets),
         new EstimateStore(store.jdbi()));
     factory.start();
-    toClose.push(() -> {
-      factory.shutdown();
-      factory.awaitTermination(10, TimeUnit.SECONDS);
-    });
-    log.info("Worker polling task queue '{}' in namespace '{}'", config.taskQueue(), config.temporalNamespace());
+    toClose.push(
+        () -> {
+          factory.shutdown();
+          factory.awaitTermination(10, TimeUnit.SECONDS);
+        });
+    log.info(
+        "Worker polling task queue '{}' in namespace '{}'",
+        config.taskQueue(),
+        config.temporalNamespace());
 
     if (config.httpPort() >= 0) {
       http = HttpApi.start(config, this);
       toClose.push(http);
-      log.info("HTTP on {}: dashboard {}/ , metrics {}/metrics , health {}/health",
-          http.baseUrl(), http.baseUrl(), http.baseUrl(), http.baseUrl());
+      log.info(
+          "HTTP on {}: dashboard {}/ , metrics {}/metrics , health {}/health",
+          http.baseUrl(),
+          http.baseUrl(),
+          http.baseUrl(),
+          http.baseUrl());
       if (!HttpApi.isLoopback(config.httpHost()) && config.apiToken() == null) {
-        log.warn("HTTP is bound to {} without an API token; set {} to require one for /api",
-            config.httpHost(), WorkerConfig.Env.API_TOKEN);
+        log.warn(
+            "HTTP is bound to {} without an API token; set {} to require one for /api",
+            config.httpHost(),
+            WorkerConfig.Env.API_TOKEN);
       }
     }
   }
@@ -162,11 +186,13 @@ public final class CostwiseWorker implements AutoCloseable {
     String url = config.databaseUrl();
     String user = config.databaseUser();
     if (config.embeddedDatabase()) {
-      EmbeddedDatabase db = EmbeddedDatabase.start(config.embeddedDatabaseDir(), config.databasePort());
+      EmbeddedDatabase db =
+          EmbeddedDatabase.start(config.embeddedDatabaseDir(), config.databasePort());
       toClose.push(db);
       url = db.jdbcUrl();
       user = "postgres";
-      databaseDescription = "embedded PostgreSQL on 127.0.0.1:" + db.port() + " (data in " + db.dataDir() + ")";
+      databaseDescription =
+          "embedded PostgreSQL on 127.0.0.1:" + db.port() + " (data in " + db.dataDir() + ")";
     } else {
       databaseDescription = "PostgreSQL at " + WorkerConfig.redact(url);
     }
@@ -176,7 +202,9 @@ public final class CostwiseWorker implements AutoCloseable {
     try {
       applied = CostSchema.migrate(dataSource);
     } catch (RuntimeException e) {
-      throw new StartupException("Cannot apply the cost schema to " + databaseDescription + ": " + Database.rootMessage(e), e);
+      throw new StartupException(
+          "Cannot apply the cost schema to " + databaseDescription + ": " + Database.rootMessage(e),
+          e);
     }
     store = new CostStore(CostStore.jdbi(dataSource));
     log.info("Database: {}; {} migration(s) applied", databaseDescription, applied);
@@ -185,29 +213,40 @@ public final class CostwiseWorker implements AutoCloseable {
   private void startTemporal() {
     String address = config.effectiveTemporalAddress();
     if (config.embeddedTemporal()) {
-      EmbeddedTemporal server = EmbeddedTemporal.start(config.temporalPort(), config.temporalNamespace());
+      EmbeddedTemporal server =
+          EmbeddedTemporal.start(config.temporalPort(), config.temporalNamespace());
       toClose.push(server);
       searchAttributes = true;
       address = server.address();
-      log.info("Temporal: embedded dev server on {} (namespace '{}', in memory: workflow history is lost on stop,"
-          + " costs are not)", address, config.temporalNamespace());
+      log.info(
+          "Temporal: embedded dev server on {} (namespace '{}', in memory: workflow history is lost on stop,"
+              + " costs are not)",
+          address,
+          config.temporalNamespace());
     } else {
       log.info("Temporal: {} (namespace '{}')", address, config.temporalNamespace());
     }
-    temporal = TemporalConnection.connect(address, config.temporalNamespace(), registry, Duration.ofSeconds(10));
+    temporal =
+        TemporalConnection.connect(
+            address, config.temporalNamespace(), registry, Duration.ofSeconds(10));
     toClose.push(temporal);
     if (!config.embeddedTemporal()) {
       try {
         var added = SearchAttributes.ensureRegistered(address, config.temporalNamespace());
         searchAttributes = true;
         if (!added.isEmpty()) {
-          log.info("Registered search attributes {} in namespace '{}'", added.keySet(), config.temporalNamespace());
+          log.info(
+              "Registered search attributes {} in namespace '{}'",
+              added.keySet(),
+              config.temporalNamespace());
         }
       } catch (io.grpc.StatusRuntimeException e) {
-        log.warn("Cannot check or register the search attributes {} in namespace '{}' ({}); cost search attributes"
-            + " are off until they are registered once, as deploy/temporal/register-search-attributes.sh does",
+        log.warn(
+            "Cannot check or register the search attributes {} in namespace '{}' ({}); cost search attributes"
+                + " are off until they are registered once, as deploy/temporal/register-search-attributes.sh does",
             SearchAttributes.COST.keySet(),
-            config.temporalNamespace(), e.getStatus());
+            config.temporalNamespace(),
+            e.getStatus());
       }
     }
   }
@@ -268,13 +307,19 @@ public final class CostwiseWorker implements AutoCloseable {
     return databaseDescription;
   }
 
-  /** Blocks until the JVM is asked to stop (Ctrl-C, SIGTERM), stopping everything on the way out. */
+  /**
+   * Blocks until the JVM is asked to stop (Ctrl-C, SIGTERM), stopping everything on the way out.
+   */
   public void runUntilStopped() throws InterruptedException {
     java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      close();
-      stopped.countDown();
-    }, "costwise-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  close();
+                  stopped.countDown();
+                },
+                "costwise-shutdown"));
     stopped.await();
   }
 

@@ -14,8 +14,8 @@ public final class Database {
   /**
    * Opens a pool to {@code jdbcUrl} and proves it with one connection.
    *
-   * @throws StartupException with the server's own reason (refused, unknown host, bad password,
-   *     no such database) when it cannot connect within a few seconds
+   * @throws StartupException with the server's own reason (refused, unknown host, bad password, no
+   *     such database) when it cannot connect within a few seconds
    */
   public static HikariDataSource connect(String jdbcUrl, String user, String password) {
     HikariConfig config = new HikariConfig();
@@ -42,9 +42,18 @@ public final class Database {
       return ds;
     } catch (HikariPool.PoolInitializationException | SQLException e) {
       throw new StartupException(
-          "Cannot connect to PostgreSQL at " + WorkerConfig.redact(jdbcUrl) + ": " + rootMessage(e)
-              + " (check " + WorkerConfig.Env.DATABASE_URL + ", " + WorkerConfig.Env.DATABASE_USER + " and "
-              + WorkerConfig.Env.DATABASE_PASSWORD + ", or the matching flags)", e);
+          "Cannot connect to PostgreSQL at "
+              + WorkerConfig.redact(jdbcUrl)
+              + ": "
+              + rootMessage(e)
+              + " (check "
+              + WorkerConfig.Env.DATABASE_URL
+              + ", "
+              + WorkerConfig.Env.DATABASE_USER
+              + " and "
+              + WorkerConfig.Env.DATABASE_PASSWORD
+              + ", or the matching flags)",
+          e);
     }
   }
 

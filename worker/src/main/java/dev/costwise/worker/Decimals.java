@@ -2,7 +2,10 @@ package dev.costwise.worker;
 
 import java.math.BigDecimal;
 
-/** How the worker writes exact decimals for people and machines: never rounded, never in exponent form. */
+/**
+ * How the worker writes exact decimals for people and machines: never rounded, never in exponent
+ * form.
+ */
 public final class Decimals {
   private Decimals() {}
 

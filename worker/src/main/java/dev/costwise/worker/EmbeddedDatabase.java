@@ -20,8 +20,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
   }
 
   /**
-   * Starts PostgreSQL on {@code port} with its files in {@code dataDir} (created and initialized
-   * on first use, reused after).
+   * Starts PostgreSQL on {@code port} with its files in {@code dataDir} (created and initialized on
+   * first use, reused after).
    *
    * @throws StartupException when the folder cannot be used or the server does not start
    */
@@ -31,8 +31,13 @@ public final class EmbeddedDatabase implements AutoCloseable {
       Files.createDirectories(dir);
     } catch (IOException e) {
       throw new StartupException(
-          "Cannot create the database folder " + dir + ": " + e.getMessage() + "; choose another with --data-dir / "
-              + WorkerConfig.Env.DATA_DIR, e);
+          "Cannot create the database folder "
+              + dir
+              + ": "
+              + e.getMessage()
+              + "; choose another with --data-dir / "
+              + WorkerConfig.Env.DATA_DIR,
+          e);
     }
     try {
       EmbeddedPostgres pg =
@@ -41,7 +46,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
               .setCleanDataDirectory(false)
               .setPort(port)
               .setServerConfig("listen_addresses", "127.0.0.1")
-              // the embedded defaults favour test speed (no fsync, asynchronous commit); costs must survive a crash
+              // the embedded defaults favour test speed (no fsync, asynchronous commit); costs must
+              // survive a crash
               .setServerConfig("fsync", "on")
               .setServerConfig("synchronous_commit", "on")
               .setPGStartupWait(Duration.ofSeconds(60))
@@ -49,13 +55,23 @@ public final class EmbeddedDatabase implements AutoCloseable {
       return new EmbeddedDatabase(pg, dir);
     } catch (IOException | RuntimeException e) {
       throw new StartupException(
-          "Cannot start the embedded PostgreSQL on 127.0.0.1:" + port + " with data in " + dir + ": " + e.getMessage()
+          "Cannot start the embedded PostgreSQL on 127.0.0.1:"
+              + port
+              + " with data in "
+              + dir
+              + ": "
+              + e.getMessage()
               + " (is the port in use, or is another worker using this data folder? choose others with --db-port /"
-              + " --data-dir, or connect to a PostgreSQL with " + WorkerConfig.Env.DATABASE_URL + ")", e);
+              + " --data-dir, or connect to a PostgreSQL with "
+              + WorkerConfig.Env.DATABASE_URL
+              + ")",
+          e);
     }
   }
 
-  /** JDBC URL of the {@code postgres} database (user {@code postgres}, no password: loopback only). */
+  /**
+   * JDBC URL of the {@code postgres} database (user {@code postgres}, no password: loopback only).
+   */
   public String jdbcUrl() {
     return "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres";
   }

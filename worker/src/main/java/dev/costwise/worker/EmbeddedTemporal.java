@@ -29,8 +29,8 @@ public final class EmbeddedTemporal implements AutoCloseable {
   }
 
   /**
-   * Starts the server on {@code 127.0.0.1:port} and registers the cost search attributes in
-   * {@code namespace}.
+   * Starts the server on {@code 127.0.0.1:port} and registers the cost search attributes in {@code
+   * namespace}.
    *
    * @throws StartupException when the port is taken or the server does not start
    */
@@ -39,7 +39,8 @@ public final class EmbeddedTemporal implements AutoCloseable {
     TestServicesStarter services = new TestServicesStarter(true, 0);
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(
-            new InetSocketAddress(InetAddress.getLoopbackAddress(), port), InsecureServerCredentials.create());
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), port),
+            InsecureServerCredentials.create());
     GRPCServerHelper.registerServicesAndHealthChecks(services.getServices(), builder);
     Server server;
     try {
@@ -48,10 +49,14 @@ public final class EmbeddedTemporal implements AutoCloseable {
       services.close();
       boolean taken = e instanceof BindException || e.getCause() instanceof BindException;
       throw new StartupException(
-          "Cannot start the embedded Temporal server on 127.0.0.1:" + port + ": "
+          "Cannot start the embedded Temporal server on 127.0.0.1:"
+              + port
+              + ": "
               + (taken
                   ? "the port is in use (another Temporal server or worker?); stop it, choose another port with"
-                      + " --temporal-port / " + WorkerConfig.Env.TEMPORAL_PORT + ", or connect to it with "
+                      + " --temporal-port / "
+                      + WorkerConfig.Env.TEMPORAL_PORT
+                      + ", or connect to it with "
                       + WorkerConfig.Env.TEMPORAL_ADDRESS
                   : e.getMessage()),
           e);

@@ -30,14 +30,23 @@ public final class SearchAttributes {
    */
   public static Map<String, IndexedValueType> ensureRegistered(String address, String namespace) {
     OperatorServiceStubs operator =
-        OperatorServiceStubs.newServiceStubs(OperatorServiceStubsOptions.newBuilder().setTarget(address).validateAndBuildWithDefaults());
+        OperatorServiceStubs.newServiceStubs(
+            OperatorServiceStubsOptions.newBuilder()
+                .setTarget(address)
+                .validateAndBuildWithDefaults());
     try {
       var stub = operator.blockingStub().withDeadlineAfter(10, TimeUnit.SECONDS);
       Map<String, IndexedValueType> missing = new HashMap<>(COST);
       try {
-        var existing = stub.listSearchAttributes(ListSearchAttributesRequest.newBuilder().setNamespace(namespace).build());
-        missing.keySet().removeIf(
-            name -> existing.getCustomAttributesMap().containsKey(name) || existing.getSystemAttributesMap().containsKey(name));
+        var existing =
+            stub.listSearchAttributes(
+                ListSearchAttributesRequest.newBuilder().setNamespace(namespace).build());
+        missing
+            .keySet()
+            .removeIf(
+                name ->
+                    existing.getCustomAttributesMap().containsKey(name)
+                        || existing.getSystemAttributesMap().containsKey(name));
       } catch (StatusRuntimeException e) {
         if (e.getStatus().getCode() != io.grpc.Status.Code.UNIMPLEMENTED) {
           throw e;
@@ -46,13 +55,20 @@ public final class SearchAttributes {
       }
       if (!missing.isEmpty()) {
         try {
-          operator.blockingStub().withDeadlineAfter(10, TimeUnit.SECONDS).addSearchAttributes(
-              AddSearchAttributesRequest.newBuilder().setNamespace(namespace).putAllSearchAttributes(missing).build());
+          operator
+              .blockingStub()
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .addSearchAttributes(
+                  AddSearchAttributesRequest.newBuilder()
+                      .setNamespace(namespace)
+                      .putAllSearchAttributes(missing)
+                      .build());
         } catch (StatusRuntimeException e) {
           if (e.getStatus().getCode() != io.grpc.Status.Code.ALREADY_EXISTS) {
             throw e;
           }
-          return Map.of(); // registered meanwhile (another worker), or a server that could not list them
+          return Map
+              .of(); // registered meanwhile (another worker), or a server that could not list them
         }
       }
       return missing;

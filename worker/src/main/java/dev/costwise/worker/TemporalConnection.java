@@ -1,9 +1,9 @@
 package dev.costwise.worker;
 
 import com.uber.m3.tally.Scope;
+import dev.costwise.metrics.TemporalMetrics;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import dev.costwise.metrics.TemporalMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
 import io.temporal.client.WorkflowClient;
@@ -23,18 +23,20 @@ public final class TemporalConnection implements AutoCloseable {
   private final String address;
   private final String namespace;
 
-  private TemporalConnection(WorkflowServiceStubs stubs, Scope scope, String address, String namespace) {
+  private TemporalConnection(
+      WorkflowServiceStubs stubs, Scope scope, String address, String namespace) {
     this.stubs = stubs;
     this.metricsScope = scope;
     this.address = address;
     this.namespace = namespace;
     this.client =
-        WorkflowClient.newInstance(stubs, WorkflowClientOptions.newBuilder().setNamespace(namespace).build());
+        WorkflowClient.newInstance(
+            stubs, WorkflowClientOptions.newBuilder().setNamespace(namespace).build());
   }
 
   /**
-   * Connects to {@code address}, waits at most {@code timeout} for the frontend to answer its health
-   * check, and checks the namespace exists.
+   * Connects to {@code address}, waits at most {@code timeout} for the frontend to answer its
+   * health check, and checks the namespace exists.
    *
    * @throws StartupException when the frontend does not answer or the namespace is unknown
    */
@@ -45,13 +47,25 @@ public final class TemporalConnection implements AutoCloseable {
     try {
       stubs =
           WorkflowServiceStubs.newConnectedServiceStubs(
-              WorkflowServiceStubsOptions.newBuilder().setTarget(address).setMetricsScope(scope).build(), timeout);
+              WorkflowServiceStubsOptions.newBuilder()
+                  .setTarget(address)
+                  .setMetricsScope(scope)
+                  .build(),
+              timeout);
     } catch (RuntimeException e) {
       closeQuietly(scope);
       throw new StartupException(
-          "Cannot reach Temporal at " + address + " within " + timeout.toSeconds() + "s: " + Database.rootMessage(e)
-              + " (check " + WorkerConfig.Env.TEMPORAL_ADDRESS + " / --temporal-address, or unset it to start the"
-              + " embedded Temporal server)", e);
+          "Cannot reach Temporal at "
+              + address
+              + " within "
+              + timeout.toSeconds()
+              + "s: "
+              + Database.rootMessage(e)
+              + " (check "
+              + WorkerConfig.Env.TEMPORAL_ADDRESS
+              + " / --temporal-address, or unset it to start the"
+              + " embedded Temporal server)",
+          e);
     }
     try {
       stubs
@@ -63,8 +77,12 @@ public final class TemporalConnection implements AutoCloseable {
       closeQuietly(scope);
       String why =
           e.getStatus().getCode() == Status.Code.NOT_FOUND
-              ? "namespace '" + namespace + "' does not exist; create it (temporal operator namespace create "
-                  + namespace + ") or set " + WorkerConfig.Env.TEMPORAL_NAMESPACE
+              ? "namespace '"
+                  + namespace
+                  + "' does not exist; create it (temporal operator namespace create "
+                  + namespace
+                  + ") or set "
+                  + WorkerConfig.Env.TEMPORAL_NAMESPACE
               : e.getStatus().getCode() + " " + e.getStatus().getDescription();
       throw new StartupException("Temporal at " + address + ": " + why, e);
     }

@@ -14,8 +14,8 @@ import java.util.function.Function;
  * then command-line flags (a flag beats a variable beats a default) by {@link Builder#build()}.
  *
  * <p>With no Temporal address the worker starts an in-process Temporal dev server on {@code
- * 127.0.0.1:temporalPort}; with no database URL it starts an embedded PostgreSQL whose data lives in
- * {@code dataDir/pgdata} and survives restarts.
+ * 127.0.0.1:temporalPort}; with no database URL it starts an embedded PostgreSQL whose data lives
+ * in {@code dataDir/pgdata} and survives restarts.
  *
  * @param temporalAddress {@code host:port} of a Temporal frontend, or null for the embedded server
  * @param temporalNamespace namespace workflows run in
@@ -52,12 +52,16 @@ public record WorkerConfig(
 
   /** Default embedded Temporal port: the port the {@code temporal} CLI uses by default. */
   public static final int DEFAULT_TEMPORAL_PORT = 7233;
+
   /** Default embedded PostgreSQL port, chosen to stay clear of a PostgreSQL already on 5432. */
   public static final int DEFAULT_DATABASE_PORT = 54329;
+
   /** Default HTTP port of the metrics, API and dashboard server. */
   public static final int DEFAULT_HTTP_PORT = 8088;
+
   /** Default task queue of the worker and the demo. */
   public static final String DEFAULT_TASK_QUEUE = "costwise";
+
   /** Default data folder, relative to the working directory. */
   public static final Path DEFAULT_DATA_DIR = Path.of("costwise-data");
 
@@ -85,7 +89,8 @@ public record WorkerConfig(
   /** Validates every field; see {@link ConfigException} for what is rejected. */
   public WorkerConfig {
     if (temporalAddress != null) {
-      temporalAddress = hostPort(temporalAddress, "Temporal address", Env.TEMPORAL_ADDRESS, "--temporal-address");
+      temporalAddress =
+          hostPort(temporalAddress, "Temporal address", Env.TEMPORAL_ADDRESS, "--temporal-address");
     }
     requireText(temporalNamespace, "Temporal namespace", Env.TEMPORAL_NAMESPACE);
     requireText(taskQueue, "task queue", Env.TASK_QUEUE);
@@ -98,8 +103,12 @@ public record WorkerConfig(
       databaseUrl = jdbcUrl(databaseUrl);
     } else if (databaseUser != null || databasePassword != null) {
       throw new ConfigException(
-          "A database user or password is set but no database URL; set " + Env.DATABASE_URL
-              + " (or --database-url), or unset " + Env.DATABASE_USER + "/" + Env.DATABASE_PASSWORD
+          "A database user or password is set but no database URL; set "
+              + Env.DATABASE_URL
+              + " (or --database-url), or unset "
+              + Env.DATABASE_USER
+              + "/"
+              + Env.DATABASE_PASSWORD
               + " to use the embedded PostgreSQL");
     }
     if (dataDir == null) {
@@ -144,8 +153,21 @@ public record WorkerConfig(
   /** The same configuration with a different HTTP port; for tests and the demo. */
   public WorkerConfig withHttpPort(int port) {
     return new WorkerConfig(
-        temporalAddress, temporalNamespace, temporalPort, taskQueue, databaseUrl, databaseUser,
-        databasePassword, databasePort, dataDir, httpHost, port, apiToken, priceFile, strictPricing, alertWebhook);
+        temporalAddress,
+        temporalNamespace,
+        temporalPort,
+        taskQueue,
+        databaseUrl,
+        databaseUser,
+        databasePassword,
+        databasePort,
+        dataDir,
+        httpHost,
+        port,
+        apiToken,
+        priceFile,
+        strictPricing,
+        alertWebhook);
   }
 
   /** The JDBC URL with any password replaced, for logs and error messages. */
@@ -173,7 +195,10 @@ public record WorkerConfig(
         if (uri.getPort() != -1) {
           jdbc.append(':').append(uri.getPort());
         }
-        jdbc.append(uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/postgres" : uri.getRawPath());
+        jdbc.append(
+            uri.getRawPath() == null || uri.getRawPath().isEmpty()
+                ? "/postgres"
+                : uri.getRawPath());
         StringBuilder query = new StringBuilder(uri.getRawQuery() == null ? "" : uri.getRawQuery());
         if (uri.getRawUserInfo() != null) {
           String[] parts = uri.getRawUserInfo().split(":", 2);
@@ -184,12 +209,17 @@ public record WorkerConfig(
         }
         return query.length() == 0 ? jdbc.toString() : jdbc.append('?').append(query).toString();
       } catch (URISyntaxException e) {
-        throw new ConfigException("Database URL '" + redact(u) + "' is not a valid URL: " + e.getReason());
+        throw new ConfigException(
+            "Database URL '" + redact(u) + "' is not a valid URL: " + e.getReason());
       }
     }
     throw new ConfigException(
-        "Database URL '" + redact(u) + "' is not a PostgreSQL URL; use jdbc:postgresql://HOST:PORT/DB or"
-            + " postgres://USER:PASSWORD@HOST:PORT/DB (" + Env.DATABASE_URL + " or --database-url)");
+        "Database URL '"
+            + redact(u)
+            + "' is not a PostgreSQL URL; use jdbc:postgresql://HOST:PORT/DB or"
+            + " postgres://USER:PASSWORD@HOST:PORT/DB ("
+            + Env.DATABASE_URL
+            + " or --database-url)");
   }
 
   private static void append(StringBuilder query, String key, String value) {
@@ -208,7 +238,14 @@ public record WorkerConfig(
     int colon = v.lastIndexOf(':');
     if (v.contains("://") || colon <= 0 || colon == v.length() - 1) {
       throw new ConfigException(
-          what + " '" + v + "' must be HOST:PORT, for example 127.0.0.1:7233 (" + env + " or " + flag + ")");
+          what
+              + " '"
+              + v
+              + "' must be HOST:PORT, for example 127.0.0.1:7233 ("
+              + env
+              + " or "
+              + flag
+              + ")");
     }
     try {
       int p = Integer.parseInt(v.substring(colon + 1));
@@ -216,7 +253,8 @@ public record WorkerConfig(
         throw new NumberFormatException();
       }
     } catch (NumberFormatException e) {
-      throw new ConfigException(what + " '" + v + "' has a bad port; it must be 1-65535 (" + env + " or " + flag + ")");
+      throw new ConfigException(
+          what + " '" + v + "' has a bad port; it must be 1-65535 (" + env + " or " + flag + ")");
     }
     return v;
   }
@@ -224,8 +262,15 @@ public record WorkerConfig(
   private static void port(int p, String what, String env, boolean zeroAllowed) {
     if (p < (zeroAllowed ? 0 : 1) || p > 65535) {
       throw new ConfigException(
-          "The " + what + " " + p + " is out of range; use 1-65535" + (zeroAllowed ? " (0 picks a free port)" : "")
-              + " (" + env + ")");
+          "The "
+              + what
+              + " "
+              + p
+              + " is out of range; use 1-65535"
+              + (zeroAllowed ? " (0 picks a free port)" : "")
+              + " ("
+              + env
+              + ")");
     }
   }
 
@@ -260,10 +305,11 @@ public record WorkerConfig(
 
     /** Lays the variables found in {@code env} over the defaults. */
     public Builder environment(Map<String, String> env) {
-      Function<String, String> get = k -> {
-        String v = env.get(k);
-        return v == null || v.isBlank() ? null : v.strip();
-      };
+      Function<String, String> get =
+          k -> {
+            String v = env.get(k);
+            return v == null || v.isBlank() ? null : v.strip();
+          };
       temporalAddress = or(get.apply(Env.TEMPORAL_ADDRESS), temporalAddress);
       temporalNamespace = or(get.apply(Env.TEMPORAL_NAMESPACE), temporalNamespace);
       temporalPort = intOr(get.apply(Env.TEMPORAL_PORT), temporalPort, Env.TEMPORAL_PORT);
@@ -276,16 +322,22 @@ public record WorkerConfig(
       httpHost = or(get.apply(Env.HTTP_HOST), httpHost);
       httpPort = intOr(get.apply(Env.HTTP_PORT), httpPort, Env.HTTP_PORT);
       apiToken = or(get.apply(Env.API_TOKEN), apiToken);
-      priceFile = get.apply(Env.PRICE_FILE) == null ? priceFile : Path.of(get.apply(Env.PRICE_FILE));
-      alertWebhook = get.apply(Env.ALERT_WEBHOOK) == null ? alertWebhook : webhook(get.apply(Env.ALERT_WEBHOOK), Env.ALERT_WEBHOOK);
+      priceFile =
+          get.apply(Env.PRICE_FILE) == null ? priceFile : Path.of(get.apply(Env.PRICE_FILE));
+      alertWebhook =
+          get.apply(Env.ALERT_WEBHOOK) == null
+              ? alertWebhook
+              : webhook(get.apply(Env.ALERT_WEBHOOK), Env.ALERT_WEBHOOK);
       String strict = get.apply(Env.STRICT_PRICING);
       if (strict != null) {
-        strictPricing = switch (strict.toLowerCase(Locale.ROOT)) {
-          case "true", "1", "yes" -> true;
-          case "false", "0", "no" -> false;
-          default -> throw new ConfigException(
-              Env.STRICT_PRICING + " is '" + strict + "'; use true or false");
-        };
+        strictPricing =
+            switch (strict.toLowerCase(Locale.ROOT)) {
+              case "true", "1", "yes" -> true;
+              case "false", "0", "no" -> false;
+              default ->
+                  throw new ConfigException(
+                      Env.STRICT_PRICING + " is '" + strict + "'; use true or false");
+            };
       }
       return this;
     }
@@ -361,14 +413,16 @@ public record WorkerConfig(
     }
 
     public Builder alertWebhook(String v) {
-      alertWebhook = v == null || v.isBlank() ? alertWebhook : webhook(v.strip(), "--alert-webhook");
+      alertWebhook =
+          v == null || v.isBlank() ? alertWebhook : webhook(v.strip(), "--alert-webhook");
       return this;
     }
 
     private static URI webhook(String value, String setting) {
       try {
         URI uri = new URI(value);
-        if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
+        if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+            && uri.getHost() != null) {
           return uri;
         }
       } catch (java.net.URISyntaxException e) {
@@ -384,8 +438,21 @@ public record WorkerConfig(
      */
     public WorkerConfig build() {
       return new WorkerConfig(
-          temporalAddress, temporalNamespace, temporalPort, taskQueue, databaseUrl, databaseUser,
-          databasePassword, databasePort, dataDir, httpHost, httpPort, apiToken, priceFile, strictPricing, alertWebhook);
+          temporalAddress,
+          temporalNamespace,
+          temporalPort,
+          taskQueue,
+          databaseUrl,
+          databaseUser,
+          databasePassword,
+          databasePort,
+          dataDir,
+          httpHost,
+          httpPort,
+          apiToken,
+          priceFile,
+          strictPricing,
+          alertWebhook);
     }
 
     private static String or(String value, String fallback) {

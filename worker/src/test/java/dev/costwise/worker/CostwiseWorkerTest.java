@@ -8,11 +8,11 @@ import dev.costwise.budget.BudgetStatus;
 import dev.costwise.budget.CostReport;
 import dev.costwise.demo.ContentPipelinePlan;
 import dev.costwise.demo.ContentPipelineWorkflow;
+import dev.costwise.demo.PipelineRequest;
+import dev.costwise.demo.PipelineResult;
 import dev.costwise.estimate.CostEstimateWorkflow;
 import dev.costwise.estimate.Estimate;
 import dev.costwise.estimate.EstimateRequest;
-import dev.costwise.demo.PipelineRequest;
-import dev.costwise.demo.PipelineResult;
 import dev.costwise.temporal.CostBudget;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
@@ -52,13 +52,21 @@ class CostwiseWorkerTest {
     worker = CostwiseWorker.start(TestWorkers.config(dataDir).apiToken("s3cret").build());
     outsideStubs =
         WorkflowServiceStubs.newServiceStubs(
-            WorkflowServiceStubsOptions.newBuilder().setTarget(worker.temporal().address()).build());
-    outside = WorkflowClient.newInstance(outsideStubs, WorkflowClientOptions.newBuilder().setNamespace("default").build());
+            WorkflowServiceStubsOptions.newBuilder()
+                .setTarget(worker.temporal().address())
+                .build());
+    outside =
+        WorkflowClient.newInstance(
+            outsideStubs, WorkflowClientOptions.newBuilder().setNamespace("default").build());
     ContentPipelineWorkflow wf =
         outside.newWorkflowStub(
             ContentPipelineWorkflow.class,
-            WorkflowOptions.newBuilder().setTaskQueue("costwise-test").setWorkflowId(WORKFLOW_ID).build());
-    PipelineResult result = wf.produce(new PipelineRequest("otters", 2, 4, "veo-3.0-fast-generate-001", false, true));
+            WorkflowOptions.newBuilder()
+                .setTaskQueue("costwise-test")
+                .setWorkflowId(WORKFLOW_ID)
+                .build());
+    PipelineResult result =
+        wf.produce(new PipelineRequest("otters", 2, 4, "veo-3.0-fast-generate-001", false, true));
     assertThat(result.clips()).hasSize(2);
     runId = WorkflowStub.fromTyped(wf).getExecution().getRunId();
   }
@@ -89,14 +97,26 @@ class CostwiseWorkerTest {
 
   @Test
   void theCallsBehindTheDemosTemporalCliHintsWorkAgainstTheEmbeddedServer() {
-    var execution = io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId(WORKFLOW_ID).build();
-    var described = outsideStubs.blockingStub().describeWorkflowExecution(
-        io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest.newBuilder()
-            .setNamespace("default").setExecution(execution).build());
-    assertThat(described.getWorkflowExecutionInfo().getType().getName()).isEqualTo("ContentPipeline");
-    var history = outsideStubs.blockingStub().getWorkflowExecutionHistory(
-        io.temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryRequest.newBuilder()
-            .setNamespace("default").setExecution(execution).build());
+    var execution =
+        io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId(WORKFLOW_ID).build();
+    var described =
+        outsideStubs
+            .blockingStub()
+            .describeWorkflowExecution(
+                io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest.newBuilder()
+                    .setNamespace("default")
+                    .setExecution(execution)
+                    .build());
+    assertThat(described.getWorkflowExecutionInfo().getType().getName())
+        .isEqualTo("ContentPipeline");
+    var history =
+        outsideStubs
+            .blockingStub()
+            .getWorkflowExecutionHistory(
+                io.temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryRequest.newBuilder()
+                    .setNamespace("default")
+                    .setExecution(execution)
+                    .build());
     assertThat(history.getHistory().getEventsList())
         .filteredOn(e -> e.hasActivityTaskScheduledEventAttributes())
         .hasSize(1 + 2 + 2 + 1);
@@ -104,9 +124,11 @@ class CostwiseWorkerTest {
 
   @Test
   void anOutsideClientReadsTheCostQuery() {
-    CostReport report = outside.newUntypedWorkflowStub(WORKFLOW_ID).query(CostBudget.QUERY, CostReport.class);
+    CostReport report =
+        outside.newUntypedWorkflowStub(WORKFLOW_ID).query(CostBudget.QUERY, CostReport.class);
     assertThat(report.runId()).isEqualTo(runId);
-    assertThat(report.spentUsd()).isEqualByComparingTo(worker.store().execution(runId).orElseThrow().costUsd());
+    assertThat(report.spentUsd())
+        .isEqualByComparingTo(worker.store().execution(runId).orElseThrow().costUsd());
     assertThat(report.byModel()).containsKeys("dall-e-3", "veo-3.0-fast-generate-001");
     assertThat(report.status()).isEqualTo(BudgetStatus.OK);
   }
@@ -155,7 +177,8 @@ class CostwiseWorkerTest {
   @Test
   void dailyAndMonthlyTotalsGroupedByModelOrTag() throws Exception {
     JsonNode daily = JSON.readTree(get("/api/totals?period=day&groupBy=model", "s3cret").body());
-    assertThat(daily.path("totals").findValuesAsText("group")).contains("dall-e-3", "veo-3.0-fast-generate-001", "claude-sonnet-4-5");
+    assertThat(daily.path("totals").findValuesAsText("group"))
+        .contains("dall-e-3", "veo-3.0-fast-generate-001", "claude-sonnet-4-5");
     JsonNode images = null;
     for (JsonNode n : daily.path("totals")) {
       if (n.path("group").asText().equals("dall-e-3")) {
@@ -163,7 +186,8 @@ class CostwiseWorkerTest {
       }
     }
     assertThat(new BigDecimal(images.path("costUsd").asText())).isEqualByComparingTo("0.24");
-    JsonNode monthly = JSON.readTree(get("/api/totals?period=month&groupBy=workflow_type", "s3cret").body());
+    JsonNode monthly =
+        JSON.readTree(get("/api/totals?period=month&groupBy=workflow_type", "s3cret").body());
     assertThat(monthly.path("totals").get(0).path("group").asText()).isEqualTo("ContentPipeline");
     assertThat(monthly.path("totals").get(0).path("period").asText()).hasSize(7);
     JsonNode byTag = JSON.readTree(get("/api/totals?groupBy=tag:step", "s3cret").body());
@@ -176,21 +200,36 @@ class CostwiseWorkerTest {
   @Test
   void estimateLinkedToItsRunReportsExactVarianceOverHttp() throws Exception {
     String workflowId = "worker-test-estimated";
-    PipelineRequest request = new PipelineRequest("bridges", 2, 5, "veo-3.0-fast-generate-001", false, false);
+    PipelineRequest request =
+        new PipelineRequest("bridges", 2, 5, "veo-3.0-fast-generate-001", false, false);
     Estimate estimate =
-        outside.newWorkflowStub(CostEstimateWorkflow.class,
-                WorkflowOptions.newBuilder().setTaskQueue("costwise-test").setWorkflowId("estimate-" + workflowId).build())
-            .estimate(EstimateRequest.of(ContentPipelineWorkflow.TYPE, ContentPipelinePlan.plannedCalls(request))
-                .forWorkflowId(workflowId));
-    ContentPipelineWorkflow wf = outside.newWorkflowStub(ContentPipelineWorkflow.class,
-        WorkflowOptions.newBuilder().setTaskQueue("costwise-test").setWorkflowId(workflowId).build());
+        outside
+            .newWorkflowStub(
+                CostEstimateWorkflow.class,
+                WorkflowOptions.newBuilder()
+                    .setTaskQueue("costwise-test")
+                    .setWorkflowId("estimate-" + workflowId)
+                    .build())
+            .estimate(
+                EstimateRequest.of(
+                        ContentPipelineWorkflow.TYPE, ContentPipelinePlan.plannedCalls(request))
+                    .forWorkflowId(workflowId));
+    ContentPipelineWorkflow wf =
+        outside.newWorkflowStub(
+            ContentPipelineWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setTaskQueue("costwise-test")
+                .setWorkflowId(workflowId)
+                .build());
     wf.produce(request);
     String estimatedRun = WorkflowStub.fromTyped(wf).getExecution().getRunId();
     BigDecimal actual = worker.store().execution(estimatedRun).orElseThrow().costUsd();
 
-    JsonNode report = JSON.readTree(get("/api/executions/" + estimatedRun + "/report", "s3cret").body());
+    JsonNode report =
+        JSON.readTree(get("/api/executions/" + estimatedRun + "/report", "s3cret").body());
     assertThat(report.path("estimateId").asText()).isEqualTo(estimate.estimateId());
-    assertThat(new BigDecimal(report.path("estimatedUsd").asText())).isEqualByComparingTo(estimate.expectedUsd());
+    assertThat(new BigDecimal(report.path("estimatedUsd").asText()))
+        .isEqualByComparingTo(estimate.expectedUsd());
     assertThat(new BigDecimal(report.path("actualUsd").asText())).isEqualByComparingTo(actual);
     assertThat(new BigDecimal(report.path("varianceUsd").asText()))
         .isEqualByComparingTo(actual.subtract(estimate.expectedUsd()));
@@ -202,12 +241,28 @@ class CostwiseWorkerTest {
     JsonNode rolled = JSON.readTree(get("/api/totals?period=day&groupBy=model", "s3cret").body());
     String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
     // a range that does not start at midnight cannot use the daily rollup: it sums the steps
-    JsonNode scanned = JSON.readTree(
-        get("/api/totals?period=day&groupBy=model&from=" + today + "T00:00:00.001Z", "s3cret").body());
+    JsonNode scanned =
+        JSON.readTree(
+            get("/api/totals?period=day&groupBy=model&from=" + today + "T00:00:00.001Z", "s3cret")
+                .body());
     java.util.Map<String, BigDecimal> a = new java.util.TreeMap<>();
     java.util.Map<String, BigDecimal> b = new java.util.TreeMap<>();
-    rolled.path("totals").forEach(n -> a.merge(n.path("group").asText(), new BigDecimal(n.path("costUsd").asText()), BigDecimal::add));
-    scanned.path("totals").forEach(n -> b.merge(n.path("group").asText(), new BigDecimal(n.path("costUsd").asText()), BigDecimal::add));
+    rolled
+        .path("totals")
+        .forEach(
+            n ->
+                a.merge(
+                    n.path("group").asText(),
+                    new BigDecimal(n.path("costUsd").asText()),
+                    BigDecimal::add));
+    scanned
+        .path("totals")
+        .forEach(
+            n ->
+                b.merge(
+                    n.path("group").asText(),
+                    new BigDecimal(n.path("costUsd").asText()),
+                    BigDecimal::add));
     assertThat(a).isNotEmpty();
     assertThat(a.keySet()).isEqualTo(b.keySet());
     a.forEach((model, cost) -> assertThat(cost).as(model).isEqualByComparingTo(b.get(model)));
@@ -217,7 +272,8 @@ class CostwiseWorkerTest {
   void stepsExportAsCsv() throws Exception {
     HttpResponse<String> r = get("/api/steps.csv", "s3cret");
     assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/csv"));
+    assertThat(r.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(t).startsWith("text/csv"));
     String[] lines = r.body().split("\r\n");
     assertThat(lines[0]).startsWith("recorded_at,started_at,namespace,workflow_id");
     assertThat(lines).hasSize(1 + worker.store().steps(runId).size());

@@ -36,13 +36,21 @@ class DeploymentFilesTest {
     compose().path("services").fieldNames().forEachRemaining(services::add);
     assertThat(services)
         .containsExactlyInAnyOrder(
-            "postgresql", "temporal", "temporal-admin-tools", "temporal-ui", "worker", "prometheus", "grafana");
+            "postgresql",
+            "temporal",
+            "temporal-admin-tools",
+            "temporal-ui",
+            "worker",
+            "prometheus",
+            "grafana");
     JsonNode s = compose().path("services");
     assertThat(s.path("temporal").path("image").asText()).startsWith("temporalio/auto-setup:");
     assertThat(s.path("temporal").path("environment").path("DB").asText()).isEqualTo("postgres12");
-    assertThat(s.path("temporal").path("environment").path("POSTGRES_SEEDS").asText()).isEqualTo("postgresql");
+    assertThat(s.path("temporal").path("environment").path("POSTGRES_SEEDS").asText())
+        .isEqualTo("postgresql");
     assertThat(s.path("temporal-ui").path("image").asText()).startsWith("temporalio/ui:");
-    assertThat(s.path("temporal-admin-tools").path("image").asText()).startsWith("temporalio/admin-tools:");
+    assertThat(s.path("temporal-admin-tools").path("image").asText())
+        .startsWith("temporalio/admin-tools:");
   }
 
   @Test
@@ -51,21 +59,29 @@ class DeploymentFilesTest {
     Set<String> names = new HashSet<>();
     services.fieldNames().forEachRemaining(names::add);
     Set<String> hostPorts = new HashSet<>();
-    services.fields().forEachRemaining(e -> {
-      JsonNode deps = e.getValue().path("depends_on");
-      List<String> depNames = new ArrayList<>();
-      if (deps.isArray()) {
-        deps.forEach(d -> depNames.add(d.asText()));
-      } else {
-        deps.fieldNames().forEachRemaining(depNames::add);
-      }
-      assertThat(names).as("depends_on of " + e.getKey()).containsAll(depNames);
-      for (JsonNode p : e.getValue().path("ports")) {
-        Matcher m = Pattern.compile("(?:127\\.0\\.0\\.1:)?(\\d+):(\\d+)").matcher(p.asText());
-        assertThat(m.matches()).as("port mapping " + p.asText() + " of " + e.getKey()).isTrue();
-        assertThat(hostPorts.add(m.group(1))).as("host port " + m.group(1) + " published twice").isTrue();
-      }
-    });
+    services
+        .fields()
+        .forEachRemaining(
+            e -> {
+              JsonNode deps = e.getValue().path("depends_on");
+              List<String> depNames = new ArrayList<>();
+              if (deps.isArray()) {
+                deps.forEach(d -> depNames.add(d.asText()));
+              } else {
+                deps.fieldNames().forEachRemaining(depNames::add);
+              }
+              assertThat(names).as("depends_on of " + e.getKey()).containsAll(depNames);
+              for (JsonNode p : e.getValue().path("ports")) {
+                Matcher m =
+                    Pattern.compile("(?:127\\.0\\.0\\.1:)?(\\d+):(\\d+)").matcher(p.asText());
+                assertThat(m.matches())
+                    .as("port mapping " + p.asText() + " of " + e.getKey())
+                    .isTrue();
+                assertThat(hostPorts.add(m.group(1)))
+                    .as("host port " + m.group(1) + " published twice")
+                    .isTrue();
+              }
+            });
     assertThat(hostPorts).contains("7233", "8080", "8088", "9090", "3000");
   }
 
@@ -73,21 +89,30 @@ class DeploymentFilesTest {
   void everyMountedFileAndTheDockerfileExist() throws IOException {
     JsonNode compose = compose();
     JsonNode services = compose.path("services");
-    services.fields().forEachRemaining(e -> {
-      for (JsonNode v : e.getValue().path("volumes")) {
-        String source = v.asText().split(":")[0];
-        if (source.startsWith("./")) {
-          assertThat(ROOT.resolve(source)).as("mounted by " + e.getKey()).exists();
-        } else {
-          assertThat(compose.path("volumes").has(source)).as("named volume " + source + " is declared").isTrue();
-        }
-      }
-    });
+    services
+        .fields()
+        .forEachRemaining(
+            e -> {
+              for (JsonNode v : e.getValue().path("volumes")) {
+                String source = v.asText().split(":")[0];
+                if (source.startsWith("./")) {
+                  assertThat(ROOT.resolve(source)).as("mounted by " + e.getKey()).exists();
+                } else {
+                  assertThat(compose.path("volumes").has(source))
+                      .as("named volume " + source + " is declared")
+                      .isTrue();
+                }
+              }
+            });
     JsonNode build = services.path("worker").path("build");
-    Path dockerfile = ROOT.resolve(build.path("context").asText()).resolve(build.path("dockerfile").asText());
+    Path dockerfile =
+        ROOT.resolve(build.path("context").asText()).resolve(build.path("dockerfile").asText());
     assertThat(dockerfile).exists();
     String docker = Files.readString(dockerfile);
-    assertThat(docker).contains("FROM eclipse-temurin:17-jre").contains("costwise-worker.jar").contains("AS build");
+    assertThat(docker)
+        .contains("FROM eclipse-temurin:17-jre")
+        .contains("costwise-worker.jar")
+        .contains("AS build");
     Matcher copies = Pattern.compile("(?m)^COPY (?!--from)(\\S+) ").matcher(docker);
     while (copies.find()) {
       assertThat(ROOT.resolve(copies.group(1))).as("COPY source in Dockerfile").exists();
@@ -100,15 +125,15 @@ class DeploymentFilesTest {
     assertThat(env.path("TEMPORAL_ADDRESS").asText()).isEqualTo("temporal:7233");
     assertThat(env.path("DATABASE_URL").asText()).startsWith("jdbc:postgresql://postgresql:5432/");
     WorkerConfig config =
-        WorkerConfig.builder()
-            .environment(YAML.convertValue(env, java.util.Map.class))
-            .build();
+        WorkerConfig.builder().environment(YAML.convertValue(env, java.util.Map.class)).build();
     assertThat(config.embeddedTemporal()).isFalse();
     assertThat(config.embeddedDatabase()).isFalse();
     assertThat(config.httpHost()).isEqualTo("0.0.0.0");
     assertThat(config.apiToken()).isNotNull();
     String init = Files.readString(ROOT.resolve("deploy/postgres/10-costwise.sql"));
-    assertThat(init).contains("CREATE DATABASE costwise").contains("ROLE " + env.path("DATABASE_USER").asText());
+    assertThat(init)
+        .contains("CREATE DATABASE costwise")
+        .contains("ROLE " + env.path("DATABASE_USER").asText());
   }
 
   @Test
@@ -116,8 +141,15 @@ class DeploymentFilesTest {
     JsonNode prom = YAML.readTree(ROOT.resolve("deploy/prometheus/prometheus.yml").toFile());
     JsonNode job = prom.path("scrape_configs").get(0);
     assertThat(job.path("metrics_path").asText()).isEqualTo("/metrics");
-    String port = compose().path("services").path("worker").path("environment").path("COSTWISE_HTTP_PORT").asText();
-    assertThat(job.path("static_configs").get(0).path("targets").get(0).asText()).isEqualTo("worker:" + port);
+    String port =
+        compose()
+            .path("services")
+            .path("worker")
+            .path("environment")
+            .path("COSTWISE_HTTP_PORT")
+            .asText();
+    assertThat(job.path("static_configs").get(0).path("targets").get(0).asText())
+        .isEqualTo("worker:" + port);
   }
 
   @Test
@@ -130,11 +162,16 @@ class DeploymentFilesTest {
 
   @Test
   void grafanaIsProvisionedWithADashboardOverTheCostMetrics() throws IOException {
-    JsonNode ds = YAML.readTree(ROOT.resolve("deploy/grafana/provisioning/datasources/prometheus.yml").toFile());
-    assertThat(ds.path("datasources").get(0).path("url").asText()).isEqualTo("http://prometheus:9090");
+    JsonNode ds =
+        YAML.readTree(
+            ROOT.resolve("deploy/grafana/provisioning/datasources/prometheus.yml").toFile());
+    assertThat(ds.path("datasources").get(0).path("url").asText())
+        .isEqualTo("http://prometheus:9090");
     String uid = ds.path("datasources").get(0).path("uid").asText();
-    JsonNode provider = YAML.readTree(ROOT.resolve("deploy/grafana/provisioning/dashboards/costwise.yml").toFile());
-    assertThat(provider.path("providers").get(0).path("options").path("path").asText()).isEqualTo("/var/lib/grafana/dashboards");
+    JsonNode provider =
+        YAML.readTree(ROOT.resolve("deploy/grafana/provisioning/dashboards/costwise.yml").toFile());
+    assertThat(provider.path("providers").get(0).path("options").path("path").asText())
+        .isEqualTo("/var/lib/grafana/dashboards");
     JsonNode dash = JSON.readTree(ROOT.resolve("deploy/grafana/dashboards/costwise.json").toFile());
     Set<String> metrics = new HashSet<>();
     for (JsonNode panel : dash.path("panels")) {
@@ -147,8 +184,14 @@ class DeploymentFilesTest {
       }
     }
     assertThat(metrics)
-        .contains("costwise_cost_usd_total", "costwise_tokens_total", "costwise_images_total",
-            "costwise_video_seconds_total", "costwise_speech_characters_total", "costwise_audio_seconds_total",
-            "costwise_usage_unpriced_total", "costwise_persistence_failures_total");
+        .contains(
+            "costwise_cost_usd_total",
+            "costwise_tokens_total",
+            "costwise_images_total",
+            "costwise_video_seconds_total",
+            "costwise_speech_characters_total",
+            "costwise_audio_seconds_total",
+            "costwise_usage_unpriced_total",
+            "costwise_persistence_failures_total");
   }
 }

@@ -10,13 +10,19 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Starts real workers for tests: embedded Temporal on a free loopback port, a fresh PostgreSQL database. */
+/**
+ * Starts real workers for tests: embedded Temporal on a free loopback port, a fresh PostgreSQL
+ * database.
+ */
 public final class TestWorkers {
   private static final AtomicInteger COUNTER = new AtomicInteger();
 
   private TestWorkers() {}
 
-  /** A configuration with a new empty database on the shared test server, free ports and {@code dataDir}. */
+  /**
+   * A configuration with a new empty database on the shared test server, free ports and {@code
+   * dataDir}.
+   */
   public static WorkerConfig.Builder config(Path dataDir) {
     return WorkerConfig.builder()
         .temporalPort(freePort())
@@ -36,7 +42,8 @@ public final class TestWorkers {
   }
 
   private static String newDatabase() {
-    String name = "costwise_worker_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
+    String name =
+        "costwise_worker_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
     try (Connection c = TestDatabase.server().getPostgresDatabase().getConnection();
         Statement s = c.createStatement()) {
       s.execute("CREATE DATABASE " + name);

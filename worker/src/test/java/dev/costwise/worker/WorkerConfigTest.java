@@ -25,7 +25,14 @@ class WorkerConfigTest {
   void flagsBeatEnvironmentWhichBeatsDefaults() {
     WorkerConfig c =
         WorkerConfig.builder()
-            .environment(Map.of("TEMPORAL_ADDRESS", "temporal:7233", "TEMPORAL_NAMESPACE", "costs", "COSTWISE_HTTP_PORT", "9000"))
+            .environment(
+                Map.of(
+                    "TEMPORAL_ADDRESS",
+                    "temporal:7233",
+                    "TEMPORAL_NAMESPACE",
+                    "costs",
+                    "COSTWISE_HTTP_PORT",
+                    "9000"))
             .temporalAddress("other:7233")
             .httpPort(null)
             .build();
@@ -38,10 +45,17 @@ class WorkerConfigTest {
   @Test
   void platformStyleDatabaseUrlsBecomeJdbcUrls() {
     WorkerConfig c =
-        WorkerConfig.builder().environment(Map.of("DATABASE_URL", "postgres://cost%40ops:s3cr%3At@db.internal:5433/costs")).build();
-    assertThat(c.databaseUrl()).isEqualTo("jdbc:postgresql://db.internal:5433/costs?user=cost%40ops&password=s3cr%3At");
-    assertThat(WorkerConfig.redact(c.databaseUrl())).doesNotContain("s3cr").contains("password=***");
-    assertThat(WorkerConfig.builder().databaseUrl("jdbc:postgresql://h/db").build().databaseUrl()).isEqualTo("jdbc:postgresql://h/db");
+        WorkerConfig.builder()
+            .environment(
+                Map.of("DATABASE_URL", "postgres://cost%40ops:s3cr%3At@db.internal:5433/costs"))
+            .build();
+    assertThat(c.databaseUrl())
+        .isEqualTo("jdbc:postgresql://db.internal:5433/costs?user=cost%40ops&password=s3cr%3At");
+    assertThat(WorkerConfig.redact(c.databaseUrl()))
+        .doesNotContain("s3cr")
+        .contains("password=***");
+    assertThat(WorkerConfig.builder().databaseUrl("jdbc:postgresql://h/db").build().databaseUrl())
+        .isEqualTo("jdbc:postgresql://h/db");
   }
 
   @Test
@@ -57,10 +71,17 @@ class WorkerConfigTest {
         .hasMessageContaining("DATABASE_URL");
     assertThatThrownBy(() -> WorkerConfig.builder().databaseUser("bob").build())
         .hasMessageContaining("no database URL");
-    assertThatThrownBy(() -> WorkerConfig.builder().environment(Map.of("COSTWISE_HTTP_PORT", "eighty")).build())
+    assertThatThrownBy(
+            () ->
+                WorkerConfig.builder().environment(Map.of("COSTWISE_HTTP_PORT", "eighty")).build())
         .hasMessageContaining("COSTWISE_HTTP_PORT is 'eighty'");
-    assertThatThrownBy(() -> WorkerConfig.builder().httpPort(70000).build()).hasMessageContaining("HTTP port 70000 is out of range");
-    assertThatThrownBy(() -> WorkerConfig.builder().environment(Map.of("COSTWISE_STRICT_PRICING", "maybe")).build())
+    assertThatThrownBy(() -> WorkerConfig.builder().httpPort(70000).build())
+        .hasMessageContaining("HTTP port 70000 is out of range");
+    assertThatThrownBy(
+            () ->
+                WorkerConfig.builder()
+                    .environment(Map.of("COSTWISE_STRICT_PRICING", "maybe"))
+                    .build())
         .hasMessageContaining("use true or false");
   }
 

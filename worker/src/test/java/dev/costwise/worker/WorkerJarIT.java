@@ -36,8 +36,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The packaged jar, started as a process the way a user starts it, with no configuration but
- * its own free ports and data folder (so a real Temporal on 7233 is never touched).
+ * The packaged jar, started as a process the way a user starts it, with no configuration but its
+ * own free ports and data folder (so a real Temporal on 7233 is never touched).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WorkerJarIT {
@@ -50,12 +50,21 @@ class WorkerJarIT {
   record Result(int exit, String out, String err) {}
 
   private static ProcessBuilder jar(Map<String, String> env, String... args) {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-        JAR.toAbsolutePath().toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                JAR.toAbsolutePath().toString()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dataDir.toFile());
     Map<String, String> e = pb.environment();
-    e.keySet().removeIf(k -> k.startsWith("TEMPORAL_") || k.startsWith("DATABASE_") || k.startsWith("COSTWISE_"));
+    e.keySet()
+        .removeIf(
+            k ->
+                k.startsWith("TEMPORAL_")
+                    || k.startsWith("DATABASE_")
+                    || k.startsWith("COSTWISE_"));
     e.put("COSTWISE_TEMPORAL_PORT", Integer.toString(TestWorkers.freePort()));
     e.put("COSTWISE_DB_PORT", Integer.toString(DB_PORT));
     e.put("COSTWISE_HTTP_PORT", "0");
@@ -67,7 +76,9 @@ class WorkerJarIT {
     Path out = Files.createTempFile(dataDir, "out", ".txt");
     Path err = Files.createTempFile(dataDir, "err", ".txt");
     Process p = jar(env, args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("costwise " + String.join(" ", args) + " finished").isTrue();
+    assertThat(p.waitFor(180, TimeUnit.SECONDS))
+        .as("costwise " + String.join(" ", args) + " finished")
+        .isTrue();
     return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
   }
 
@@ -85,7 +96,9 @@ class WorkerJarIT {
         .contains("soft limit passed, warning alert stored; run completed")
         .contains("failed with BudgetExceeded (non-retryable)")
         .contains("temporal workflow describe --address 127.0.0.1:");
-    assertThat(r.err()).contains("embedded PostgreSQL on 127.0.0.1:" + DB_PORT).contains("Temporal: embedded dev server on 127.0.0.1:");
+    assertThat(r.err())
+        .contains("embedded PostgreSQL on 127.0.0.1:" + DB_PORT)
+        .contains("Temporal: embedded dev server on 127.0.0.1:");
     assertThat(dataDir.resolve("costwise-data/pgdata/PG_VERSION")).exists();
   }
 
@@ -94,7 +107,9 @@ class WorkerJarIT {
   void aSecondStartFindsTheFirstRunsCosts() throws Exception {
     Result r = run(Map.of(), "demo");
     assertThat(r.exit()).as("exit status; stderr:%n%s", r.err()).isZero();
-    assertThat(r.out()).contains("3 pipeline runs already recorded").contains("6 runs recorded in all");
+    assertThat(r.out())
+        .contains("3 pipeline runs already recorded")
+        .contains("6 runs recorded in all");
   }
 
   @Test
@@ -103,46 +118,79 @@ class WorkerJarIT {
     int temporalPort = TestWorkers.freePort();
     int httpPort = TestWorkers.freePort();
     Process worker =
-        jar(Map.of("COSTWISE_TEMPORAL_PORT", Integer.toString(temporalPort), "COSTWISE_HTTP_PORT", Integer.toString(httpPort)), "run")
+        jar(
+                Map.of(
+                    "COSTWISE_TEMPORAL_PORT",
+                    Integer.toString(temporalPort),
+                    "COSTWISE_HTTP_PORT",
+                    Integer.toString(httpPort)),
+                "run")
             .redirectError(dataDir.resolve("run-err.txt").toFile())
             .start();
     WorkflowServiceStubs stubs = null;
     try {
-      BufferedReader out = new BufferedReader(new InputStreamReader(worker.getInputStream(), StandardCharsets.UTF_8));
+      BufferedReader out =
+          new BufferedReader(
+              new InputStreamReader(worker.getInputStream(), StandardCharsets.UTF_8));
       String line;
       while ((line = out.readLine()) != null && !line.startsWith("Costwise worker running")) {
         // wait for the start line
       }
-      assertThat(line).as("start line; stderr:%n%s", Files.readString(dataDir.resolve("run-err.txt"))).isNotNull();
+      assertThat(line)
+          .as("start line; stderr:%n%s", Files.readString(dataDir.resolve("run-err.txt")))
+          .isNotNull();
 
-      stubs = WorkflowServiceStubs.newServiceStubs(
-          WorkflowServiceStubsOptions.newBuilder().setTarget("127.0.0.1:" + temporalPort).build());
-      WorkflowClient client = WorkflowClient.newInstance(stubs, WorkflowClientOptions.newBuilder().setNamespace("default").build());
+      stubs =
+          WorkflowServiceStubs.newServiceStubs(
+              WorkflowServiceStubsOptions.newBuilder()
+                  .setTarget("127.0.0.1:" + temporalPort)
+                  .build());
+      WorkflowClient client =
+          WorkflowClient.newInstance(
+              stubs, WorkflowClientOptions.newBuilder().setNamespace("default").build());
       ContentPipelineWorkflow wf =
           client.newWorkflowStub(
               ContentPipelineWorkflow.class,
-              WorkflowOptions.newBuilder().setTaskQueue("costwise").setWorkflowId("outside-client").build());
-      PipelineResult result = wf.produce(new PipelineRequest("bridges at dawn", 2, 5, "veo-3.0-fast-generate-001", false, false));
+              WorkflowOptions.newBuilder()
+                  .setTaskQueue("costwise")
+                  .setWorkflowId("outside-client")
+                  .build());
+      PipelineResult result =
+          wf.produce(
+              new PipelineRequest(
+                  "bridges at dawn", 2, 5, "veo-3.0-fast-generate-001", false, false));
       assertThat(result.images()).hasSize(2);
 
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-      HttpResponse<String> cost = http.send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/api/workflows/outside-client")).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> cost =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + httpPort + "/api/workflows/outside-client"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(cost.statusCode()).isEqualTo(200);
-      assertThat(cost.body()).contains("\"workflowType\" : \"ContentPipeline\"").contains("\"totalUsd\" : \"1.2");
+      assertThat(cost.body())
+          .contains("\"workflowType\" : \"ContentPipeline\"")
+          .contains("\"totalUsd\" : \"1.2");
 
       // the cost query and search attributes, answered by the worker process to this outside client
       CostReport report = WorkflowStub.fromTyped(wf).query(CostBudget.QUERY, CostReport.class);
-      String totalUsd = new com.fasterxml.jackson.databind.ObjectMapper().readTree(cost.body()).get("totalUsd").asText();
+      String totalUsd =
+          new com.fasterxml.jackson.databind.ObjectMapper()
+              .readTree(cost.body())
+              .get("totalUsd")
+              .asText();
       assertThat(report.spentUsd()).isEqualByComparingTo(totalUsd);
       assertThat(report.byModel()).containsKeys("dall-e-3", "veo-3.0-fast-generate-001");
       var described = WorkflowStub.fromTyped(wf).describe().getTypedSearchAttributes();
-      assertThat(described.get(CostSearchAttributes.COST_USD)).isCloseTo(Double.parseDouble(totalUsd), org.assertj.core.data.Offset.offset(1e-9));
+      assertThat(described.get(CostSearchAttributes.COST_USD))
+          .isCloseTo(Double.parseDouble(totalUsd), org.assertj.core.data.Offset.offset(1e-9));
       assertThat(described.get(CostSearchAttributes.COST_STATUS)).isEqualTo("OK");
-      HttpResponse<String> health = http.send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/health")).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> health =
+          http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/health"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(health.statusCode()).isEqualTo(200);
     } finally {
       if (stubs != null) {
@@ -158,20 +206,31 @@ class WorkerJarIT {
   void badConfigurationGivesOneClearLineAndANonZeroExit() throws Exception {
     Result badUrl = run(Map.of("DATABASE_URL", "mysql://db/costs"), "run");
     assertThat(badUrl.exit()).isEqualTo(2);
-    assertThat(badUrl.err().strip()).isEqualTo(
-        "costwise run: Database URL 'mysql://db/costs' is not a PostgreSQL URL; use jdbc:postgresql://HOST:PORT/DB or"
-            + " postgres://USER:PASSWORD@HOST:PORT/DB (DATABASE_URL or --database-url)");
+    assertThat(badUrl.err().strip())
+        .isEqualTo(
+            "costwise run: Database URL 'mysql://db/costs' is not a PostgreSQL URL; use jdbc:postgresql://HOST:PORT/DB or"
+                + " postgres://USER:PASSWORD@HOST:PORT/DB (DATABASE_URL or --database-url)");
 
     int closed = TestWorkers.freePort();
     Result unreachable = run(Map.of("TEMPORAL_ADDRESS", "127.0.0.1:" + closed), "run");
     assertThat(unreachable.exit()).isEqualTo(1);
-    assertThat(lastLine(unreachable.err())).startsWith("costwise run: Cannot reach Temporal at 127.0.0.1:" + closed);
+    assertThat(lastLine(unreachable.err()))
+        .startsWith("costwise run: Cannot reach Temporal at 127.0.0.1:" + closed);
     assertThat(unreachable.err()).doesNotContain("\tat ");
 
-    Result refused = run(Map.of("DATABASE_URL", "jdbc:postgresql://127.0.0.1:" + TestWorkers.freePort() + "/costs",
-        "DATABASE_USER", "costwise", "DATABASE_PASSWORD", "wrong"), "run");
+    Result refused =
+        run(
+            Map.of(
+                "DATABASE_URL",
+                "jdbc:postgresql://127.0.0.1:" + TestWorkers.freePort() + "/costs",
+                "DATABASE_USER",
+                "costwise",
+                "DATABASE_PASSWORD",
+                "wrong"),
+            "run");
     assertThat(refused.exit()).isEqualTo(1);
-    assertThat(lastLine(refused.err())).startsWith("costwise run: Cannot connect to PostgreSQL at jdbc:postgresql://127.0.0.1:");
+    assertThat(lastLine(refused.err()))
+        .startsWith("costwise run: Cannot connect to PostgreSQL at jdbc:postgresql://127.0.0.1:");
     assertThat(refused.err()).doesNotContain("\tat ");
   }
 

@@ -10,7 +10,8 @@ import java.util.List;
 public interface ContentActivities {
 
   /** A script, carrying the LLM usage it took (captured through {@link UsageReporting}). */
-  record Script(String title, List<String> scenes, String narration, List<Usage> usage) implements UsageReporting {
+  record Script(String title, List<String> scenes, String narration, List<Usage> usage)
+      implements UsageReporting {
     /** Copies the lists. */
     public Script {
       scenes = List.copyOf(scenes);
@@ -25,7 +26,8 @@ public interface ContentActivities {
   String drawScene(String sceneDescription, int sceneNumber);
 
   /** Animates one drawing with a video model; returns the clip's location. */
-  String animateScene(String image, int sceneNumber, int seconds, String videoModel, boolean withAudio);
+  String animateScene(
+      String image, int sceneNumber, int seconds, String videoModel, boolean withAudio);
 
   /** Voices the narration with a speech model; returns the audio's location. */
   String voiceOver(String narration);

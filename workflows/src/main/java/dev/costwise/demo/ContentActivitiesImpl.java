@@ -7,10 +7,10 @@ import io.temporal.activity.ActivityInfo;
 import java.util.List;
 
 /**
- * The pipeline's activities over {@link SimulatedProviders}. Usage is reported the two ways a
- * real activity would: the script result carries its own usage, the media calls record theirs
- * with {@link CostUsage#record}. The video provider fails the first attempt of a scene whose image
- * is marked {@code #flaky}, after billing it, as real providers sometimes do.
+ * The pipeline's activities over {@link SimulatedProviders}. Usage is reported the two ways a real
+ * activity would: the script result carries its own usage, the media calls record theirs with
+ * {@link CostUsage#record}. The video provider fails the first attempt of a scene whose image is
+ * marked {@code #flaky}, after billing it, as real providers sometimes do.
  */
 public final class ContentActivitiesImpl implements ContentActivities {
 
@@ -33,17 +33,23 @@ public final class ContentActivitiesImpl implements ContentActivities {
         Usage.of(SimulatedProviders.IMAGE_PROVIDER, SimulatedProviders.IMAGE_MODEL)
             .images(1, SimulatedProviders.IMAGE_SIZE, SimulatedProviders.IMAGE_QUALITY)
             .build());
-    return SimulatedProviders.asset("images", "scene-" + sceneNumber + "-" + sceneDescription.hashCode());
+    return SimulatedProviders.asset(
+        "images", "scene-" + sceneNumber + "-" + sceneDescription.hashCode());
   }
 
   @Override
-  public String animateScene(String image, int sceneNumber, int seconds, String videoModel, boolean withAudio) {
+  public String animateScene(
+      String image, int sceneNumber, int seconds, String videoModel, boolean withAudio) {
     CostUsage.record(
-        Usage.of(SimulatedProviders.VIDEO_PROVIDER, videoModel).videoSeconds(seconds, withAudio).build());
+        Usage.of(SimulatedProviders.VIDEO_PROVIDER, videoModel)
+            .videoSeconds(seconds, withAudio)
+            .build());
     ActivityInfo info = Activity.getExecutionContext().getInfo();
     if (image.endsWith("#flaky") && info.getAttempt() == 1) {
       throw new IllegalStateException(
-          "video provider returned 503 after rendering scene " + sceneNumber + " (simulated; the attempt is still billed)");
+          "video provider returned 503 after rendering scene "
+              + sceneNumber
+              + " (simulated; the attempt is still billed)");
     }
     return SimulatedProviders.asset("clips", "scene-" + sceneNumber + "-" + seconds + "s");
   }
@@ -51,7 +57,9 @@ public final class ContentActivitiesImpl implements ContentActivities {
   @Override
   public String voiceOver(String narration) {
     CostUsage.record(
-        Usage.of(SimulatedProviders.SPEECH_PROVIDER, SimulatedProviders.SPEECH_MODEL).characters(narration.length()).build());
+        Usage.of(SimulatedProviders.SPEECH_PROVIDER, SimulatedProviders.SPEECH_MODEL)
+            .characters(narration.length())
+            .build());
     return SimulatedProviders.asset("audio", "narration-" + narration.length());
   }
 }

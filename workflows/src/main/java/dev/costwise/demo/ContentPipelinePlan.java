@@ -13,8 +13,10 @@ import java.util.List;
 public final class ContentPipelinePlan {
   /** Typical prompt tokens of the brief, excluding the cached system prompt. */
   static final long BRIEF_TOKENS = 300;
+
   /** Typical output tokens per scene of script. */
   static final long OUTPUT_TOKENS_PER_SCENE = 330;
+
   /** Typical narration characters per scene. */
   static final long NARRATION_CHARS_PER_SCENE = 135;
 

@@ -4,9 +4,9 @@ import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 
 /**
- * The demo's content pipeline: an LLM writes a short video script, an image model draws each
- * scene, a video model animates each drawing, and a speech model voices the narration. Every step
- * calls a (simulated) paid model, so every step has a cost.
+ * The demo's content pipeline: an LLM writes a short video script, an image model draws each scene,
+ * a video model animates each drawing, and a speech model voices the narration. Every step calls a
+ * (simulated) paid model, so every step has a cost.
  */
 @WorkflowInterface
 public interface ContentPipelineWorkflow {

@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Writes the script, then draws and animates every scene in parallel, then voices the narration. */
+/**
+ * Writes the script, then draws and animates every scene in parallel, then voices the narration.
+ */
 public final class ContentPipelineWorkflowImpl implements ContentPipelineWorkflow {
   private final ContentActivities activities =
       Workflow.newActivityStub(
@@ -49,6 +51,9 @@ public final class ContentPipelineWorkflowImpl implements ContentPipelineWorkflo
     Promise.allOf(clips).get();
     String narration = activities.voiceOver(script.narration());
     return new PipelineResult(
-        script.title(), images.stream().map(Promise::get).toList(), clips.stream().map(Promise::get).toList(), narration);
+        script.title(),
+        images.stream().map(Promise::get).toList(),
+        clips.stream().map(Promise::get).toList(),
+        narration);
   }
 }

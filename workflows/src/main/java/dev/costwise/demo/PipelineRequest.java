@@ -12,7 +12,12 @@ package dev.costwise.demo;
  *     it), to show that failed attempts are counted
  */
 public record PipelineRequest(
-    String topic, int scenes, int secondsPerScene, String videoModel, boolean videoWithAudio, boolean simulateOutage) {
+    String topic,
+    int scenes,
+    int secondsPerScene,
+    String videoModel,
+    boolean videoWithAudio,
+    boolean simulateOutage) {
 
   /** Rejects requests no pipeline would accept. */
   public PipelineRequest {

@@ -10,7 +10,8 @@ import java.util.List;
  * @param clips one clip per scene
  * @param narration the voice-over
  */
-public record PipelineResult(String title, List<String> images, List<String> clips, String narration) {
+public record PipelineResult(
+    String title, List<String> images, List<String> clips, String narration) {
   /** Copies the lists. */
   public PipelineResult {
     images = List.copyOf(images);

@@ -15,7 +15,9 @@ public final class CostEstimateWorkflowImpl implements CostEstimateWorkflow {
               .setRetryOptions(
                   RetryOptions.newBuilder()
                       .setMaximumAttempts(5)
-                      .setDoNotRetry(EstimateException.class.getName(), IllegalArgumentException.class.getName())
+                      .setDoNotRetry(
+                          EstimateException.class.getName(),
+                          IllegalArgumentException.class.getName())
                       .build())
               .build());
 

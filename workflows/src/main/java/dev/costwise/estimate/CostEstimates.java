@@ -7,7 +7,8 @@ public final class CostEstimates {
   private CostEstimates() {}
 
   /** Registers the workflow and activities built from these parts on {@code worker}. */
-  public static void register(Worker worker, CostEstimator estimator, BudgetCheck budget, EstimateStore store) {
+  public static void register(
+      Worker worker, CostEstimator estimator, BudgetCheck budget, EstimateStore store) {
     worker.registerWorkflowImplementationTypes(CostEstimateWorkflowImpl.class);
     worker.registerActivitiesImplementations(new EstimateActivitiesImpl(estimator, budget, store));
   }

@@ -21,9 +21,9 @@ import org.jdbi.v3.core.Jdbi;
  * low/expected/high are the calls times the 10th/50th/90th percentile of one attempt's cost.
  * Otherwise it is priced from the plan with the catalog: expected is the calls times the price of
  * one call; low and high use the plan's declared range of calls, or expected minus/plus the plan
- * margin when none is declared. The plan is the request's, else the one registered for the
- * workflow type; with neither, every step found in history is estimated from history alone.
- * History is the latest {@code maxSamples} priced lines of each activity type in the window.
+ * margin when none is declared. The plan is the request's, else the one registered for the workflow
+ * type; with neither, every step found in history is estimated from history alone. History is the
+ * latest {@code maxSamples} priced lines of each activity type in the window.
  */
 public final class CostEstimator {
   private final Jdbi jdbi;
@@ -37,7 +37,11 @@ public final class CostEstimator {
    * {@code pricer}; {@code estimators} declare the expected calls of workflow types by name.
    */
   public CostEstimator(
-      Jdbi jdbi, Pricer pricer, EstimateOptions options, Map<String, WorkflowEstimator> estimators, Clock clock) {
+      Jdbi jdbi,
+      Pricer pricer,
+      EstimateOptions options,
+      Map<String, WorkflowEstimator> estimators,
+      Clock clock) {
     this.jdbi = jdbi;
     this.pricer = pricer;
     this.options = options;
@@ -64,7 +68,10 @@ public final class CostEstimator {
     Instant since = clock.instant().minus(Duration.ofDays(days));
     List<HistoryDao.Stat> history =
         jdbi.withExtension(
-            HistoryDao.class, dao -> dao.history(request.workflowType(), since, Math.max(options.maxSamples(), minSamples)));
+            HistoryDao.class,
+            dao ->
+                dao.history(
+                    request.workflowType(), since, Math.max(options.maxSamples(), minSamples)));
     Map<String, HistoryDao.Stat> byStep = new HashMap<>();
     history.forEach(s -> byStep.put(key(s.activityType(), s.model()), s));
 
@@ -80,17 +87,31 @@ public final class CostEstimator {
       planSource = "none";
       for (HistoryDao.Stat s : history) {
         if (s.samples() >= minSamples) {
-          BigDecimal calls = BigDecimal.valueOf(s.samples()).divide(BigDecimal.valueOf(s.runs()), 6, RoundingMode.HALF_EVEN);
+          BigDecimal calls =
+              BigDecimal.valueOf(s.samples())
+                  .divide(BigDecimal.valueOf(s.runs()), 6, RoundingMode.HALF_EVEN);
           steps.add(fromHistory(s.activityType(), s.provider(), s.model(), s, calls, calls, calls));
         } else {
-          notes.add(s.activityType() + " / " + s.model() + ": only " + s.samples() + " recorded attempts (need "
-              + minSamples + "), left out");
+          notes.add(
+              s.activityType()
+                  + " / "
+                  + s.model()
+                  + ": only "
+                  + s.samples()
+                  + " recorded attempts (need "
+                  + minSamples
+                  + "), left out");
         }
       }
       if (steps.isEmpty()) {
         throw new EstimateException(
-            "Cannot estimate " + request.workflowType() + ": no plan was given, no estimator is registered for it, and"
-                + " no step has " + minSamples + " or more recorded attempts in the last " + days
+            "Cannot estimate "
+                + request.workflowType()
+                + ": no plan was given, no estimator is registered for it, and"
+                + " no step has "
+                + minSamples
+                + " or more recorded attempts in the last "
+                + days
                 + " days; pass a plan of expected calls");
       }
     } else {
@@ -101,10 +122,14 @@ public final class CostEstimator {
     return assemble(request, steps, planSource, rule(minSamples, days), notes);
   }
 
-  private StepEstimate fromPlan(PlannedCall call, Map<String, HistoryDao.Stat> history, int minSamples) {
+  private StepEstimate fromPlan(
+      PlannedCall call, Map<String, HistoryDao.Stat> history, int minSamples) {
     Cost cost = pricer.priceLenient(call.toUsage());
     String model = cost.pricedModel() != null ? cost.pricedModel() : call.model();
-    String provider = !call.provider().isEmpty() ? call.provider() : cost.provider() != null ? cost.provider() : "";
+    String provider =
+        !call.provider().isEmpty()
+            ? call.provider()
+            : cost.provider() != null ? cost.provider() : "";
     BigDecimal calls = BigDecimal.valueOf(call.repeat());
     BigDecimal fewest = BigDecimal.valueOf(call.fewestCalls());
     BigDecimal most = BigDecimal.valueOf(call.mostCalls());
@@ -112,10 +137,22 @@ public final class CostEstimator {
     if (stat != null && stat.samples() >= minSamples) {
       return fromHistory(call.activityType(), provider, model, stat, fewest, calls, most);
     }
-    String sparse = stat == null ? "no recorded attempts" : "only " + stat.samples() + " recorded attempts";
+    String sparse =
+        stat == null ? "no recorded attempts" : "only " + stat.samples() + " recorded attempts";
     if (!cost.priced()) {
       return new StepEstimate(
-          call.activityType(), provider, model, EstimateSource.UNPRICED, calls, 0, null, null, null, null, null, null,
+          call.activityType(),
+          provider,
+          model,
+          EstimateSource.UNPRICED,
+          calls,
+          0,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
           cost.unpricedReason());
     }
     BigDecimal each = cost.total();
@@ -126,27 +163,64 @@ public final class CostEstimator {
     if (call.declaresRange()) {
       low = each.multiply(fewest);
       high = each.multiply(most);
-      note = "catalog price, declared " + call.fewestCalls() + ".." + call.mostCalls() + " calls; " + sparse;
+      note =
+          "catalog price, declared "
+              + call.fewestCalls()
+              + ".."
+              + call.mostCalls()
+              + " calls; "
+              + sparse;
     } else {
       low = expected.multiply(BigDecimal.ONE.subtract(options.planMargin()));
       high = expected.multiply(BigDecimal.ONE.add(options.planMargin()));
       note = "catalog price, +/-" + percent(options.planMargin()) + "%; " + sparse;
     }
     return new StepEstimate(
-        call.activityType(), provider, model, EstimateSource.PLAN, calls, 0, each, each, each, low, expected, high, note);
+        call.activityType(),
+        provider,
+        model,
+        EstimateSource.PLAN,
+        calls,
+        0,
+        each,
+        each,
+        each,
+        low,
+        expected,
+        high,
+        note);
   }
 
   private static StepEstimate fromHistory(
-      String activityType, String provider, String model, HistoryDao.Stat s, BigDecimal fewest, BigDecimal calls,
+      String activityType,
+      String provider,
+      String model,
+      HistoryDao.Stat s,
+      BigDecimal fewest,
+      BigDecimal calls,
       BigDecimal most) {
     return new StepEstimate(
-        activityType, provider, model, EstimateSource.HISTORY, calls, s.samples(), s.p10(), s.p50(), s.p90(),
-        s.p10().multiply(fewest), s.p50().multiply(calls), s.p90().multiply(most),
+        activityType,
+        provider,
+        model,
+        EstimateSource.HISTORY,
+        calls,
+        s.samples(),
+        s.p10(),
+        s.p50(),
+        s.p90(),
+        s.p10().multiply(fewest),
+        s.p50().multiply(calls),
+        s.p90().multiply(most),
         "p10/p50/p90 of " + s.samples() + " recorded attempts over " + s.runs() + " runs");
   }
 
   private static Estimate assemble(
-      EstimateRequest request, List<StepEstimate> steps, String planSource, String rule, List<String> notes) {
+      EstimateRequest request,
+      List<StepEstimate> steps,
+      String planSource,
+      String rule,
+      List<String> notes) {
     BigDecimal low = BigDecimal.ZERO;
     BigDecimal expected = BigDecimal.ZERO;
     BigDecimal high = BigDecimal.ZERO;
@@ -164,18 +238,40 @@ public final class CostEstimator {
       byModel.merge(
           key(s.provider(), s.model()),
           new ModelEstimate(s.provider(), s.model(), s.lowUsd(), s.expectedUsd(), s.highUsd()),
-          (a, b) -> new ModelEstimate(a.provider(), a.model(), a.lowUsd().add(b.lowUsd()),
-              a.expectedUsd().add(b.expectedUsd()), a.highUsd().add(b.highUsd())));
+          (a, b) ->
+              new ModelEstimate(
+                  a.provider(),
+                  a.model(),
+                  a.lowUsd().add(b.lowUsd()),
+                  a.expectedUsd().add(b.expectedUsd()),
+                  a.highUsd().add(b.highUsd())));
     }
     return new Estimate(
-        null, request.workflowType(), request.workflowId(), request.runId(), low, expected, high, List.copyOf(steps),
-        List.copyOf(byModel.values()), unpriced, planSource, rule, List.copyOf(notes), null, null);
+        null,
+        request.workflowType(),
+        request.workflowId(),
+        request.runId(),
+        low,
+        expected,
+        high,
+        List.copyOf(steps),
+        List.copyOf(byModel.values()),
+        unpriced,
+        planSource,
+        rule,
+        List.copyOf(notes),
+        null,
+        null);
   }
 
   private String rule(int minSamples, int days) {
-    return "HISTORY when an activity type and model has >= " + minSamples + " recorded attempts in the last " + days
+    return "HISTORY when an activity type and model has >= "
+        + minSamples
+        + " recorded attempts in the last "
+        + days
         + " days: calls x p10/p50/p90 of one attempt's cost; else PLAN: calls x catalog price, low/high from the"
-        + " declared repeatLow/repeatHigh or expected -/+" + percent(options.planMargin())
+        + " declared repeatLow/repeatHigh or expected -/+"
+        + percent(options.planMargin())
         + "%; totals are sums of the steps, unpriced steps excluded";
   }
 

@@ -1,6 +1,9 @@
 package dev.costwise.estimate;
 
-/** Estimate activities over a {@link CostEstimator}, a {@link BudgetCheck} and an {@link EstimateStore}. */
+/**
+ * Estimate activities over a {@link CostEstimator}, a {@link BudgetCheck} and an {@link
+ * EstimateStore}.
+ */
 public final class EstimateActivitiesImpl implements EstimateActivities {
   private final CostEstimator estimator;
   private final BudgetCheck budget;

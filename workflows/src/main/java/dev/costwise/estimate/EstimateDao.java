@@ -39,9 +39,13 @@ interface EstimateDao {
       VALUES (:id, :stepNo, :s.activityType, :s.provider, :s.model, :s.source, :s.calls, :s.samples, :s.lowUsd,
               :s.expectedUsd, :s.highUsd)
       """)
-  void insertSteps(@Bind("id") String id, @Bind("stepNo") List<Integer> stepNos, @BindMethods("s") List<StepEstimate> steps);
+  void insertSteps(
+      @Bind("id") String id,
+      @Bind("stepNo") List<Integer> stepNos,
+      @BindMethods("s") List<StepEstimate> steps);
 
-  @SqlQuery("UPDATE cost_estimate SET detail = CAST(:detail AS jsonb) WHERE estimate_id = :id RETURNING estimate_id")
+  @SqlQuery(
+      "UPDATE cost_estimate SET detail = CAST(:detail AS jsonb) WHERE estimate_id = :id RETURNING estimate_id")
   Optional<String> updateDetail(@Bind("id") String id, @Bind("detail") String detail);
 
   @SqlQuery("SELECT CAST(detail AS text) FROM cost_estimate WHERE estimate_id = :id")

@@ -11,9 +11,11 @@ import java.math.BigDecimal;
  *     and high when the plan declares no range of calls (0.25 = plus or minus 25%)
  * @param maxSamples most recent priced lines read per activity type (bounds the cost of history)
  */
-public record EstimateOptions(int minSamples, int historyDays, BigDecimal planMargin, int maxSamples) {
+public record EstimateOptions(
+    int minSamples, int historyDays, BigDecimal planMargin, int maxSamples) {
   /** 5 samples, 90 days, plus or minus 25%, the latest 2,000 lines per activity type. */
-  public static final EstimateOptions DEFAULTS = new EstimateOptions(5, 90, new BigDecimal("0.25"), 2_000);
+  public static final EstimateOptions DEFAULTS =
+      new EstimateOptions(5, 90, new BigDecimal("0.25"), 2_000);
 
   /** Rejects values that make no estimate. */
   public EstimateOptions {
@@ -24,7 +26,8 @@ public record EstimateOptions(int minSamples, int historyDays, BigDecimal planMa
       throw new IllegalArgumentException("historyDays must be 1 or more, was " + historyDays);
     }
     if (maxSamples < minSamples) {
-      throw new IllegalArgumentException("maxSamples (" + maxSamples + ") must be at least minSamples (" + minSamples + ")");
+      throw new IllegalArgumentException(
+          "maxSamples (" + maxSamples + ") must be at least minSamples (" + minSamples + ")");
     }
     if (planMargin == null || planMargin.signum() < 0 || planMargin.compareTo(BigDecimal.ONE) > 0) {
       throw new IllegalArgumentException("planMargin must be between 0 and 1, was " + planMargin);

@@ -4,9 +4,9 @@ import java.util.List;
 
 /**
  * What to estimate: a workflow type, optionally with a plan of expected calls, and optionally the
- * run it is for. With a {@code runId} the estimate is linked to that run; with only a
- * {@code workflowId} it is linked to the next run of that id. {@code minSamples} and
- * {@code historyDays} override the options for this request when set.
+ * run it is for. With a {@code runId} the estimate is linked to that run; with only a {@code
+ * workflowId} it is linked to the next run of that id. {@code minSamples} and {@code historyDays}
+ * override the options for this request when set.
  */
 public record EstimateRequest(
     String workflowType,

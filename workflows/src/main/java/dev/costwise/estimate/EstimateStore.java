@@ -12,9 +12,9 @@ import java.util.stream.IntStream;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * Saves estimates in {@code cost_estimate} (totals and the whole estimate as JSON) and
- * {@code cost_estimate_step} (one row per step), where execution reports find them to show
- * estimated, actual and variance for the run each is linked to.
+ * Saves estimates in {@code cost_estimate} (totals and the whole estimate as JSON) and {@code
+ * cost_estimate_step} (one row per step), where execution reports find them to show estimated,
+ * actual and variance for the run each is linked to.
  */
 public final class EstimateStore {
   /** The JSON form of estimates, shared with the command line and HTTP layer. */
@@ -38,8 +38,17 @@ public final class EstimateStore {
         h -> {
           EstimateDao dao = h.attach(EstimateDao.class);
           Instant at =
-              dao.insert(id, estimate.workflowType(), estimate.workflowId(), estimate.runId(), estimate.lowUsd(),
-                  estimate.expectedUsd(), estimate.highUsd(), estimate.unpricedSteps(), estimate.rule(), "{}");
+              dao.insert(
+                  id,
+                  estimate.workflowType(),
+                  estimate.workflowId(),
+                  estimate.runId(),
+                  estimate.lowUsd(),
+                  estimate.expectedUsd(),
+                  estimate.highUsd(),
+                  estimate.unpricedSteps(),
+                  estimate.rule(),
+                  "{}");
           List<StepEstimate> steps = estimate.steps();
           dao.insertSteps(id, IntStream.range(0, steps.size()).boxed().toList(), steps);
           Estimate saved = estimate.saved(id, at);
@@ -50,7 +59,8 @@ public final class EstimateStore {
 
   /** A saved estimate by id. */
   public Optional<Estimate> find(String estimateId) {
-    return jdbi.withExtension(EstimateDao.class, dao -> dao.detail(estimateId)).map(EstimateStore::read);
+    return jdbi.withExtension(EstimateDao.class, dao -> dao.detail(estimateId))
+        .map(EstimateStore::read);
   }
 
   private static String json(Estimate e) {

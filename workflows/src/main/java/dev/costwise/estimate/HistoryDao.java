@@ -23,7 +23,13 @@ interface HistoryDao {
    * runs, and the 10th, 50th and 90th percentile of an attempt's cost with that model.
    */
   record Stat(
-      String activityType, String model, String provider, long samples, long runs, BigDecimal p10, BigDecimal p50,
+      String activityType,
+      String model,
+      String provider,
+      long samples,
+      long runs,
+      BigDecimal p10,
+      BigDecimal p50,
       BigDecimal p90) {}
 
   @SqlQuery(
@@ -70,5 +76,7 @@ interface HistoryDao {
        ORDER BY activity_type, model
       """)
   List<Stat> history(
-      @Bind("workflowType") String workflowType, @Bind("since") Instant since, @Bind("maxSamples") int maxSamples);
+      @Bind("workflowType") String workflowType,
+      @Bind("since") Instant since,
+      @Bind("maxSamples") int maxSamples);
 }

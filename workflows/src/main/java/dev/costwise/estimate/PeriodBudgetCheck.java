@@ -29,8 +29,10 @@ public final class PeriodBudgetCheck implements BudgetCheck {
   public Optional<BudgetVerdict> check(Estimate estimate) {
     Map<String, PeriodBudget> byName =
         budgets.list().stream()
-            .filter(b -> b.scope().kind() == BudgetScope.Kind.WORKFLOW_TYPE
-                && b.scope().value().equals(estimate.workflowType()))
+            .filter(
+                b ->
+                    b.scope().kind() == BudgetScope.Kind.WORKFLOW_TYPE
+                        && b.scope().value().equals(estimate.workflowType()))
             .collect(Collectors.toMap(PeriodBudget::name, Function.identity()));
     if (byName.isEmpty()) {
       return Optional.empty();
@@ -48,9 +50,25 @@ public final class PeriodBudgetCheck implements BudgetCheck {
     String period = u.period().name().toLowerCase(java.util.Locale.ROOT);
     String message =
         fits
-            ? "fits the " + period + " budget '" + u.name() + "': $" + plain(remaining) + " left of $" + plain(u.limitUsd())
-            : "this run would exceed the " + period + " budget '" + u.name() + "': expected $" + plain(expected)
-                + " but only $" + plain(remaining) + " of $" + plain(u.limitUsd()) + " is left this period";
+            ? "fits the "
+                + period
+                + " budget '"
+                + u.name()
+                + "': $"
+                + plain(remaining)
+                + " left of $"
+                + plain(u.limitUsd())
+            : "this run would exceed the "
+                + period
+                + " budget '"
+                + u.name()
+                + "': expected $"
+                + plain(expected)
+                + " but only $"
+                + plain(remaining)
+                + " of $"
+                + plain(u.limitUsd())
+                + " is left this period";
     return new BudgetVerdict(u.name(), remaining, fits, message);
   }
 

@@ -53,26 +53,61 @@ public record PlannedCall(
     int high = repeatHigh == null ? repeat : repeatHigh;
     if (low < 0 || !(low <= repeat && repeat <= high)) {
       throw new EstimateException(
-          "planned call of " + activityType + " needs 0 <= repeatLow <= repeat <= repeatHigh, was "
-              + low + ", " + repeat + ", " + high);
+          "planned call of "
+              + activityType
+              + " needs 0 <= repeatLow <= repeat <= repeatHigh, was "
+              + low
+              + ", "
+              + repeat
+              + ", "
+              + high);
     }
   }
 
   /** A call of {@code activityType} with the given usage, expected {@code repeat} times. */
   public static PlannedCall of(String activityType, Usage usage, int repeat) {
     return new PlannedCall(
-        activityType, usage.provider(), usage.model(), usage.inputTokens(), usage.outputTokens(),
-        usage.cacheReadTokens(), usage.cacheWriteTokens(), usage.reasoningTokens(), usage.images(),
-        usage.imageSize(), usage.imageQuality(), usage.videoSeconds(), usage.videoWithAudio(),
-        usage.characters(), usage.audioSeconds(), repeat, null, null);
+        activityType,
+        usage.provider(),
+        usage.model(),
+        usage.inputTokens(),
+        usage.outputTokens(),
+        usage.cacheReadTokens(),
+        usage.cacheWriteTokens(),
+        usage.reasoningTokens(),
+        usage.images(),
+        usage.imageSize(),
+        usage.imageQuality(),
+        usage.videoSeconds(),
+        usage.videoWithAudio(),
+        usage.characters(),
+        usage.audioSeconds(),
+        repeat,
+        null,
+        null);
   }
 
   /** This call with a declared range of how many times it happens. */
   public PlannedCall withRange(int low, int high) {
     return new PlannedCall(
-        activityType, provider, model, inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens,
-        reasoningTokens, images, imageSize, imageQuality, videoSeconds, withAudio, characters, audioSeconds,
-        repeat, low, high);
+        activityType,
+        provider,
+        model,
+        inputTokens,
+        outputTokens,
+        cacheReadTokens,
+        cacheWriteTokens,
+        reasoningTokens,
+        images,
+        imageSize,
+        imageQuality,
+        videoSeconds,
+        withAudio,
+        characters,
+        audioSeconds,
+        repeat,
+        low,
+        high);
   }
 
   /** The usage of one call, validated as any recorded usage is. */

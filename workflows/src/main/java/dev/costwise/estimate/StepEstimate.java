@@ -4,8 +4,8 @@ import java.math.BigDecimal;
 
 /**
  * The estimate of one step: calls of an activity type to one model. Per-call figures times the
- * number of calls give the step's low, expected and high (low uses the fewest calls declared,
- * high the most). Money fields are null for an {@link EstimateSource#UNPRICED} step.
+ * number of calls give the step's low, expected and high (low uses the fewest calls declared, high
+ * the most). Money fields are null for an {@link EstimateSource#UNPRICED} step.
  *
  * @param calls expected calls per run: the plan's repeat, or for history alone, recorded attempts
  *     per run

@@ -22,7 +22,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The demo pipeline on the Temporal test server with Costwise registered, against real PostgreSQL. */
+/**
+ * The demo pipeline on the Temporal test server with Costwise registered, against real PostgreSQL.
+ */
 class ContentPipelineWorkflowTest {
   private static final String QUEUE = "content";
   private static CostStore store;
@@ -38,9 +40,9 @@ class ContentPipelineWorkflowTest {
   @BeforeEach
   void start() {
     CostTracking tracking =
-        new CostTracking(CostTrackingOptions.newBuilder().setPricer(pricer).setRecorder(store).build());
-    env =
-        TrackedTestEnvironment.create(tracking);
+        new CostTracking(
+            CostTrackingOptions.newBuilder().setPricer(pricer).setRecorder(store).build());
+    env = TrackedTestEnvironment.create(tracking);
     Worker worker = env.newWorker(QUEUE);
     worker.registerWorkflowImplementationTypes(ContentPipelineWorkflowImpl.class);
     worker.registerActivitiesImplementations(new ContentActivitiesImpl());
@@ -55,7 +57,9 @@ class ContentPipelineWorkflowTest {
   private String run(String id, PipelineRequest request) {
     ContentPipelineWorkflow wf =
         env.getWorkflowClient()
-            .newWorkflowStub(ContentPipelineWorkflow.class, WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId(id).build());
+            .newWorkflowStub(
+                ContentPipelineWorkflow.class,
+                WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId(id).build());
     PipelineResult result = wf.produce(request);
     assertThat(result.images()).hasSize(request.scenes());
     assertThat(result.clips()).hasSize(request.scenes());
@@ -64,40 +68,58 @@ class ContentPipelineWorkflowTest {
 
   @Test
   void everyModelCallIsPricedAtCatalogRates() {
-    String runId = run("pipeline-priced", new PipelineRequest("otters", 4, 6, "veo-3.0-fast-generate-001", false, false));
+    String runId =
+        run(
+            "pipeline-priced",
+            new PipelineRequest("otters", 4, 6, "veo-3.0-fast-generate-001", false, false));
     List<StepRow> steps = store.steps(runId);
-    assertThat(steps).extracting(StepRow::activityType)
+    assertThat(steps)
+        .extracting(StepRow::activityType)
         .containsOnly("WriteScript", "DrawScene", "AnimateScene", "VoiceOver")
         .hasSize(1 + 4 + 4 + 1);
     assertThat(steps).allSatisfy(s -> assertThat(s.priced()).isTrue());
     assertThat(sum(steps, "DrawScene")).isEqualByComparingTo("0.48"); // 4 hd 1792x1024 at 0.12
     assertThat(sum(steps, "AnimateScene")).isEqualByComparingTo("2.40"); // 24 s at 0.10
-    StepRow script = steps.stream().filter(s -> s.activityType().equals("WriteScript")).findFirst().orElseThrow();
+    StepRow script =
+        steps.stream()
+            .filter(s -> s.activityType().equals("WriteScript"))
+            .findFirst()
+            .orElseThrow();
     SimulatedProviders.ScriptCall call =
-        SimulatedProviders.writeScript(new PipelineRequest("otters", 4, 6, "veo-3.0-fast-generate-001", false, false));
+        SimulatedProviders.writeScript(
+            new PipelineRequest("otters", 4, 6, "veo-3.0-fast-generate-001", false, false));
     // claude-sonnet-4-5: 3 per M input, 0.30 per M cache read, 15 per M output
     BigDecimal expected =
-        new BigDecimal(call.inputTokens()).multiply(new BigDecimal("3"))
+        new BigDecimal(call.inputTokens())
+            .multiply(new BigDecimal("3"))
             .add(new BigDecimal(call.cacheReadTokens()).multiply(new BigDecimal("0.30")))
             .add(new BigDecimal(call.outputTokens()).multiply(new BigDecimal("15")))
             .movePointLeft(6);
     assertThat(script.costUsd()).isEqualByComparingTo(expected);
     assertThat(script.tags()).contains("\"step\": \"script\"");
     assertThat(store.execution(runId).orElseThrow().costUsd())
-        .isEqualByComparingTo(steps.stream().map(StepRow::costUsd).reduce(BigDecimal.ZERO, BigDecimal::add));
+        .isEqualByComparingTo(
+            steps.stream().map(StepRow::costUsd).reduce(BigDecimal.ZERO, BigDecimal::add));
   }
 
   @Test
   void aSimulatedOutageIsBilledAndRetried() {
-    String runId = run("pipeline-outage", new PipelineRequest("lighthouse", 2, 8, "veo-3.0-fast-generate-001", false, true));
-    List<StepRow> video = store.steps(runId).stream().filter(s -> s.activityType().equals("AnimateScene")).toList();
-    assertThat(video).extracting(StepRow::outcome).containsExactlyInAnyOrder("FAILED", "COMPLETED", "COMPLETED");
+    String runId =
+        run(
+            "pipeline-outage",
+            new PipelineRequest("lighthouse", 2, 8, "veo-3.0-fast-generate-001", false, true));
+    List<StepRow> video =
+        store.steps(runId).stream().filter(s -> s.activityType().equals("AnimateScene")).toList();
+    assertThat(video)
+        .extracting(StepRow::outcome)
+        .containsExactlyInAnyOrder("FAILED", "COMPLETED", "COMPLETED");
     assertThat(sum(video, "AnimateScene")).isEqualByComparingTo("2.40"); // 3 attempts x 8 s x 0.10
   }
 
   @Test
   void thePlanPricesCloseToWhatARunCosts() {
-    PipelineRequest request = new PipelineRequest("spice trade", 3, 8, "veo-3.0-generate-001", true, false);
+    PipelineRequest request =
+        new PipelineRequest("spice trade", 3, 8, "veo-3.0-generate-001", true, false);
     String runId = run("pipeline-plan", request);
     BigDecimal estimate = BigDecimal.ZERO;
     for (Usage u : ContentPipelinePlan.expectedUsage(request)) {
@@ -108,7 +130,9 @@ class ContentPipelineWorkflowTest {
   }
 
   private static BigDecimal sum(List<StepRow> steps, String activityType) {
-    return steps.stream().filter(s -> s.activityType().equals(activityType)).map(StepRow::costUsd)
+    return steps.stream()
+        .filter(s -> s.activityType().equals(activityType))
+        .map(StepRow::costUsd)
         .reduce(BigDecimal.ZERO, BigDecimal::add);
   }
 }

@@ -34,16 +34,18 @@ import org.slf4j.Logger;
  *
  * <p>Checks run as local activities, so their results are markers in history and replay returns
  * them without touching the database: every decision here is a function of history. Checks are
- * guarded by the version marker {@value #CHANGE_ID}, so a run that started before the
- * interceptor (or before budgets were configured) replays exactly and never checks.
+ * guarded by the version marker {@value #CHANGE_ID}, so a run that started before the interceptor
+ * (or before budgets were configured) replays exactly and never checks.
  */
 public final class BudgetGuard {
   /** Version marker of the budget checks. */
   public static final String CHANGE_ID = "costwise-budget-check";
+
   /** Name of the query every run answers with its {@link CostReport}. */
   public static final String QUERY = "cost";
 
-  private static final WorkflowLocal<BudgetGuard> CURRENT = WorkflowLocal.withCachedInitial(() -> null);
+  private static final WorkflowLocal<BudgetGuard> CURRENT =
+      WorkflowLocal.withCachedInitial(() -> null);
   private static final LocalActivityOptions CHECK_OPTIONS =
       LocalActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofSeconds(10))
@@ -102,7 +104,11 @@ public final class BudgetGuard {
       Object memo = Workflow.getMemo(options.budgetMemoKey(), Map.class);
       return memo instanceof Map<?, ?> m ? ExecutionLimits.fromMap(m).orElse(defaults) : defaults;
     } catch (IllegalArgumentException e) {
-      log.warn("Ignoring memo {}: {}; using the defaults for {}", options.budgetMemoKey(), e.getMessage(), workflowType);
+      log.warn(
+          "Ignoring memo {}: {}; using the defaults for {}",
+          options.budgetMemoKey(),
+          e.getMessage(),
+          workflowType);
       return defaults;
     }
   }
@@ -128,13 +134,16 @@ public final class BudgetGuard {
    * limit or was blocked by one. Runs in its own workflow thread.
    */
   <R> void afterActivity(
-      String activityType, WorkflowOutboundCallsInterceptor.ActivityOutput<R> output, CompletablePromise<R> result) {
+      String activityType,
+      WorkflowOutboundCallsInterceptor.ActivityOutput<R> output,
+      CompletablePromise<R> result) {
     R value = null;
     RuntimeException activityFailure = null;
     try {
       value = output.getResult().get();
     } catch (ActivityFailure e) {
-      if (e.getCause() instanceof ApplicationFailure af && BudgetExceeded.TYPE.equals(af.getType())) {
+      if (e.getCause() instanceof ApplicationFailure af
+          && BudgetExceeded.TYPE.equals(af.getType())) {
         failure = failure != null ? failure : af;
         result.completeExceptionally(af);
         return;
@@ -181,29 +190,43 @@ public final class BudgetGuard {
     }
     WorkflowInfo info = Workflow.getInfo();
     Object tagMemo = Workflow.getMemo(options.tagsMemoKey(), Map.class);
-    Map<String, String> tags = tagMemo instanceof Map<?, ?> m ? TagsHeader.stringValues(m) : Map.of();
+    Map<String, String> tags =
+        tagMemo instanceof Map<?, ?> m ? TagsHeader.stringValues(m) : Map.of();
     BudgetCheckRequest request =
         new BudgetCheckRequest(
-            info.getRunId(), info.getWorkflowId(), info.getWorkflowType(), info.getTaskQueue(), tags, limits,
-            estimateUsd, activityType, activityId);
+            info.getRunId(),
+            info.getWorkflowId(),
+            info.getWorkflowType(),
+            info.getTaskQueue(),
+            tags,
+            limits,
+            estimateUsd,
+            activityType,
+            activityId);
     CostReport report;
     try {
       report =
           next.executeLocalActivity(
                   new LocalActivityInput<>(
-                      BudgetCheckActivity.TYPE, CostReport.class, CostReport.class, new Object[] {request},
-                      CHECK_OPTIONS, Header.empty()))
+                      BudgetCheckActivity.TYPE,
+                      CostReport.class,
+                      CostReport.class,
+                      new Object[] {request},
+                      CHECK_OPTIONS,
+                      Header.empty()))
               .getResult()
               .get();
     } catch (ActivityFailure e) {
       log.warn(
           "Budget check failed; run {} goes on unchecked until the next check: {}",
-          info.getRunId(), e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+          info.getRunId(),
+          e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
       return latest;
     }
     Objects.requireNonNull(report, "budget check returned nothing");
     if (report.exceeded() != null && estimateUsd != null) {
-      // a refused estimate spent nothing: the run's standing is unchanged and the workflow may go on
+      // a refused estimate spent nothing: the run's standing is unchanged and the workflow may go
+      // on
       throw BudgetExceeded.failure(report.exceeded());
     }
     latest = report;
@@ -228,7 +251,8 @@ public final class BudgetGuard {
     if (!report.status().name().equals(upsertedStatus)) {
       updates.add(CostSearchAttributes.COST_STATUS.valueSet(report.status().name()));
       if (upsertedStatus == null && report.hardLimitUsd() != null) {
-        updates.add(CostSearchAttributes.COST_LIMIT_USD.valueSet(report.hardLimitUsd().doubleValue()));
+        updates.add(
+            CostSearchAttributes.COST_LIMIT_USD.valueSet(report.hardLimitUsd().doubleValue()));
       }
       upsertedStatus = report.status().name();
     }

@@ -30,19 +30,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Opens a usage scope around each activity attempt, captures usage from explicit calls and from
- * the result, and on the way out (success or failure: a failed attempt was still billed) hands the
+ * Opens a usage scope around each activity attempt, captures usage from explicit calls and from the
+ * result, and on the way out (success or failure: a failed attempt was still billed) hands the
  * priced attempt to the recorder and the meters. A cost write never fails the activity.
  */
 final class CostActivityInboundInterceptor extends ActivityInboundCallsInterceptorBase {
   private static final Logger log = LoggerFactory.getLogger(CostActivityInboundInterceptor.class);
+
   /** Failure type of the non-retryable failure raised in strict mode. */
   static final String UNKNOWN_MODEL_FAILURE = "UnknownModel";
 
   private final CostTrackingOptions options;
   private ActivityExecutionContext context;
 
-  CostActivityInboundInterceptor(ActivityInboundCallsInterceptor next, CostTrackingOptions options) {
+  CostActivityInboundInterceptor(
+      ActivityInboundCallsInterceptor next, CostTrackingOptions options) {
     super(next);
     this.options = options;
   }
@@ -82,8 +84,8 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
   /**
    * Fails the attempt with a non-retryable {@code BudgetExceeded} before it runs when a blocking
    * period budget covering the run is at its threshold. Any activity may spend, so every activity
-   * but the budget check itself and the types configured as unchecked is refused. A database error lets the activity run (logged and
-   * counted): a budget outage must not stop the work.
+   * but the budget check itself and the types configured as unchecked is refused. A database error
+   * lets the activity run (logged and counted): a budget outage must not stop the work.
    */
   private void refuseWhenBlocked(ActivityInput input) {
     Budgets budgets = options.budgets();
@@ -98,9 +100,16 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
       Map<String, String> tags = TagsHeader.read(input.getHeader());
       blocked =
           budgets.blocking(
-              info.getWorkflowType(), info.getActivityTaskQueue(), tags, info.getActivityType(), info.getActivityId());
+              info.getWorkflowType(),
+              info.getActivityTaskQueue(),
+              tags,
+              info.getActivityType(),
+              info.getActivityId());
     } catch (RuntimeException e) {
-      log.error("Budget check before {} failed; running it unchecked: {}", info.getActivityType(), e.toString());
+      log.error(
+          "Budget check before {} failed; running it unchecked: {}",
+          info.getActivityType(),
+          e.toString());
       options.metrics().internalError("budget-block-check");
       return;
     }
@@ -121,7 +130,11 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
       try {
         found = extractor.extract(result);
       } catch (RuntimeException e) {
-        log.warn("Usage extractor {} failed on {}: {}", extractor.getClass().getName(), result.getClass().getName(), e.toString());
+        log.warn(
+            "Usage extractor {} failed on {}: {}",
+            extractor.getClass().getName(),
+            result.getClass().getName(),
+            e.toString());
         options.metrics().internalError("extractor");
         continue;
       }
@@ -175,7 +188,11 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
     } catch (RuntimeException e) {
       log.error(
           "Cost of run {} activity {} attempt {} was not persisted: {}",
-          ctx.runId(), ctx.activityId(), ctx.attempt(), e.getMessage(), e);
+          ctx.runId(),
+          ctx.activityId(),
+          ctx.attempt(),
+          e.getMessage(),
+          e);
       options.metrics().persistenceFailed(false);
     }
     options.metrics().recordAttempt(ctx, lines);

@@ -7,15 +7,16 @@ import io.temporal.common.interceptors.WorkflowOutboundCallsInterceptor;
 import io.temporal.failure.ApplicationFailure;
 
 /**
- * Wraps the workflow's outbound calls so that activities carry the run's tags and are followed by
- * a budget check, installs the run's {@link BudgetGuard} (and its {@code cost} query), and makes
- * the run end with the budget failure once a limit was exceeded, even if workflow code caught it.
+ * Wraps the workflow's outbound calls so that activities carry the run's tags and are followed by a
+ * budget check, installs the run's {@link BudgetGuard} (and its {@code cost} query), and makes the
+ * run end with the budget failure once a limit was exceeded, even if workflow code caught it.
  */
 final class CostWorkflowInboundInterceptor extends WorkflowInboundCallsInterceptorBase {
   private final CostTrackingOptions options;
   private WorkflowOutboundCallsInterceptor outbound;
 
-  CostWorkflowInboundInterceptor(WorkflowInboundCallsInterceptor next, CostTrackingOptions options) {
+  CostWorkflowInboundInterceptor(
+      WorkflowInboundCallsInterceptor next, CostTrackingOptions options) {
     super(next);
     this.options = options;
   }

@@ -38,11 +38,12 @@ final class TagsHeader {
   static Map<String, String> stringValues(Map<?, ?> raw) {
     Map<String, String> tags = new HashMap<>();
     if (raw != null) {
-      raw.forEach((k, v) -> {
-        if (k != null && v != null) {
-          tags.put(k.toString(), v.toString());
-        }
-      });
+      raw.forEach(
+          (k, v) -> {
+            if (k != null && v != null) {
+              tags.put(k.toString(), v.toString());
+            }
+          });
     }
     return tags;
   }

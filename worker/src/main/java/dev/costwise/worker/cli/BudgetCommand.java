@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "budget",
     mixinStandardHelpOptions = true,
-    description = "Manages period budgets (daily, weekly, monthly; UTC) and shows their utilisation.",
+    description =
+        "Manages period budgets (daily, weekly, monthly; UTC) and shows their utilisation.",
     subcommands = {
       BudgetCommand.Create.class,
       BudgetCommand.ListBudgets.class,
@@ -64,7 +65,10 @@ public final class BudgetCommand implements Callable<Integer> {
     @Option(names = "--name", required = true, description = "Unique budget name.")
     String name;
 
-    @Option(names = "--period", required = true, description = "daily, weekly (from Monday) or monthly, in UTC.")
+    @Option(
+        names = "--period",
+        required = true,
+        description = "daily, weekly (from Monday) or monthly, in UTC.")
     String period;
 
     @Option(
@@ -73,13 +77,17 @@ public final class BudgetCommand implements Callable<Integer> {
         description = "workflow-type=<type>, task-queue=<queue> or tag=<name>:<value>.")
     String scope;
 
-    @Option(names = "--limit-usd", required = true, description = "Spending limit per period in USD.")
+    @Option(
+        names = "--limit-usd",
+        required = true,
+        description = "Spending limit per period in USD.")
     BigDecimal limitUsd;
 
     @Option(
         names = "--threshold",
         required = true,
-        description = "<percent>:notify or <percent>:block; repeat, e.g. --threshold 80:notify --threshold 100:block.")
+        description =
+            "<percent>:notify or <percent>:block; repeat, e.g. --threshold 80:notify --threshold 100:block.")
     List<String> thresholds;
 
     @Override
@@ -98,7 +106,10 @@ public final class BudgetCommand implements Callable<Integer> {
   }
 
   /** {@code costwise budget list}. */
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists every period budget.")
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description = "Lists every period budget.")
   static final class ListBudgets implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin DatabaseOptions database;
@@ -118,7 +129,10 @@ public final class BudgetCommand implements Callable<Integer> {
   }
 
   /** {@code costwise budget delete}. */
-  @Command(name = "delete", mixinStandardHelpOptions = true, description = "Deletes a budget; its alerts are kept.")
+  @Command(
+      name = "delete",
+      mixinStandardHelpOptions = true,
+      description = "Deletes a budget; its alerts are kept.")
   static final class Delete implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin DatabaseOptions database;
@@ -129,7 +143,8 @@ public final class BudgetCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       if (!new Budgets(database.jdbi()).delete(name)) {
-        throw new IllegalArgumentException("No budget named '" + name + "'; see costwise budget list");
+        throw new IllegalArgumentException(
+            "No budget named '" + name + "'; see costwise budget list");
       }
       spec.commandLine().getOut().printf("Deleted budget %s%n", name);
       return 0;
@@ -156,7 +171,9 @@ public final class BudgetCommand implements Callable<Integer> {
         out.println(JSON.writeValueAsString(rows));
         return 0;
       }
-      out.printf("%-24s %-8s %-22s %12s %12s %8s  %s%n", "BUDGET", "PERIOD", "SINCE", "SPENT USD", "LIMIT USD", "USED", "REACHED");
+      out.printf(
+          "%-24s %-8s %-22s %12s %12s %8s  %s%n",
+          "BUDGET", "PERIOD", "SINCE", "SPENT USD", "LIMIT USD", "USED", "REACHED");
       for (BudgetUtilisation u : rows) {
         out.printf(
             "%-24s %-8s %-22s %12s %12s %7s%%  %s%n",
@@ -176,14 +193,17 @@ public final class BudgetCommand implements Callable<Integer> {
     try {
       return BudgetPeriod.valueOf(text.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("Bad period '" + text + "': use daily, weekly or monthly", e);
+      throw new IllegalArgumentException(
+          "Bad period '" + text + "': use daily, weekly or monthly", e);
     }
   }
 
   private static String describe(PeriodBudget b) {
     return b.period().name().toLowerCase(Locale.ROOT)
-        + " $" + plain(b.limitUsd())
-        + " for " + b.scope()
+        + " $"
+        + plain(b.limitUsd())
+        + " for "
+        + b.scope()
         + ", thresholds "
         + b.thresholds().stream()
             .map(t -> t.label() + " " + t.action().name().toLowerCase(Locale.ROOT))

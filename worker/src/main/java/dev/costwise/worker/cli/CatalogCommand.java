@@ -18,12 +18,19 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "catalog",
     mixinStandardHelpOptions = true,
-    description = "Inspects the price catalog, or converts public price data into Costwise's catalog format.",
+    description =
+        "Inspects the price catalog, or converts public price data into Costwise's catalog format.",
     subcommands = {CatalogCommand.Show.class, CatalogCommand.Import.class})
 public final class CatalogCommand {
 
-  /** {@code costwise catalog show}: where the catalog comes from, how many models, and one model's prices. */
-  @Command(name = "show", mixinStandardHelpOptions = true, description = "Shows the catalog in force, or one model.")
+  /**
+   * {@code costwise catalog show}: where the catalog comes from, how many models, and one model's
+   * prices.
+   */
+  @Command(
+      name = "show",
+      mixinStandardHelpOptions = true,
+      description = "Shows the catalog in force, or one model.")
   static final class Show implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin PricingOptions pricing;
@@ -47,8 +54,14 @@ public final class CatalogCommand {
       }
       ModelPrice price = catalog.resolve(provider, model).orElse(null);
       if (price == null) {
-        spec.commandLine().getErr().printf("costwise catalog show: unknown model '%s'%s%n", model,
-            catalog.suggestions(model).isEmpty() ? "" : " (did you mean " + String.join(", ", catalog.suggestions(model)) + "?)");
+        spec.commandLine()
+            .getErr()
+            .printf(
+                "costwise catalog show: unknown model '%s'%s%n",
+                model,
+                catalog.suggestions(model).isEmpty()
+                    ? ""
+                    : " (did you mean " + String.join(", ", catalog.suggestions(model)) + "?)");
         return 2;
       }
       out.println(CatalogFormat.toJson(price));
@@ -56,7 +69,9 @@ public final class CatalogCommand {
     }
   }
 
-  /** {@code costwise catalog import}: converts a LiteLLM-style price file into Costwise's format. */
+  /**
+   * {@code costwise catalog import}: converts a LiteLLM-style price file into Costwise's format.
+   */
   @Command(
       name = "import",
       mixinStandardHelpOptions = true,
@@ -74,10 +89,16 @@ public final class CatalogCommand {
     @Parameters(index = "1", paramLabel = "OUTPUT", description = "Catalog file to write.")
     Path output;
 
-    @Option(names = "--source", required = true, description = "Where the figures come from (recorded in the file).")
+    @Option(
+        names = "--source",
+        required = true,
+        description = "Where the figures come from (recorded in the file).")
     String source;
 
-    @Option(names = "--as-of", required = true, description = "Date the figures were published or fetched (YYYY-MM-DD).")
+    @Option(
+        names = "--as-of",
+        required = true,
+        description = "Date the figures were published or fetched (YYYY-MM-DD).")
     LocalDate asOf;
 
     @Override
@@ -85,9 +106,13 @@ public final class CatalogCommand {
       PriceCatalog catalog = CatalogFormat.read(input);
       CatalogFormat.write(catalog, source, asOf.toString(), output);
       long free = catalog.models().stream().filter(ModelPrice::free).count();
-      String first = catalog.models().stream().map(ModelPrice::id).min(Comparator.naturalOrder()).orElse("-");
-      spec.commandLine().getOut().printf(
-          "wrote %d models (%d free) to %s; first: %s%n", catalog.models().size(), free, output, first);
+      String first =
+          catalog.models().stream().map(ModelPrice::id).min(Comparator.naturalOrder()).orElse("-");
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "wrote %d models (%d free) to %s; first: %s%n",
+              catalog.models().size(), free, output, first);
       return 0;
     }
   }

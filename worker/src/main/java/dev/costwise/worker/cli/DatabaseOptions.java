@@ -12,8 +12,8 @@ import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine.Option;
 
 /**
- * The options every command that reads or writes the cost database shares: where it is. The
- * schema is brought up to date on first use, as the worker does on start.
+ * The options every command that reads or writes the cost database shares: where it is. The schema
+ * is brought up to date on first use, as the worker does on start.
  */
 public final class DatabaseOptions {
   /** Environment variable naming the database when no flag is given. */
@@ -24,7 +24,9 @@ public final class DatabaseOptions {
       paramLabel = "URL",
       description =
           "PostgreSQL to use, as jdbc:postgresql://host:port/db?user=..&password=.. or"
-              + " postgres://user:password@host:port/db (default: $" + DATABASE_URL_ENV + ").")
+              + " postgres://user:password@host:port/db (default: $"
+              + DATABASE_URL_ENV
+              + ").")
   String url;
 
   private record Target(String jdbcUrl, String user, String password) {}
@@ -70,7 +72,8 @@ public final class DatabaseOptions {
     String given = url != null && !url.isBlank() ? url : System.getenv(DATABASE_URL_ENV);
     if (given == null || given.isBlank()) {
       throw new IllegalArgumentException(
-          "No database given; pass --database-url or set " + DATABASE_URL_ENV
+          "No database given; pass --database-url or set "
+              + DATABASE_URL_ENV
               + " (e.g. jdbc:postgresql://localhost:5432/costwise?user=costwise)");
     }
     given = given.strip();
@@ -80,8 +83,12 @@ public final class DatabaseOptions {
     if (given.startsWith("postgres://") || given.startsWith("postgresql://")) {
       URI uri = URI.create(given);
       String path = uri.getRawPath() == null ? "" : uri.getRawPath();
-      String jdbc = "jdbc:postgresql://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "") + path
-          + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+      String jdbc =
+          "jdbc:postgresql://"
+              + uri.getHost()
+              + (uri.getPort() > 0 ? ":" + uri.getPort() : "")
+              + path
+              + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
       String user = null;
       String password = null;
       if (uri.getRawUserInfo() != null) {
@@ -92,10 +99,13 @@ public final class DatabaseOptions {
       return new Target(jdbc, user, password);
     }
     throw new IllegalArgumentException(
-        "Database URL must start with jdbc:postgresql:// or postgres://, was '" + redact(given) + "'");
+        "Database URL must start with jdbc:postgresql:// or postgres://, was '"
+            + redact(given)
+            + "'");
   }
 
   private static String redact(String url) {
-    return url.replaceAll("(?i)(password=)[^&]*", "$1***").replaceAll("//([^:/@]+):[^@]*@", "//$1:***@");
+    return url.replaceAll("(?i)(password=)[^&]*", "$1***")
+        .replaceAll("//([^:/@]+):[^@]*@", "//$1:***@");
   }
 }

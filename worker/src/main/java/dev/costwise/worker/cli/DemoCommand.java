@@ -35,8 +35,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code costwise demo}: starts the worker (embedded services by default), runs the content
- * pipeline several times with simulated providers, and prints for each run the estimate, the
- * actual cost of every step, the variance and the budget outcome, then where to look next.
+ * pipeline several times with simulated providers, and prints for each run the estimate, the actual
+ * cost of every step, the variance and the budget outcome, then where to look next.
  */
 @Command(
     name = "demo",
@@ -48,7 +48,11 @@ import picocli.CommandLine.Spec;
       "unless configured."
     },
     exitCodeListHeading = "Exit status:%n",
-    exitCodeList = {"0:demo ran", "1:a service could not be reached or a run failed unexpectedly", "2:bad configuration"})
+    exitCodeList = {
+      "0:demo ran",
+      "1:a service could not be reached or a run failed unexpectedly",
+      "2:bad configuration"
+    })
 public final class DemoCommand implements Callable<Integer> {
   /** Tenant tag the demo's runs carry. */
   static final String TENANT = "demo-studio";
@@ -56,8 +60,10 @@ public final class DemoCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin WorkerOptions options;
 
-  @Option(names = "--keep-running",
-      description = "Keep Temporal, the worker and the dashboard up after the demo, to explore (Ctrl-C stops).")
+  @Option(
+      names = "--keep-running",
+      description =
+          "Keep Temporal, the worker and the dashboard up after the demo, to explore (Ctrl-C stops).")
   boolean keepRunning;
 
   /** One demo run, with its run limits (soft, hard) or none. */
@@ -65,34 +71,60 @@ public final class DemoCommand implements Callable<Integer> {
 
   static final List<DemoRun> RUNS =
       List.of(
-          new DemoRun("otters", new PipelineRequest("otters learning to surf", 4, 6, "veo-3.0-fast-generate-001", false, false),
+          new DemoRun(
+              "otters",
+              new PipelineRequest(
+                  "otters learning to surf", 4, 6, "veo-3.0-fast-generate-001", false, false),
               ExecutionLimits.of("2.50", "5.00")),
-          new DemoRun("lighthouse", new PipelineRequest("a lighthouse keeper's last night", 3, 8, "veo-3.0-fast-generate-001", false, true),
+          new DemoRun(
+              "lighthouse",
+              new PipelineRequest(
+                  "a lighthouse keeper's last night",
+                  3,
+                  8,
+                  "veo-3.0-fast-generate-001",
+                  false,
+                  true),
               ExecutionLimits.NONE),
-          // a $0.10 cap on a run estimated at $26: the check after the first image stops it before any video
-          new DemoRun("spice-trade", new PipelineRequest("the history of the spice trade", 8, 8, "veo-3.0-generate-001", true, false),
+          // a $0.10 cap on a run estimated at $26: the check after the first image stops it before
+          // any video
+          new DemoRun(
+              "spice-trade",
+              new PipelineRequest(
+                  "the history of the spice trade", 8, 8, "veo-3.0-generate-001", true, false),
               ExecutionLimits.of(null, "0.10")));
 
   @Override
   public Integer call() throws InterruptedException {
     WorkerConfig config = options.config(System.getenv());
-    // The simulated provider outage is expected; its activity-failure stack trace would only distract.
+    // The simulated provider outage is expected; its activity-failure stack trace would only
+    // distract.
     // So would the SDK's report of the run that fails on its budget, as the demo intends.
-    for (String noisy : List.of("io.temporal.internal.activity", "io.temporal.internal.sync.WorkflowExecutionHandler",
-        "io.temporal.internal.worker.WorkflowWorker")) {
-      ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(noisy)).setLevel(ch.qos.logback.classic.Level.ERROR);
+    for (String noisy :
+        List.of(
+            "io.temporal.internal.activity",
+            "io.temporal.internal.sync.WorkflowExecutionHandler",
+            "io.temporal.internal.worker.WorkflowWorker")) {
+      ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(noisy))
+          .setLevel(ch.qos.logback.classic.Level.ERROR);
     }
     PrintWriter out = spec.commandLine().getOut();
     try (CostwiseWorker worker = CostwiseWorker.start(config)) {
       CostReports reports = new CostReports(worker.store().jdbi());
-      out.printf("Costwise demo: Temporal %s (namespace %s), task queue %s; %s%n",
-          worker.temporal().address(), config.temporalNamespace(), config.taskQueue(), worker.databaseDescription());
+      out.printf(
+          "Costwise demo: Temporal %s (namespace %s), task queue %s; %s%n",
+          worker.temporal().address(),
+          config.temporalNamespace(),
+          config.taskQueue(),
+          worker.databaseDescription());
       long earlier = reports.runCount(ContentPipelineWorkflow.TYPE);
-      out.printf("%d pipeline runs already recorded in the database%s%n%n", earlier,
-          earlier > 0 ? " (costs from earlier starts are kept)" : "");
+      out.printf(
+          "%d pipeline runs already recorded in the database%s%n%n",
+          earlier, earlier > 0 ? " (costs from earlier starts are kept)" : "");
       out.flush();
 
-      dev.costwise.report.CostReports executionReports = new dev.costwise.report.CostReports(worker.store().jdbi());
+      dev.costwise.report.CostReports executionReports =
+          new dev.costwise.report.CostReports(worker.store().jdbi());
       BigDecimal grand = BigDecimal.ZERO;
       String firstWorkflowId = null;
       long stamp = System.currentTimeMillis();
@@ -101,29 +133,53 @@ public final class DemoCommand implements Callable<Integer> {
         PipelineRequest r = run.request();
         String workflowId = "content-pipeline-" + run.label() + "-" + stamp;
         firstWorkflowId = firstWorkflowId == null ? workflowId : firstWorkflowId;
-        out.printf("Run %d/%d  \"%s\": %d scenes x %d s of %s%s%s%n", i + 1, RUNS.size(), r.topic(), r.scenes(),
-            r.secondsPerScene(), r.videoModel(), r.videoWithAudio() ? " with audio" : "",
+        out.printf(
+            "Run %d/%d  \"%s\": %d scenes x %d s of %s%s%s%n",
+            i + 1,
+            RUNS.size(),
+            r.topic(),
+            r.scenes(),
+            r.secondsPerScene(),
+            r.videoModel(),
+            r.videoWithAudio() ? " with audio" : "",
             r.simulateOutage() ? " (the video provider fails once)" : "");
         Estimate estimated =
-            worker.temporal().client()
-                .newWorkflowStub(CostEstimateWorkflow.class,
-                    WorkflowOptions.newBuilder().setTaskQueue(config.taskQueue()).setWorkflowId("estimate-" + workflowId).build())
-                .estimate(EstimateRequest.of(ContentPipelineWorkflow.TYPE, ContentPipelinePlan.plannedCalls(r)).forWorkflowId(workflowId));
+            worker
+                .temporal()
+                .client()
+                .newWorkflowStub(
+                    CostEstimateWorkflow.class,
+                    WorkflowOptions.newBuilder()
+                        .setTaskQueue(config.taskQueue())
+                        .setWorkflowId("estimate-" + workflowId)
+                        .build())
+                .estimate(
+                    EstimateRequest.of(
+                            ContentPipelineWorkflow.TYPE, ContentPipelinePlan.plannedCalls(r))
+                        .forWorkflowId(workflowId));
         BigDecimal estimate = estimated.expectedUsd();
-        out.printf("  estimate  %s (low %s, high %s; %s) from the CostEstimate workflow, saved as %s%n", usd(estimate),
-            usd(estimated.lowUsd()), usd(estimated.highUsd()), sources(estimated), estimated.estimateId());
+        out.printf(
+            "  estimate  %s (low %s, high %s; %s) from the CostEstimate workflow, saved as %s%n",
+            usd(estimate),
+            usd(estimated.lowUsd()),
+            usd(estimated.highUsd()),
+            sources(estimated),
+            estimated.estimateId());
         if (estimated.budget() != null) {
           out.printf("            %s%n", estimated.budget().message());
         }
 
         ContentPipelineWorkflow wf =
-            worker.temporal().client().newWorkflowStub(
-                ContentPipelineWorkflow.class,
-                WorkflowOptions.newBuilder()
-                    .setTaskQueue(config.taskQueue())
-                    .setWorkflowId(workflowId)
-                    .setMemo(memo(run))
-                    .build());
+            worker
+                .temporal()
+                .client()
+                .newWorkflowStub(
+                    ContentPipelineWorkflow.class,
+                    WorkflowOptions.newBuilder()
+                        .setTaskQueue(config.taskQueue())
+                        .setWorkflowId(workflowId)
+                        .setMemo(memo(run))
+                        .build());
         String outcome;
         BudgetExceeded.Details exceeded = null;
         try {
@@ -131,27 +187,37 @@ public final class DemoCommand implements Callable<Integer> {
           outcome = "completed";
         } catch (WorkflowFailedException e) {
           exceeded = budgetExceeded(e);
-          outcome = exceeded != null ? "failed with BudgetExceeded (non-retryable): " + rootMessage(e) : "failed: " + rootMessage(e);
+          outcome =
+              exceeded != null
+                  ? "failed with BudgetExceeded (non-retryable): " + rootMessage(e)
+                  : "failed: " + rootMessage(e);
         }
         String runId = WorkflowStub.fromTyped(wf).getExecution().getRunId();
         List<StepRow> steps = worker.store().steps(runId);
         printSteps(out, steps);
-        BigDecimal actual = worker.store().execution(runId).map(ExecutionTotals::costUsd).orElse(BigDecimal.ZERO);
+        BigDecimal actual =
+            worker.store().execution(runId).map(ExecutionTotals::costUsd).orElse(BigDecimal.ZERO);
         grand = grand.add(actual);
-        // the saved estimate was linked to this run: the report reads estimate, actual and variance back
+        // the saved estimate was linked to this run: the report reads estimate, actual and variance
+        // back
         ExecutionReport linked = executionReports.execution(runId).orElse(null);
         if (linked != null && linked.estimatedUsd() != null) {
           estimate = linked.estimatedUsd();
         }
         BigDecimal variance = actual.subtract(estimate);
-        out.printf("  actual    %s   variance %s%s (%s)%n", usd(actual), variance.signum() >= 0 ? "+" : "-",
-            usd(variance.abs()), percent(variance, estimate));
+        out.printf(
+            "  actual    %s   variance %s%s (%s)%n",
+            usd(actual),
+            variance.signum() >= 0 ? "+" : "-",
+            usd(variance.abs()),
+            percent(variance, estimate));
         out.printf("  budget    %s%n", budgetLine(run.limits(), actual, exceeded));
         out.printf("  outcome   %s; workflow id %s%n%n", outcome, workflowId);
         out.flush();
       }
-      out.printf("Total of this demo: %s over %d runs; %d runs recorded in all.%n%n", usd(grand), RUNS.size(),
-          reports.runCount(ContentPipelineWorkflow.TYPE));
+      out.printf(
+          "Total of this demo: %s over %d runs; %d runs recorded in all.%n%n",
+          usd(grand), RUNS.size(), reports.runCount(ContentPipelineWorkflow.TYPE));
       printNext(out, worker, config, firstWorkflowId);
       out.flush();
       if (keepRunning) {
@@ -165,7 +231,9 @@ public final class DemoCommand implements Callable<Integer> {
 
   private static Map<String, Object> memo(DemoRun run) {
     Map<String, Object> memo = new java.util.LinkedHashMap<>();
-    memo.put(CostTrackingOptions.DEFAULT_TAGS_MEMO_KEY, Map.of("tenant", TENANT, "project", run.label()));
+    memo.put(
+        CostTrackingOptions.DEFAULT_TAGS_MEMO_KEY,
+        Map.of("tenant", TENANT, "project", run.label()));
     Map<String, String> limits = new java.util.LinkedHashMap<>();
     if (run.limits().softUsd() != null) {
       limits.put("softUsd", run.limits().softUsd().toPlainString());
@@ -189,14 +257,20 @@ public final class DemoCommand implements Callable<Integer> {
     return null;
   }
 
-  static String budgetLine(ExecutionLimits limits, BigDecimal actual, BudgetExceeded.Details exceeded) {
+  static String budgetLine(
+      ExecutionLimits limits, BigDecimal actual, BudgetExceeded.Details exceeded) {
     if (limits.softUsd() == null && limits.hardUsd() == null) {
       return "none set for this run";
     }
-    String set = (limits.softUsd() == null ? "" : "soft " + usd(limits.softUsd()) + ", ")
-        + (limits.hardUsd() == null ? "no hard limit" : "hard " + usd(limits.hardUsd()));
+    String set =
+        (limits.softUsd() == null ? "" : "soft " + usd(limits.softUsd()) + ", ")
+            + (limits.hardUsd() == null ? "no hard limit" : "hard " + usd(limits.hardUsd()));
     if (exceeded != null) {
-      return set + ": EXCEEDED after " + exceeded.activityType() + " (spent " + usd(exceeded.spentUsd())
+      return set
+          + ": EXCEEDED after "
+          + exceeded.activityType()
+          + " (spent "
+          + usd(exceeded.spentUsd())
           + " at the check); steps already running finished and were billed, no later step started";
     }
     if (limits.softUsd() != null && actual.compareTo(limits.softUsd()) > 0) {
@@ -208,29 +282,56 @@ public final class DemoCommand implements Callable<Integer> {
   /** How the estimate's steps were priced, e.g. "3 steps from the plan, 1 from history". */
   private static String sources(Estimate e) {
     Map<String, Long> bySource = new java.util.TreeMap<>();
-    e.steps().forEach(s -> bySource.merge(s.source() == EstimateSource.HISTORY ? "from history" : "from the plan", 1L, Long::sum));
-    return bySource.entrySet().stream().map(x -> x.getValue() + (x.getValue() == 1 ? " step " : " steps ") + x.getKey())
+    e.steps()
+        .forEach(
+            s ->
+                bySource.merge(
+                    s.source() == EstimateSource.HISTORY ? "from history" : "from the plan",
+                    1L,
+                    Long::sum));
+    return bySource.entrySet().stream()
+        .map(x -> x.getValue() + (x.getValue() == 1 ? " step " : " steps ") + x.getKey())
         .collect(java.util.stream.Collectors.joining(", "));
   }
 
   private static void printSteps(PrintWriter out, List<StepRow> steps) {
-    out.printf("  %-13s %-26s %-8s %-10s %-40s %s%n", "step", "model", "attempt", "outcome", "usage", "cost");
+    out.printf(
+        "  %-13s %-26s %-8s %-10s %-40s %s%n",
+        "step", "model", "attempt", "outcome", "usage", "cost");
     for (StepRow s : steps) {
-      out.printf("  %-13s %-26s %-8d %-10s %-40s %s%n", s.activityType(), s.model(), s.attempt(),
-          s.outcome(), units(s), s.priced() ? usd(s.costUsd()) : "unpriced: " + s.unpricedReason());
+      out.printf(
+          "  %-13s %-26s %-8d %-10s %-40s %s%n",
+          s.activityType(),
+          s.model(),
+          s.attempt(),
+          s.outcome(),
+          units(s),
+          s.priced() ? usd(s.costUsd()) : "unpriced: " + s.unpricedReason());
     }
   }
 
   static String units(StepRow s) {
     StringBuilder b = new StringBuilder();
     if (s.inputTokens() + s.cacheReadTokens() + s.outputTokens() > 0) {
-      b.append(String.format(Locale.ROOT, "%,d in + %,d cached + %,d out tok", s.inputTokens(), s.cacheReadTokens(), s.outputTokens()));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "%,d in + %,d cached + %,d out tok",
+              s.inputTokens(),
+              s.cacheReadTokens(),
+              s.outputTokens()));
     }
     if (s.images() > 0) {
-      b.append(s.images()).append(" image ").append(s.imageQuality()).append(' ').append(s.imageSize());
+      b.append(s.images())
+          .append(" image ")
+          .append(s.imageQuality())
+          .append(' ')
+          .append(s.imageSize());
     }
     if (s.videoSeconds().signum() > 0) {
-      b.append(s.videoSeconds().stripTrailingZeros().toPlainString()).append(" s video").append(s.videoWithAudio() ? " + audio" : "");
+      b.append(s.videoSeconds().stripTrailingZeros().toPlainString())
+          .append(" s video")
+          .append(s.videoWithAudio() ? " + audio" : "");
     }
     if (s.characters() > 0) {
       b.append(String.format(Locale.ROOT, "%,d characters", s.characters()));
@@ -238,27 +339,39 @@ public final class DemoCommand implements Callable<Integer> {
     return b.toString();
   }
 
-  private void printNext(PrintWriter out, CostwiseWorker worker, WorkerConfig config, String workflowId) {
+  private void printNext(
+      PrintWriter out, CostwiseWorker worker, WorkerConfig config, String workflowId) {
     String http = worker.http() == null ? null : worker.http().baseUrl();
     String address = worker.temporal().address();
     String ns = config.temporalNamespace();
     out.println("Where to look next:");
     if (!keepRunning) {
-      out.println("  (these stop with this process: 'costwise run' serves the dashboard and API over the recorded costs;"
-          + (config.embeddedTemporal() ? " 'costwise demo --keep-running' also keeps the runs' Temporal history" : "")
-          + ")");
+      out.println(
+          "  (these stop with this process: 'costwise run' serves the dashboard and API over the recorded costs;"
+              + (config.embeddedTemporal()
+                  ? " 'costwise demo --keep-running' also keeps the runs' Temporal history"
+                  : "")
+              + ")");
     }
     if (http != null) {
       out.printf("  dashboard   %s/%n", http);
       out.printf("  cost JSON   %s/api/workflows/%s%n", http, workflowId);
       out.printf("  totals      %s/api/totals?period=day&groupBy=model%n", http);
       out.printf("  CSV         %s/api/steps.csv%n", http);
-      out.printf("  metrics     %s/metrics   (costwise_cost_usd_total, costwise_tokens_total, ...)%n", http);
+      out.printf(
+          "  metrics     %s/metrics   (costwise_cost_usd_total, costwise_tokens_total, ...)%n",
+          http);
     }
-    out.printf("  temporal workflow describe --address %s --namespace %s --workflow-id %s%n", address, ns, workflowId);
-    out.printf("  temporal workflow show     --address %s --namespace %s --workflow-id %s%n", address, ns, workflowId);
+    out.printf(
+        "  temporal workflow describe --address %s --namespace %s --workflow-id %s%n",
+        address, ns, workflowId);
+    out.printf(
+        "  temporal workflow show     --address %s --namespace %s --workflow-id %s%n",
+        address, ns, workflowId);
     if (keepRunning) {
-      out.printf("  temporal workflow query    --address %s --namespace %s --workflow-id %s --name cost%n", address, ns, workflowId);
+      out.printf(
+          "  temporal workflow query    --address %s --namespace %s --workflow-id %s --name cost%n",
+          address, ns, workflowId);
     }
   }
 
@@ -279,7 +392,8 @@ public final class DemoCommand implements Callable<Integer> {
     if (estimate.signum() == 0) {
       return "n/a";
     }
-    BigDecimal p = variance.multiply(BigDecimal.valueOf(100)).divide(estimate, 1, RoundingMode.HALF_UP);
+    BigDecimal p =
+        variance.multiply(BigDecimal.valueOf(100)).divide(estimate, 1, RoundingMode.HALF_UP);
     return (p.signum() >= 0 ? "+" : "") + p.toPlainString() + "%";
   }
 }

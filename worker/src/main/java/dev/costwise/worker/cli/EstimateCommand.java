@@ -44,7 +44,11 @@ import picocli.CommandLine.Spec;
       "Example: costwise estimate --workflow-type ContentPipeline --plan plan.json --workflow-id order-42"
     },
     exitCodeListHeading = "Exit status:%n",
-    exitCodeList = {"0:estimated", "1:database unreachable", "2:bad plan or nothing to estimate from"})
+    exitCodeList = {
+      "0:estimated",
+      "1:database unreachable",
+      "2:bad plan or nothing to estimate from"
+    })
 public final class EstimateCommand implements Callable<Integer> {
   private static final ObjectMapper READER = new ObjectMapper();
 
@@ -52,22 +56,29 @@ public final class EstimateCommand implements Callable<Integer> {
   @Mixin DatabaseOptions database;
   @Mixin PricingOptions pricing;
 
-  @Option(names = "--workflow-type", description = "Workflow type to estimate (or give it in --plan's request object).")
+  @Option(
+      names = "--workflow-type",
+      description = "Workflow type to estimate (or give it in --plan's request object).")
   String workflowType;
 
   @Option(
       names = "--plan",
       paramLabel = "FILE",
-      description = "JSON: an array of planned calls, or a whole request object as given to the CostEstimate workflow.")
+      description =
+          "JSON: an array of planned calls, or a whole request object as given to the CostEstimate workflow.")
   Path plan;
 
-  @Option(names = "--workflow-id", description = "Link the estimate to the next run of this workflow id.")
+  @Option(
+      names = "--workflow-id",
+      description = "Link the estimate to the next run of this workflow id.")
   String workflowId;
 
   @Option(names = "--run-id", description = "Link the estimate to this run.")
   String runId;
 
-  @Option(names = "--min-samples", description = "Recorded attempts needed to use history (default: 5).")
+  @Option(
+      names = "--min-samples",
+      description = "Recorded attempts needed to use history (default: 5).")
   Integer minSamples;
 
   @Option(names = "--history-days", description = "How far back history is read (default: 90).")
@@ -76,7 +87,10 @@ public final class EstimateCommand implements Callable<Integer> {
   @Option(names = "--no-save", description = "Print the estimate without saving it.")
   boolean noSave;
 
-  @Option(names = "--format", defaultValue = "table", converter = ReportCommand.FormatConverter.class,
+  @Option(
+      names = "--format",
+      defaultValue = "table",
+      converter = ReportCommand.FormatConverter.class,
       description = "table, csv or json (default: table).")
   OutputFormat format;
 
@@ -88,7 +102,12 @@ public final class EstimateCommand implements Callable<Integer> {
       CostSchema.migrate(ds);
       Jdbi jdbi = CostStore.jdbi(ds);
       CostEstimator estimator =
-          new CostEstimator(jdbi, new Pricer(pricing.catalog(), false), EstimateOptions.DEFAULTS, Map.of(), Clock.systemUTC());
+          new CostEstimator(
+              jdbi,
+              new Pricer(pricing.catalog(), false),
+              EstimateOptions.DEFAULTS,
+              Map.of(),
+              Clock.systemUTC());
       estimate = estimator.estimate(request);
       estimate = BudgetCheck.NONE.check(estimate).map(estimate::withBudget).orElse(estimate);
       if (!noSave) {
@@ -117,12 +136,15 @@ public final class EstimateCommand implements Callable<Integer> {
         }
       } catch (IOException e) {
         Throwable cause = e.getCause() != null ? e.getCause() : e;
-        throw new IllegalArgumentException("Plan " + plan + " is not a valid plan: " + cause.getMessage(), e);
+        throw new IllegalArgumentException(
+            "Plan " + plan + " is not a valid plan: " + cause.getMessage(), e);
       }
     }
-    String type = workflowType != null ? workflowType : fromFile != null ? fromFile.workflowType() : null;
+    String type =
+        workflowType != null ? workflowType : fromFile != null ? fromFile.workflowType() : null;
     if (type == null) {
-      throw new IllegalArgumentException("Give --workflow-type, or a request object with workflowType in --plan");
+      throw new IllegalArgumentException(
+          "Give --workflow-type, or a request object with workflowType in --plan");
     }
     return new EstimateRequest(
         type,
@@ -135,22 +157,55 @@ public final class EstimateCommand implements Callable<Integer> {
 
   private void print(PrintWriter out, Estimate e) {
     List<String> header =
-        List.of("activity_type", "provider", "model", "source", "calls", "samples", "low_usd", "expected_usd", "high_usd", "note");
+        List.of(
+            "activity_type",
+            "provider",
+            "model",
+            "source",
+            "calls",
+            "samples",
+            "low_usd",
+            "expected_usd",
+            "high_usd",
+            "note");
     List<List<String>> rows = new ArrayList<>();
     for (StepEstimate s : e.steps()) {
-      rows.add(List.of(s.activityType(), s.provider(), s.model(), s.source().name(), OutputFormat.plain(s.calls()),
-          Long.toString(s.samples()), OutputFormat.plain(s.lowUsd()), OutputFormat.plain(s.expectedUsd()),
-          OutputFormat.plain(s.highUsd()), s.note() == null ? "" : s.note()));
+      rows.add(
+          List.of(
+              s.activityType(),
+              s.provider(),
+              s.model(),
+              s.source().name(),
+              OutputFormat.plain(s.calls()),
+              Long.toString(s.samples()),
+              OutputFormat.plain(s.lowUsd()),
+              OutputFormat.plain(s.expectedUsd()),
+              OutputFormat.plain(s.highUsd()),
+              s.note() == null ? "" : s.note()));
     }
     if (format == OutputFormat.TABLE) {
-      out.printf("workflow   %s%s%n", e.workflowType(),
-          e.runId() != null ? " (run " + e.runId() + ")" : e.workflowId() != null ? " (next run of " + e.workflowId() + ")" : "");
-      out.printf("expected   $%s (low $%s, high $%s)%n", OutputFormat.plain(e.expectedUsd()), OutputFormat.plain(e.lowUsd()),
+      out.printf(
+          "workflow   %s%s%n",
+          e.workflowType(),
+          e.runId() != null
+              ? " (run " + e.runId() + ")"
+              : e.workflowId() != null ? " (next run of " + e.workflowId() + ")" : "");
+      out.printf(
+          "expected   $%s (low $%s, high $%s)%n",
+          OutputFormat.plain(e.expectedUsd()),
+          OutputFormat.plain(e.lowUsd()),
           OutputFormat.plain(e.highUsd()));
       out.printf("estimate   %s%n", e.estimateId() == null ? "(not saved)" : e.estimateId());
       out.printf("rule       %s%n", e.rule());
-      e.byModel().forEach(m -> out.printf("model      %s: $%s (low $%s, high $%s)%n", m.model(),
-          OutputFormat.plain(m.expectedUsd()), OutputFormat.plain(m.lowUsd()), OutputFormat.plain(m.highUsd())));
+      e.byModel()
+          .forEach(
+              m ->
+                  out.printf(
+                      "model      %s: $%s (low $%s, high $%s)%n",
+                      m.model(),
+                      OutputFormat.plain(m.expectedUsd()),
+                      OutputFormat.plain(m.lowUsd()),
+                      OutputFormat.plain(m.highUsd())));
       e.notes().forEach(n -> out.printf("note       %s%n", n));
       if (e.budget() != null) {
         out.printf("budget     %s: %s%n", e.budget().budget(), e.budget().message());

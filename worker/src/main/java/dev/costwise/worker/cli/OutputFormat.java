@@ -28,12 +28,17 @@ public enum OutputFormat {
   static final ObjectMapper MAPPER =
       new ObjectMapper()
           .registerModule(new JavaTimeModule())
-          .registerModule(new SimpleModule().addSerializer(BigDecimal.class, new JsonSerializer<>() {
-            @Override
-            public void serialize(BigDecimal v, JsonGenerator g, SerializerProvider p) throws IOException {
-              g.writeString(plain(v));
-            }
-          }))
+          .registerModule(
+              new SimpleModule()
+                  .addSerializer(
+                      BigDecimal.class,
+                      new JsonSerializer<>() {
+                        @Override
+                        public void serialize(BigDecimal v, JsonGenerator g, SerializerProvider p)
+                            throws IOException {
+                          g.writeString(plain(v));
+                        }
+                      }))
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
           .enable(SerializationFeature.INDENT_OUTPUT);
 

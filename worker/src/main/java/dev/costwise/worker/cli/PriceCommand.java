@@ -29,27 +29,43 @@ import picocli.CommandLine.Spec;
     exitCodeListHeading = "Exit status:%n",
     exitCodeList = {"0:priced", "2:unknown model, no price for a usage kind, or bad numbers"})
 public final class PriceCommand implements Callable<Integer> {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   @Spec CommandSpec spec;
   @Mixin PricingOptions pricing;
 
-  @Option(names = "--model", required = true, description = "Model id, e.g. gpt-4o, openai/gpt-4o, gpt-4o-2024-08-06.")
+  @Option(
+      names = "--model",
+      required = true,
+      description = "Model id, e.g. gpt-4o, openai/gpt-4o, gpt-4o-2024-08-06.")
   String model;
 
-  @Option(names = "--provider", defaultValue = "", description = "Provider, e.g. openai (optional).")
+  @Option(
+      names = "--provider",
+      defaultValue = "",
+      description = "Provider, e.g. openai (optional).")
   String provider;
 
   @Option(names = "--input-tokens", defaultValue = "0", description = "Uncached input tokens.")
   long inputTokens;
 
-  @Option(names = "--output-tokens", defaultValue = "0", description = "Output tokens (excluding reasoning).")
+  @Option(
+      names = "--output-tokens",
+      defaultValue = "0",
+      description = "Output tokens (excluding reasoning).")
   long outputTokens;
 
-  @Option(names = "--cache-read-tokens", defaultValue = "0", description = "Input tokens read from the prompt cache.")
+  @Option(
+      names = "--cache-read-tokens",
+      defaultValue = "0",
+      description = "Input tokens read from the prompt cache.")
   long cacheReadTokens;
 
-  @Option(names = "--cache-write-tokens", defaultValue = "0", description = "Input tokens written to the prompt cache.")
+  @Option(
+      names = "--cache-write-tokens",
+      defaultValue = "0",
+      description = "Input tokens written to the prompt cache.")
   long cacheWriteTokens;
 
   @Option(names = "--reasoning-tokens", defaultValue = "0", description = "Reasoning tokens.")
@@ -61,7 +77,9 @@ public final class PriceCommand implements Callable<Integer> {
   @Option(names = "--image-size", description = "Image size, e.g. 1024x1024.")
   String imageSize;
 
-  @Option(names = "--image-quality", description = "Image quality, e.g. standard, hd, low, medium, high.")
+  @Option(
+      names = "--image-quality",
+      description = "Image quality, e.g. standard, hd, low, medium, high.")
   String imageQuality;
 
   @Option(names = "--video-seconds", defaultValue = "0", description = "Generated video seconds.")
@@ -70,10 +88,16 @@ public final class PriceCommand implements Callable<Integer> {
   @Option(names = "--with-audio", description = "The video has generated audio.")
   boolean withAudio;
 
-  @Option(names = "--characters", defaultValue = "0", description = "Characters of text synthesized to speech.")
+  @Option(
+      names = "--characters",
+      defaultValue = "0",
+      description = "Characters of text synthesized to speech.")
   long characters;
 
-  @Option(names = "--audio-seconds", defaultValue = "0", description = "Seconds of audio transcribed or generated.")
+  @Option(
+      names = "--audio-seconds",
+      defaultValue = "0",
+      description = "Seconds of audio transcribed or generated.")
   BigDecimal audioSeconds;
 
   @Option(names = "--json", description = "Print JSON instead of a table.")

@@ -12,7 +12,8 @@ public final class PricingOptions {
   @Option(
       names = "--price-file",
       paramLabel = "FILE",
-      description = "Price override file laid over the bundled catalog (default: $" + PRICE_FILE_ENV + ").")
+      description =
+          "Price override file laid over the bundled catalog (default: $" + PRICE_FILE_ENV + ").")
   Path priceFile;
 
   /** The bundled catalog with the override file, if any, laid over it. */

@@ -60,17 +60,24 @@ public final class ReportCommand {
       try {
         return OutputFormat.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw new picocli.CommandLine.TypeConversionException("use table, csv or json, not '" + value + "'");
+        throw new picocli.CommandLine.TypeConversionException(
+            "use table, csv or json, not '" + value + "'");
       }
     }
   }
 
   /** A date range defaulting to the current UTC month. */
   static final class Range {
-    @Option(names = "--from", paramLabel = "DATE", description = "First UTC day, e.g. 2026-11-01 (default: start of this month).")
+    @Option(
+        names = "--from",
+        paramLabel = "DATE",
+        description = "First UTC day, e.g. 2026-11-01 (default: start of this month).")
     LocalDate from;
 
-    @Option(names = "--to", paramLabel = "DATE", description = "Day after the last, exclusive (default: start of next month).")
+    @Option(
+        names = "--to",
+        paramLabel = "DATE",
+        description = "Day after the last, exclusive (default: start of next month).")
     LocalDate to;
 
     LocalDate from() {
@@ -89,7 +96,10 @@ public final class ReportCommand {
   }
 
   /** {@code costwise report execution RUN_ID}. */
-  @Command(name = "execution", mixinStandardHelpOptions = true, description = "One run: estimated, actual and variance, per step.")
+  @Command(
+      name = "execution",
+      mixinStandardHelpOptions = true,
+      description = "One run: estimated, actual and variance, per step.")
   static final class Execution implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin Common common;
@@ -99,28 +109,60 @@ public final class ReportCommand {
 
     @Override
     public Integer call() {
-      ExecutionReport r = withReports(common.database, reports -> reports.execution(runId)).orElse(null);
+      ExecutionReport r =
+          withReports(common.database, reports -> reports.execution(runId)).orElse(null);
       if (r == null) {
-        spec.commandLine().getErr().println("costwise report execution: no cost recorded for run " + runId);
+        spec.commandLine()
+            .getErr()
+            .println("costwise report execution: no cost recorded for run " + runId);
         return 3;
       }
       PrintWriter out = spec.commandLine().getOut();
       List<String> header =
-          List.of("activity_type", "provider", "model", "attempts", "actual_usd", "unpriced", "source", "estimated_low_usd",
-              "estimated_usd", "estimated_high_usd", "variance_usd");
+          List.of(
+              "activity_type",
+              "provider",
+              "model",
+              "attempts",
+              "actual_usd",
+              "unpriced",
+              "source",
+              "estimated_low_usd",
+              "estimated_usd",
+              "estimated_high_usd",
+              "variance_usd");
       List<List<String>> rows = new ArrayList<>();
       for (StepComparison s : r.steps()) {
-        rows.add(List.of(s.activityType(), s.provider(), s.model(), Long.toString(s.attempts()), OutputFormat.plain(s.actualUsd()),
-            Long.toString(s.unpricedUsageCount()), s.source() == null ? "" : s.source(), OutputFormat.plain(s.estimatedLowUsd()),
-            OutputFormat.plain(s.estimatedUsd()), OutputFormat.plain(s.estimatedHighUsd()), OutputFormat.plain(s.varianceUsd())));
+        rows.add(
+            List.of(
+                s.activityType(),
+                s.provider(),
+                s.model(),
+                Long.toString(s.attempts()),
+                OutputFormat.plain(s.actualUsd()),
+                Long.toString(s.unpricedUsageCount()),
+                s.source() == null ? "" : s.source(),
+                OutputFormat.plain(s.estimatedLowUsd()),
+                OutputFormat.plain(s.estimatedUsd()),
+                OutputFormat.plain(s.estimatedHighUsd()),
+                OutputFormat.plain(s.varianceUsd())));
       }
       if (common.format == OutputFormat.TABLE) {
-        out.printf("run        %s (%s, workflow id %s)%n", r.runId(), r.workflowType(), r.workflowId());
-        out.printf("actual     $%s (%d usage records, %d unpriced)%n", OutputFormat.plain(r.actualUsd()), r.usageCount(), r.unpricedUsageCount());
+        out.printf(
+            "run        %s (%s, workflow id %s)%n", r.runId(), r.workflowType(), r.workflowId());
+        out.printf(
+            "actual     $%s (%d usage records, %d unpriced)%n",
+            OutputFormat.plain(r.actualUsd()), r.usageCount(), r.unpricedUsageCount());
         if (r.estimateId() != null) {
-          out.printf("estimated  $%s (low $%s, high $%s; estimate %s)%n", OutputFormat.plain(r.estimatedUsd()),
-              OutputFormat.plain(r.estimatedLowUsd()), OutputFormat.plain(r.estimatedHighUsd()), r.estimateId());
-          out.printf("variance   $%s (%s%%)%n", OutputFormat.plain(r.varianceUsd()),
+          out.printf(
+              "estimated  $%s (low $%s, high $%s; estimate %s)%n",
+              OutputFormat.plain(r.estimatedUsd()),
+              OutputFormat.plain(r.estimatedLowUsd()),
+              OutputFormat.plain(r.estimatedHighUsd()),
+              r.estimateId());
+          out.printf(
+              "variance   $%s (%s%%)%n",
+              OutputFormat.plain(r.varianceUsd()),
               r.variancePercent() == null ? "n/a" : r.variancePercent().toPlainString());
         } else {
           out.println("estimated  (no estimate linked to this run)");
@@ -133,49 +175,84 @@ public final class ReportCommand {
   }
 
   /** {@code costwise report totals}. */
-  @Command(name = "totals", mixinStandardHelpOptions = true, description = "Daily or monthly totals grouped by one dimension.")
+  @Command(
+      name = "totals",
+      mixinStandardHelpOptions = true,
+      description = "Daily or monthly totals grouped by one dimension.")
   static final class Totals implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin Common common;
     @Mixin Range range;
 
-    @Option(names = "--period", defaultValue = "month", description = "day or month (default: month).")
+    @Option(
+        names = "--period",
+        defaultValue = "month",
+        description = "day or month (default: month).")
     String period;
 
     @Option(
         names = "--group-by",
         defaultValue = "model",
-        description = "model, provider, workflow-type, activity-type, task-queue, tenant or none (default: model).")
+        description =
+            "model, provider, workflow-type, activity-type, task-queue, tenant or none (default: model).")
     String groupBy;
 
     @Override
     public Integer call() {
       Period p = Period.parse(period);
       Dimension d = Dimension.parse(groupBy);
-      List<PeriodTotal> totals = withReports(common.database, r -> r.totals(p, range.from(), range.to(), d));
+      List<PeriodTotal> totals =
+          withReports(common.database, r -> r.totals(p, range.from(), range.to(), d));
       List<List<String>> rows = new ArrayList<>();
       for (PeriodTotal t : totals) {
-        rows.add(List.of(t.periodStart().toString(), t.group(), OutputFormat.plain(t.costUsd()), Long.toString(t.usageCount()),
-            Long.toString(t.unpricedUsageCount()), Long.toString(t.inputTokens()), Long.toString(t.outputTokens()),
-            Long.toString(t.images()), OutputFormat.plain(t.videoSeconds()), Long.toString(t.characters()),
-            OutputFormat.plain(t.audioSeconds())));
+        rows.add(
+            List.of(
+                t.periodStart().toString(),
+                t.group(),
+                OutputFormat.plain(t.costUsd()),
+                Long.toString(t.usageCount()),
+                Long.toString(t.unpricedUsageCount()),
+                Long.toString(t.inputTokens()),
+                Long.toString(t.outputTokens()),
+                Long.toString(t.images()),
+                OutputFormat.plain(t.videoSeconds()),
+                Long.toString(t.characters()),
+                OutputFormat.plain(t.audioSeconds())));
       }
-      common.format.print(spec.commandLine().getOut(),
-          List.of(p.name().toLowerCase(java.util.Locale.ROOT), d.label(), "cost_usd", "usage_count", "unpriced_count",
-              "input_tokens", "output_tokens", "images", "video_seconds", "characters", "audio_seconds"),
-          rows, totals);
+      common.format.print(
+          spec.commandLine().getOut(),
+          List.of(
+              p.name().toLowerCase(java.util.Locale.ROOT),
+              d.label(),
+              "cost_usd",
+              "usage_count",
+              "unpriced_count",
+              "input_tokens",
+              "output_tokens",
+              "images",
+              "video_seconds",
+              "characters",
+              "audio_seconds"),
+          rows,
+          totals);
       return 0;
     }
   }
 
   /** {@code costwise report top}. */
-  @Command(name = "top", mixinStandardHelpOptions = true, description = "The groups that cost the most over a range.")
+  @Command(
+      name = "top",
+      mixinStandardHelpOptions = true,
+      description = "The groups that cost the most over a range.")
   static final class Top implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin Common common;
     @Mixin Range range;
 
-    @Option(names = "--group-by", defaultValue = "model", description = "Dimension to rank (default: model).")
+    @Option(
+        names = "--group-by",
+        defaultValue = "model",
+        description = "Dimension to rank (default: model).")
     String groupBy;
 
     @Option(names = "--limit", defaultValue = "10", description = "How many (default: 10).")
@@ -184,20 +261,32 @@ public final class ReportCommand {
     @Override
     public Integer call() {
       Dimension d = Dimension.parse(groupBy);
-      List<CostDriver> drivers = withReports(common.database, r -> r.topDrivers(range.from(), range.to(), d, limit));
+      List<CostDriver> drivers =
+          withReports(common.database, r -> r.topDrivers(range.from(), range.to(), d, limit));
       List<List<String>> rows = new ArrayList<>();
       for (CostDriver c : drivers) {
-        rows.add(List.of(c.group(), OutputFormat.plain(c.costUsd()), c.sharePercent().toPlainString(),
-            Long.toString(c.usageCount()), Long.toString(c.unpricedUsageCount())));
+        rows.add(
+            List.of(
+                c.group(),
+                OutputFormat.plain(c.costUsd()),
+                c.sharePercent().toPlainString(),
+                Long.toString(c.usageCount()),
+                Long.toString(c.unpricedUsageCount())));
       }
-      common.format.print(spec.commandLine().getOut(),
-          List.of(d.label(), "cost_usd", "share_percent", "usage_count", "unpriced_count"), rows, drivers);
+      common.format.print(
+          spec.commandLine().getOut(),
+          List.of(d.label(), "cost_usd", "share_percent", "usage_count", "unpriced_count"),
+          rows,
+          drivers);
       return 0;
     }
   }
 
   /** {@code costwise report unpriced}. */
-  @Command(name = "unpriced", mixinStandardHelpOptions = true, description = "Usage that could not be priced, per model.")
+  @Command(
+      name = "unpriced",
+      mixinStandardHelpOptions = true,
+      description = "Usage that could not be priced, per model.")
   static final class Unpriced implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin Common common;
@@ -205,19 +294,31 @@ public final class ReportCommand {
 
     @Override
     public Integer call() {
-      List<UnpricedUsage> unpriced = withReports(common.database, r -> r.unpriced(range.from(), range.to()));
+      List<UnpricedUsage> unpriced =
+          withReports(common.database, r -> r.unpriced(range.from(), range.to()));
       List<List<String>> rows = new ArrayList<>();
       for (UnpricedUsage u : unpriced) {
-        rows.add(List.of(u.provider(), u.model(), Long.toString(u.unpricedUsageCount()), Long.toString(u.usageCount())));
+        rows.add(
+            List.of(
+                u.provider(),
+                u.model(),
+                Long.toString(u.unpricedUsageCount()),
+                Long.toString(u.usageCount())));
       }
-      common.format.print(spec.commandLine().getOut(),
-          List.of("provider", "model", "unpriced_count", "usage_count"), rows, unpriced);
+      common.format.print(
+          spec.commandLine().getOut(),
+          List.of("provider", "model", "unpriced_count", "usage_count"),
+          rows,
+          unpriced);
       return 0;
     }
   }
 
   /** {@code costwise report steps}: every recorded line of a range as CSV. */
-  @Command(name = "steps", mixinStandardHelpOptions = true, description = "Every recorded usage line in a range, as CSV.")
+  @Command(
+      name = "steps",
+      mixinStandardHelpOptions = true,
+      description = "Every recorded usage line in a range, as CSV.")
   static final class Steps implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin DatabaseOptions database;
@@ -226,8 +327,13 @@ public final class ReportCommand {
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
-      withReports(database, r -> r.stepsCsv(
-          range.from().atStartOfDay(ZoneOffset.UTC).toInstant(), range.to().atStartOfDay(ZoneOffset.UTC).toInstant(), out));
+      withReports(
+          database,
+          r ->
+              r.stepsCsv(
+                  range.from().atStartOfDay(ZoneOffset.UTC).toInstant(),
+                  range.to().atStartOfDay(ZoneOffset.UTC).toInstant(),
+                  out));
       out.flush();
       return 0;
     }

@@ -19,7 +19,11 @@ import picocli.CommandLine.Spec;
       "Serves /metrics, /health, /api and the dashboard on http://127.0.0.1:8088."
     },
     exitCodeListHeading = "Exit status:%n",
-    exitCodeList = {"0:stopped cleanly", "1:a service could not be reached or started", "2:bad configuration"})
+    exitCodeList = {
+      "0:stopped cleanly",
+      "1:a service could not be reached or started",
+      "2:bad configuration"
+    })
 public final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin WorkerOptions options;
@@ -29,10 +33,15 @@ public final class RunCommand implements Callable<Integer> {
     WorkerConfig config = options.config(System.getenv());
     CostwiseWorker worker = CostwiseWorker.start(config);
     var out = spec.commandLine().getOut();
-    out.printf("Costwise worker running. Temporal %s (namespace %s), task queue %s; %s.%n",
-        worker.temporal().address(), config.temporalNamespace(), config.taskQueue(), worker.databaseDescription());
+    out.printf(
+        "Costwise worker running. Temporal %s (namespace %s), task queue %s; %s.%n",
+        worker.temporal().address(),
+        config.temporalNamespace(),
+        config.taskQueue(),
+        worker.databaseDescription());
     if (worker.http() != null) {
-      out.printf("Dashboard %s/  metrics %s/metrics  health %s/health%n",
+      out.printf(
+          "Dashboard %s/  metrics %s/metrics  health %s/health%n",
           worker.http().baseUrl(), worker.http().baseUrl(), worker.http().baseUrl());
     }
     out.println("Press Ctrl-C to stop.");

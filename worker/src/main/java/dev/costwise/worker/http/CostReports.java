@@ -1,5 +1,8 @@
 package dev.costwise.worker.http;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.costwise.budget.BudgetAlert;
 import dev.costwise.budget.BudgetStatus;
 import dev.costwise.budget.BudgetUtilisation;
@@ -7,10 +10,8 @@ import dev.costwise.budget.Budgets;
 import dev.costwise.report.Dimension;
 import dev.costwise.report.ExecutionReport;
 import dev.costwise.report.Period;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.costwise.store.StepRow;
+import dev.costwise.worker.Decimals;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -21,7 +22,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import dev.costwise.worker.Decimals;
 import org.jdbi.v3.core.Jdbi;
 
 /** The read side the HTTP API and dashboard serve: totals, top runs, steps for export. */
@@ -55,10 +55,20 @@ public final class CostReports {
     Optional<Dimension> rolled = rollupDimension(groupBy);
     if (rolled.isPresent() && midnight(from) && midnight(to)) {
       return rollup.totals(Period.parse(period), day(from), day(to), rolled.get()).stream()
-          .map(t -> new ReportDao.Bucket(
-              t.periodStart().atStartOfDay().toInstant(ZoneOffset.UTC), t.group(), t.costUsd(), t.usageCount(),
-              t.unpricedUsageCount(), t.inputTokens(), t.outputTokens(), t.images(), t.videoSeconds(),
-              t.characters(), t.audioSeconds()))
+          .map(
+              t ->
+                  new ReportDao.Bucket(
+                      t.periodStart().atStartOfDay().toInstant(ZoneOffset.UTC),
+                      t.group(),
+                      t.costUsd(),
+                      t.usageCount(),
+                      t.unpricedUsageCount(),
+                      t.inputTokens(),
+                      t.outputTokens(),
+                      t.images(),
+                      t.videoSeconds(),
+                      t.characters(),
+                      t.audioSeconds()))
           .toList();
     }
     return jdbi.withExtension(ReportDao.class, dao -> dao.totals(period, groupBy.sql(), from, to));
@@ -86,14 +96,17 @@ public final class CostReports {
     return t.atZone(ZoneOffset.UTC).toLocalDate();
   }
 
-  /** Estimate, actual and variance of one run with its steps, from the saved estimate linked to it. */
+  /**
+   * Estimate, actual and variance of one run with its steps, from the saved estimate linked to it.
+   */
   public Optional<ExecutionReport> executionReport(String runId) {
     return rollup.execution(runId);
   }
 
   /** The newest run of {@code workflowId} with recorded cost. */
   public Optional<ReportDao.RunCost> latestRun(String workflowId) {
-    return jdbi.withExtension(ReportDao.class, dao -> dao.latestRun(workflowId)).stream().findFirst();
+    return jdbi.withExtension(ReportDao.class, dao -> dao.latestRun(workflowId)).stream()
+        .findFirst();
   }
 
   /** How many runs of {@code workflowType} have recorded cost. */
@@ -141,8 +154,14 @@ public final class CostReports {
       n.put("workflowId", a.workflowId());
       n.put("workflowType", a.workflowType());
       n.put("runId", a.runId());
-      n.put("reason", (a.subject().startsWith("run:") ? "run's " + a.threshold() + " limit" : a.subject() + " at " + a.threshold())
-          + (a.level() == BudgetStatus.EXCEEDED ? ": failed with BudgetExceeded" : ": new work blocked"));
+      n.put(
+          "reason",
+          (a.subject().startsWith("run:")
+                  ? "run's " + a.threshold() + " limit"
+                  : a.subject() + " at " + a.threshold())
+              + (a.level() == BudgetStatus.EXCEEDED
+                  ? ": failed with BudgetExceeded"
+                  : ": new work blocked"));
       n.put("level", a.level().name());
       n.put("limitUsd", Decimals.plain(a.limitUsd()));
       n.put("costUsd", Decimals.plain(a.spentUsd()));
@@ -186,7 +205,9 @@ public final class CostReports {
     for (ReportDao.Bucket b : buckets) {
       String day = b.period().toString().substring(0, 10);
       String model = top.contains(b.grp()) ? b.grp() : "other";
-      perDay.computeIfAbsent(day, d -> new LinkedHashMap<>()).merge(model, b.costUsd(), BigDecimal::add);
+      perDay
+          .computeIfAbsent(day, d -> new LinkedHashMap<>())
+          .merge(model, b.costUsd(), BigDecimal::add);
     }
 
     ObjectNode root = JSON.createObjectNode();
@@ -201,14 +222,16 @@ public final class CostReports {
       models.add("other");
     }
     ArrayNode series = root.putArray("spendByDay");
-    perDay.forEach((day, costs) -> {
-      ObjectNode d = series.addObject();
-      d.put("day", day);
-      ObjectNode m = d.putObject("byModel");
-      costs.forEach((k, v) -> m.put(k, Decimals.plain(v)));
-    });
+    perDay.forEach(
+        (day, costs) -> {
+          ObjectNode d = series.addObject();
+          d.put("day", day);
+          ObjectNode m = d.putObject("byModel");
+          costs.forEach((k, v) -> m.put(k, Decimals.plain(v)));
+        });
     ArrayNode runs = root.putArray("topWorkflows");
-    for (ReportDao.RunCost r : jdbi.withExtension(ReportDao.class, dao -> dao.topRuns(from, to, 10))) {
+    for (ReportDao.RunCost r :
+        jdbi.withExtension(ReportDao.class, dao -> dao.topRuns(from, to, 10))) {
       ObjectNode n = runs.addObject();
       n.put("workflowId", r.workflowId());
       n.put("workflowType", r.workflowType());

@@ -6,8 +6,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * What totals can be grouped by: a fixed set of columns, or one tag ({@code tag:tenant}) whose
- * name must be a plain identifier. Anything else is rejected with the list of choices.
+ * What totals can be grouped by: a fixed set of columns, or one tag ({@code tag:tenant}) whose name
+ * must be a plain identifier. Anything else is rejected with the list of choices.
  */
 public record GroupBy(String name, String sql) {
   private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
@@ -39,7 +39,8 @@ public record GroupBy(String name, String sql) {
     if (v.startsWith("tag:")) {
       String tag = v.substring(4);
       if (!TAG.matcher(tag).matches()) {
-        throw new IllegalArgumentException("groupBy tag name '" + tag + "' must be letters, digits, '_', '.' or '-'");
+        throw new IllegalArgumentException(
+            "groupBy tag name '" + tag + "' must be letters, digits, '_', '.' or '-'");
       }
       // the tag name is validated above and bound as a SQL string literal with quotes doubled
       return new GroupBy(v, "COALESCE(tags ->> '" + tag.replace("'", "''") + "', '(none)')");
@@ -49,8 +50,12 @@ public record GroupBy(String name, String sql) {
       return new GroupBy(c.name().toLowerCase(Locale.ROOT), c.sql);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "groupBy '" + v + "' is not one of "
-              + Arrays.stream(Column.values()).map(c -> c.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", "))
+          "groupBy '"
+              + v
+              + "' is not one of "
+              + Arrays.stream(Column.values())
+                  .map(c -> c.name().toLowerCase(Locale.ROOT))
+                  .collect(Collectors.joining(", "))
               + ", tag:NAME");
     }
   }

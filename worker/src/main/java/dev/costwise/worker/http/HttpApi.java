@@ -1,11 +1,11 @@
 package dev.costwise.worker.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.costwise.report.ExecutionReport;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.costwise.report.ExecutionReport;
 import dev.costwise.store.ExecutionTotals;
 import dev.costwise.store.StepRow;
 import dev.costwise.worker.CostwiseWorker;
@@ -49,6 +49,7 @@ import org.slf4j.LoggerFactory;
 public final class HttpApi implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** Renders report records: ISO times, exact decimals as written. */
   private static final ObjectMapper REPORT_JSON =
       new ObjectMapper()
@@ -63,13 +64,17 @@ public final class HttpApi implements AutoCloseable {
   private final byte[] token;
   private final String baseUrl;
 
-  private HttpApi(HttpServer server, ExecutorService executor, CostwiseWorker worker, String token) {
+  private HttpApi(
+      HttpServer server, ExecutorService executor, CostwiseWorker worker, String token) {
     this.server = server;
     this.executor = executor;
     this.worker = worker;
     this.reports = new CostReports(worker.store().jdbi());
     this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
-    String host = server.getAddress().getAddress().isAnyLocalAddress() ? "127.0.0.1" : server.getAddress().getHostString();
+    String host =
+        server.getAddress().getAddress().isAnyLocalAddress()
+            ? "127.0.0.1"
+            : server.getAddress().getHostString();
     this.baseUrl = "http://" + host + ":" + server.getAddress().getPort();
   }
 
@@ -81,19 +86,39 @@ public final class HttpApi implements AutoCloseable {
   public static HttpApi start(WorkerConfig config, CostwiseWorker worker) {
     HttpServer server;
     try {
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(config.httpHost()), config.httpPort()), 50);
+      server =
+          HttpServer.create(
+              new InetSocketAddress(InetAddress.getByName(config.httpHost()), config.httpPort()),
+              50);
     } catch (BindException e) {
       throw new StartupException(
-          "Cannot serve HTTP on " + config.httpHost() + ":" + config.httpPort() + ": the port is in use; choose another"
-              + " with --http-port / " + WorkerConfig.Env.HTTP_PORT + " (0 picks a free one, -1 turns HTTP off)", e);
+          "Cannot serve HTTP on "
+              + config.httpHost()
+              + ":"
+              + config.httpPort()
+              + ": the port is in use; choose another"
+              + " with --http-port / "
+              + WorkerConfig.Env.HTTP_PORT
+              + " (0 picks a free one, -1 turns HTTP off)",
+          e);
     } catch (IOException e) {
-      throw new StartupException("Cannot serve HTTP on " + config.httpHost() + ":" + config.httpPort() + ": " + e.getMessage(), e);
+      throw new StartupException(
+          "Cannot serve HTTP on "
+              + config.httpHost()
+              + ":"
+              + config.httpPort()
+              + ": "
+              + e.getMessage(),
+          e);
     }
-    ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
-      Thread t = new Thread(r, "costwise-http");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService executor =
+        Executors.newFixedThreadPool(
+            4,
+            r -> {
+              Thread t = new Thread(r, "costwise-http");
+              t.setDaemon(true);
+              return t;
+            });
     server.setExecutor(executor);
     HttpApi api = new HttpApi(server, executor, worker, config.apiToken());
     server.createContext("/", api::handle);
@@ -148,12 +173,16 @@ public final class HttpApi implements AutoCloseable {
     } else if (path.startsWith("/api/")) {
       if (!authorized(ex)) {
         ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"costwise\"");
-        sendJson(ex, 401, error("missing or wrong bearer token (Authorization: Bearer $COSTWISE_API_TOKEN)"));
+        sendJson(
+            ex,
+            401,
+            error("missing or wrong bearer token (Authorization: Bearer $COSTWISE_API_TOKEN)"));
         return;
       }
       api(ex, path.substring("/api".length()), query(ex));
     } else {
-      sendJson(ex, 404, error("no such page: " + path + " (try /, /metrics, /health, /api/totals)"));
+      sendJson(
+          ex, 404, error("no such page: " + path + " (try /, /metrics, /health, /api/totals)"));
     }
   }
 
@@ -181,7 +210,10 @@ public final class HttpApi implements AutoCloseable {
         sendJson(ex, 404, error("no cost recorded for workflow " + workflowId));
       } else {
         String runId = run.get().runId();
-        sendJson(ex, 200, execution(worker.store().execution(runId).orElseThrow(), worker.store().steps(runId)));
+        sendJson(
+            ex,
+            200,
+            execution(worker.store().execution(runId).orElseThrow(), worker.store().steps(runId)));
       }
     } else if (path.equals("/totals")) {
       String period = q.getOrDefault("period", "day");
@@ -211,9 +243,12 @@ public final class HttpApi implements AutoCloseable {
     } else if (path.equals("/steps.csv")) {
       Range range = range(q, 30);
       ex.getResponseHeaders().add("Content-Type", "text/csv; charset=utf-8");
-      ex.getResponseHeaders().add(
-          "Content-Disposition",
-          "attachment; filename=\"costwise-steps-" + range.from().toString().substring(0, 10) + ".csv\"");
+      ex.getResponseHeaders()
+          .add(
+              "Content-Disposition",
+              "attachment; filename=\"costwise-steps-"
+                  + range.from().toString().substring(0, 10)
+                  + ".csv\"");
       ex.sendResponseHeaders(200, 0);
       try (Writer w = new OutputStreamWriter(ex.getResponseBody(), StandardCharsets.UTF_8);
           Stream<StepRow> rows = reports.steps(range.from(), range.to())) {
@@ -224,9 +259,14 @@ public final class HttpApi implements AutoCloseable {
     } else if (path.equals("/budgets")) {
       sendJson(ex, 200, reports.budgets());
     } else {
-      sendJson(ex, 404, error("no such API: /api" + path
-          + " (executions/RUN_ID, executions/RUN_ID/report, workflows/WORKFLOW_ID, totals, steps.csv, budgets,"
-          + " dashboard)"));
+      sendJson(
+          ex,
+          404,
+          error(
+              "no such API: /api"
+                  + path
+                  + " (executions/RUN_ID, executions/RUN_ID/report, workflows/WORKFLOW_ID, totals, steps.csv, budgets,"
+                  + " dashboard)"));
     }
   }
 
@@ -288,12 +328,21 @@ public final class HttpApi implements AutoCloseable {
     return root;
   }
 
-  /** A period from {@code from} and {@code to} (dates, inclusive, or instants), defaulting to the last {@code days}. */
+  /**
+   * A period from {@code from} and {@code to} (dates, inclusive, or instants), defaulting to the
+   * last {@code days}.
+   */
   record Range(Instant from, Instant to) {}
 
   static Range range(Map<String, String> q, int defaultDays) {
-    Instant to = q.containsKey("to") ? bound(q.get("to"), true) : LocalDate.now(ZoneOffset.UTC).plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
-    Instant from = q.containsKey("from") ? bound(q.get("from"), false) : to.minus(defaultDays, ChronoUnit.DAYS);
+    Instant to =
+        q.containsKey("to")
+            ? bound(q.get("to"), true)
+            : LocalDate.now(ZoneOffset.UTC).plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+    Instant from =
+        q.containsKey("from")
+            ? bound(q.get("from"), false)
+            : to.minus(defaultDays, ChronoUnit.DAYS);
     if (!from.isBefore(to)) {
       throw new IllegalArgumentException("from (" + from + ") must be before to (" + to + ")");
     }
@@ -308,7 +357,8 @@ public final class HttpApi implements AutoCloseable {
       }
       return Instant.parse(v);
     } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException("'" + v + "' is not a date (2026-11-23) or an instant (2026-11-23T10:00:00Z)");
+      throw new IllegalArgumentException(
+          "'" + v + "' is not a date (2026-11-23) or an instant (2026-11-23T10:00:00Z)");
     }
   }
 
@@ -320,7 +370,8 @@ public final class HttpApi implements AutoCloseable {
     if (header == null || !header.startsWith("Bearer ")) {
       return false;
     }
-    return MessageDigest.isEqual(token, header.substring(7).strip().getBytes(StandardCharsets.UTF_8));
+    return MessageDigest.isEqual(
+        token, header.substring(7).strip().getBytes(StandardCharsets.UTF_8));
   }
 
   private static Map<String, String> query(HttpExchange ex) {
@@ -330,7 +381,8 @@ public final class HttpApi implements AutoCloseable {
       for (String pair : raw.split("&")) {
         int eq = pair.indexOf('=');
         if (eq > 0) {
-          q.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+          q.put(
+              URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
               URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
         }
       }
@@ -345,10 +397,15 @@ public final class HttpApi implements AutoCloseable {
   }
 
   private static void sendJson(HttpExchange ex, int status, Object body) throws IOException {
-    send(ex, status, "application/json", JSON.writerWithDefaultPrettyPrinter().writeValueAsString(body));
+    send(
+        ex,
+        status,
+        "application/json",
+        JSON.writerWithDefaultPrettyPrinter().writeValueAsString(body));
   }
 
-  private static void send(HttpExchange ex, int status, String type, String body) throws IOException {
+  private static void send(HttpExchange ex, int status, String type, String body)
+      throws IOException {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     ex.getResponseHeaders().add("Content-Type", type);
     ex.getResponseHeaders().add("Cache-Control", "no-store");

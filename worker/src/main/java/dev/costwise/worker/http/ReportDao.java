@@ -1,10 +1,10 @@
 package dev.costwise.worker.http;
 
+import dev.costwise.store.StepRow;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
-import dev.costwise.store.StepRow;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
 import org.jdbi.v3.sqlobject.customizer.Define;
@@ -21,13 +21,28 @@ public interface ReportDao {
 
   /** Spend in one period bucket for one group value. */
   record Bucket(
-      Instant period, String grp, BigDecimal costUsd, long usageCount, long unpricedCount, long inputTokens,
-      long outputTokens, long images, BigDecimal videoSeconds, long characters, BigDecimal audioSeconds) {}
+      Instant period,
+      String grp,
+      BigDecimal costUsd,
+      long usageCount,
+      long unpricedCount,
+      long inputTokens,
+      long outputTokens,
+      long images,
+      BigDecimal videoSeconds,
+      long characters,
+      BigDecimal audioSeconds) {}
 
   /** One run's total. */
   record RunCost(
-      String runId, String workflowId, String workflowType, BigDecimal costUsd, int usageCount, int unpricedUsageCount,
-      Instant firstRecordedAt, Instant lastRecordedAt) {}
+      String runId,
+      String workflowId,
+      String workflowType,
+      BigDecimal costUsd,
+      int usageCount,
+      int unpricedUsageCount,
+      Instant firstRecordedAt,
+      Instant lastRecordedAt) {}
 
   /** Spend per {@code period} ("day" or "month", UTC) and group in [from, to). */
   @SqlQuery(
@@ -46,7 +61,10 @@ public interface ReportDao {
        ORDER BY 1, 3 DESC
       """)
   List<Bucket> totals(
-      @Bind("period") String period, @Define("group") String groupSql, @Bind("from") Instant from, @Bind("to") Instant to);
+      @Bind("period") String period,
+      @Define("group") String groupSql,
+      @Bind("from") Instant from,
+      @Bind("to") Instant to);
 
   /** The most expensive runs first recorded in [from, to). */
   @SqlQuery(
@@ -58,7 +76,8 @@ public interface ReportDao {
        ORDER BY cost_usd DESC, first_recorded_at DESC
        LIMIT :limit
       """)
-  List<RunCost> topRuns(@Bind("from") Instant from, @Bind("to") Instant to, @Bind("limit") int limit);
+  List<RunCost> topRuns(
+      @Bind("from") Instant from, @Bind("to") Instant to, @Bind("limit") int limit);
 
   /** The latest runs of a workflow id, newest first. */
   @SqlQuery(
@@ -73,7 +92,8 @@ public interface ReportDao {
   List<RunCost> latestRun(@Bind("workflowId") String workflowId);
 
   /** How many runs were first recorded in [from, to). */
-  @SqlQuery("SELECT COUNT(*) FROM cost_execution WHERE first_recorded_at >= :from AND first_recorded_at < :to")
+  @SqlQuery(
+      "SELECT COUNT(*) FROM cost_execution WHERE first_recorded_at >= :from AND first_recorded_at < :to")
   long runsBetween(@Bind("from") Instant from, @Bind("to") Instant to);
 
   /** How many runs of a workflow type have costs recorded. */
@@ -81,6 +101,7 @@ public interface ReportDao {
   long runCount(@Bind("workflowType") String workflowType);
 
   /** Every step row recorded in [from, to), oldest first; the caller closes the stream. */
-  @SqlQuery("SELECT * FROM cost_step WHERE recorded_at >= :from AND recorded_at < :to ORDER BY recorded_at, run_id, activity_id, attempt, line_no")
+  @SqlQuery(
+      "SELECT * FROM cost_step WHERE recorded_at >= :from AND recorded_at < :to ORDER BY recorded_at, run_id, activity_id, attempt, line_no")
   Stream<StepRow> stepsBetween(@Bind("from") Instant from, @Bind("to") Instant to);
 }

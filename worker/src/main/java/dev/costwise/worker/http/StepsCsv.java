@@ -14,11 +14,36 @@ public final class StepsCsv {
   /** The header line's columns, in order. */
   public static final List<String> COLUMNS =
       List.of(
-          "recorded_at", "started_at", "namespace", "workflow_id", "workflow_type", "run_id", "activity_type",
-          "activity_id", "attempt", "line_no", "outcome", "provider", "model", "priced_model", "priced", "cost_usd",
-          "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "images",
-          "image_size", "image_quality", "video_seconds", "video_with_audio", "characters", "audio_seconds",
-          "unpriced_reason", "tags");
+          "recorded_at",
+          "started_at",
+          "namespace",
+          "workflow_id",
+          "workflow_type",
+          "run_id",
+          "activity_type",
+          "activity_id",
+          "attempt",
+          "line_no",
+          "outcome",
+          "provider",
+          "model",
+          "priced_model",
+          "priced",
+          "cost_usd",
+          "input_tokens",
+          "output_tokens",
+          "cache_read_tokens",
+          "cache_write_tokens",
+          "reasoning_tokens",
+          "images",
+          "image_size",
+          "image_quality",
+          "video_seconds",
+          "video_with_audio",
+          "characters",
+          "audio_seconds",
+          "unpriced_reason",
+          "tags");
 
   private StepsCsv() {}
 
@@ -27,17 +52,45 @@ public final class StepsCsv {
     out.write(String.join(",", COLUMNS));
     out.write("\r\n");
     try {
-      rows.forEach(r -> {
-        try {
-          line(out, r.recordedAt(), r.startedAt(), r.namespace(), r.workflowId(), r.workflowType(), r.runId(),
-              r.activityType(), r.activityId(), r.attempt(), r.lineNo(), r.outcome(), r.provider(), r.model(),
-              r.pricedModel(), r.priced(), r.costUsd(), r.inputTokens(), r.outputTokens(), r.cacheReadTokens(),
-              r.cacheWriteTokens(), r.reasoningTokens(), r.images(), r.imageSize(), r.imageQuality(), r.videoSeconds(),
-              r.videoWithAudio(), r.characters(), r.audioSeconds(), r.unpricedReason(), r.tags());
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
+      rows.forEach(
+          r -> {
+            try {
+              line(
+                  out,
+                  r.recordedAt(),
+                  r.startedAt(),
+                  r.namespace(),
+                  r.workflowId(),
+                  r.workflowType(),
+                  r.runId(),
+                  r.activityType(),
+                  r.activityId(),
+                  r.attempt(),
+                  r.lineNo(),
+                  r.outcome(),
+                  r.provider(),
+                  r.model(),
+                  r.pricedModel(),
+                  r.priced(),
+                  r.costUsd(),
+                  r.inputTokens(),
+                  r.outputTokens(),
+                  r.cacheReadTokens(),
+                  r.cacheWriteTokens(),
+                  r.reasoningTokens(),
+                  r.images(),
+                  r.imageSize(),
+                  r.imageQuality(),
+                  r.videoSeconds(),
+                  r.videoWithAudio(),
+                  r.characters(),
+                  r.audioSeconds(),
+                  r.unpricedReason(),
+                  r.tags());
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          });
     } catch (UncheckedIOException e) {
       throw e.getCause();
     }
@@ -58,7 +111,10 @@ public final class StepsCsv {
       return "";
     }
     String s = v instanceof BigDecimal d ? Decimals.plain(d) : v.toString();
-    if (s.indexOf(',') >= 0 || s.indexOf('"') >= 0 || s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0) {
+    if (s.indexOf(',') >= 0
+        || s.indexOf('"') >= 0
+        || s.indexOf('\n') >= 0
+        || s.indexOf('\r') >= 0) {
       return '"' + s.replace("\"", "\"\"") + '"';
     }
     return s;

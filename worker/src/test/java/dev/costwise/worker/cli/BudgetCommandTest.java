@@ -61,9 +61,12 @@ class BudgetCommandTest {
     Instant now = Instant.now();
     store.record(
         new AttemptCost(
-            new AttemptContext("default", "wf-" + runId, "Storyboard", runId, "1", "Draw", 1, "cli-queue", now),
+            new AttemptContext(
+                "default", "wf-" + runId, "Storyboard", runId, "1", "Draw", 1, "cli-queue", now),
             Outcome.COMPLETED,
-            List.of(new PricedUsage(u, new Pricer(CatalogSource::bundledCatalog, false).priceLenient(u))),
+            List.of(
+                new PricedUsage(
+                    u, new Pricer(CatalogSource::bundledCatalog, false).priceLenient(u))),
             Map.of("tenant", "cli-co"),
             now));
   }
@@ -71,14 +74,30 @@ class BudgetCommandTest {
   @Test
   void createListStatusAndDeleteABudget() throws Exception {
     assertThat(
-            run("budget", "create", "--name", "cli-co-monthly", "--period", "monthly", "--scope", "tag=tenant:cli-co",
-                "--limit-usd", "1.00", "--threshold", "80:notify", "--threshold", "100:block"))
+            run(
+                "budget",
+                "create",
+                "--name",
+                "cli-co-monthly",
+                "--period",
+                "monthly",
+                "--scope",
+                "tag=tenant:cli-co",
+                "--limit-usd",
+                "1.00",
+                "--threshold",
+                "80:notify",
+                "--threshold",
+                "100:block"))
         .as(err.toString())
         .isZero();
-    assertThat(out.toString()).contains("Created budget cli-co-monthly: monthly $1 for tag=tenant:cli-co, thresholds 80% notify, 100% block");
+    assertThat(out.toString())
+        .contains(
+            "Created budget cli-co-monthly: monthly $1 for tag=tenant:cli-co, thresholds 80% notify, 100% block");
 
     assertThat(run("budget", "list")).isZero();
-    assertThat(out.toString()).contains("cli-co-monthly", "tag=tenant:cli-co", "80% notify, 100% block");
+    assertThat(out.toString())
+        .contains("cli-co-monthly", "tag=tenant:cli-co", "80% notify, 100% block");
 
     spend("cli-run-1", 7); // 7 x 0.12 = 0.84
     assertThat(run("budget", "status")).as(err.toString()).isZero();
@@ -99,27 +118,72 @@ class BudgetCommandTest {
   @Test
   void badInputIsAUsageErrorWithAClearMessage() {
     assertThat(
-            run("budget", "create", "--name", "x", "--period", "yearly", "--scope", "tag=tenant:x", "--limit-usd", "1",
-                "--threshold", "100:block"))
+            run(
+                "budget",
+                "create",
+                "--name",
+                "x",
+                "--period",
+                "yearly",
+                "--scope",
+                "tag=tenant:x",
+                "--limit-usd",
+                "1",
+                "--threshold",
+                "100:block"))
         .isEqualTo(2);
     assertThat(err.toString()).contains("Bad period 'yearly': use daily, weekly or monthly");
 
     assertThat(
-            run("budget", "create", "--name", "x", "--period", "daily", "--scope", "tenant", "--limit-usd", "1",
-                "--threshold", "100:block"))
+            run(
+                "budget",
+                "create",
+                "--name",
+                "x",
+                "--period",
+                "daily",
+                "--scope",
+                "tenant",
+                "--limit-usd",
+                "1",
+                "--threshold",
+                "100:block"))
         .isEqualTo(2);
-    assertThat(err.toString()).contains("use workflow-type=<type>, task-queue=<queue> or tag=<name>:<value>");
+    assertThat(err.toString())
+        .contains("use workflow-type=<type>, task-queue=<queue> or tag=<name>:<value>");
 
     assertThat(run("budget", "delete", "nope")).isEqualTo(2);
     assertThat(err.toString()).contains("No budget named 'nope'");
 
     assertThat(
-            run("budget", "create", "--name", "twice", "--period", "daily", "--scope", "task-queue=q", "--limit-usd", "1",
-                "--threshold", "100:notify"))
+            run(
+                "budget",
+                "create",
+                "--name",
+                "twice",
+                "--period",
+                "daily",
+                "--scope",
+                "task-queue=q",
+                "--limit-usd",
+                "1",
+                "--threshold",
+                "100:notify"))
         .isZero();
     assertThat(
-            run("budget", "create", "--name", "twice", "--period", "daily", "--scope", "task-queue=q", "--limit-usd", "1",
-                "--threshold", "100:notify"))
+            run(
+                "budget",
+                "create",
+                "--name",
+                "twice",
+                "--period",
+                "daily",
+                "--scope",
+                "task-queue=q",
+                "--limit-usd",
+                "1",
+                "--threshold",
+                "100:notify"))
         .isEqualTo(2);
     assertThat(err.toString()).contains("A budget named 'twice' exists");
   }

@@ -27,16 +27,25 @@ class PriceCommandTest {
 
   @Test
   void quotesTokensWithBreakdown() {
-    int status = run("price", "--model", "gpt-4o", "--input-tokens", "1200", "--output-tokens", "300");
+    int status =
+        run("price", "--model", "gpt-4o", "--input-tokens", "1200", "--output-tokens", "300");
     assertThat(status).isZero();
     // 1200 * 2.50/M + 300 * 10.00/M
-    assertThat(out.toString()).contains("input       $0.003", "output      $0.003", "total     $0.006", "gpt-4o");
+    assertThat(out.toString())
+        .contains("input       $0.003", "output      $0.003", "total     $0.006", "gpt-4o");
   }
 
   @Test
   void jsonCarriesExactDecimalsForEveryMediaKind() throws Exception {
     int status =
-        run("price", "--model", "veo-3.0-generate-001", "--video-seconds", "8", "--with-audio", "--json");
+        run(
+            "price",
+            "--model",
+            "veo-3.0-generate-001",
+            "--video-seconds",
+            "8",
+            "--with-audio",
+            "--json");
     assertThat(status).as(err.toString()).isZero();
     JsonNode json = new ObjectMapper().readTree(out.toString());
     assertThat(new BigDecimal(json.get("totalUsd").asText())).isEqualByComparingTo("3.20");
@@ -45,7 +54,8 @@ class PriceCommandTest {
 
   @Test
   void providerPrefixAndDatedSnapshotResolve() {
-    assertThat(run("price", "--model", "openai/gpt-4o-2024-08-06", "--input-tokens", "1000000")).isZero();
+    assertThat(run("price", "--model", "openai/gpt-4o-2024-08-06", "--input-tokens", "1000000"))
+        .isZero();
     assertThat(out.toString()).contains("total     $2.5");
   }
 
@@ -75,12 +85,32 @@ class PriceCommandTest {
         {"source": "our contract", "asOf": "2026-11-01",
          "models": [{"id": "house-llm", "provider": "acme", "prices": {"inputPerMTok": "1.10", "outputPerMTok": "4.40"}}]}
         """);
-    assertThat(run("price", "--price-file", file.toString(), "--model", "house-llm", "--input-tokens", "1000", "--output-tokens", "1000"))
+    assertThat(
+            run(
+                "price",
+                "--price-file",
+                file.toString(),
+                "--model",
+                "house-llm",
+                "--input-tokens",
+                "1000",
+                "--output-tokens",
+                "1000"))
         .isZero();
     assertThat(out.toString()).contains("total     $0.0055");
 
-    Files.writeString(file, "{\"models\": [ {\"id\": \"broken\", \"prices\": {\"inputPerMTok\": \"-1\"}} ]}");
-    assertThat(run("price", "--price-file", file.toString(), "--model", "gpt-4o", "--input-tokens", "1")).isNotZero();
+    Files.writeString(
+        file, "{\"models\": [ {\"id\": \"broken\", \"prices\": {\"inputPerMTok\": \"-1\"}} ]}");
+    assertThat(
+            run(
+                "price",
+                "--price-file",
+                file.toString(),
+                "--model",
+                "gpt-4o",
+                "--input-tokens",
+                "1"))
+        .isNotZero();
     assertThat(err.toString()).contains("prices.json", "negative");
   }
 }

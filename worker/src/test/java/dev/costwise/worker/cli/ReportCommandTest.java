@@ -47,17 +47,31 @@ class ReportCommandTest {
   static void seed() {
     DataSource ds = TestDatabase.fresh();
     jdbi = CostStore.jdbi(ds);
-    url = TestDatabase.jdbcUrl(jdbi.withHandle(h -> h.createQuery("SELECT current_database()").mapTo(String.class).one()));
+    url =
+        TestDatabase.jdbcUrl(
+            jdbi.withHandle(
+                h -> h.createQuery("SELECT current_database()").mapTo(String.class).one()));
     CostStore store = new CostStore(jdbi);
-    store.record(attempt("run-1", "acme", "2026-11-01T10:00:00Z", Usage.of("openai", "gpt-4o").inputTokens(1000).build()));
-    store.record(attempt("run-2", "globex, inc.", "2026-11-02T10:00:00Z",
-        Usage.of("openai", "gpt-4o-mini").inputTokens(1000).outputTokens(100).build(),
-        Usage.of("acme-ai", "mystery-1").inputTokens(5).build()));
+    store.record(
+        attempt(
+            "run-1",
+            "acme",
+            "2026-11-01T10:00:00Z",
+            Usage.of("openai", "gpt-4o").inputTokens(1000).build()));
+    store.record(
+        attempt(
+            "run-2",
+            "globex, inc.",
+            "2026-11-02T10:00:00Z",
+            Usage.of("openai", "gpt-4o-mini").inputTokens(1000).outputTokens(100).build(),
+            Usage.of("acme-ai", "mystery-1").inputTokens(5).build()));
   }
 
   static AttemptCost attempt(String runId, String tenant, String at, Usage... usages) {
     Instant t = Instant.parse(at);
-    AttemptContext ctx = new AttemptContext("default", "wf-" + runId, "Publish", runId, "1", "WriteScript", 1, "costwise", t);
+    AttemptContext ctx =
+        new AttemptContext(
+            "default", "wf-" + runId, "Publish", runId, "1", "WriteScript", 1, "costwise", t);
     List<PricedUsage> lines = new ArrayList<>();
     for (Usage u : usages) {
       lines.add(new PricedUsage(u, PRICER.priceLenient(u)));
@@ -83,11 +97,24 @@ class ReportCommandTest {
 
   @Test
   void monthlyTotalsByTenantAsCsvParse() throws Exception {
-    int status = run("report", "totals", "--period", "month", "--from", "2026-11-01", "--to", "2026-12-01",
-        "--group-by", "tenant", "--format", "csv");
+    int status =
+        run(
+            "report",
+            "totals",
+            "--period",
+            "month",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-12-01",
+            "--group-by",
+            "tenant",
+            "--format",
+            "csv");
     assertThat(status).as(err.toString()).isZero();
     List<List<String>> rows = parseCsv(out.toString());
-    assertThat(rows.get(0)).startsWith("month", "tenant", "cost_usd", "usage_count", "unpriced_count");
+    assertThat(rows.get(0))
+        .startsWith("month", "tenant", "cost_usd", "usage_count", "unpriced_count");
     assertThat(rows).hasSize(3);
     assertThat(rows.get(1)).startsWith("2026-11-01", "acme", "0.0025", "1", "0");
     assertThat(rows.get(2)).startsWith("2026-11-01", "globex, inc.", "0.00021", "2", "1");
@@ -95,8 +122,20 @@ class ReportCommandTest {
 
   @Test
   void dailyTotalsAsJsonCarryExactDecimals() throws Exception {
-    int status = run("report", "totals", "--period", "day", "--from", "2026-11-01", "--to", "2026-11-03",
-        "--group-by", "none", "--format", "json");
+    int status =
+        run(
+            "report",
+            "totals",
+            "--period",
+            "day",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-03",
+            "--group-by",
+            "none",
+            "--format",
+            "json");
     assertThat(status).as(err.toString()).isZero();
     JsonNode json = new ObjectMapper().readTree(out.toString());
     assertThat(json).hasSize(2);
@@ -107,8 +146,20 @@ class ReportCommandTest {
 
   @Test
   void topDriversAndUnpricedAsTables() {
-    assertThat(run("report", "top", "--from", "2026-11-01", "--to", "2026-12-01", "--group-by", "model")).isZero();
-    assertThat(out.toString().lines().toList().get(0)).startsWith("model").contains("cost_usd", "share_percent");
+    assertThat(
+            run(
+                "report",
+                "top",
+                "--from",
+                "2026-11-01",
+                "--to",
+                "2026-12-01",
+                "--group-by",
+                "model"))
+        .isZero();
+    assertThat(out.toString().lines().toList().get(0))
+        .startsWith("model")
+        .contains("cost_usd", "share_percent");
     assertThat(out.toString()).contains("gpt-4o ").contains("92.25"); // 0.0025 / 0.00271
     buffers();
     assertThat(run("report", "unpriced", "--from", "2026-11-01", "--to", "2026-12-01")).isZero();
@@ -117,7 +168,9 @@ class ReportCommandTest {
 
   @Test
   void stepsExportIsCsvWithOneRecordPerLine() throws Exception {
-    assertThat(run("report", "steps", "--from", "2026-11-02", "--to", "2026-11-03")).as(err.toString()).isZero();
+    assertThat(run("report", "steps", "--from", "2026-11-02", "--to", "2026-11-03"))
+        .as(err.toString())
+        .isZero();
     List<List<String>> rows = parseCsv(out.toString());
     assertThat(rows).hasSize(3);
     assertThat(rows.get(1)).contains("run-2", "globex, inc.", "gpt-4o-mini", "0.00021");
@@ -127,11 +180,24 @@ class ReportCommandTest {
   @Test
   void executionReportShowsTheLinkedEstimateAndVariance(@TempDir Path dir) throws Exception {
     Path plan = dir.resolve("plan.json");
-    Files.writeString(plan, """
+    Files.writeString(
+        plan,
+        """
         [{"activityType": "WriteScript", "provider": "openai", "model": "gpt-4o", "inputTokens": 500}]
         """);
-    assertThat(run("estimate", "--workflow-type", "Publish", "--plan", plan.toString(), "--run-id", "run-1")).as(err.toString()).isZero();
-    assertThat(out.toString()).contains("expected   $0.00125 (low $0.0009375, high $0.0015625)", "PLAN");
+    assertThat(
+            run(
+                "estimate",
+                "--workflow-type",
+                "Publish",
+                "--plan",
+                plan.toString(),
+                "--run-id",
+                "run-1"))
+        .as(err.toString())
+        .isZero();
+    assertThat(out.toString())
+        .contains("expected   $0.00125 (low $0.0009375, high $0.0015625)", "PLAN");
 
     buffers();
     assertThat(run("report", "execution", "run-1", "--format", "json")).as(err.toString()).isZero();
@@ -150,21 +216,36 @@ class ReportCommandTest {
   @Test
   void estimateAcceptsTheWorkflowRequestJsonAndPrintsCsv(@TempDir Path dir) throws Exception {
     Path request = dir.resolve("request.json");
-    Files.writeString(request, """
+    Files.writeString(
+        request,
+        """
         {"workflowType": "Publish", "workflowId": "order-7",
          "plan": [{"activityType": "Summarize", "model": "gpt-4o-mini", "inputTokens": 1000, "outputTokens": 100,
                    "repeat": 2, "repeatLow": 1, "repeatHigh": 4}]}
         """);
-    assertThat(run("estimate", "--plan", request.toString(), "--format", "csv", "--no-save")).as(err.toString()).isZero();
+    assertThat(run("estimate", "--plan", request.toString(), "--format", "csv", "--no-save"))
+        .as(err.toString())
+        .isZero();
     List<List<String>> rows = parseCsv(out.toString());
-    assertThat(rows.get(1)).startsWith("Summarize", "openai", "gpt-4o-mini", "PLAN", "2", "0", "0.00021", "0.00042", "0.00084");
+    assertThat(rows.get(1))
+        .startsWith(
+            "Summarize",
+            "openai",
+            "gpt-4o-mini",
+            "PLAN",
+            "2",
+            "0",
+            "0.00021",
+            "0.00042",
+            "0.00084");
   }
 
   @Test
   void badInputExitsWithAClearMessage(@TempDir Path dir) throws Exception {
     Path plan = dir.resolve("bad.json");
     Files.writeString(plan, "[{\"activityType\": \"X\"}]");
-    assertThat(run("estimate", "--workflow-type", "Publish", "--plan", plan.toString())).isEqualTo(2);
+    assertThat(run("estimate", "--workflow-type", "Publish", "--plan", plan.toString()))
+        .isEqualTo(2);
     assertThat(err.toString()).contains("needs a model");
     buffers();
     assertThat(run("estimate", "--workflow-type", "NeverRan")).isEqualTo(2);
