@@ -1,7 +1,9 @@
 package dev.costwise.budget;
 
+import dev.costwise.pricing.Money;
 import io.temporal.failure.ApplicationFailure;
 import java.math.BigDecimal;
+import java.util.Objects;
 
 /**
  * The failure a run ends with when it crosses its hard limit or a blocking period budget: a
@@ -37,20 +39,20 @@ public final class BudgetExceeded {
     String message =
         details.limit().equals("hard")
             ? "Run spent $"
-                + plain(details.spentUsd())
+                + Objects.toString(Money.plain(details.spentUsd()), "?")
                 + ", over its hard limit of $"
-                + plain(details.limitUsd())
+                + Objects.toString(Money.plain(details.limitUsd()), "?")
             : "Period "
                 + details.limit()
                 + " has spent $"
-                + plain(details.spentUsd())
+                + Objects.toString(Money.plain(details.spentUsd()), "?")
                 + " of its blocking threshold $"
-                + plain(details.limitUsd())
+                + Objects.toString(Money.plain(details.limitUsd()), "?")
                 + "; new cost-bearing work is blocked";
     String estimate =
         details.estimateUsd() == null || details.estimateUsd().signum() == 0
             ? ""
-            : " with $" + plain(details.estimateUsd()) + " about to be spent";
+            : " with $" + Money.plain(details.estimateUsd()) + " about to be spent";
     String where =
         details.activityType() == null
             ? ""
@@ -59,9 +61,5 @@ public final class BudgetExceeded {
                 + (details.activityId() == null ? "" : " " + details.activityId())
                 + ")";
     return ApplicationFailure.newNonRetryableFailure(message + estimate + where, TYPE, details);
-  }
-
-  private static String plain(BigDecimal v) {
-    return v == null ? "?" : v.stripTrailingZeros().toPlainString();
   }
 }

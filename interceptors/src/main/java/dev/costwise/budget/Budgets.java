@@ -1,6 +1,7 @@
 package dev.costwise.budget;
 
 import dev.costwise.metrics.CostMetrics;
+import dev.costwise.pricing.Money;
 import dev.costwise.store.RollupKey;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -314,8 +315,8 @@ public final class Budgets {
         alert.subject(),
         alert.threshold(),
         alert.action(),
-        alert.spentUsd().stripTrailingZeros().toPlainString(),
-        alert.limitUsd().stripTrailingZeros().toPlainString(),
+        Money.plain(alert.spentUsd()),
+        Money.plain(alert.limitUsd()),
         alert.runId(),
         alert.workflowId());
     metrics.budgetAlert(

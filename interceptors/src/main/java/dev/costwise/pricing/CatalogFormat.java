@@ -303,7 +303,7 @@ public final class CatalogFormat {
 
   private static void putIfChanged(ObjectNode n, String key, BigDecimal value, BigDecimal base) {
     if (value != null && (base == null || value.compareTo(base) != 0)) {
-      n.put(key, value.stripTrailingZeros().toPlainString());
+      n.put(key, Money.plain(value));
     }
   }
 }

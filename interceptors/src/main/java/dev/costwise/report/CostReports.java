@@ -1,5 +1,6 @@
 package dev.costwise.report;
 
+import dev.costwise.pricing.Money;
 import dev.costwise.store.ExecutionTotals;
 import dev.costwise.store.RollupKey;
 import java.io.Writer;
@@ -226,7 +227,9 @@ public final class CostReports {
                     for (int c = 2; c <= STEP_CSV_COLUMNS.size(); c++) {
                       Object v = rs.getObject(c);
                       fields.add(
-                          v == null ? "" : v instanceof BigDecimal d ? plain(d) : v.toString());
+                          v == null
+                              ? ""
+                              : v instanceof BigDecimal d ? Money.plain(d) : v.toString());
                     }
                     return fields;
                   })
@@ -239,11 +242,6 @@ public final class CostReports {
                           }));
           return n[0];
         });
-  }
-
-  /** Exact decimal without exponent or trailing zeros. */
-  public static String plain(BigDecimal v) {
-    return v.signum() == 0 ? "0" : v.stripTrailingZeros().toPlainString();
   }
 
   private static void checkRange(LocalDate from, LocalDate to) {

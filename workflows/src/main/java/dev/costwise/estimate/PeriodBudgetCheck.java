@@ -4,6 +4,7 @@ import dev.costwise.budget.BudgetScope;
 import dev.costwise.budget.BudgetUtilisation;
 import dev.costwise.budget.Budgets;
 import dev.costwise.budget.PeriodBudget;
+import dev.costwise.pricing.Money;
 import java.math.BigDecimal;
 import java.util.Comparator;
 import java.util.List;
@@ -55,24 +56,20 @@ public final class PeriodBudgetCheck implements BudgetCheck {
                 + " budget '"
                 + u.name()
                 + "': $"
-                + plain(remaining)
+                + Money.plain(remaining)
                 + " left of $"
-                + plain(u.limitUsd())
+                + Money.plain(u.limitUsd())
             : "this run would exceed the "
                 + period
                 + " budget '"
                 + u.name()
                 + "': expected $"
-                + plain(expected)
+                + Money.plain(expected)
                 + " but only $"
-                + plain(remaining)
+                + Money.plain(remaining)
                 + " of $"
-                + plain(u.limitUsd())
+                + Money.plain(u.limitUsd())
                 + " is left this period";
     return new BudgetVerdict(u.name(), remaining, fits, message);
-  }
-
-  private static String plain(BigDecimal v) {
-    return v.stripTrailingZeros().toPlainString();
   }
 }

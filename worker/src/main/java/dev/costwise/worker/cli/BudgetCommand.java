@@ -9,6 +9,7 @@ import dev.costwise.budget.BudgetUtilisation;
 import dev.costwise.budget.Budgets;
 import dev.costwise.budget.PeriodBudget;
 import dev.costwise.budget.Threshold;
+import dev.costwise.pricing.Money;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.util.List;
@@ -180,8 +181,8 @@ public final class BudgetCommand implements Callable<Integer> {
             u.name(),
             u.period().name().toLowerCase(Locale.ROOT),
             u.periodStart(),
-            plain(u.spentUsd()),
-            plain(u.limitUsd()),
+            Money.plain(u.spentUsd()),
+            Money.plain(u.limitUsd()),
             u.percent().toPlainString(),
             u.reached() == null ? "-" : u.reached() + (u.blocking() ? " (blocking)" : ""));
       }
@@ -201,16 +202,12 @@ public final class BudgetCommand implements Callable<Integer> {
   private static String describe(PeriodBudget b) {
     return b.period().name().toLowerCase(Locale.ROOT)
         + " $"
-        + plain(b.limitUsd())
+        + Money.plain(b.limitUsd())
         + " for "
         + b.scope()
         + ", thresholds "
         + b.thresholds().stream()
             .map(t -> t.label() + " " + t.action().name().toLowerCase(Locale.ROOT))
             .collect(Collectors.joining(", "));
-  }
-
-  private static String plain(BigDecimal v) {
-    return v.stripTrailingZeros().toPlainString();
   }
 }

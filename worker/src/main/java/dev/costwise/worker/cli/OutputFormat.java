@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.costwise.pricing.Money;
 import dev.costwise.report.Csv;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -89,8 +90,8 @@ public enum OutputFormat {
     out.println(b.toString().stripTrailing());
   }
 
-  /** Exact decimal without exponent or trailing zeros; empty for null. */
+  /** {@link Money#plain} for a table or CSV cell: empty for null. */
   static String plain(BigDecimal v) {
-    return v == null ? "" : v.signum() == 0 ? "0" : v.stripTrailingZeros().toPlainString();
+    return v == null ? "" : Money.plain(v);
   }
 }

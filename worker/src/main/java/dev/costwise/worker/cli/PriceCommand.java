@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.costwise.pricing.Cost;
 import dev.costwise.pricing.CostComponent;
+import dev.costwise.pricing.Money;
 import dev.costwise.pricing.Pricer;
 import dev.costwise.usage.Usage;
-import dev.costwise.worker.Decimals;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.util.Map;
@@ -140,9 +140,9 @@ public final class PriceCommand implements Callable<Integer> {
       out.printf("tier      above %,d input tokens%n", cost.tierAboveTokens());
     }
     for (Map.Entry<CostComponent, BigDecimal> part : cost.breakdown().entrySet()) {
-      out.printf("%-11s $%s%n", part.getKey().label(), Decimals.plain(part.getValue()));
+      out.printf("%-11s $%s%n", part.getKey().label(), Money.plain(part.getValue()));
     }
-    out.printf("total     $%s%n", Decimals.plain(cost.total()));
+    out.printf("total     $%s%n", Money.plain(cost.total()));
   }
 
   private static ObjectNode toJson(Usage usage, Cost cost) {
@@ -153,9 +153,9 @@ public final class PriceCommand implements Callable<Integer> {
     root.put("pricedModel", cost.pricedModel());
     root.put("catalogProvider", cost.provider());
     if (cost.priced()) {
-      root.put("totalUsd", Decimals.plain(cost.total()));
+      root.put("totalUsd", Money.plain(cost.total()));
       ObjectNode breakdown = root.putObject("breakdownUsd");
-      cost.breakdown().forEach((k, v) -> breakdown.put(k.label(), Decimals.plain(v)));
+      cost.breakdown().forEach((k, v) -> breakdown.put(k.label(), Money.plain(v)));
       root.put("tierAboveInputTokens", cost.tierAboveTokens());
     } else {
       root.put("unpricedReason", cost.unpricedReason());

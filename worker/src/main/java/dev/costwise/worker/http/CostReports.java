@@ -7,11 +7,11 @@ import dev.costwise.budget.BudgetAlert;
 import dev.costwise.budget.BudgetStatus;
 import dev.costwise.budget.BudgetUtilisation;
 import dev.costwise.budget.Budgets;
+import dev.costwise.pricing.Money;
 import dev.costwise.report.Dimension;
 import dev.costwise.report.ExecutionReport;
 import dev.costwise.report.Period;
 import dev.costwise.store.StepRow;
-import dev.costwise.worker.Decimals;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -129,10 +129,10 @@ public final class CostReports {
       n.put("period", u.period().name().toLowerCase(java.util.Locale.ROOT));
       n.put("scope", u.scope());
       n.put("periodStart", u.periodStart().toString());
-      n.put("limitUsd", Decimals.plain(u.limitUsd()));
-      n.put("spentUsd", Decimals.plain(u.spentUsd()));
-      n.put("percent", Decimals.plain(u.percent()));
-      n.put("utilisation", Decimals.plain(u.percent().movePointLeft(2)));
+      n.put("limitUsd", Money.plain(u.limitUsd()));
+      n.put("spentUsd", Money.plain(u.spentUsd()));
+      n.put("percent", Money.plain(u.percent()));
+      n.put("utilisation", Money.plain(u.percent().movePointLeft(2)));
       n.put("reached", u.reached());
       n.put("blocking", u.blocking());
     }
@@ -163,8 +163,8 @@ public final class CostReports {
                   ? ": failed with BudgetExceeded"
                   : ": new work blocked"));
       n.put("level", a.level().name());
-      n.put("limitUsd", Decimals.plain(a.limitUsd()));
-      n.put("costUsd", Decimals.plain(a.spentUsd()));
+      n.put("limitUsd", Money.plain(a.limitUsd()));
+      n.put("costUsd", Money.plain(a.spentUsd()));
       n.put("at", a.createdAt().toString());
     }
     return list;
@@ -213,7 +213,7 @@ public final class CostReports {
     ObjectNode root = JSON.createObjectNode();
     root.put("from", from.toString());
     root.put("to", to.toString());
-    root.put("totalUsd", Decimals.plain(total));
+    root.put("totalUsd", Money.plain(total));
     long runCount = jdbi.withExtension(ReportDao.class, dao -> dao.runsBetween(from, to));
     root.put("runCount", runCount);
     ArrayNode models = root.putArray("models");
@@ -227,7 +227,7 @@ public final class CostReports {
           ObjectNode d = series.addObject();
           d.put("day", day);
           ObjectNode m = d.putObject("byModel");
-          costs.forEach((k, v) -> m.put(k, Decimals.plain(v)));
+          costs.forEach((k, v) -> m.put(k, Money.plain(v)));
         });
     ArrayNode runs = root.putArray("topWorkflows");
     for (ReportDao.RunCost r :
@@ -236,7 +236,7 @@ public final class CostReports {
       n.put("workflowId", r.workflowId());
       n.put("workflowType", r.workflowType());
       n.put("runId", r.runId());
-      n.put("costUsd", Decimals.plain(r.costUsd()));
+      n.put("costUsd", Money.plain(r.costUsd()));
       n.put("usageCount", r.usageCount());
       n.put("unpricedUsageCount", r.unpricedUsageCount());
       n.put("startedAt", r.firstRecordedAt().toString());

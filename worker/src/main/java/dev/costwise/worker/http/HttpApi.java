@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.costwise.pricing.Money;
 import dev.costwise.report.ExecutionReport;
 import dev.costwise.store.ExecutionTotals;
 import dev.costwise.store.StepRow;
 import dev.costwise.worker.CostwiseWorker;
 import dev.costwise.worker.Database;
-import dev.costwise.worker.Decimals;
 import dev.costwise.worker.StartupException;
 import dev.costwise.worker.WorkerConfig;
 import java.io.IOException;
@@ -229,15 +229,15 @@ public final class HttpApi implements AutoCloseable {
         ObjectNode r = rows.addObject();
         r.put("period", b.period().toString().substring(0, period.equals("month") ? 7 : 10));
         r.put("group", b.grp());
-        r.put("costUsd", Decimals.plain(b.costUsd()));
+        r.put("costUsd", Money.plain(b.costUsd()));
         r.put("usageCount", b.usageCount());
         r.put("unpricedCount", b.unpricedCount());
         r.put("inputTokens", b.inputTokens());
         r.put("outputTokens", b.outputTokens());
         r.put("images", b.images());
-        r.put("videoSeconds", Decimals.plain(b.videoSeconds()));
+        r.put("videoSeconds", Money.plain(b.videoSeconds()));
         r.put("characters", b.characters());
-        r.put("audioSeconds", Decimals.plain(b.audioSeconds()));
+        r.put("audioSeconds", Money.plain(b.audioSeconds()));
       }
       sendJson(ex, 200, root);
     } else if (path.equals("/steps.csv")) {
@@ -292,7 +292,7 @@ public final class HttpApi implements AutoCloseable {
     root.put("workflowType", t.workflowType());
     root.put("namespace", t.namespace());
     root.put("taskQueue", t.taskQueue());
-    root.put("totalUsd", Decimals.plain(t.costUsd()));
+    root.put("totalUsd", Money.plain(t.costUsd()));
     root.put("usageCount", t.usageCount());
     root.put("unpricedUsageCount", t.unpricedUsageCount());
     root.put("firstRecordedAt", t.firstRecordedAt().toString());
@@ -310,7 +310,7 @@ public final class HttpApi implements AutoCloseable {
       n.put("pricedModel", s.pricedModel());
       n.put("priced", s.priced());
       if (s.priced()) {
-        n.put("costUsd", Decimals.plain(s.costUsd()));
+        n.put("costUsd", Money.plain(s.costUsd()));
       } else {
         n.put("unpricedReason", s.unpricedReason());
       }
@@ -320,9 +320,9 @@ public final class HttpApi implements AutoCloseable {
       n.put("cacheWriteTokens", s.cacheWriteTokens());
       n.put("reasoningTokens", s.reasoningTokens());
       n.put("images", s.images());
-      n.put("videoSeconds", Decimals.plain(s.videoSeconds()));
+      n.put("videoSeconds", Money.plain(s.videoSeconds()));
       n.put("characters", s.characters());
-      n.put("audioSeconds", Decimals.plain(s.audioSeconds()));
+      n.put("audioSeconds", Money.plain(s.audioSeconds()));
       n.put("startedAt", s.startedAt().toString());
     }
     return root;

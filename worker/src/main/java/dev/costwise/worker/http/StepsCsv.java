@@ -1,7 +1,7 @@
 package dev.costwise.worker.http;
 
+import dev.costwise.pricing.Money;
 import dev.costwise.store.StepRow;
-import dev.costwise.worker.Decimals;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -110,7 +110,7 @@ public final class StepsCsv {
     if (v == null) {
       return "";
     }
-    String s = v instanceof BigDecimal d ? Decimals.plain(d) : v.toString();
+    String s = v instanceof BigDecimal d ? Money.plain(d) : v.toString();
     if (s.indexOf(',') >= 0
         || s.indexOf('"') >= 0
         || s.indexOf('\n') >= 0
