@@ -1,10 +1,15 @@
 package dev.costwise.temporal;
 
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.api.operatorservice.v1.AddSearchAttributesRequest;
+import io.temporal.api.operatorservice.v1.ListSearchAttributesRequest;
 import io.temporal.common.SearchAttributeKey;
 import io.temporal.serviceclient.OperatorServiceStubs;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The search attributes a run's cost is visible under in the Temporal CLI and Web UI, e.g. {@code
@@ -41,16 +46,51 @@ public final class CostSearchAttributes {
   private CostSearchAttributes() {}
 
   /**
-   * Registers every attribute on {@code namespace} of a real cluster or dev server; fails if one
-   * exists with another type.
+   * Registers the attributes {@code namespace} lacks and returns them (empty when all were there).
+   * Safe to call from several workers at once. Servers that cannot list attributes (the SDK's test
+   * server) are sent every attribute, which they accept again.
+   *
+   * @throws StatusRuntimeException when the frontend refuses (no permission, unknown namespace)
    */
-  public static void register(OperatorServiceStubs operator, String namespace) {
-    operator
-        .blockingStub()
-        .addSearchAttributes(
-            AddSearchAttributesRequest.newBuilder()
-                .setNamespace(namespace)
-                .putAllSearchAttributes(ALL)
-                .build());
+  public static Map<String, IndexedValueType> register(
+      OperatorServiceStubs operator, String namespace) {
+    Map<String, IndexedValueType> missing = new HashMap<>(ALL);
+    try {
+      var existing =
+          operator
+              .blockingStub()
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .listSearchAttributes(
+                  ListSearchAttributesRequest.newBuilder().setNamespace(namespace).build());
+      missing
+          .keySet()
+          .removeIf(
+              name ->
+                  existing.getCustomAttributesMap().containsKey(name)
+                      || existing.getSystemAttributesMap().containsKey(name));
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.UNIMPLEMENTED) {
+        throw e;
+      }
+    }
+    if (missing.isEmpty()) {
+      return Map.of();
+    }
+    try {
+      operator
+          .blockingStub()
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
+          .addSearchAttributes(
+              AddSearchAttributesRequest.newBuilder()
+                  .setNamespace(namespace)
+                  .putAllSearchAttributes(missing)
+                  .build());
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
+        throw e;
+      }
+      return Map.of(); // registered meanwhile by another worker
+    }
+    return missing;
   }
 }

@@ -3,13 +3,9 @@ package dev.costwise.worker;
 import dev.costwise.temporal.CostSearchAttributes;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.IndexedValueType;
-import io.temporal.api.operatorservice.v1.AddSearchAttributesRequest;
-import io.temporal.api.operatorservice.v1.ListSearchAttributesRequest;
 import io.temporal.serviceclient.OperatorServiceStubs;
 import io.temporal.serviceclient.OperatorServiceStubsOptions;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The search attributes the cost interceptors upsert, and their registration: an upsert of an
@@ -23,8 +19,8 @@ public final class SearchAttributes {
   private SearchAttributes() {}
 
   /**
-   * Registers the cost search attributes {@code namespace} lacks and returns their names (empty
-   * when all were there).
+   * Registers the cost search attributes {@code namespace} at {@code address} lacks and returns
+   * them (empty when all were there); see {@link CostSearchAttributes#register}.
    *
    * @throws StatusRuntimeException when the frontend refuses (no permission, unknown namespace)
    */
@@ -35,43 +31,7 @@ public final class SearchAttributes {
                 .setTarget(address)
                 .validateAndBuildWithDefaults());
     try {
-      var stub = operator.blockingStub().withDeadlineAfter(10, TimeUnit.SECONDS);
-      Map<String, IndexedValueType> missing = new HashMap<>(COST);
-      try {
-        var existing =
-            stub.listSearchAttributes(
-                ListSearchAttributesRequest.newBuilder().setNamespace(namespace).build());
-        missing
-            .keySet()
-            .removeIf(
-                name ->
-                    existing.getCustomAttributesMap().containsKey(name)
-                        || existing.getSystemAttributesMap().containsKey(name));
-      } catch (StatusRuntimeException e) {
-        if (e.getStatus().getCode() != io.grpc.Status.Code.UNIMPLEMENTED) {
-          throw e;
-        }
-        // the SDK's test server cannot list, but adding is idempotent there
-      }
-      if (!missing.isEmpty()) {
-        try {
-          operator
-              .blockingStub()
-              .withDeadlineAfter(10, TimeUnit.SECONDS)
-              .addSearchAttributes(
-                  AddSearchAttributesRequest.newBuilder()
-                      .setNamespace(namespace)
-                      .putAllSearchAttributes(missing)
-                      .build());
-        } catch (StatusRuntimeException e) {
-          if (e.getStatus().getCode() != io.grpc.Status.Code.ALREADY_EXISTS) {
-            throw e;
-          }
-          return Map
-              .of(); // registered meanwhile (another worker), or a server that could not list them
-        }
-      }
-      return missing;
+      return CostSearchAttributes.register(operator, namespace);
     } finally {
       operator.shutdownNow();
     }
