@@ -108,6 +108,32 @@ public final class CostMetrics implements MeterBinder {
   }
 
   /**
+   * Registers the recorder's state: {@code costwise_spool_attempts} (attempts waiting in the local
+   * spool), {@code costwise_database_down} (1 while PostgreSQL cannot be reached) and {@code
+   * costwise_persistence_rejected_total} (attempts PostgreSQL refused as data, set aside).
+   */
+  public void watch(dev.costwise.store.ResilientRecorder recorder) {
+    MeterRegistry r = registry;
+    if (r == null) {
+      return;
+    }
+    io.micrometer.core.instrument.Gauge.builder(
+            "costwise.spool.attempts", recorder, dev.costwise.store.ResilientRecorder::spooledCount)
+        .description("Cost records waiting in the local spool for the database")
+        .register(r);
+    io.micrometer.core.instrument.Gauge.builder(
+            "costwise.database.down", recorder, rec -> rec.databaseDown() ? 1 : 0)
+        .description("1 while PostgreSQL cannot be reached and cost writes go to the spool")
+        .register(r);
+    io.micrometer.core.instrument.FunctionCounter.builder(
+            "costwise.persistence.rejected",
+            recorder,
+            dev.costwise.store.ResilientRecorder::rejectedCount)
+        .description("Cost records PostgreSQL refused as data, stored with storable text")
+        .register(r);
+  }
+
+  /**
    * Counts a budget threshold crossing; {@code kind} is run or period, {@code level} the status it
    * raised.
    */

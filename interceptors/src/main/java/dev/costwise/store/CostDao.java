@@ -141,4 +141,41 @@ public interface CostDao {
        ORDER BY started_at, activity_id, attempt, line_no
       """)
   List<StepRow> steps(@Bind("runId") String runId);
+
+  /** Keeps the rows of an attempt PostgreSQL rejected, as recorded, with the reason. */
+  @SqlUpdate(
+      """
+      INSERT INTO cost_rejected (run_id, activity_id, attempt, cost_usd, reason, original)
+      VALUES (:runId, :activityId, :attempt, :costUsd, :reason, :original)
+      ON CONFLICT (run_id, activity_id, attempt) DO UPDATE SET
+        cost_usd = EXCLUDED.cost_usd, reason = EXCLUDED.reason, original = EXCLUDED.original,
+        rejected_at = now()
+      """)
+  void insertRejected(
+      @Bind("runId") String runId,
+      @Bind("activityId") String activityId,
+      @Bind("attempt") int attempt,
+      @Bind("costUsd") java.math.BigDecimal costUsd,
+      @Bind("reason") String reason,
+      @Bind("original") byte[] original);
+
+  /** Rejected attempts, newest first. */
+  @SqlQuery(
+      """
+      SELECT id, run_id, activity_id, attempt, cost_usd, reason, rejected_at, resolved_at,
+             convert_from(original, 'UTF8') AS original
+        FROM cost_rejected ORDER BY rejected_at DESC, id DESC LIMIT :limit
+      """)
+  @RegisterConstructorMapper(RejectedAttempt.class)
+  List<RejectedAttempt> rejected(@Bind("limit") int limit);
+
+  /** Rejected attempts nobody has resolved yet. */
+  @SqlQuery("SELECT count(*) FROM cost_rejected WHERE resolved_at IS NULL")
+  long unresolvedRejected();
+
+  /** Marks rejected attempts resolved: those with the given ids, or all when {@code all}. */
+  @SqlUpdate(
+      "UPDATE cost_rejected SET resolved_at = now() WHERE resolved_at IS NULL"
+          + " AND (:all OR id = ANY(CAST(:ids AS bigint[])))")
+  int resolveRejected(@Bind("all") boolean all, @Bind("ids") long[] ids);
 }

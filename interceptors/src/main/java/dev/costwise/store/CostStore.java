@@ -67,6 +67,72 @@ public final class CostStore implements CostRecorder {
    * attempt given twice is written once, as its last version.
    */
   public void writeBatch(List<List<StepRow>> attempts) {
+    writeBatch(attempts, false);
+  }
+
+  /**
+   * Writes the attempts of {@code attempts} that have no rows yet, in one transaction, and returns
+   * how many it wrote. Used for attempts recovered after a worker died, which must never replace a
+   * record the attempt made itself.
+   */
+  public int writeIfAbsent(List<List<StepRow>> attempts) {
+    return writeBatch(attempts, true);
+  }
+
+  /**
+   * Stores an attempt PostgreSQL rejected as data: its rows with every text value made storable
+   * (amounts unchanged, so totals, rollups and limits count it), and the rows as recorded, byte for
+   * byte, in {@code cost_rejected} with the reason, in one transaction.
+   */
+  void writeRejected(List<StepRow> rows, String reason, byte[] original) {
+    List<StepRow> storable = rows.stream().map(StepRow::storable).toList();
+    Map<AttemptKey, List<StepRow>> one = new LinkedHashMap<>();
+    one.put(AttemptKey.of(storable.get(0)), storable);
+    java.math.BigDecimal cost =
+        rows.stream()
+            .map(StepRow::costUsd)
+            .filter(java.util.Objects::nonNull)
+            .reduce(java.math.BigDecimal.ZERO, java.math.BigDecimal::add);
+    StepRow first = storable.get(0);
+    jdbi.useTransaction(
+        handle -> {
+          CostDao dao = handle.attach(CostDao.class);
+          write(dao, one);
+          dao.insertRejected(
+              first.runId(),
+              first.activityId(),
+              first.attempt(),
+              cost,
+              Text.storable(reason, Text.MAX_REASON),
+              original);
+        });
+  }
+
+  /** Whether the database answers a trivial query. */
+  public boolean ping() {
+    try {
+      return jdbi.withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one()) == 1;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** Attempts PostgreSQL rejected as data, newest first, at most {@code limit}. */
+  public List<RejectedAttempt> rejected(int limit) {
+    return jdbi.withExtension(CostDao.class, dao -> dao.rejected(limit));
+  }
+
+  /** How many rejected attempts nobody has resolved yet. */
+  public long unresolvedRejected() {
+    return jdbi.withExtension(CostDao.class, CostDao::unresolvedRejected);
+  }
+
+  /** Marks rejected attempts resolved ({@code ids}, or every one when empty); returns how many. */
+  public int resolveRejected(long... ids) {
+    return jdbi.withExtension(CostDao.class, dao -> dao.resolveRejected(ids.length == 0, ids));
+  }
+
+  private int writeBatch(List<List<StepRow>> attempts, boolean onlyAbsent) {
     Map<AttemptKey, List<StepRow>> latest = new LinkedHashMap<>();
     for (List<StepRow> rows : attempts) {
       if (!rows.isEmpty()) {
@@ -74,10 +140,21 @@ public final class CostStore implements CostRecorder {
       }
     }
     if (latest.isEmpty()) {
-      return;
+      return 0;
     }
     try {
-      jdbi.useTransaction(handle -> write(handle.attach(CostDao.class), latest));
+      return jdbi.inTransaction(
+          handle -> {
+            CostDao dao = handle.attach(CostDao.class);
+            if (onlyAbsent) {
+              latest.keySet().removeAll(present(dao, latest.keySet()));
+              if (latest.isEmpty()) {
+                return 0;
+              }
+            }
+            write(dao, latest);
+            return latest.size();
+          });
     } catch (RuntimeException e) {
       AttemptKey first = latest.keySet().iterator().next();
       String what =
@@ -91,6 +168,22 @@ public final class CostStore implements CostRecorder {
               : latest.size() + " attempts (first: run " + first.runId() + ")";
       throw new CostStoreException("Could not store cost of " + what + ": " + e.getMessage(), e);
     }
+  }
+
+  private static java.util.Set<AttemptKey> present(CostDao dao, java.util.Set<AttemptKey> keys) {
+    int n = keys.size();
+    String[] runIds = new String[n];
+    String[] activityIds = new String[n];
+    int[] numbers = new int[n];
+    int i = 0;
+    for (AttemptKey k : keys) {
+      runIds[i] = k.runId();
+      activityIds[i] = k.activityId();
+      numbers[i++] = k.attempt();
+    }
+    java.util.Set<AttemptKey> found = new java.util.HashSet<>();
+    dao.linesOfAttempts(runIds, activityIds, numbers).forEach(r -> found.add(AttemptKey.of(r)));
+    return found;
   }
 
   private static void write(CostDao dao, Map<AttemptKey, List<StepRow>> attempts) {

@@ -7,5 +7,10 @@ package dev.costwise.store;
 public enum Outcome {
   COMPLETED,
   FAILED,
-  CANCELED
+  CANCELED,
+  /**
+   * The worker died while the attempt ran; recorded at the worker's next start from the usage it
+   * had already made durable. Temporal retries such an attempt, and the provider billed both.
+   */
+  INTERRUPTED
 }

@@ -1,45 +1,50 @@
 package dev.costwise.store;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.costwise.usage.UsageScope;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes cost records with group commit, and keeps them when PostgreSQL is unreachable.
+ * Writes cost records with group commit, and never loses one or makes an activity wait on an
+ * unreachable database.
  *
- * <p>Each {@link #record} call hands its attempt to a small pool of writer threads and waits until
- * the attempt is durable: a writer takes every attempt waiting at that moment (up to {@code
- * maxBatch}) and writes them in one transaction, so many concurrent activities share one commit;
- * while one writer waits for its commit, the next gathers a batch. A failed batch is tried again
- * with backoff; if it still fails, each attempt is tried alone once and those that fail are
- * appended (and fsynced) to a local spool file, which {@link #flushSpool()} replays later. Rows are
- * keyed, so replaying a row that did reach the database replaces it rather than counting it twice.
- * The activity itself never fails because of a cost write: failing it would make Temporal retry a
- * model call that was already billed.
+ * <ul>
+ *   <li>Group commit: {@link #record} hands its attempt to a small pool of writer threads and waits
+ *       until it is durable; a writer writes every attempt waiting at that moment (up to {@code
+ *       maxBatch}) in one transaction.
+ *   <li>Outage: the first write that cannot reach PostgreSQL marks the database down; from then on
+ *       attempts go straight to an fsynced local spool (milliseconds) until a background probe
+ *       finds it answering again and replays the spool, exactly once (rows are keyed). A record
+ *       also never waits longer than {@code maxWait} (or the deadline it is given): past it, the
+ *       attempt is spooled and the activity goes on.
+ *   <li>Rejected data: a write PostgreSQL refuses as data (bad bytes, a value too long) is never
+ *       retried forever. The attempt's cost is stored with its text made storable and the rows as
+ *       recorded are kept in {@code cost_rejected}; the listener hears of it.
+ *   <li>Crash: with {@link #observe}, each usage record is appended to a write-ahead journal when
+ *       it is recorded; the next recorder on the same folder records attempts that never ended as
+ *       {@link Outcome#INTERRUPTED}, unless the attempt was already recorded.
+ * </ul>
+ *
+ * The spool and the journal live beside {@code spoolFile}. One recorder per folder at a time.
  */
-public final class ResilientRecorder implements CostRecorder, AutoCloseable {
+public final class ResilientRecorder implements CostRecorder, UnwrittenCost, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ResilientRecorder.class);
-  private static final ObjectMapper JSON =
-      new ObjectMapper()
-          .registerModule(new JavaTimeModule())
-          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
-  private static final TypeReference<List<StepRow>> ROWS = new TypeReference<>() {};
 
   /** Default most attempts written in one transaction. */
   public static final int DEFAULT_MAX_BATCH = 500;
@@ -47,37 +52,52 @@ public final class ResilientRecorder implements CostRecorder, AutoCloseable {
   /** Writer threads, hence database connections used for cost writes. */
   public static final int WRITERS = 2;
 
-  /** Told about every write that failed, whether it was spooled, and every replay. */
+  /** Default longest wait of {@link #record} for the database before it spools instead. */
+  public static final Duration DEFAULT_MAX_WAIT = Duration.ofSeconds(2);
+
+  private static final Duration PROBE_EVERY = Duration.ofMillis(500);
+  private static final int REPLAY_CHUNK = 200;
+
+  /** Told about writes that failed, rejected data, outages and replays. */
   public interface Listener {
-    /** A write failed after retries; {@code spooled} says whether the rows are safe on disk. */
+    /** A write failed; {@code spooled} says whether the rows are safe in the local spool. */
     void writeFailed(AttemptCost attempt, Exception error, boolean spooled);
 
     /** Spooled rows of {@code attempts} attempts were written to the database. */
     default void spoolReplayed(int attempts) {}
+
+    /** PostgreSQL refused an attempt's rows as data; its cost was stored with storable text. */
+    default void rejected(String runId, String activityId, int attempt, String reason) {}
+
+    /** PostgreSQL could not be reached; writes go to the spool until it answers. */
+    default void databaseDown(String reason) {}
+
+    /** PostgreSQL answers again and the spool was replayed. */
+    default void databaseUp() {}
   }
 
   private record Pending(AttemptCost attempt, List<StepRow> rows, CompletableFuture<Void> done) {}
 
   private final CostStore store;
-  private final Path spoolFile;
+  private final CostSpool spool;
+  private final AttemptJournal journal;
   private final int tries;
   private final Duration backoff;
   private final Listener listener;
   private final int maxBatch;
+  private final Duration maxWait;
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-  private final List<Thread> writers = new ArrayList<>();
+  private final List<Thread> threads = new ArrayList<>();
+  private final AtomicLong rejectedCount = new AtomicLong();
+  private final Object replayLock = new Object();
+  private volatile boolean down;
+  private volatile String downReason;
   private volatile boolean closed;
 
-  /**
-   * A recorder writing batches of up to {@value #DEFAULT_MAX_BATCH} attempts.
-   *
-   * @param spoolFile append-only file for rows that could not be written; its folder is created
-   * @param tries write attempts of a batch before falling back to spooling (at least 1)
-   * @param backoff wait before the second try, doubled for each further try
-   */
+  /** A recorder writing batches of up to {@value #DEFAULT_MAX_BATCH} attempts. */
   public ResilientRecorder(
       CostStore store, Path spoolFile, int tries, Duration backoff, Listener listener) {
-    this(store, spoolFile, tries, backoff, listener, DEFAULT_MAX_BATCH);
+    this(store, spoolFile, tries, backoff, listener, DEFAULT_MAX_BATCH, DEFAULT_MAX_WAIT);
   }
 
   /** As above, with the most attempts one transaction may carry. */
@@ -88,66 +108,171 @@ public final class ResilientRecorder implements CostRecorder, AutoCloseable {
       Duration backoff,
       Listener listener,
       int maxBatch) {
+    this(store, spoolFile, tries, backoff, listener, maxBatch, DEFAULT_MAX_WAIT);
+  }
+
+  /**
+   * A recorder.
+   *
+   * @param spoolFile the spool; the journal ({@code NAME.journal}) is kept beside it
+   * @param tries tries of a batch that failed for a passing reason (deadlock, serialization)
+   * @param backoff wait before the second try, doubled for each further try
+   * @param maxWait longest a {@link #record} waits for the database before spooling
+   */
+  public ResilientRecorder(
+      CostStore store,
+      Path spoolFile,
+      int tries,
+      Duration backoff,
+      Listener listener,
+      int maxBatch,
+      Duration maxWait) {
     if (tries < 1) {
       throw new IllegalArgumentException("tries must be at least 1");
     }
     if (maxBatch < 1) {
       throw new IllegalArgumentException("maxBatch must be at least 1");
     }
+    if (maxWait.isNegative() || maxWait.isZero()) {
+      throw new IllegalArgumentException("maxWait must be positive");
+    }
     this.store = store;
-    this.spoolFile = spoolFile;
     this.tries = tries;
     this.backoff = backoff;
     this.listener = listener;
     this.maxBatch = maxBatch;
+    this.maxWait = maxWait;
+    this.spool = new CostSpool(spoolFile);
+    Path journalFile = spoolFile.resolveSibling(spoolFile.getFileName() + ".journal");
+    recoverInterrupted(AttemptJournal.unfinished(journalFile), journalFile);
+    this.journal = new AttemptJournal(journalFile);
     for (int i = 0; i < WRITERS; i++) {
-      Thread writer = new Thread(this::writeLoop, "costwise-cost-writer-" + i);
-      writer.setDaemon(true);
-      writer.start();
-      writers.add(writer);
+      threads.add(start(this::writeLoop, "costwise-cost-writer-" + i));
     }
+    threads.add(start(this::probeLoop, "costwise-cost-probe"));
+  }
+
+  private static Thread start(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    t.start();
+    return t;
   }
 
   /**
-   * Writes {@code attempt} (with others waiting at the same time) and returns once it is durable.
+   * Makes usage durable as it is recorded: returns the listener the attempt's usage scope tells of
+   * each record, which appends it to the journal.
    */
   @Override
+  public UsageScope.Listener observe(
+      AttemptContext context, Map<String, String> tags, java.time.Clock clock) {
+    String tagsJson = CostStore.tagsJson(tags);
+    return (lineNo, line) ->
+        journal.observed(
+            StepRow.line(context, Outcome.INTERRUPTED, lineNo, line, tagsJson, clock.instant()));
+  }
+
+  /** Writes {@code attempt} and returns once it is durable (database or spool). */
+  @Override
   public void record(AttemptCost attempt) {
-    Pending p = new Pending(attempt, CostStore.rows(attempt), new CompletableFuture<>());
-    if (p.rows().isEmpty()) {
-      return;
-    }
-    if (closed) {
-      write(List.of(p));
-      return;
-    }
-    queue.add(p);
-    boolean interrupted = false;
-    while (true) {
-      try {
-        p.done().get();
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true; // the record must still land: keep waiting, restore the flag after
-      } catch (ExecutionException e) {
-        throw new IllegalStateException("cost writer failed", e.getCause());
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
+    record(attempt, null);
   }
 
   /**
-   * Writes what is queued, then stops the writer threads; later records are written by the caller.
+   * Writes {@code attempt} and returns once it is durable, in the database or, when the database is
+   * down or slower than {@code maxWait} (or {@code deadline}, if sooner), in the spool.
+   */
+  @Override
+  public void record(AttemptCost attempt, Instant deadline) {
+    List<StepRow> rows = CostStore.rows(attempt);
+    if (rows.isEmpty()) {
+      return;
+    }
+    String key = AttemptJournal.key(rows.get(0));
+    try {
+      Pending p = new Pending(attempt, rows, new CompletableFuture<>());
+      if (down || closed) {
+        spoolOrLog(p, down ? unreachable() : new IllegalStateException("recorder closed"));
+        return;
+      }
+      queue.add(p);
+      await(p, deadline);
+    } finally {
+      journal.ended(key);
+    }
+  }
+
+  private void await(Pending p, Instant deadline) {
+    long waitNanos = maxWait.toNanos();
+    if (deadline != null) {
+      waitNanos = Math.min(waitNanos, Duration.between(Instant.now(), deadline).toNanos());
+    }
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          p.done().get(Math.max(waitNanos, 0), TimeUnit.NANOSECONDS);
+          return;
+        } catch (InterruptedException e) {
+          interrupted = true; // the record must still land
+        } catch (TimeoutException e) {
+          // the writer may still commit it: the spool's replay then rewrites identical rows
+          spoolOrLog(
+              p,
+              new TimeoutException(
+                  "the database took longer than "
+                      + Duration.ofNanos(Math.max(waitNanos, 0)).toMillis()
+                      + " ms"));
+          return;
+        } catch (ExecutionException e) {
+          spoolOrLog(p, e.getCause() instanceof Exception ex ? ex : e);
+          return;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Whether the database is taken to be unreachable (writes go to the spool). */
+  @Override
+  public boolean databaseDown() {
+    return down;
+  }
+
+  /** Spend of {@code runId} held in the spool, not yet in the database. */
+  @Override
+  public BigDecimal unwrittenUsd(String runId) {
+    return spool.unwrittenUsd(runId);
+  }
+
+  /** Attempts waiting in the spool. */
+  public int spooledCount() {
+    return spool.size();
+  }
+
+  /** Attempts rejected as data since this recorder started. */
+  public long rejectedCount() {
+    return rejectedCount.get();
+  }
+
+  /** Attempts running whose usage is in the journal. */
+  public int openAttempts() {
+    return journal.openAttempts();
+  }
+
+  /**
+   * Writes what is queued, stops the threads and closes the journal; later records go to the spool.
+   * Attempts still open stay in the journal and are recorded as interrupted by the next start.
    */
   @Override
   public void close() {
     closed = true;
-    writers.forEach(Thread::interrupt);
     try {
-      for (Thread writer : writers) {
-        writer.join(Duration.ofSeconds(30).toMillis());
+      for (Thread t : threads) {
+        t.join(Duration.ofSeconds(30).toMillis()); // no interrupts: a writer may be mid-fsync
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -157,163 +282,342 @@ public final class ResilientRecorder implements CostRecorder, AutoCloseable {
     if (!left.isEmpty()) {
       write(left);
     }
+    journal.close();
   }
 
   private void writeLoop() {
     List<Pending> batch = new ArrayList<>(maxBatch);
-    while (!closed) {
+    while (!closed || !queue.isEmpty()) {
       try {
-        batch.add(queue.take());
+        Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
       } catch (InterruptedException e) {
-        continue; // closed is checked; anything queued is written by close()
+        continue; // only close() stops a writer, once the queue is empty
       }
       queue.drainTo(batch, maxBatch - 1);
       try {
         write(batch);
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
         log.error("Cost writer failed unexpectedly: {}", e.toString(), e);
-        batch.forEach(p -> p.done().completeExceptionally(e));
+        batch.forEach(
+            p -> {
+              if (!p.done().isDone()) {
+                spoolOrLog(p, e instanceof Exception ex ? ex : new CostStoreException("failed", e));
+              }
+            });
       }
       batch.clear();
     }
   }
 
   private void write(List<Pending> batch) {
+    if (down) {
+      batch.forEach(p -> spoolOrLog(p, unreachable()));
+      return;
+    }
     RuntimeException last = null;
     for (int i = 0; i < tries; i++) {
       try {
         store.writeBatch(batch.stream().map(Pending::rows).toList());
         batch.forEach(p -> p.done().complete(null));
         return;
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | AssertionError | LinkageError thrown) {
+        // a driver may throw an Error on a connection cut mid-statement: the writer must survive
+        RuntimeException e =
+            thrown instanceof RuntimeException re
+                ? re
+                : new CostStoreException("write failed", thrown);
         last = e;
-        if (i + 1 < tries) {
-          sleep(backoff.multipliedBy(1L << i));
+        StoreErrors.Kind kind = StoreErrors.classify(e);
+        if (kind == StoreErrors.Kind.UNREACHABLE) {
+          markDown(e);
+          batch.forEach(p -> spoolOrLog(p, e));
+          return;
         }
+        if (kind == StoreErrors.Kind.DATA || i + 1 == tries) {
+          break;
+        }
+        sleep(backoff.multipliedBy(1L << i));
       }
     }
     for (Pending p : batch) {
-      try {
-        if (batch.size() > 1) {
+      if (batch.size() > 1) {
+        try {
           store.writeRows(p.rows());
           p.done().complete(null);
           continue;
+        } catch (RuntimeException | AssertionError | LinkageError e) {
+          last = e instanceof RuntimeException re ? re : new CostStoreException("write failed", e);
+        }
+      }
+      switch (StoreErrors.classify(last)) {
+        case DATA -> reject(p, last);
+        case UNREACHABLE -> {
+          markDown(last);
+          spoolOrLog(p, last);
+        }
+        case TRANSIENT -> spoolOrLog(p, last);
+      }
+    }
+  }
+
+  /** Stores a rejected attempt with storable text and keeps the original; else spools it. */
+  private void reject(Pending p, Exception error) {
+    String reason = StoreErrors.message(error, 500);
+    StepRow first = p.rows().get(0);
+    try {
+      byte[] original =
+          AttemptJournal.JSON.writeValueAsString(p.rows()).getBytes(StandardCharsets.UTF_8);
+      store.writeRejected(p.rows(), reason, original);
+    } catch (IOException | RuntimeException e) {
+      log.error(
+          "Cost of run {} activity {} attempt {} was rejected by PostgreSQL ({}) and could not be"
+              + " set aside either ({}); it stays in the spool",
+          Text.storable(first.runId(), 100),
+          Text.storable(first.activityId(), 100),
+          first.attempt(),
+          reason,
+          StoreErrors.message(e, 300));
+      spoolOrLog(p, e);
+      return;
+    }
+    rejectedCount.incrementAndGet();
+    log.error(
+        "Cost of run {} activity {} attempt {} was rejected by PostgreSQL ({}); its cost is stored"
+            + " with storable text and the rows as recorded are kept in cost_rejected"
+            + " (costwise rejected list)",
+        Text.storable(first.runId(), 100),
+        Text.storable(first.activityId(), 100),
+        first.attempt(),
+        reason);
+    try {
+      listener.rejected(first.runId(), first.activityId(), first.attempt(), reason);
+    } finally {
+      p.done().complete(null);
+    }
+  }
+
+  private void spoolOrLog(Pending p, Exception error) {
+    boolean spooled;
+    try {
+      spool.append(new CostSpool.Line(p.rows(), false));
+      spooled = true;
+    } catch (IOException | RuntimeException e) {
+      spooled = false;
+      log.error(
+          "Cost of {} could not be written ({}) nor spooled to {} ({})",
+          describe(p.attempt()),
+          StoreErrors.message(error, 300),
+          spool.file(),
+          e.toString());
+    }
+    if (spooled && !down) {
+      log.warn(
+          "Cost of {} kept in spool {}: {}",
+          describe(p.attempt()),
+          spool.file(),
+          StoreErrors.message(error, 300));
+    }
+    try {
+      listener.writeFailed(p.attempt(), error, spooled);
+    } finally {
+      p.done().complete(null);
+    }
+  }
+
+  private void markDown(Exception e) {
+    if (down) {
+      return;
+    }
+    down = true;
+    downReason = StoreErrors.message(e, 300);
+    log.warn(
+        "PostgreSQL cannot be reached ({}); cost writes go to the spool {} until it answers",
+        downReason,
+        spool.file());
+    listener.databaseDown(downReason);
+  }
+
+  private Exception unreachable() {
+    return new IllegalStateException("PostgreSQL unreachable: " + downReason);
+  }
+
+  private void probeLoop() {
+    long next = System.nanoTime() + PROBE_EVERY.toNanos();
+    while (!closed) {
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        continue;
+      }
+      if (System.nanoTime() < next) {
+        continue;
+      }
+      next = System.nanoTime() + PROBE_EVERY.toNanos();
+      try {
+        if (down) {
+          if (store.ping()) {
+            int replayed = flushSpool();
+            if (!down) {
+              log.info("PostgreSQL answers again; {} spooled attempt(s) written", replayed);
+              listener.databaseUp();
+            }
+          }
+        } else if (spool.size() > 0) {
+          flushSpool();
         }
       } catch (RuntimeException e) {
-        last = e;
-      }
-      boolean spooled = spool(p.rows());
-      if (spooled) {
-        log.warn(
-            "Cost of {} kept in spool {} after failed writes: {}",
-            describe(p.attempt()),
-            spoolFile,
-            last.getMessage());
-      } else {
-        log.error(
-            "Cost of {} could not be written nor spooled: {}",
-            describe(p.attempt()),
-            last.getMessage(),
-            last);
-      }
-      try {
-        listener.writeFailed(p.attempt(), last, spooled);
-      } finally {
-        p.done().complete(null);
+        log.warn("Cost spool replay failed: {}", e.toString());
       }
     }
   }
 
   /**
-   * Writes spooled rows to the database and empties the spool when all succeed. Returns the number
-   * of attempts written; rows that still fail stay spooled.
+   * Writes spooled attempts to the database and returns how many; what still fails stays spooled.
+   * When the spool is empty afterwards, the database is taken to be up again.
    */
-  public synchronized int flushSpool() {
-    if (!Files.exists(spoolFile)) {
-      return 0;
-    }
-    List<String> pending;
-    try {
-      pending = Files.readAllLines(spoolFile, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      log.error("Cannot read cost spool {}: {}", spoolFile, e.getMessage());
-      return 0;
-    }
-    List<String> remaining = new ArrayList<>();
-    int written = 0;
-    for (String line : pending) {
-      if (line.isBlank()) {
-        continue;
+  public int flushSpool() {
+    synchronized (replayLock) {
+      List<CostSpool.Line> lines;
+      try {
+        lines = spool.takeForReplay();
+      } catch (IOException e) {
+        log.error("Cannot take the cost spool {} for replay: {}", spool.file(), e.getMessage());
+        return 0;
+      }
+      List<CostSpool.Line> written = new ArrayList<>();
+      List<CostSpool.Line> left = new ArrayList<>();
+      boolean unreachable = false;
+      for (int from = 0; from < lines.size(); from += REPLAY_CHUNK) {
+        List<CostSpool.Line> chunk =
+            lines.subList(from, Math.min(lines.size(), from + REPLAY_CHUNK));
+        if (unreachable) {
+          left.addAll(chunk);
+          continue;
+        }
+        try {
+          replay(chunk);
+          written.addAll(chunk);
+          continue;
+        } catch (RuntimeException e) {
+          if (StoreErrors.classify(e) == StoreErrors.Kind.UNREACHABLE) {
+            unreachable = true;
+            left.addAll(chunk);
+            continue;
+          }
+        }
+        for (CostSpool.Line l : chunk) {
+          try {
+            replay(List.of(l));
+            written.add(l);
+          } catch (RuntimeException e) {
+            StoreErrors.Kind kind = StoreErrors.classify(e);
+            if (kind == StoreErrors.Kind.DATA) {
+              CompletableFuture<Void> done = new CompletableFuture<>();
+              reject(new Pending(null, l.rows(), done), e);
+              written.add(l);
+            } else {
+              unreachable |= kind == StoreErrors.Kind.UNREACHABLE;
+              left.add(l);
+            }
+          }
+        }
       }
       try {
-        store.writeRows(JSON.readValue(line, ROWS));
-        written++;
+        spool.finishReplay(written, left);
       } catch (IOException e) {
-        log.error("Unreadable line in cost spool {} kept aside: {}", spoolFile, e.getMessage());
-        remaining.add(line);
-      } catch (RuntimeException e) {
-        remaining.add(line);
+        log.error("Cannot rewrite the cost spool {}: {}", spool.file(), e.getMessage());
       }
-    }
-    try {
-      if (remaining.isEmpty()) {
-        Files.delete(spoolFile);
-      } else if (written > 0) {
-        Path tmp = spoolFile.resolveSibling(spoolFile.getFileName() + ".tmp");
-        Files.write(tmp, remaining, StandardCharsets.UTF_8);
-        Files.move(
-            tmp,
-            spoolFile,
-            java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      if (unreachable) {
+        down = true;
+      } else if (spool.size() == 0) {
+        down = false;
       }
-    } catch (IOException e) {
-      log.error("Cannot rewrite cost spool {}: {}", spoolFile, e.getMessage());
-    }
-    if (written > 0) {
-      log.info(
-          "Wrote {} spooled attempt(s) from {}; {} still pending",
-          written,
-          spoolFile,
-          remaining.size());
-      listener.spoolReplayed(written);
-    }
-    return written;
-  }
-
-  /** Attempts waiting in the spool. */
-  public synchronized int spooledCount() {
-    if (!Files.exists(spoolFile)) {
-      return 0;
-    }
-    try (var lines = Files.lines(spoolFile)) {
-      return (int) lines.filter(l -> !l.isBlank()).count();
-    } catch (IOException e) {
-      return -1;
+      if (!written.isEmpty()) {
+        log.info(
+            "Wrote {} spooled attempt(s) from {}; {} still pending",
+            written.size(),
+            spool.file(),
+            spool.size());
+        listener.spoolReplayed(written.size());
+      }
+      return written.size();
     }
   }
 
-  private synchronized boolean spool(List<StepRow> rows) {
-    try {
-      Files.createDirectories(spoolFile.toAbsolutePath().getParent());
-      byte[] line = (JSON.writeValueAsString(rows) + "\n").getBytes(StandardCharsets.UTF_8);
-      try (FileChannel ch =
-          FileChannel.open(
-              spoolFile,
-              StandardOpenOption.CREATE,
-              StandardOpenOption.WRITE,
-              StandardOpenOption.APPEND)) {
-        ch.write(java.nio.ByteBuffer.wrap(line));
-        ch.force(true);
-      }
-      return true;
-    } catch (IOException e) {
-      log.error("Cannot append to cost spool {}: {}", spoolFile, e.getMessage());
-      return false;
+  private void replay(List<CostSpool.Line> lines) {
+    List<List<StepRow>> plain = new ArrayList<>();
+    List<List<StepRow>> ifAbsent = new ArrayList<>();
+    for (CostSpool.Line l : lines) {
+      (l.ifAbsent() ? ifAbsent : plain).add(l.rows());
     }
+    if (!plain.isEmpty()) {
+      store.writeBatch(plain);
+    }
+    if (!ifAbsent.isEmpty()) {
+      store.writeIfAbsent(ifAbsent);
+    }
+  }
+
+  /**
+   * Records the attempts a worker that died left open in its journal as interrupted: written when
+   * the attempt has no rows yet (it never reached its own record), else skipped.
+   */
+  private void recoverInterrupted(Map<String, List<StepRow>> interrupted, Path journalFile) {
+    if (interrupted.isEmpty()) {
+      return;
+    }
+    java.util.Set<String> spooled = spool.keys();
+    List<List<StepRow>> attempts = new ArrayList<>();
+    interrupted.forEach(
+        (key, rows) -> {
+          if (!spooled.contains(key)) {
+            attempts.add(rows);
+          }
+        });
+    int written = 0;
+    try {
+      written = attempts.isEmpty() ? 0 : store.writeIfAbsent(attempts);
+    } catch (RuntimeException e) {
+      log.warn(
+          "Cannot record interrupted attempts now ({}); they are spooled",
+          StoreErrors.message(e, 200));
+      for (List<StepRow> rows : attempts) {
+        try {
+          spool.append(new CostSpool.Line(rows, true));
+        } catch (IOException io) {
+          Path kept =
+              journalFile.resolveSibling(
+                  journalFile.getFileName() + "." + System.currentTimeMillis());
+          log.error(
+              "Cannot spool interrupted attempts ({}); the journal is kept as {}",
+              io.getMessage(),
+              kept);
+          try {
+            java.nio.file.Files.move(journalFile, kept);
+          } catch (IOException moveFailed) {
+            throw new java.io.UncheckedIOException(
+                "Cannot keep the cost journal " + journalFile + " of interrupted attempts",
+                moveFailed);
+          }
+          return;
+        }
+      }
+    }
+    log.info(
+        "Found {} attempt(s) a previous worker was running when it stopped; {} recorded as"
+            + " INTERRUPTED (the others were already recorded)",
+        interrupted.size(),
+        written);
   }
 
   private static String describe(AttemptCost a) {
+    if (a == null) {
+      return "a spooled attempt";
+    }
     AttemptContext c = a.context();
     return "run " + c.runId() + " activity " + c.activityId() + " attempt " + c.attempt();
   }

@@ -55,8 +55,23 @@ public record StepRow(
    * JSON.
    */
   static StepRow of(AttemptCost attempt, int lineNo, String tagsJson) {
-    AttemptContext c = attempt.context();
-    PricedUsage line = attempt.lines().get(lineNo);
+    return line(
+        attempt.context(),
+        attempt.outcome(),
+        lineNo,
+        attempt.lines().get(lineNo),
+        tagsJson,
+        attempt.recordedAt());
+  }
+
+  /** The row for one priced usage record of an attempt, before the attempt has ended. */
+  static StepRow line(
+      AttemptContext c,
+      Outcome outcome,
+      int lineNo,
+      PricedUsage line,
+      String tagsJson,
+      Instant recordedAt) {
     Usage u = line.usage();
     Cost cost = line.cost();
     return new StepRow(
@@ -69,7 +84,7 @@ public record StepRow(
         c.workflowType(),
         c.activityType(),
         c.taskQueue(),
-        attempt.outcome().name(),
+        outcome.name(),
         !u.provider().isEmpty()
             ? u.provider()
             : cost.provider() != null && !cost.provider().isEmpty() ? cost.provider() : "unknown",
@@ -101,6 +116,99 @@ public record StepRow(
         cost.part(CostComponent.AUDIO),
         tagsJson,
         c.startedAt(),
-        attempt.recordedAt());
+        recordedAt);
+  }
+
+  /** The same row with another outcome and recording time. */
+  StepRow withOutcome(Outcome outcome, Instant recordedAt) {
+    return new StepRow(
+        runId,
+        activityId,
+        attempt,
+        lineNo,
+        namespace,
+        workflowId,
+        workflowType,
+        activityType,
+        taskQueue,
+        outcome.name(),
+        provider,
+        model,
+        pricedModel,
+        inputTokens,
+        outputTokens,
+        cacheReadTokens,
+        cacheWriteTokens,
+        reasoningTokens,
+        images,
+        imageSize,
+        imageQuality,
+        videoSeconds,
+        videoWithAudio,
+        characters,
+        audioSeconds,
+        priced,
+        unpricedReason,
+        costUsd,
+        inputCost,
+        outputCost,
+        cacheReadCost,
+        cacheWriteCost,
+        reasoningCost,
+        imageCost,
+        videoCost,
+        speechCost,
+        audioCost,
+        tags,
+        startedAt,
+        recordedAt);
+  }
+
+  /**
+   * The same row with every text value made storable: control characters (NUL among them) removed
+   * and lengths bounded. Amounts are unchanged. Used for rows PostgreSQL rejected as data.
+   */
+  StepRow storable() {
+    return new StepRow(
+        Text.storable(runId, Text.MAX_ID),
+        Text.storable(activityId, Text.MAX_ID),
+        attempt,
+        lineNo,
+        Text.storable(namespace, Text.MAX_ID),
+        Text.storable(workflowId, Text.MAX_ID),
+        Text.storable(workflowType, Text.MAX_NAME),
+        Text.storable(activityType, Text.MAX_NAME),
+        Text.storable(taskQueue, Text.MAX_NAME),
+        outcome,
+        Text.storable(provider, Text.MAX_NAME),
+        Text.storable(model, Text.MAX_NAME),
+        Text.storable(pricedModel, Text.MAX_NAME),
+        inputTokens,
+        outputTokens,
+        cacheReadTokens,
+        cacheWriteTokens,
+        reasoningTokens,
+        images,
+        Text.storable(imageSize, Text.MAX_NAME),
+        Text.storable(imageQuality, Text.MAX_NAME),
+        videoSeconds,
+        videoWithAudio,
+        characters,
+        audioSeconds,
+        priced,
+        Text.storable(unpricedReason, Text.MAX_REASON),
+        costUsd,
+        inputCost,
+        outputCost,
+        cacheReadCost,
+        cacheWriteCost,
+        reasoningCost,
+        imageCost,
+        videoCost,
+        speechCost,
+        audioCost,
+        Text.storableTagsJson(tags),
+        startedAt,
+        recordedAt);
   }
 }

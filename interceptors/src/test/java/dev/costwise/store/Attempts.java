@@ -43,6 +43,21 @@ final class Attempts {
         T0.plusSeconds(2));
   }
 
+  /** {@code u} priced by the bundled catalog. */
+  static PricedUsage priced(Usage u) {
+    return new PricedUsage(u, PRICER.priceLenient(u));
+  }
+
+  /** An attempt with the given tags instead of the usual tenant. */
+  static AttemptCost tagged(String runId, String activityId, Map<String, String> tags, Usage u) {
+    return new AttemptCost(
+        context(runId, activityId, 1),
+        Outcome.COMPLETED,
+        List.of(priced(u)),
+        tags,
+        T0.plusSeconds(2));
+  }
+
   /** 1000 input + 100 output tokens of gpt-4o-mini: 0.00015 + 0.00006 = 0.00021 USD. */
   static Usage mini() {
     return Usage.of("openai", "gpt-4o-mini").inputTokens(1_000).outputTokens(100).build();
