@@ -3,6 +3,8 @@ package dev.costwise.budget;
 import dev.costwise.metrics.CostMetrics;
 import dev.costwise.pricing.Money;
 import dev.costwise.store.RollupKey;
+import dev.costwise.store.StoreErrors;
+import dev.costwise.store.UnwrittenCost;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Clock;
@@ -32,6 +34,15 @@ public final class Budgets {
   private final CostMetrics metrics;
   private final List<AlertSink> sinks;
   private final Clock clock;
+  private final UnwrittenCost unwritten;
+  private final Map<String, BigDecimal> lastRunTotal =
+      java.util.Collections.synchronizedMap(
+          new LinkedHashMap<>(256, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, BigDecimal> eldest) {
+              return size() > 10_000;
+            }
+          });
 
   /**
    * Budgets over {@code jdbi} (the cost store's, see {@code CostStore.jdbi}).
@@ -39,10 +50,20 @@ public final class Budgets {
    * @param sinks where new alerts are sent after they are stored, e.g. a webhook
    */
   public Budgets(Jdbi jdbi, CostMetrics metrics, List<AlertSink> sinks, Clock clock) {
+    this(jdbi, metrics, sinks, clock, UnwrittenCost.NONE);
+  }
+
+  /**
+   * Budgets that also count spend the recorder holds but has not written ({@code unwritten}, the
+   * worker's recorder), so a run's limit holds while PostgreSQL is unreachable or a write failed.
+   */
+  public Budgets(
+      Jdbi jdbi, CostMetrics metrics, List<AlertSink> sinks, Clock clock, UnwrittenCost unwritten) {
     this.jdbi = Objects.requireNonNull(jdbi);
     this.metrics = Objects.requireNonNull(metrics);
     this.sinks = List.copyOf(sinks);
     this.clock = Objects.requireNonNull(clock);
+    this.unwritten = Objects.requireNonNull(unwritten);
   }
 
   /** Budgets with no alert sinks, meters registered nowhere and the UTC clock. */
@@ -145,6 +166,10 @@ public final class Budgets {
       Map<String, String> tags,
       String activityType,
       String activityId) {
+    if (unwritten.databaseDown()) {
+      metrics.internalError("budget-block-check-db-down");
+      return Optional.empty(); // period budgets cannot be read; run limits still hold (see check)
+    }
     return jdbi.withExtension(
         BudgetDao.class,
         dao -> {
@@ -169,13 +194,64 @@ public final class Budgets {
   /** Runs the budget check for {@code request}; see {@link BudgetCheckActivity}. */
   public CostReport check(BudgetCheckRequest r) {
     Instant now = clock.instant();
-    return jdbi.withExtension(BudgetDao.class, dao -> check(dao, r, now));
+    if (!unwritten.databaseDown()) {
+      try {
+        return jdbi.withExtension(BudgetDao.class, dao -> check(dao, r, now));
+      } catch (RuntimeException e) {
+        if (!StoreErrors.unreachable(e)) {
+          throw e;
+        }
+        log.warn("Budget check of run {} without the database: {}", r.runId(), e.getMessage());
+      }
+    }
+    return checkWithoutDatabase(r);
+  }
+
+  /**
+   * The run-limit part of a check while PostgreSQL is unreachable: the last total read for the run
+   * plus what the recorder holds unwritten. Period budgets cannot be read and are left out (said in
+   * the report's notes); alerts are raised by the next check that reaches the database.
+   */
+  private CostReport checkWithoutDatabase(BudgetCheckRequest r) {
+    metrics.internalError("budget-check-db-down");
+    boolean beforeWork = r.estimateUsd() != null;
+    BigDecimal estimate = beforeWork ? r.estimateUsd() : BigDecimal.ZERO;
+    BigDecimal lastRead = lastRunTotal.getOrDefault(r.runId(), BigDecimal.ZERO);
+    BigDecimal spent = lastRead.add(unwritten.unwrittenUsd(r.runId()));
+    ExecutionLimits limits = r.limits() == null ? ExecutionLimits.NONE : r.limits();
+    BudgetStatus status = BudgetStatus.OK;
+    BudgetExceeded.Details exceeded = null;
+    BigDecimal projected = spent.add(estimate);
+    if (limits.softUsd() != null && projected.compareTo(limits.softUsd()) > 0) {
+      status = BudgetStatus.WARNING;
+    }
+    if (limits.hardUsd() != null && projected.compareTo(limits.hardUsd()) > 0) {
+      status = BudgetStatus.EXCEEDED;
+      exceeded =
+          new BudgetExceeded.Details(
+              "hard", limits.hardUsd(), spent, estimate, r.activityType(), r.activityId());
+    }
+    return new CostReport(
+        r.runId(),
+        spent,
+        limits.softUsd(),
+        limits.hardUsd(),
+        status,
+        Map.of(),
+        Map.of(),
+        List.of(),
+        exceeded,
+        List.of(
+            "PostgreSQL was unreachable at this check: spend is the last total read plus"
+                + " what this worker holds unwritten; period budgets were not checked"));
   }
 
   private CostReport check(BudgetDao dao, BudgetCheckRequest r, Instant now) {
     boolean beforeWork = r.estimateUsd() != null;
     BigDecimal estimate = beforeWork ? r.estimateUsd() : BigDecimal.ZERO;
-    BigDecimal spent = dao.runTotal(r.runId());
+    BigDecimal recorded = dao.runTotal(r.runId());
+    lastRunTotal.put(r.runId(), recorded);
+    BigDecimal spent = recorded.add(unwritten.unwrittenUsd(r.runId()));
     BigDecimal projected = spent.add(estimate);
     ExecutionLimits limits = r.limits() == null ? ExecutionLimits.NONE : r.limits();
     Map<String, String> tags = r.tags() == null ? Map.of() : r.tags();
@@ -248,7 +324,8 @@ public final class Budgets {
         amounts(dao.runByModel(r.runId())),
         amounts(dao.runByActivity(r.runId())),
         covering,
-        exceeded);
+        exceeded,
+        List.of());
   }
 
   private static BudgetStatus worst(BudgetStatus a, BudgetStatus b) {

@@ -13,6 +13,8 @@ import java.util.Map;
  * @param byActivity spend per activity type
  * @param budgets the period budgets covering this run, with their utilisation
  * @param exceeded what was exceeded when {@code status} is {@code EXCEEDED}, else null
+ * @param notes what the reader should know about how the figures were obtained (settings that were
+ *     invalid and replaced by defaults, a database outage during the check)
  */
 public record CostReport(
     String runId,
@@ -23,7 +25,33 @@ public record CostReport(
     Map<String, BigDecimal> byModel,
     Map<String, BigDecimal> byActivity,
     List<BudgetUtilisation> budgets,
-    BudgetExceeded.Details exceeded) {
+    BudgetExceeded.Details exceeded,
+    List<String> notes) {
+
+  /** Copies the notes; reports recorded before notes existed have none. */
+  public CostReport {
+    notes = notes == null ? List.of() : List.copyOf(notes);
+  }
+
+  /** This report with {@code extra} notes after its own. */
+  public CostReport withNotes(List<String> extra) {
+    if (extra.isEmpty()) {
+      return this;
+    }
+    List<String> all = new java.util.ArrayList<>(notes);
+    extra.stream().filter(n -> !all.contains(n)).forEach(all::add);
+    return new CostReport(
+        runId,
+        spentUsd,
+        softLimitUsd,
+        hardLimitUsd,
+        status,
+        byModel,
+        byActivity,
+        budgets,
+        exceeded,
+        all);
+  }
 
   /** The report of a run nothing has been checked for yet. */
   public static CostReport empty(String runId, ExecutionLimits limits) {
@@ -36,6 +64,7 @@ public record CostReport(
         Map.of(),
         Map.of(),
         List.of(),
-        null);
+        null,
+        List.of());
   }
 }

@@ -46,7 +46,23 @@ public record ExecutionLimits(BigDecimal softUsd, BigDecimal hardUsd) {
     if (memo == null) {
       return NONE;
     }
+    for (Object key : memo.keySet()) {
+      if (!"softUsd".equals(key) && !"hardUsd".equals(key)) {
+        throw new IllegalArgumentException(
+            "costwise.budget has the unknown key '"
+                + shorten(String.valueOf(key))
+                + "'; the keys are softUsd and hardUsd");
+      }
+    }
     return new ExecutionLimits(decimal(memo, "softUsd"), decimal(memo, "hardUsd"));
+  }
+
+  /** Largest limit accepted, in USD: a larger one is a mistake, not a cap. */
+  public static final BigDecimal MAX_USD = new BigDecimal("1000000000000");
+
+  private static String shorten(String s) {
+    String clean = s.replaceAll("\\p{Cntrl}", "?");
+    return clean.length() <= 40 ? clean : clean.substring(0, 40) + "…";
   }
 
   /** These limits where set, else {@code fallback}'s, limit by limit. */
@@ -60,11 +76,36 @@ public record ExecutionLimits(BigDecimal softUsd, BigDecimal hardUsd) {
     if (v == null) {
       return null;
     }
+    if (!(v instanceof String || v instanceof Number)) {
+      throw new IllegalArgumentException(
+          "costwise.budget." + key + " must be a decimal USD amount such as \"2.00\"");
+    }
+    String text = v.toString().strip();
+    BigDecimal amount;
     try {
-      return new BigDecimal(v.toString());
+      if (text.length() > 40) {
+        throw new NumberFormatException("too long");
+      }
+      amount = new BigDecimal(text);
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(
-          "costwise.budget." + key + " must be a decimal USD amount, was '" + v + "'", e);
+          "costwise.budget."
+              + key
+              + " must be a decimal USD amount such as \"2.00\", was '"
+              + shorten(text)
+              + "'",
+          e);
     }
+    if (amount.compareTo(MAX_USD) > 0 || amount.stripTrailingZeros().scale() > 18) {
+      throw new IllegalArgumentException(
+          "costwise.budget."
+              + key
+              + " must be at most "
+              + MAX_USD.toPlainString()
+              + " USD with at most 18 decimal places, was '"
+              + shorten(text)
+              + "'");
+    }
+    return amount;
   }
 }

@@ -80,16 +80,17 @@ public final class CatalogFormat {
     try {
       root = JSON.readTree(in);
     } catch (JsonProcessingException e) {
+      String at =
+          e.getLocation() == null
+              ? ""
+              : " at line "
+                  + e.getLocation().getLineNr()
+                  + ", column "
+                  + e.getLocation().getColumnNr();
+      String why =
+          e.getOriginalMessage() == null ? e.getClass().getSimpleName() : e.getOriginalMessage();
       throw new CatalogException(
-          "Price file "
-              + name
-              + " is not valid JSON at line "
-              + e.getLocation().getLineNr()
-              + ", column "
-              + e.getLocation().getColumnNr()
-              + ": "
-              + e.getOriginalMessage(),
-          e);
+          "Price file " + name + " is not valid JSON" + at + ": " + shorten(why, 200), e);
     } catch (IOException e) {
       throw new CatalogException("Cannot read price file " + name + ": " + e.getMessage(), e);
     }
@@ -111,13 +112,24 @@ public final class CatalogFormat {
       throw new CatalogException("Price file " + name + ": 'models' must be an array");
     }
     List<ModelPrice> models = new ArrayList<>();
+    Map<String, Integer> seen = new java.util.HashMap<>();
     int index = 0;
     for (JsonNode m : modelsNode) {
-      String where = "Price file " + name + ", models[" + index++ + "]";
-      if (!m.isObject() || !m.hasNonNull("id") || m.get("id").asText().isBlank()) {
-        throw new CatalogException(where + ": each model needs a non-empty \"id\"");
+      int at = index++;
+      String where = "Price file " + name + ", models[" + at + "]";
+      if (!m.isObject()
+          || !m.hasNonNull("id")
+          || !m.get("id").isTextual()
+          || m.get("id").asText().isBlank()) {
+        throw new CatalogException(where + ": each model needs a non-empty text \"id\"");
       }
-      where += " ('" + m.get("id").asText() + "')";
+      where += " ('" + shorten(m.get("id").asText(), 80) + "')";
+      Integer first =
+          seen.putIfAbsent(m.get("id").asText().strip().toLowerCase(java.util.Locale.ROOT), at);
+      if (first != null) {
+        throw new CatalogException(
+            where + ": duplicate id, already given at models[" + first + "]; give each model once");
+      }
       try {
         List<Tier> tiers = new ArrayList<>();
         for (JsonNode t : m.path("tiers")) {
@@ -210,10 +222,18 @@ public final class CatalogFormat {
     }
     BigDecimal value;
     if (node.isTextual()) {
+      String text = node.asText().strip();
       try {
-        value = new BigDecimal(node.asText().strip());
+        if (text.length() > 50) {
+          throw new NumberFormatException();
+        }
+        value = new BigDecimal(text);
       } catch (NumberFormatException e) {
-        throw new CatalogException(where + ": '" + node.asText() + "' is not a decimal number");
+        throw new CatalogException(
+            where
+                + ": '"
+                + shorten(text, 50)
+                + "' is not a decimal number (at most 50 characters)");
       }
     } else if (node.isNumber()) {
       value = node.decimalValue();
@@ -221,10 +241,18 @@ public final class CatalogFormat {
       throw new CatalogException(
           where + ": expected a decimal number, found " + node.getNodeType());
     }
-    if (value.signum() < 0) {
-      throw new CatalogException(where + ": price " + value.toPlainString() + " is negative");
+    try {
+      Rates.check(value);
+    } catch (IllegalArgumentException e) {
+      throw new CatalogException(where + ": " + e.getMessage());
     }
     return value;
+  }
+
+  /** {@code s} cut to {@code max} characters, control characters shown as '?'. */
+  static String shorten(String s, int max) {
+    String clean = s == null ? "null" : s.replaceAll("\\p{Cntrl}", "?");
+    return clean.length() <= max ? clean : clean.substring(0, max) + "…";
   }
 
   private static String text(JsonNode root, String field, String fallback) {

@@ -49,8 +49,26 @@ public final class Pricer {
     return cost;
   }
 
-  /** Prices one record, returning an unpriced cost rather than throwing, whatever the mode. */
+  /**
+   * Prices one record, returning an unpriced cost rather than throwing, whatever the mode: an
+   * unknown model, or any error while pricing (its reason is kept with the usage), never fails the
+   * attempt that was billed.
+   */
   public Cost priceLenient(Usage usage) {
+    try {
+      return priceOrThrow(usage);
+    } catch (RuntimeException e) {
+      String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      return Cost.unpriced(
+          null,
+          "pricing "
+              + usage.model()
+              + " failed: "
+              + (why.length() <= 200 ? why : why.substring(0, 200) + "…"));
+    }
+  }
+
+  private Cost priceOrThrow(Usage usage) {
     PriceCatalog current = catalog.get();
     ModelPrice model = current.resolve(usage.provider(), usage.model()).orElse(null);
     if (model == null) {

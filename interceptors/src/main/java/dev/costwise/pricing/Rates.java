@@ -24,11 +24,49 @@ public record Rates(
     BigDecimal per1KChars,
     BigDecimal perAudioSecond) {
 
+  /**
+   * Highest price accepted for any unit (USD per million tokens, per image, per second, per
+   * thousand characters): a higher one is a typo, and with the largest usage a record may carry it
+   * still fits the cost columns.
+   */
+  public static final BigDecimal MAX_PRICE = BigDecimal.valueOf(1_000_000);
+
+  /**
+   * Most decimal places a price may have (a finer one is a typo; stored amounts keep 18 places).
+   */
+  public static final int MAX_SCALE = 30;
+
+  /**
+   * Rejects a price that is negative, above {@link #MAX_PRICE} or finer than {@link #MAX_SCALE}.
+   */
+  static void check(BigDecimal v) {
+    if (v == null) {
+      return;
+    }
+    if (v.signum() < 0) {
+      throw new IllegalArgumentException("price " + describe(v) + " is negative");
+    }
+    if (v.precision() - v.scale() > 7 || v.compareTo(MAX_PRICE) > 0) {
+      throw new IllegalArgumentException(
+          "price " + describe(v) + " is above the highest accepted price " + MAX_PRICE);
+    }
+    if (v.signum() != 0 && v.stripTrailingZeros().scale() > MAX_SCALE) {
+      throw new IllegalArgumentException(
+          "price " + describe(v) + " has more than " + MAX_SCALE + " decimal places");
+    }
+  }
+
+  /** A short rendering, whatever the exponent (plain text of 1e999999999 would be a gigabyte). */
+  static String describe(BigDecimal v) {
+    String s = Math.abs((long) v.scale()) <= 40 ? v.toPlainString() : v.toString();
+    return s.length() <= 48 ? s : s.substring(0, 48) + "…";
+  }
+
   /** Rates with nothing published. */
   public static final Rates NONE =
       new Rates(null, null, null, null, null, null, Map.of(), null, null, null, null);
 
-  /** Copies the variant map and rejects negative prices. */
+  /** Copies the variant map and rejects prices {@link #check} refuses. */
   public Rates {
     imageVariants = imageVariants == null ? Map.of() : Map.copyOf(imageVariants);
     for (BigDecimal v :
@@ -36,14 +74,14 @@ public record Rates(
           inputPerMTok, outputPerMTok, cacheReadPerMTok, cacheWritePerMTok, reasoningPerMTok,
           perImage, perVideoSecond, perVideoSecondWithAudio, per1KChars, perAudioSecond
         }) {
-      if (v != null && v.signum() < 0) {
-        throw new IllegalArgumentException("price " + v.toPlainString() + " is negative");
-      }
+      check(v);
     }
     imageVariants.forEach(
         (k, v) -> {
-          if (v.signum() < 0) {
-            throw new IllegalArgumentException("image price for '" + k + "' is negative");
+          try {
+            check(v);
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("image price for '" + k + "': " + e.getMessage());
           }
         });
   }

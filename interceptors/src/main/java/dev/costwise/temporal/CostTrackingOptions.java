@@ -40,6 +40,7 @@ public final class CostTrackingOptions {
   private final String budgetMemoKey;
   private final boolean searchAttributes;
   private final Set<String> uncheckedActivityTypes;
+  private final boolean failOnInvalidSettings;
 
   private CostTrackingOptions(Builder b) {
     this.pricer =
@@ -55,6 +56,7 @@ public final class CostTrackingOptions {
     this.budgetMemoKey = b.budgetMemoKey;
     this.searchAttributes = b.searchAttributes;
     this.uncheckedActivityTypes = Set.copyOf(b.uncheckedActivityTypes);
+    this.failOnInvalidSettings = b.failOnInvalidSettings;
     if (budgets == null && !defaultLimits.isEmpty()) {
       throw new IllegalArgumentException(
           "Default limits need budget checks: call setBudgets as well");
@@ -124,6 +126,14 @@ public final class CostTrackingOptions {
     return uncheckedActivityTypes.contains(activityType);
   }
 
+  /**
+   * Whether a run whose memo holds invalid limits or tags fails at its start ({@code true}, the
+   * default) rather than running with its type's default limits and no memo tags.
+   */
+  public boolean failOnInvalidSettings() {
+    return failOnInvalidSettings;
+  }
+
   /** Builder for {@link CostTrackingOptions}. */
   public static final class Builder {
     private Pricer pricer;
@@ -137,8 +147,20 @@ public final class CostTrackingOptions {
     private String budgetMemoKey = DEFAULT_BUDGET_MEMO_KEY;
     private boolean searchAttributes;
     private final Set<String> uncheckedActivityTypes = new HashSet<>();
+    private boolean failOnInvalidSettings = true;
 
     private Builder() {}
+
+    /**
+     * What a run whose memo holds invalid limits or tags does: {@code true} (the default) fails it
+     * at its start with a non-retryable {@value CostFailures#INVALID_SETTINGS} failure naming the
+     * key and the problem; {@code false} runs it with its type's default limits and no memo tags,
+     * saying so in the notes of its {@code cost} query. Never uncapped in silence.
+     */
+    public Builder setFailOnInvalidSettings(boolean fail) {
+      this.failOnInvalidSettings = fail;
+      return this;
+    }
 
     /**
      * Activity types known to spend nothing (e.g. {@code SendEmail}): no budget check runs after

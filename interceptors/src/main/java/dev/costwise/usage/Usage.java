@@ -40,6 +40,15 @@ public record Usage(
   /** Most characters a single speech record may carry. */
   public static final long MAX_CHARACTERS = 100_000_000L;
 
+  /**
+   * Longest model name kept; longer names are cut (after control characters are removed), so a
+   * strange name reported by a provider never costs the record.
+   */
+  public static final int MAX_MODEL = 200;
+
+  /** Longest provider name kept, cut the same way. */
+  public static final int MAX_PROVIDER = 64;
+
   /** Seconds are kept to the millisecond. */
   public static final int SECONDS_SCALE = 3;
 
@@ -49,8 +58,11 @@ public record Usage(
       throw new InvalidUsageException(
           "Usage needs a model name, for example Usage.of(\"openai\", \"gpt-4o\")");
     }
-    model = model.strip();
-    provider = provider == null ? "" : provider.strip().toLowerCase(Locale.ROOT);
+    model = cleanName(model, MAX_MODEL);
+    if (model.isEmpty()) {
+      throw new InvalidUsageException("Usage needs a model name of printable characters");
+    }
+    provider = provider == null ? "" : cleanName(provider, MAX_PROVIDER).toLowerCase(Locale.ROOT);
     checkCount("inputTokens", inputTokens, MAX_TOKENS, model);
     checkCount("outputTokens", outputTokens, MAX_TOKENS, model);
     checkCount("cacheReadTokens", cacheReadTokens, MAX_TOKENS, model);
@@ -60,11 +72,37 @@ public record Usage(
     checkCount("characters", characters, MAX_CHARACTERS, model);
     videoSeconds = checkSeconds("videoSeconds", videoSeconds, model);
     audioSeconds = checkSeconds("audioSeconds", audioSeconds, model);
-    imageSize = normalizeImageSize(imageSize);
+    imageSize = normalizeImageSize(imageSize == null ? null : cleanName(imageSize, 32));
     imageQuality =
         imageQuality == null || imageQuality.isBlank()
             ? null
-            : imageQuality.strip().toLowerCase(Locale.ROOT);
+            : cleanName(imageQuality, 32).toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * {@code name} without control characters or broken surrogates, stripped and cut to {@code max}.
+   */
+  private static String cleanName(String name, int max) {
+    StringBuilder b = new StringBuilder(Math.min(name.length(), max));
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (Character.isISOControl(c)) {
+        continue;
+      }
+      if (Character.isHighSurrogate(c)
+          && i + 1 < name.length()
+          && Character.isLowSurrogate(name.charAt(i + 1))) {
+        b.append(c).append(name.charAt(++i));
+      } else if (!Character.isSurrogate(c)) {
+        b.append(c);
+      }
+    }
+    String s = b.toString().strip();
+    if (s.length() > max) {
+      int end = Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max;
+      s = s.substring(0, end).strip();
+    }
+    return s;
   }
 
   /** Starts a record for one call of {@code model} at {@code provider} (provider may be empty). */

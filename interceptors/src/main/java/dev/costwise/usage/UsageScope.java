@@ -7,7 +7,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * The usage captured during one activity attempt. Opened and closed by Costwise's activity
@@ -15,17 +14,33 @@ import java.util.regex.Pattern;
  * Records are priced as they arrive, so a bad record fails at the call that made it.
  */
 public final class UsageScope {
-  private static final Pattern TAG_KEY = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,62}");
-  private static final int MAX_TAG_VALUE = 256;
   private static final int MAX_RECORDS = 1_000;
 
   private final Pricer pricer;
   private final List<PricedUsage> records = Collections.synchronizedList(new ArrayList<>());
   private final Map<String, String> tags = Collections.synchronizedMap(new LinkedHashMap<>());
 
+  /** Told of each record as it is kept, with its line number in the attempt; must not throw. */
+  @FunctionalInterface
+  public interface Listener {
+    /** {@code line} was kept as line {@code lineNo} of this attempt. */
+    void recorded(int lineNo, PricedUsage line);
+  }
+
+  private final Listener listener;
+
   /** Opens an empty scope pricing with {@code pricer}. */
   public UsageScope(Pricer pricer) {
+    this(pricer, (lineNo, line) -> {});
+  }
+
+  /**
+   * Opens an empty scope pricing with {@code pricer} and telling {@code listener} of each record as
+   * it is kept (the recorder makes it durable there, before the attempt ends).
+   */
+  public UsageScope(Pricer pricer, Listener listener) {
     this.pricer = pricer;
+    this.listener = listener;
   }
 
   /**
@@ -43,7 +58,11 @@ public final class UsageScope {
               + " usage records in one activity attempt; aggregate calls per model");
     }
     Cost cost = pricer.priceLenient(usage);
-    records.add(new PricedUsage(usage, cost));
+    PricedUsage line = new PricedUsage(usage, cost);
+    synchronized (records) {
+      records.add(line);
+      listener.recorded(records.size() - 1, line);
+    }
     if (!cost.priced() && pricer.strict()) {
       throw new dev.costwise.pricing.UnknownModelException(cost.unpricedReason());
     }
@@ -52,27 +71,24 @@ public final class UsageScope {
 
   /** Adds a free-form tag (tenant, user, department, ...) to this attempt's cost rows. */
   public void tag(String key, String value) {
-    tags.put(checkTagKey(key), checkTagValue(key, value));
+    Tags.checkValue(Tags.checkKey(key), value);
+    synchronized (tags) {
+      if (!tags.containsKey(key) && tags.size() >= Tags.MAX_TAGS) {
+        throw new IllegalArgumentException(
+            "more than " + Tags.MAX_TAGS + " tags in one activity attempt");
+      }
+      tags.put(key, value);
+    }
   }
 
-  /** Validates a tag key: a letter, then letters, digits, {@code _ . -}; at most 63 characters. */
+  /** Validates a tag key; see {@link Tags#checkKey}. */
   public static String checkTagKey(String key) {
-    if (key == null || !TAG_KEY.matcher(key).matches()) {
-      throw new IllegalArgumentException(
-          "tag key '"
-              + key
-              + "' is invalid: start with a letter, then letters, digits, '_', '.', '-' (max 63)");
-    }
-    return key;
+    return Tags.checkKey(key);
   }
 
-  /** Validates a tag value: non-null, at most 256 characters. */
+  /** Validates a tag value; see {@link Tags#checkValue}. */
   public static String checkTagValue(String key, String value) {
-    if (value == null || value.length() > MAX_TAG_VALUE) {
-      throw new IllegalArgumentException(
-          "tag '" + key + "' needs a value of at most " + MAX_TAG_VALUE + " characters");
-    }
-    return value;
+    return Tags.checkValue(key, value);
   }
 
   /** Records captured so far, in order. */

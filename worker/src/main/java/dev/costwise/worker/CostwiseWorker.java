@@ -106,6 +106,7 @@ public final class CostwiseWorker implements AutoCloseable {
                 metrics.persistenceFailed(spooled);
               }
             });
+    metrics.watch(recorder);
     toClose.push(recorder);
     int replayed = recorder.flushSpool();
     if (replayed > 0) {
@@ -129,7 +130,7 @@ public final class CostwiseWorker implements AutoCloseable {
             ? List.of()
             : List.of(
                 new WebhookAlertSink(config.alertWebhook(), 5, Duration.ofSeconds(1), metrics));
-    budgets = new Budgets(store.jdbi(), metrics, sinks, Clock.systemUTC());
+    budgets = new Budgets(store.jdbi(), metrics, sinks, Clock.systemUTC(), recorder);
     CostTracking tracking =
         new CostTracking(
             CostTrackingOptions.newBuilder()
@@ -254,9 +255,6 @@ public final class CostwiseWorker implements AutoCloseable {
   private void housekeeping() {
     try {
       catalog.reloadIfChanged();
-      if (recorder.spooledCount() > 0) {
-        recorder.flushSpool();
-      }
     } catch (RuntimeException e) {
       log.warn("Housekeeping failed: {}", e.toString());
     }
@@ -280,6 +278,11 @@ public final class CostwiseWorker implements AutoCloseable {
   /** The cost store. */
   public CostStore store() {
     return store;
+  }
+
+  /** The cost recorder (group commit, spool, journal). */
+  public ResilientRecorder recorder() {
+    return recorder;
   }
 
   /** Period budgets and the budget check. */

@@ -5,6 +5,7 @@ import dev.costwise.worker.cli.CatalogCommand;
 import dev.costwise.worker.cli.DemoCommand;
 import dev.costwise.worker.cli.EstimateCommand;
 import dev.costwise.worker.cli.PriceCommand;
+import dev.costwise.worker.cli.RejectedCommand;
 import dev.costwise.worker.cli.ReportCommand;
 import dev.costwise.worker.cli.RunCommand;
 import picocli.CommandLine;
@@ -24,6 +25,7 @@ import picocli.CommandLine.Command;
       BudgetCommand.class,
       EstimateCommand.class,
       ReportCommand.class,
+      RejectedCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {

@@ -5,8 +5,10 @@ import dev.costwise.budget.BudgetCheckRequest;
 import dev.costwise.budget.BudgetExceeded;
 import dev.costwise.budget.CostReport;
 import dev.costwise.budget.ExecutionLimits;
+import dev.costwise.temporal.CostFailures;
 import dev.costwise.temporal.CostSearchAttributes;
 import dev.costwise.temporal.CostTrackingOptions;
+import dev.costwise.usage.Tags;
 import io.temporal.activity.LocalActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.common.SearchAttributeUpdate;
@@ -41,6 +43,9 @@ public final class BudgetGuard {
   /** Version marker of the budget checks. */
   public static final String CHANGE_ID = "costwise-budget-check";
 
+  /** Version marker of failing runs whose memo holds invalid limits or tags at their start. */
+  public static final String SETTINGS_CHANGE_ID = "costwise-invalid-settings";
+
   /** Name of the query every run answers with its {@link CostReport}. */
   public static final String QUERY = "cost";
 
@@ -61,6 +66,8 @@ public final class BudgetGuard {
   private final Logger log = Workflow.getLogger(BudgetGuard.class);
   private boolean enabled;
   private ExecutionLimits limits = ExecutionLimits.NONE;
+  private Map<String, String> tags = Map.of();
+  private final List<String> notes = new ArrayList<>();
   private CostReport latest;
   private ApplicationFailure failure;
   private Double upsertedCost;
@@ -84,8 +91,8 @@ public final class BudgetGuard {
     BudgetGuard guard = new BudgetGuard(options, next);
     CURRENT.set(guard);
     WorkflowInfo info = Workflow.getInfo();
-    guard.limits = guard.readLimits(info.getWorkflowType());
-    guard.latest = CostReport.empty(info.getRunId(), guard.limits);
+    guard.readSettings(info.getWorkflowType());
+    guard.latest = CostReport.empty(info.getRunId(), guard.limits).withNotes(guard.notes);
     next.registerQuery(
         new WorkflowOutboundCallsInterceptor.RegisterQueryInput(
             QUERY, new Class<?>[0], new java.lang.reflect.Type[0], args -> guard.latest));
@@ -98,19 +105,69 @@ public final class BudgetGuard {
     return guard;
   }
 
-  private ExecutionLimits readLimits(String workflowType) {
+  /**
+   * Reads the run's limits and tags from its memo. Invalid settings fail the run at its start with
+   * {@value CostFailures#INVALID_SETTINGS} (or, when configured, fall back to the type's defaults
+   * and say so in the notes); never uncapped in silence. Runs recorded before this rule, which went
+   * on with the defaults, replay as they ran: the rule is behind a version marker taken only when a
+   * setting is invalid.
+   */
+  private void readSettings(String workflowType) {
     ExecutionLimits defaults = options.defaultLimits(workflowType);
+    limits = defaults;
+    List<String> problems = new ArrayList<>();
     try {
-      Object memo = Workflow.getMemo(options.budgetMemoKey(), Map.class);
-      return memo instanceof Map<?, ?> m ? ExecutionLimits.fromMap(m).orElse(defaults) : defaults;
+      Object memo = memo(options.budgetMemoKey());
+      if (memo != null) {
+        if (!(memo instanceof Map<?, ?> m)) {
+          throw new IllegalArgumentException(
+              "must be an object such as {\"softUsd\": \"1.00\", \"hardUsd\": \"2.00\"}");
+        }
+        limits = ExecutionLimits.fromMap(m).orElse(defaults);
+      }
     } catch (IllegalArgumentException e) {
-      log.warn(
-          "Ignoring memo {}: {}; using the defaults for {}",
-          options.budgetMemoKey(),
-          e.getMessage(),
-          workflowType);
-      return defaults;
+      problems.add("memo '" + options.budgetMemoKey() + "' " + bounded(e.getMessage()));
     }
+    try {
+      tags = Tags.fromJson(memo(options.tagsMemoKey()), "memo '" + options.tagsMemoKey() + "'");
+    } catch (IllegalArgumentException e) {
+      problems.add(bounded(e.getMessage()));
+    }
+    if (problems.isEmpty()) {
+      return;
+    }
+    String problem = String.join("; ", problems);
+    if (Workflow.getVersion(SETTINGS_CHANGE_ID, Workflow.DEFAULT_VERSION, 1)
+        == Workflow.DEFAULT_VERSION) {
+      limits = defaults; // recorded before invalid settings failed runs: replay as it ran
+      return;
+    }
+    if (options.failOnInvalidSettings()) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "Invalid Costwise settings: " + problem, CostFailures.INVALID_SETTINGS);
+    }
+    log.warn("Invalid Costwise settings ({}); using the defaults for {}", problem, workflowType);
+    if (problems.stream().anyMatch(p -> p.startsWith("memo '" + options.budgetMemoKey()))) {
+      limits = defaults;
+    }
+    notes.add("Invalid settings replaced by defaults: " + problem);
+  }
+
+  private static Object memo(String key) {
+    try {
+      return Workflow.getMemo(key, Object.class);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("cannot be read as JSON");
+    }
+  }
+
+  private static String bounded(String s) {
+    return s == null ? "is invalid" : s.length() <= 300 ? s : s.substring(0, 300) + "…";
+  }
+
+  /** The run's tags (from its memo, checked), which its activities carry in a header. */
+  Map<String, String> tags() {
+    return tags;
   }
 
   /** Whether this run checks budgets. */
@@ -189,9 +246,6 @@ public final class BudgetGuard {
       throw failure;
     }
     WorkflowInfo info = Workflow.getInfo();
-    Object tagMemo = Workflow.getMemo(options.tagsMemoKey(), Map.class);
-    Map<String, String> tags =
-        tagMemo instanceof Map<?, ?> m ? TagsHeader.stringValues(m) : Map.of();
     BudgetCheckRequest request =
         new BudgetCheckRequest(
             info.getRunId(),
@@ -229,7 +283,7 @@ public final class BudgetGuard {
       // on
       throw BudgetExceeded.failure(report.exceeded());
     }
-    latest = report;
+    latest = report.withNotes(notes);
     upsert(report);
     if (report.exceeded() != null) {
       failure = BudgetExceeded.failure(report.exceeded());

@@ -38,7 +38,7 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
   private static final Logger log = LoggerFactory.getLogger(CostActivityInboundInterceptor.class);
 
   /** Failure type of the non-retryable failure raised in strict mode. */
-  static final String UNKNOWN_MODEL_FAILURE = "UnknownModel";
+  static final String UNKNOWN_MODEL_FAILURE = dev.costwise.temporal.CostFailures.UNKNOWN_MODEL;
 
   private final CostTrackingOptions options;
   private ActivityExecutionContext context;
@@ -59,7 +59,17 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
   public ActivityOutput execute(ActivityInput input) {
     refuseWhenBlocked(input);
     Instant started = options.clock().instant();
-    UsageScope scope = new UsageScope(options.pricer());
+    Map<String, String> headerTags = TagsHeader.read(input.getHeader());
+    AttemptContext ctx = null;
+    UsageScope.Listener journal = (lineNo, line) -> {};
+    try {
+      ctx = attemptContext(context.getInfo(), started);
+      journal = options.recorder().observe(ctx, headerTags, options.clock());
+    } catch (RuntimeException e) {
+      log.error("Cannot identify activity attempt for cost recording: {}", e.toString());
+      options.metrics().internalError("context");
+    }
+    UsageScope scope = new UsageScope(options.pricer(), journal);
     Outcome outcome = Outcome.FAILED;
     try (CostUsage.Binding ignored = CostUsage.bind(scope)) {
       ActivityOutput output = super.execute(input);
@@ -75,8 +85,8 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
       outcome = Outcome.CANCELED;
       throw e;
     } finally {
-      if (!scope.isEmpty()) {
-        persist(input, scope, outcome, started);
+      if (!scope.isEmpty() && ctx != null) {
+        persist(ctx, headerTags, scope, outcome);
       }
     }
   }
@@ -170,21 +180,14 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
         "Strict pricing: " + reason, UNKNOWN_MODEL_FAILURE, cause);
   }
 
-  private void persist(ActivityInput input, UsageScope scope, Outcome outcome, Instant started) {
-    AttemptContext ctx;
-    try {
-      ctx = attemptContext(context.getInfo(), started);
-    } catch (RuntimeException e) {
-      log.error("Cannot identify activity attempt for cost recording: {}", e.toString());
-      options.metrics().internalError("context");
-      return;
-    }
-    Map<String, String> tags = new HashMap<>(TagsHeader.read(input.getHeader()));
+  private void persist(
+      AttemptContext ctx, Map<String, String> headerTags, UsageScope scope, Outcome outcome) {
+    Map<String, String> tags = new HashMap<>(headerTags);
     tags.putAll(scope.tags());
     List<PricedUsage> lines = scope.records();
     AttemptCost attempt = new AttemptCost(ctx, outcome, lines, tags, options.clock().instant());
     try {
-      options.recorder().record(attempt);
+      options.recorder().record(attempt, writeDeadline());
     } catch (RuntimeException e) {
       log.error(
           "Cost of run {} activity {} attempt {} was not persisted: {}",
@@ -196,6 +199,22 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
       options.metrics().persistenceFailed(false);
     }
     options.metrics().recordAttempt(ctx, lines);
+  }
+
+  /**
+   * When the cost write must have returned: half of what is left of the attempt's start-to-close
+   * timeout, so that tracking never makes an activity time out (and be run, and billed, again).
+   */
+  private Instant writeDeadline() {
+    ActivityInfo info = context.getInfo();
+    java.time.Duration timeout = info.getStartToCloseTimeout();
+    if (timeout == null || timeout.isZero() || timeout.isNegative()) {
+      return null;
+    }
+    Instant now = Instant.now();
+    Instant end = Instant.ofEpochMilli(info.getCurrentAttemptScheduledTimestamp()).plus(timeout);
+    java.time.Duration left = java.time.Duration.between(now, end);
+    return left.isNegative() ? now : now.plus(left.dividedBy(2));
   }
 
   private static AttemptContext attemptContext(ActivityInfo info, Instant started) {

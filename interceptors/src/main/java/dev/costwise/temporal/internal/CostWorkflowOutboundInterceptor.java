@@ -71,10 +71,8 @@ final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterce
   }
 
   private Header withTags(Header header) {
-    Object memo = Workflow.getMemo(options.tagsMemoKey(), Map.class);
-    if (!(memo instanceof Map<?, ?> tags) || tags.isEmpty()) {
-      return header;
-    }
-    return TagsHeader.with(header, TagsHeader.stringValues(tags));
+    BudgetGuard guard = BudgetGuard.current();
+    Map<String, String> tags = guard == null ? Map.of() : guard.tags();
+    return tags.isEmpty() ? header : TagsHeader.with(header, tags);
   }
 }

@@ -1,5 +1,6 @@
 package dev.costwise.temporal.internal;
 
+import dev.costwise.usage.Tags;
 import io.temporal.api.common.v1.Payload;
 import io.temporal.common.converter.DataConverter;
 import io.temporal.common.converter.DefaultDataConverter;
@@ -31,17 +32,23 @@ final class TagsHeader {
     if (p == null) {
       return Map.of();
     }
-    Map<String, Object> raw = JSON.fromPayload(p, Map.class, Map.class);
-    return stringValues(raw);
-  }
-
-  static Map<String, String> stringValues(Map<?, ?> raw) {
+    Object raw;
+    try {
+      raw = JSON.fromPayload(p, Object.class, Object.class);
+    } catch (RuntimeException e) {
+      return Map.of();
+    }
     Map<String, String> tags = new HashMap<>();
-    if (raw != null) {
-      raw.forEach(
+    if (raw instanceof Map<?, ?> m) {
+      // written by this interceptor from checked tags; a header from an older release may hold
+      // values that cannot be stored, which are dropped rather than lose the attempt's cost
+      m.forEach(
           (k, v) -> {
-            if (k != null && v != null) {
-              tags.put(k.toString(), v.toString());
+            try {
+              String key = Tags.checkKey(k == null ? null : k.toString());
+              tags.put(key, Tags.checkValue(key, v == null ? null : v.toString()));
+            } catch (IllegalArgumentException dropped) {
+              // not storable
             }
           });
     }

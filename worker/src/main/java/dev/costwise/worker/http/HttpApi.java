@@ -282,7 +282,28 @@ public final class HttpApi implements AutoCloseable {
     ObjectNode d = root.putObject("database");
     d.put("status", database ? "UP" : "DOWN");
     d.put("description", worker.databaseDescription());
-    sendJson(ex, temporal && database ? 200 : 503, root);
+    ObjectNode c = root.putObject("costs");
+    int spooled = worker.recorder().spooledCount();
+    long rejected = -1;
+    if (database) {
+      try {
+        rejected = worker.store().unresolvedRejected();
+      } catch (RuntimeException e) {
+        rejected = -1;
+      }
+    }
+    c.put("spooled", spooled);
+    if (rejected >= 0) {
+      c.put("rejectedUnresolved", rejected);
+    }
+    boolean degraded = spooled > 0 || rejected > 0 || worker.recorder().databaseDown();
+    c.put("status", degraded ? "DEGRADED" : "UP");
+    if (rejected > 0) {
+      c.put("hint", "costwise rejected list");
+    }
+    boolean up = temporal && database;
+    root.put("status", !up ? "DOWN" : degraded ? "DEGRADED" : "UP");
+    sendJson(ex, up ? 200 : 503, root);
   }
 
   static ObjectNode execution(ExecutionTotals t, List<StepRow> steps) {
