@@ -59,6 +59,7 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
   public ActivityOutput execute(ActivityInput input) {
     refuseWhenBlocked(input);
     Instant started = options.clock().instant();
+    long startedNanos = System.nanoTime();
     Map<String, String> headerTags = TagsHeader.read(input.getHeader());
     AttemptContext ctx = null;
     UsageScope.Listener journal = (lineNo, line) -> {};
@@ -86,7 +87,7 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
       throw e;
     } finally {
       if (!scope.isEmpty() && ctx != null) {
-        persist(ctx, headerTags, scope, outcome);
+        persist(ctx, headerTags, scope, outcome, startedNanos);
       }
     }
   }
@@ -181,13 +182,17 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
   }
 
   private void persist(
-      AttemptContext ctx, Map<String, String> headerTags, UsageScope scope, Outcome outcome) {
+      AttemptContext ctx,
+      Map<String, String> headerTags,
+      UsageScope scope,
+      Outcome outcome,
+      long startedNanos) {
     Map<String, String> tags = new HashMap<>(headerTags);
     tags.putAll(scope.tags());
     List<PricedUsage> lines = scope.records();
     AttemptCost attempt = new AttemptCost(ctx, outcome, lines, tags, options.clock().instant());
     try {
-      options.recorder().record(attempt, writeDeadline());
+      options.recorder().record(attempt, writeDeadline(context.getInfo(), startedNanos));
     } catch (RuntimeException e) {
       log.error(
           "Cost of run {} activity {} attempt {} was not persisted: {}",
@@ -204,16 +209,15 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
   /**
    * When the cost write must have returned: half of what is left of the attempt's start-to-close
    * timeout, so that tracking never makes an activity time out (and be run, and billed, again).
+   * Measured from when this worker started the attempt, so the server's clock does not matter.
    */
-  private Instant writeDeadline() {
-    ActivityInfo info = context.getInfo();
+  private static Instant writeDeadline(ActivityInfo info, long startedNanos) {
     java.time.Duration timeout = info.getStartToCloseTimeout();
     if (timeout == null || timeout.isZero() || timeout.isNegative()) {
       return null;
     }
+    java.time.Duration left = timeout.minusNanos(System.nanoTime() - startedNanos);
     Instant now = Instant.now();
-    Instant end = Instant.ofEpochMilli(info.getCurrentAttemptScheduledTimestamp()).plus(timeout);
-    java.time.Duration left = java.time.Duration.between(now, end);
     return left.isNegative() ? now : now.plus(left.dividedBy(2));
   }
 
