@@ -100,4 +100,70 @@ class CatalogSourceTest {
     assertThatThrownBy(source::reload).isInstanceOf(CatalogException.class);
     assertThat(price(source, "house-llm", 1_000_000).total()).isEqualByComparingTo("2");
   }
+
+  private void edit(Path file, String json, int secondsLater) throws Exception {
+    Files.writeString(file, json);
+    Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(secondsLater)));
+  }
+
+  @Test
+  void aReloadRefusesPricesTheStoreCannotHoldAndKeepsThePreviousCatalog() throws Exception {
+    Path file =
+        write(
+            "prices.json",
+            "{\"models\": [{\"id\": \"house-llm\", \"prices\": {\"inputPerMTok\": \"1\"}}]}");
+    CatalogSource source = CatalogSource.bundled(file);
+
+    edit(
+        file,
+        "{\"models\": [{\"id\": \"house-llm\", \"prices\": {\"inputPerMTok\": \"1e999999999\"}}]}",
+        5);
+    assertThatThrownBy(source::reloadIfChanged)
+        .isInstanceOf(CatalogException.class)
+        .hasMessageContaining("models[0] ('house-llm') inputPerMTok")
+        .hasMessageContaining("above the highest accepted price 1000000")
+        .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(300));
+
+    edit(
+        file,
+        "{\"models\": [{\"id\": \"house-llm\", \"prices\": {\"inputPerMTok\": 1e999999999}}]}",
+        10);
+    assertThatThrownBy(source::reloadIfChanged)
+        .hasMessageContaining("above the highest accepted price")
+        .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(300));
+
+    edit(
+        file,
+        "{\"models\": [{\"id\": \"house-llm\", \"prices\": {\"inputPerMTok\": \"123456789012345678901234567890\"}}]}",
+        15);
+    assertThatThrownBy(source::reloadIfChanged).hasMessageContaining("above the highest");
+
+    edit(
+        file,
+        "{\"models\": [{\"id\": \"house-llm\", \"prices\": {\"inputPerMTok\": \"1e-999999999\"}}]}",
+        20);
+    assertThatThrownBy(source::reloadIfChanged).hasMessageContaining("more than 30 decimal places");
+
+    edit(
+        file,
+        "{\"models\": [{\"id\": \"house-llm\", \"prices\": {\"inputPerMTok\": \"2\"}},"
+            + " {\"id\": \"House-LLM\", \"prices\": {\"inputPerMTok\": \"3\"}}]}",
+        25);
+    assertThatThrownBy(source::reloadIfChanged)
+        .hasMessageContaining("models[1] ('House-LLM'): duplicate id, already given at models[0]");
+
+    assertThat(price(source, "house-llm", 1_000_000).total())
+        .as("every broken edit kept the catalog in force")
+        .isEqualByComparingTo("1");
+  }
+
+  @Test
+  void aDeeplyNestedPriceFileFailsWithItsNameNotANullPointer() throws Exception {
+    Path file = write("deep.json", "[".repeat(5_000) + "]".repeat(5_000));
+    assertThatThrownBy(() -> CatalogSource.bundled(file))
+        .isInstanceOf(CatalogException.class)
+        .hasMessageContaining("deep.json")
+        .hasMessageNotContaining("null")
+        .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(400));
+  }
 }

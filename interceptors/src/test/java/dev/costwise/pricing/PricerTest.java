@@ -142,4 +142,19 @@ class PricerTest {
     assertThat(c.total()).isEqualByComparingTo("0.0000143"); // 1.10e-6 + 3 * 4.40e-6
     assertThat(c.total().stripTrailingZeros().scale()).isEqualTo(7);
   }
+
+  @Test
+  void anErrorWhilePricingLeavesTheUsageUnpricedWithTheReasonInsteadOfFailingTheAttempt() {
+    Pricer broken =
+        new Pricer(
+            () -> {
+              throw new IllegalStateException("catalog unavailable");
+            },
+            false);
+    Cost cost =
+        broken.priceLenient(
+            dev.costwise.usage.Usage.of("openai", "gpt-4o").inputTokens(10).build());
+    assertThat(cost.priced()).isFalse();
+    assertThat(cost.unpricedReason()).contains("pricing gpt-4o failed", "catalog unavailable");
+  }
 }

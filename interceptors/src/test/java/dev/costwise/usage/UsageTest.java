@@ -61,4 +61,36 @@ class UsageTest {
     assertThat(scope.records()).hasSize(1);
     assertThat(CostUsage.isTracking()).isFalse();
   }
+
+  @Test
+  void modelAndProviderNamesAreMadeStorableByADocumentedRewrite() {
+    Usage u =
+        Usage.of(" Open\u0000AI ", "gpt-4o\u0000-mini\n" + "x".repeat(500)).inputTokens(1).build();
+    assertThat(u.provider()).isEqualTo("openai");
+    assertThat(u.model())
+        .startsWith("gpt-4o-mini")
+        .hasSize(Usage.MAX_MODEL)
+        .doesNotContain("\u0000");
+    assertThatThrownBy(() -> Usage.of("openai", "\u0000\u0001").inputTokens(1).build())
+        .isInstanceOf(InvalidUsageException.class)
+        .hasMessageContaining("printable");
+  }
+
+  @Test
+  void tagsThatCannotBeStoredAreRefusedWithTheirNameAndTheRule() {
+    UsageScope scope =
+        new UsageScope(
+            dev.costwise.pricing.Pricer.of(dev.costwise.pricing.CatalogSource.bundledCatalog()));
+    assertThatThrownBy(() -> scope.tag("tenant", "acme\u0000"))
+        .hasMessageContaining("tag 'tenant' contains the control character U+0000 at position 4");
+    assertThatThrownBy(() -> scope.tag("tenant", "y".repeat(3_000)))
+        .hasMessageContaining("tag 'tenant' is 3000 characters long; at most 256");
+    assertThatThrownBy(() -> scope.tag("tenant", "broken \uD800"))
+        .hasMessageContaining("broken surrogate pair");
+    for (int i = 0; i < Tags.MAX_TAGS; i++) {
+      scope.tag("k" + i, "v");
+    }
+    assertThatThrownBy(() -> scope.tag("one-more", "v")).hasMessageContaining("more than 32 tags");
+    assertThat(scope.tags()).hasSize(Tags.MAX_TAGS);
+  }
 }
