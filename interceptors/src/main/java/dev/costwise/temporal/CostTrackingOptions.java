@@ -38,7 +38,7 @@ public final class CostTrackingOptions {
   private final Budgets budgets;
   private final Map<String, ExecutionLimits> defaultLimits;
   private final String budgetMemoKey;
-  private final boolean searchAttributes;
+  private final java.util.function.BooleanSupplier searchAttributes;
   private final Set<String> uncheckedActivityTypes;
   private final boolean failOnInvalidSettings;
 
@@ -115,7 +115,7 @@ public final class CostTrackingOptions {
 
   /** Whether runs upsert the {@link CostSearchAttributes} as their cost changes. */
   public boolean searchAttributes() {
-    return searchAttributes;
+    return searchAttributes.getAsBoolean();
   }
 
   /**
@@ -145,7 +145,7 @@ public final class CostTrackingOptions {
     private Budgets budgets;
     private final Map<String, ExecutionLimits> defaultLimits = new HashMap<>();
     private String budgetMemoKey = DEFAULT_BUDGET_MEMO_KEY;
-    private boolean searchAttributes;
+    private java.util.function.BooleanSupplier searchAttributes = () -> false;
     private final Set<String> uncheckedActivityTypes = new HashSet<>();
     private boolean failOnInvalidSettings = true;
 
@@ -201,7 +201,16 @@ public final class CostTrackingOptions {
      * CostSearchAttributes}), or workflow tasks fail until they are.
      */
     public Builder setSearchAttributes(boolean enabled) {
-      this.searchAttributes = enabled;
+      this.searchAttributes = () -> enabled;
+      return this;
+    }
+
+    /**
+     * As {@link #setSearchAttributes(boolean)}, decided when each run starts: for a plugin that
+     * learns whether the namespace has the attributes only once the worker connects.
+     */
+    public Builder setSearchAttributes(java.util.function.BooleanSupplier enabled) {
+      this.searchAttributes = Objects.requireNonNull(enabled);
       return this;
     }
 

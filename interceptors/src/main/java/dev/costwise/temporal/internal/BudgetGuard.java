@@ -65,6 +65,7 @@ public final class BudgetGuard {
   private final WorkflowOutboundCallsInterceptor next;
   private final Logger log = Workflow.getLogger(BudgetGuard.class);
   private boolean enabled;
+  private boolean searchAttributes;
   private ExecutionLimits limits = ExecutionLimits.NONE;
   private Map<String, String> tags = Map.of();
   private final List<String> notes = new ArrayList<>();
@@ -96,6 +97,8 @@ public final class BudgetGuard {
     next.registerQuery(
         new WorkflowOutboundCallsInterceptor.RegisterQueryInput(
             QUERY, new Class<?>[0], new java.lang.reflect.Type[0], args -> guard.latest));
+    // decided once per run, so a run never switches upserts on or off midway
+    guard.searchAttributes = options.searchAttributes();
     if (options.budgets() != null) {
       guard.enabled = Workflow.getVersion(CHANGE_ID, Workflow.DEFAULT_VERSION, 1) == 1;
       if (guard.enabled) {
@@ -293,7 +296,7 @@ public final class BudgetGuard {
   }
 
   private void upsert(CostReport report) {
-    if (!options.searchAttributes()) {
+    if (!searchAttributes) {
       return;
     }
     List<SearchAttributeUpdate<?>> updates = new ArrayList<>();
