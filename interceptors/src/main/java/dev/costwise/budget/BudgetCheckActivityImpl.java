@@ -2,14 +2,14 @@ package dev.costwise.budget;
 
 /** The registered form of {@link Budgets#check}. */
 final class BudgetCheckActivityImpl implements BudgetCheckActivity {
-  private final Budgets budgets;
+  private final BudgetPolicy policy;
 
-  BudgetCheckActivityImpl(Budgets budgets) {
-    this.budgets = budgets;
+  BudgetCheckActivityImpl(BudgetPolicy policy) {
+    this.policy = policy;
   }
 
   @Override
   public CostReport check(BudgetCheckRequest request) {
-    return budgets.check(request);
+    return policy.check(request);
   }
 }
