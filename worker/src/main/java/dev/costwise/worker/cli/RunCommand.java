@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
     exitCodeList = {
       "0:stopped cleanly",
       "1:a service could not be reached or started",
-      "2:bad configuration"
+      "2:bad configuration or option"
     })
 public final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
