@@ -60,36 +60,38 @@ public final class CliErrors implements IExecutionExceptionHandler, IParameterEx
 
   /**
    * {@code message} fit for one terminal line: control characters shown as '?', every run of more
-   * than {@value #ECHO_LIMIT} characters without a space cut with its length noted, at most {@value
-   * #MESSAGE_LIMIT} characters in all.
+   * than {@value #ECHO_LIMIT} characters without a space shortened to its start and end (so a long
+   * path keeps its file name) with its length noted, at most {@value #MESSAGE_LIMIT} characters in
+   * all.
    */
   public static String bounded(String message) {
     StringBuilder b = new StringBuilder();
-    int run = 0;
-    int skipped = 0;
-    for (int i = 0; i < message.length(); i++) {
-      char c = message.charAt(i);
-      if (c == ' ') {
-        if (skipped > 0) {
-          b.append("...(").append(run).append(" characters)");
-          skipped = 0;
-        }
-        run = 0;
-        b.append(c);
-        continue;
+    String[] words = message.split(" ", -1);
+    for (int w = 0; w < words.length; w++) {
+      String word = words[w];
+      if (w > 0) {
+        b.append(' ');
       }
-      run++;
-      if (run > ECHO_LIMIT) {
-        skipped++;
-        continue;
+      if (word.length() > ECHO_LIMIT) {
+        int tail = ECHO_LIMIT / 4;
+        b.append(word, 0, ECHO_LIMIT - tail)
+            .append("...(")
+            .append(word.length())
+            .append(" characters)...")
+            .append(word, word.length() - tail, word.length());
+      } else {
+        b.append(word);
       }
-      b.append(Character.isISOControl(c) ? '?' : c);
-      if (b.length() >= MESSAGE_LIMIT) {
-        return b.append("...").toString();
+      if (b.length() > MESSAGE_LIMIT) {
+        b.setLength(MESSAGE_LIMIT);
+        b.append("...");
+        break;
       }
     }
-    if (skipped > 0) {
-      b.append("...(").append(run).append(" characters)");
+    for (int i = 0; i < b.length(); i++) {
+      if (Character.isISOControl(b.charAt(i))) {
+        b.setCharAt(i, '?');
+      }
     }
     return b.toString();
   }

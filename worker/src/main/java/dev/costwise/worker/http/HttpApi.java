@@ -110,20 +110,16 @@ public final class HttpApi implements AutoCloseable {
   private final CostwiseWorker worker;
   private final CostReports reports;
   private final byte[] token;
-  private final InetSocketAddress bound;
 
-  private HttpApi(
-      Server server,
-      ServerConnector connector,
-      RequestDeadline deadline,
-      CostwiseWorker worker,
-      String token) {
+  /** The address bound, known once the server has started. */
+  private volatile InetSocketAddress bound;
+
+  private HttpApi(Server server, RequestDeadline deadline, CostwiseWorker worker, String token) {
     this.server = server;
     this.deadline = deadline;
     this.worker = worker;
     this.reports = new CostReports(worker.store().jdbi());
     this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
-    this.bound = boundAddress(connector);
   }
 
   /**
@@ -152,12 +148,12 @@ public final class HttpApi implements AutoCloseable {
     server.addConnector(connector);
     server.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, connector));
     server.setErrorHandler(new ShortErrors());
-    HttpApi[] api = new HttpApi[1];
+    HttpApi api = new HttpApi(server, deadline, worker, config.apiToken());
     server.setHandler(
         new Handler.Abstract(org.eclipse.jetty.util.thread.Invocable.InvocationType.BLOCKING) {
           @Override
           public boolean handle(Request request, Response response, Callback callback) {
-            api[0].handle(request, response, callback);
+            api.handle(request, response, callback);
             return true;
           }
         });
@@ -192,8 +188,8 @@ public final class HttpApi implements AutoCloseable {
               + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()),
           e);
     }
-    api[0] = new HttpApi(server, connector, deadline, worker, config.apiToken());
-    return api[0];
+    api.bound = boundAddress(connector);
+    return api;
   }
 
   /** Whether {@code host} names only this machine. */

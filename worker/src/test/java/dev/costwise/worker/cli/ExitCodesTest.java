@@ -141,6 +141,18 @@ class ExitCodesTest {
   }
 
   @Test
+  void errorLinesKeepTheirShapeButNotUnboundedInput() {
+    String path = "/" + "deep/".repeat(100) + "prices.json";
+    String line = CliErrors.bounded("Price file " + path + " is not valid JSON");
+    assertThat(line)
+        .startsWith("Price file /deep/deep/")
+        .contains("prices.json is not valid JSON", "(" + path.length() + " characters)")
+        .hasSizeLessThan(200);
+    assertThat(CliErrors.bounded("a\u0000b\nc")).isEqualTo("a?b?c");
+    assertThat(CliErrors.bounded("word ".repeat(1_000))).hasSizeLessThanOrEqualTo(603);
+  }
+
+  @Test
   void aDeeplyNestedPriceFileIsABadFileNamingTheFileAndTheEntry(@TempDir Path dir)
       throws Exception {
     Path file = dir.resolve("nested-prices.json");
