@@ -37,7 +37,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.eclipse.jetty.http.HttpHeader;
@@ -129,7 +128,7 @@ public final class HttpApi implements AutoCloseable {
    */
   public static HttpApi start(WorkerConfig config, CostwiseWorker worker) {
     QueuedThreadPool threads =
-        new QueuedThreadPool(MAX_THREADS + 2, 2, 60_000, new ArrayBlockingQueue<>(256));
+        new QueuedThreadPool(MAX_THREADS + 2, 2, 60_000); // jobs are bounded by MAX_CONNECTIONS
     threads.setName("costwise-http");
     threads.setDaemon(true);
     Server server = new Server(threads);
@@ -147,7 +146,7 @@ public final class HttpApi implements AutoCloseable {
     connector.addBean(deadline);
     server.addConnector(connector);
     server.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, connector));
-    server.setErrorHandler(new ShortErrors());
+    server.setErrorHandler(new ShortErrors(deadline));
     HttpApi api = new HttpApi(server, deadline, worker, config.apiToken());
     server.setHandler(
         new Handler.Abstract(org.eclipse.jetty.util.thread.Invocable.InvocationType.BLOCKING) {
@@ -665,12 +664,17 @@ public final class HttpApi implements AutoCloseable {
    * an ambiguous path) with its status and a fixed reason, never the client's input.
    */
   private static final class ShortErrors extends Handler.Abstract {
-    ShortErrors() {
+    private final RequestDeadline deadline;
+
+    ShortErrors(RequestDeadline deadline) {
       super(org.eclipse.jetty.util.thread.Invocable.InvocationType.NON_BLOCKING);
+      this.deadline = deadline;
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
+      // the request was read in time, only refused: the connection may serve the next one
+      deadline.handled(request.getConnectionMetaData().getConnection());
       Object s = request.getAttribute(ErrorHandler.ERROR_STATUS);
       int status = s instanceof Integer i ? i : response.getStatus();
       if (status < 400) {

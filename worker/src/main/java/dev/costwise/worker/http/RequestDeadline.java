@@ -86,7 +86,8 @@ final class RequestDeadline implements Connection.Listener, AutoCloseable {
             }
             long in = c.getBytesIn();
             if (in <= m.bytesAtRest) {
-              return; // quiet: the idle timeout looks after it
+              m.pendingSince = -1; // quiet: the idle timeout looks after it
+              return;
             }
             if (m.pendingSince < 0) {
               m.pendingSince = now;

@@ -216,6 +216,48 @@ class HttpApiTest {
     assertThat(get("/health").statusCode()).isEqualTo(200);
   }
 
+  @Test
+  void aHealthyKeepAliveClientIsNotCutOffByTheRequestDeadline() throws Exception {
+    try (Socket s = new Socket("127.0.0.1", worker.http().port())) {
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      InputStream in = s.getInputStream();
+      // one request refused by the API, then one refused by Jetty itself (an empty path segment)
+      for (String target : List.of("/api/totals?days=x&from=y", "/api/executions//report")) {
+        out.write(("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes());
+        out.flush();
+        assertThat(readResponse(in))
+            .startsWith("HTTP/1.1 400 ")
+            .doesNotContainIgnoringCase("close");
+      }
+      // quiet for longer than the request deadline, shorter than the idle timeout: still open
+      Thread.sleep(HttpApi.REQUEST_TIMEOUT.plusMillis(1_500).toMillis());
+      for (int i = 0; i < 5; i++) {
+        out.write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes());
+        out.flush();
+        assertThat(readResponse(in)).startsWith("HTTP/1.1 200 ");
+        Thread.sleep(HttpApi.REQUEST_TIMEOUT.toMillis() / 4);
+      }
+    }
+  }
+
+  /** Reads one response with a Content-Length body and returns its head. */
+  private static String readResponse(InputStream in) throws IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int c = in.read();
+      if (c < 0) {
+        throw new IOException("connection closed after: " + head);
+      }
+      head.append((char) c);
+    }
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+    assertThat(m.find()).as(head.toString()).isTrue();
+    in.readNBytes(Integer.parseInt(m.group(1)));
+    return head.toString();
+  }
+
   /** Sends a request's headers a byte every 200 ms, forever, until the server hangs up. */
   private static Void sendHeadersSlowly(Socket s, AtomicBoolean stop) throws Exception {
     byte[] start = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ".getBytes();
