@@ -127,6 +127,20 @@ public final class HttpApi implements AutoCloseable {
    * @throws StartupException when the address cannot be bound
    */
   public static HttpApi start(WorkerConfig config, CostwiseWorker worker) {
+    InetAddress host;
+    try {
+      host = InetAddress.getByName(config.httpHost());
+    } catch (UnknownHostException e) {
+      throw new StartupException(
+          "Cannot serve HTTP on "
+              + config.httpHost()
+              + ":"
+              + config.httpPort()
+              + ": unknown host; use an interface address such as 127.0.0.1 or 0.0.0.0 with"
+              + " --http-host / "
+              + WorkerConfig.Env.HTTP_HOST,
+          e);
+    }
     QueuedThreadPool threads =
         new QueuedThreadPool(MAX_THREADS + 2, 2, 60_000); // jobs are bounded by MAX_CONNECTIONS
     threads.setName("costwise-http");
@@ -138,7 +152,7 @@ public final class HttpApi implements AutoCloseable {
     http.setRequestHeaderSize(MAX_HEADER_BYTES);
     http.setIdleTimeout(IDLE_TIMEOUT.toMillis());
     ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
-    connector.setHost(config.httpHost());
+    connector.setHost(host.getHostAddress());
     connector.setPort(config.httpPort());
     connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
     connector.setAcceptQueueSize(50);
@@ -166,7 +180,9 @@ public final class HttpApi implements AutoCloseable {
         // the bind failure below is what matters
       }
       Throwable cause = e instanceof IOException && e.getCause() != null ? e.getCause() : e;
-      if (cause instanceof BindException || e instanceof BindException) {
+      if (cause instanceof BindException
+          && cause.getMessage() != null
+          && cause.getMessage().contains("in use")) {
         throw new StartupException(
             "Cannot serve HTTP on "
                 + config.httpHost()
@@ -184,7 +200,9 @@ public final class HttpApi implements AutoCloseable {
               + ":"
               + config.httpPort()
               + ": "
-              + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()),
+              + (cause.getMessage() == null
+                  ? cause.getClass().getSimpleName()
+                  : cause.getMessage()),
           e);
     }
     api.bound = boundAddress(connector);
