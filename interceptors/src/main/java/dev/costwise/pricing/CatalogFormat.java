@@ -77,20 +77,29 @@ public final class CatalogFormat {
   /** Reads a price file of either format from a stream; {@code name} is used in error messages. */
   public static PriceCatalog read(InputStream in, String name) {
     JsonNode root;
-    try {
-      root = JSON.readTree(in);
-    } catch (JsonProcessingException e) {
-      String at =
-          e.getLocation() == null
-              ? ""
-              : " at line "
-                  + e.getLocation().getLineNr()
-                  + ", column "
-                  + e.getLocation().getColumnNr();
-      String why =
-          e.getOriginalMessage() == null ? e.getClass().getSimpleName() : e.getOriginalMessage();
-      throw new CatalogException(
-          "Price file " + name + " is not valid JSON" + at + ": " + shorten(why, 200), e);
+    try (com.fasterxml.jackson.core.JsonParser parser = JSON.createParser(in)) {
+      try {
+        root = JSON.readTree(parser);
+      } catch (JsonProcessingException e) {
+        // some errors (nesting too deep, a number too long) carry no location: the parser has it
+        com.fasterxml.jackson.core.JsonLocation at =
+            e.getLocation() != null ? e.getLocation() : parser.currentLocation();
+        throw new CatalogException(
+            "Price file "
+                + name
+                + " is not valid JSON at line "
+                + at.getLineNr()
+                + ", column "
+                + at.getColumnNr()
+                + entry(parser)
+                + ": "
+                + shorten(
+                    e.getOriginalMessage() == null
+                        ? e.getClass().getSimpleName()
+                        : e.getOriginalMessage(),
+                    200),
+            e);
+      }
     } catch (IOException e) {
       throw new CatalogException("Cannot read price file " + name + ": " + e.getMessage(), e);
     }
@@ -101,6 +110,23 @@ public final class CatalogFormat {
       return readCostwise((ObjectNode) root, name);
     }
     return LiteLlmImport.convert((ObjectNode) root, name);
+  }
+
+  /** Where in the document the parser stopped, as the first levels of a JSON pointer. */
+  private static String entry(com.fasterxml.jackson.core.JsonParser parser) {
+    String pointer = parser.getParsingContext().pathAsPointer().toString();
+    if (pointer.isEmpty()) {
+      return "";
+    }
+    String[] parts = pointer.substring(1).split("/", -1);
+    int shown = Math.min(parts.length, 4);
+    StringBuilder b = new StringBuilder(" (in ");
+    for (int i = 0; i < shown; i++) {
+      String part = parts[i].length() > 40 ? parts[i].substring(0, 40) + "..." : parts[i];
+      b.append('/').append(part);
+    }
+    return b.append(parts.length > shown ? "/... " + parts.length + " levels deep)" : ")")
+        .toString();
   }
 
   private static PriceCatalog readCostwise(ObjectNode root, String name) {

@@ -4,9 +4,18 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.util.List;
+import java.util.regex.Pattern;
 
-/** Writes RFC 4180 CSV: fields with commas, quotes or line breaks are quoted, quotes doubled. */
+/**
+ * Writes RFC 4180 CSV: fields with commas, quotes or line breaks are quoted, quotes doubled. A text
+ * field a spreadsheet would run as a formula (one starting with {@code =}, {@code +}, {@code -},
+ * {@code @}, a tab or a carriage return) is written with a leading single quote, so it shows as the
+ * text it is; plain numbers such as {@code -1.5} are left as they are.
+ */
 public final class Csv {
+  private static final Pattern NUMBER =
+      Pattern.compile("[+-]?[0-9]+(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
+
   private Csv() {}
 
   /** Writes one record followed by CRLF. */
@@ -24,17 +33,28 @@ public final class Csv {
     }
   }
 
-  /** One field, quoted when it needs to be; null is written as an empty field. */
+  /**
+   * One field, formula-neutralised and quoted when it needs to be; null is written as an empty
+   * field.
+   */
   public static String escape(String field) {
     if (field == null) {
       return "";
     }
-    if (field.indexOf(',') < 0
-        && field.indexOf('"') < 0
-        && field.indexOf('\n') < 0
-        && field.indexOf('\r') < 0) {
+    String f = neutralise(field);
+    if (f.indexOf(',') < 0 && f.indexOf('"') < 0 && f.indexOf('\n') < 0 && f.indexOf('\r') < 0) {
+      return f;
+    }
+    return '"' + f.replace("\"", "\"\"") + '"';
+  }
+
+  /** {@code field} with a leading single quote when a spreadsheet would run it as a formula. */
+  public static String neutralise(String field) {
+    if (field.isEmpty()) {
       return field;
     }
-    return '"' + field.replace("\"", "\"\"") + '"';
+    char c = field.charAt(0);
+    boolean trigger = c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+    return trigger && !NUMBER.matcher(field).matches() ? "'" + field : field;
   }
 }

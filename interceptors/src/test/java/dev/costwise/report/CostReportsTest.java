@@ -417,6 +417,21 @@ class CostReportsTest {
   }
 
   @Test
+  void csvNeutralisesCellsASpreadsheetWouldRunAsFormulas() {
+    assertThat(Csv.escape("=HYPERLINK(\"http://x\",\"y\")"))
+        .isEqualTo("\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+    assertThat(Csv.escape("+cmd")).isEqualTo("'+cmd");
+    assertThat(Csv.escape("-2+3")).isEqualTo("'-2+3");
+    assertThat(Csv.escape("@SUM(A1)")).isEqualTo("'@SUM(A1)");
+    assertThat(Csv.escape("\tx")).isEqualTo("'\tx");
+    assertThat(Csv.escape("\rx")).isEqualTo("\"'\rx\"");
+    assertThat(Csv.escape("-1.5")).isEqualTo("-1.5");
+    assertThat(Csv.escape("+7")).isEqualTo("+7");
+    assertThat(Csv.escape("a=b")).isEqualTo("a=b");
+    assertThat(Csv.escape("")).isEmpty();
+  }
+
+  @Test
   void anEmptyRangeOrUnknownGroupingIsRejectedClearly() {
     assertThatThrownBy(() -> reports.totals(Period.DAY, DEC_1, OCT_1, Dimension.MODEL))
         .isInstanceOf(IllegalArgumentException.class)

@@ -169,8 +169,8 @@ public final class CostwiseWorker implements AutoCloseable {
       http = HttpApi.start(config, this);
       toClose.push(http);
       log.info(
-          "HTTP on {}: dashboard {}/ , metrics {}/metrics , health {}/health",
-          http.baseUrl(),
+          "HTTP listening on {}: dashboard {}/ , metrics {}/metrics , health {}/health",
+          http.listenAddress(),
           http.baseUrl(),
           http.baseUrl(),
           http.baseUrl());

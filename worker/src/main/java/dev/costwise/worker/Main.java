@@ -2,6 +2,7 @@ package dev.costwise.worker;
 
 import dev.costwise.worker.cli.BudgetCommand;
 import dev.costwise.worker.cli.CatalogCommand;
+import dev.costwise.worker.cli.DecimalConverter;
 import dev.costwise.worker.cli.DemoCommand;
 import dev.costwise.worker.cli.EstimateCommand;
 import dev.costwise.worker.cli.PriceCommand;
@@ -17,6 +18,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Cost tracking for AI workflows on Temporal.",
+    exitCodeListHeading = "Exit status (each command's --help lists its own):%n",
+    exitCodeList = {
+      "0:done, or help or version shown",
+      "1:a service could not be reached, or a failure while doing it",
+      "2:bad usage: unknown command or option, bad value, bad configuration or price file"
+    },
     subcommands = {
       RunCommand.class,
       DemoCommand.class,
@@ -43,7 +50,10 @@ public final class Main {
   /** The configured command line, with errors printed as one line rather than a stack trace. */
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new Main());
-    cli.setExecutionExceptionHandler(new CliErrors());
+    CliErrors errors = new CliErrors();
+    cli.setExecutionExceptionHandler(errors);
+    cli.setParameterExceptionHandler(errors);
+    cli.registerConverter(java.math.BigDecimal.class, new DecimalConverter());
     return cli;
   }
 

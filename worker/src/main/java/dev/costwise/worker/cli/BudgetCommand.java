@@ -34,7 +34,9 @@ import picocli.CommandLine.Spec;
       BudgetCommand.ListBudgets.class,
       BudgetCommand.Delete.class,
       BudgetCommand.Status.class
-    })
+    },
+    exitCodeListHeading = "Exit status:%n",
+    exitCodeList = {"0:help shown", "2:unknown subcommand or option"})
 public final class BudgetCommand implements Callable<Integer> {
   private static final ObjectMapper JSON =
       new ObjectMapper()
@@ -58,6 +60,12 @@ public final class BudgetCommand implements Callable<Integer> {
         "Creates a period budget with its thresholds.",
         "Example: costwise budget create --name acme-monthly --period monthly --scope tag=tenant:acme "
             + "--limit-usd 500 --threshold 80:notify --threshold 90:notify --threshold 100:block"
+      },
+      exitCodeListHeading = "Exit status:%n",
+      exitCodeList = {
+        "0:created",
+        "1:the database cannot be reached, or another failure (the message says what)",
+        "2:bad option or value, a budget with that name exists, or no database given"
       })
   static final class Create implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -110,7 +118,13 @@ public final class BudgetCommand implements Callable<Integer> {
   @Command(
       name = "list",
       mixinStandardHelpOptions = true,
-      description = "Lists every period budget.")
+      description = "Lists every period budget.",
+      exitCodeListHeading = "Exit status:%n",
+      exitCodeList = {
+        "0:done",
+        "1:the database cannot be reached, or another failure (the message says what)",
+        "2:bad usage: unknown option, missing or bad value, no database given"
+      })
   static final class ListBudgets implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin DatabaseOptions database;
@@ -133,7 +147,13 @@ public final class BudgetCommand implements Callable<Integer> {
   @Command(
       name = "delete",
       mixinStandardHelpOptions = true,
-      description = "Deletes a budget; its alerts are kept.")
+      description = "Deletes a budget; its alerts are kept.",
+      exitCodeListHeading = "Exit status:%n",
+      exitCodeList = {
+        "0:deleted",
+        "1:the database cannot be reached, or another failure (the message says what)",
+        "2:no budget of that name, a bad option, or no database given"
+      })
   static final class Delete implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin DatabaseOptions database;
@@ -156,7 +176,13 @@ public final class BudgetCommand implements Callable<Integer> {
   @Command(
       name = "status",
       mixinStandardHelpOptions = true,
-      description = "Shows each budget's spend in its current period against its limit.")
+      description = "Shows each budget's spend in its current period against its limit.",
+      exitCodeListHeading = "Exit status:%n",
+      exitCodeList = {
+        "0:done",
+        "1:the database cannot be reached, or another failure (the message says what)",
+        "2:bad usage: unknown option, missing or bad value, no database given"
+      })
   static final class Status implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin DatabaseOptions database;

@@ -20,7 +20,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description =
         "Inspects the price catalog, or converts public price data into Costwise's catalog format.",
-    subcommands = {CatalogCommand.Show.class, CatalogCommand.Import.class})
+    subcommands = {CatalogCommand.Show.class, CatalogCommand.Import.class},
+    exitCodeListHeading = "Exit status:%n",
+    exitCodeList = {"0:help shown", "2:no or unknown subcommand, or unknown option"})
 public final class CatalogCommand {
 
   /**
@@ -30,7 +32,13 @@ public final class CatalogCommand {
   @Command(
       name = "show",
       mixinStandardHelpOptions = true,
-      description = "Shows the catalog in force, or one model.")
+      description = "Shows the catalog in force, or one model.",
+      exitCodeListHeading = "Exit status:%n",
+      exitCodeList = {
+        "0:shown",
+        "1:an unexpected failure (the message says what)",
+        "2:unknown model, bad option or bad price file"
+      })
   static final class Show implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin PricingOptions pricing;
@@ -79,6 +87,12 @@ public final class CatalogCommand {
         "Converts public price data (LiteLLM's model_prices_and_context_window.json, or a Costwise",
         "catalog) into a Costwise catalog file, recording source and as-of date.",
         "This is how interceptors/src/main/resources/costwise/catalog.json is made."
+      },
+      exitCodeListHeading = "Exit status:%n",
+      exitCodeList = {
+        "0:written",
+        "1:OUTPUT cannot be written",
+        "2:INPUT is not price data, or a bad option"
       })
   static final class Import implements Callable<Integer> {
     @Spec CommandSpec spec;

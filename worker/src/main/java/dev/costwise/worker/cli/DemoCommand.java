@@ -51,7 +51,7 @@ import picocli.CommandLine.Spec;
     exitCodeList = {
       "0:demo ran",
       "1:a service could not be reached or a run failed unexpectedly",
-      "2:bad configuration"
+      "2:bad configuration or option"
     })
 public final class DemoCommand implements Callable<Integer> {
   /** Tenant tag the demo's runs carry. */

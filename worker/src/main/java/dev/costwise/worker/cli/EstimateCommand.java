@@ -47,7 +47,7 @@ import picocli.CommandLine.Spec;
     exitCodeList = {
       "0:estimated",
       "1:database unreachable",
-      "2:bad plan or nothing to estimate from"
+      "2:bad plan, option or price file, or nothing to estimate from"
     })
 public final class EstimateCommand implements Callable<Integer> {
   private static final ObjectMapper READER = new ObjectMapper();

@@ -27,7 +27,11 @@ import picocli.CommandLine.Spec;
       "Example: costwise price --model gpt-4o --input-tokens 1200 --output-tokens 300"
     },
     exitCodeListHeading = "Exit status:%n",
-    exitCodeList = {"0:priced", "2:unknown model, no price for a usage kind, or bad numbers"})
+    exitCodeList = {
+      "0:priced",
+      "1:an unexpected failure (the message says what)",
+      "2:unknown model, no price for a usage kind, bad option or number, or a bad price file"
+    })
 public final class PriceCommand implements Callable<Integer> {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

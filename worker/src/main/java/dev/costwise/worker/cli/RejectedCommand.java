@@ -25,6 +25,8 @@ import picocli.CommandLine.Spec;
       "Their cost is stored with its text made storable, so totals and limits count it; the rows as",
       "recorded are kept. While any is unresolved, /health reports DEGRADED."
     },
+    exitCodeListHeading = "Exit status:%n",
+    exitCodeList = {"0:help shown", "2:unknown subcommand or option"},
     subcommands = {RejectedCommand.ListRejected.class, RejectedCommand.Resolve.class})
 public final class RejectedCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

@@ -38,7 +38,9 @@ import picocli.CommandLine.Spec;
       ReportCommand.Top.class,
       ReportCommand.Unpriced.class,
       ReportCommand.Steps.class
-    })
+    },
+    exitCodeListHeading = "Exit status:%n",
+    exitCodeList = {"0:help shown", "2:no or unknown subcommand, or unknown option"})
 public final class ReportCommand {
 
   /** Options shared by every report: database and output format. */
@@ -99,7 +101,14 @@ public final class ReportCommand {
   @Command(
       name = "execution",
       mixinStandardHelpOptions = true,
-      description = "One run: estimated, actual and variance, per step.")
+      description = "One run: estimated, actual and variance, per step.",
+      exitCodeListHeading = "Exit status:%n",
+      exitCodeList = {
+        "0:reported",
+        "1:the database cannot be reached, or another failure (the message says what)",
+        "2:bad usage: unknown option, missing or bad value, no database given",
+        "3:no cost recorded for RUN_ID"
+      })
   static final class Execution implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin Common common;
@@ -178,7 +187,13 @@ public final class ReportCommand {
   @Command(
       name = "totals",
       mixinStandardHelpOptions = true,
-      description = "Daily or monthly totals grouped by one dimension.")
+      description = "Daily or monthly totals grouped by one dimension.",
+      exitCodeListHeading = "Exit status:%n",
+      exitCodeList = {
+        "0:reported",
+        "1:the database cannot be reached, or another failure (the message says what)",
+        "2:bad usage: unknown option, missing or bad value, no database given"
+      })
   static final class Totals implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin Common common;
@@ -243,7 +258,13 @@ public final class ReportCommand {
   @Command(
       name = "top",
       mixinStandardHelpOptions = true,
-      description = "The groups that cost the most over a range.")
+      description = "The groups that cost the most over a range.",
+      exitCodeListHeading = "Exit status:%n",
+      exitCodeList = {
+        "0:reported",
+        "1:the database cannot be reached, or another failure (the message says what)",
+        "2:bad usage: unknown option, missing or bad value, no database given"
+      })
   static final class Top implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin Common common;
@@ -286,7 +307,13 @@ public final class ReportCommand {
   @Command(
       name = "unpriced",
       mixinStandardHelpOptions = true,
-      description = "Usage that could not be priced, per model.")
+      description = "Usage that could not be priced, per model.",
+      exitCodeListHeading = "Exit status:%n",
+      exitCodeList = {
+        "0:reported",
+        "1:the database cannot be reached, or another failure (the message says what)",
+        "2:bad usage: unknown option, missing or bad value, no database given"
+      })
   static final class Unpriced implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin Common common;
@@ -318,7 +345,13 @@ public final class ReportCommand {
   @Command(
       name = "steps",
       mixinStandardHelpOptions = true,
-      description = "Every recorded usage line in a range, as CSV.")
+      description = "Every recorded usage line in a range, as CSV.",
+      exitCodeListHeading = "Exit status:%n",
+      exitCodeList = {
+        "0:reported",
+        "1:the database cannot be reached, or another failure (the message says what)",
+        "2:bad usage: unknown option, missing or bad value, no database given"
+      })
   static final class Steps implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin DatabaseOptions database;

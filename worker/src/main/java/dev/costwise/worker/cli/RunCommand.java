@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
     exitCodeList = {
       "0:stopped cleanly",
       "1:a service could not be reached or started",
-      "2:bad configuration"
+      "2:bad configuration or option"
     })
 public final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -41,8 +41,11 @@ public final class RunCommand implements Callable<Integer> {
         worker.databaseDescription());
     if (worker.http() != null) {
       out.printf(
-          "Dashboard %s/  metrics %s/metrics  health %s/health%n",
-          worker.http().baseUrl(), worker.http().baseUrl(), worker.http().baseUrl());
+          "HTTP listening on %s. Dashboard %s/  metrics %s/metrics  health %s/health%n",
+          worker.http().listenAddress(),
+          worker.http().baseUrl(),
+          worker.http().baseUrl(),
+          worker.http().baseUrl());
     }
     out.println("Press Ctrl-C to stop.");
     out.flush();

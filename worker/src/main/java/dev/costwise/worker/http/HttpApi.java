@@ -3,8 +3,6 @@ package dev.costwise.worker.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.costwise.pricing.Money;
 import dev.costwise.report.ExecutionReport;
 import dev.costwise.store.ExecutionTotals;
@@ -19,36 +17,85 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.net.BindException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The worker's HTTP server (the JDK's own): Prometheus scrape, health, the cost JSON API, CSV
+ * The worker's HTTP server (embedded Jetty): Prometheus scrape, health, the cost JSON API, CSV
  * export and the dashboard page. {@code /api/*} requires {@code Authorization: Bearer TOKEN} when
  * an API token is configured; {@code /metrics} and {@code /health} stay open for scrapers and
  * probes.
+ *
+ * <p>Slow or idle clients cannot starve the probes: headers are parsed without holding a worker
+ * thread, a connection that sends nothing for {@link #IDLE_TIMEOUT} is closed, one that has not
+ * delivered a whole request within {@link #REQUEST_TIMEOUT} of its first byte is closed, and
+ * handlers run on at most {@link #MAX_THREADS} threads. Bad input gets a 4xx with a short message;
+ * a server error gets a 500 with an error id, its details go to the log under that id.
  */
 public final class HttpApi implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** How long a connection may stay silent, between requests or within one. */
+  public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(10);
+
+  /** How long a client has from the first byte of a request to delivering all of its headers. */
+  public static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+
+  /** Threads serving requests (plus Jetty's acceptor and selector). */
+  public static final int MAX_THREADS = 12;
+
+  /** Connections open at once; beyond that the server stops accepting until some close. */
+  public static final int MAX_CONNECTIONS = 256;
+
+  /** The longest request line and headers accepted, in bytes. */
+  static final int MAX_HEADER_BYTES = 8 * 1024;
+
+  /** The longest id or query value accepted, in characters. */
+  static final int MAX_VALUE_LENGTH = 255;
+
+  /**
+   * The earliest and latest instants a range may name (what PostgreSQL timestamps hold and more).
+   */
+  static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+
+  static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999Z");
 
   /** Renders report records: ISO times, exact decimals as written. */
   private static final ObjectMapper REPORT_JSON =
@@ -57,25 +104,21 @@ public final class HttpApi implements AutoCloseable {
           .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
           .enable(com.fasterxml.jackson.core.JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
 
-  private final HttpServer server;
-  private final ExecutorService executor;
+  private final Server server;
+  private final RequestDeadline deadline;
   private final CostwiseWorker worker;
   private final CostReports reports;
   private final byte[] token;
-  private final String baseUrl;
 
-  private HttpApi(
-      HttpServer server, ExecutorService executor, CostwiseWorker worker, String token) {
+  /** The address bound, known once the server has started. */
+  private volatile InetSocketAddress bound;
+
+  private HttpApi(Server server, RequestDeadline deadline, CostwiseWorker worker, String token) {
     this.server = server;
-    this.executor = executor;
+    this.deadline = deadline;
     this.worker = worker;
     this.reports = new CostReports(worker.store().jdbi());
     this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
-    String host =
-        server.getAddress().getAddress().isAnyLocalAddress()
-            ? "127.0.0.1"
-            : server.getAddress().getHostString();
-    this.baseUrl = "http://" + host + ":" + server.getAddress().getPort();
   }
 
   /**
@@ -84,45 +127,85 @@ public final class HttpApi implements AutoCloseable {
    * @throws StartupException when the address cannot be bound
    */
   public static HttpApi start(WorkerConfig config, CostwiseWorker worker) {
-    HttpServer server;
+    InetAddress host;
     try {
-      server =
-          HttpServer.create(
-              new InetSocketAddress(InetAddress.getByName(config.httpHost()), config.httpPort()),
-              50);
-    } catch (BindException e) {
+      host = InetAddress.getByName(config.httpHost());
+    } catch (UnknownHostException e) {
       throw new StartupException(
           "Cannot serve HTTP on "
               + config.httpHost()
               + ":"
               + config.httpPort()
-              + ": the port is in use; choose another"
-              + " with --http-port / "
-              + WorkerConfig.Env.HTTP_PORT
-              + " (0 picks a free one, -1 turns HTTP off)",
+              + ": unknown host; use an interface address such as 127.0.0.1 or 0.0.0.0 with"
+              + " --http-host / "
+              + WorkerConfig.Env.HTTP_HOST,
           e);
-    } catch (IOException e) {
+    }
+    QueuedThreadPool threads =
+        new QueuedThreadPool(MAX_THREADS + 2, 2, 60_000); // jobs are bounded by MAX_CONNECTIONS
+    threads.setName("costwise-http");
+    threads.setDaemon(true);
+    Server server = new Server(threads);
+    server.setStopTimeout(2_000);
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    http.setRequestHeaderSize(MAX_HEADER_BYTES);
+    http.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+    ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+    connector.setHost(host.getHostAddress());
+    connector.setPort(config.httpPort());
+    connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+    connector.setAcceptQueueSize(50);
+    RequestDeadline deadline = new RequestDeadline(REQUEST_TIMEOUT);
+    connector.addBean(deadline);
+    server.addConnector(connector);
+    server.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, connector));
+    server.setErrorHandler(new ShortErrors(deadline));
+    HttpApi api = new HttpApi(server, deadline, worker, config.apiToken());
+    server.setHandler(
+        new Handler.Abstract(org.eclipse.jetty.util.thread.Invocable.InvocationType.BLOCKING) {
+          @Override
+          public boolean handle(Request request, Response response, Callback callback) {
+            api.handle(request, response, callback);
+            return true;
+          }
+        });
+    try {
+      server.start();
+    } catch (Exception e) {
+      deadline.close();
+      try {
+        server.stop();
+      } catch (Exception ignored) {
+        // the bind failure below is what matters
+      }
+      Throwable cause = e instanceof IOException && e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof BindException
+          && cause.getMessage() != null
+          && cause.getMessage().contains("in use")) {
+        throw new StartupException(
+            "Cannot serve HTTP on "
+                + config.httpHost()
+                + ":"
+                + config.httpPort()
+                + ": the port is in use; choose another"
+                + " with --http-port / "
+                + WorkerConfig.Env.HTTP_PORT
+                + " (0 picks a free one, -1 turns HTTP off)",
+            e);
+      }
       throw new StartupException(
           "Cannot serve HTTP on "
               + config.httpHost()
               + ":"
               + config.httpPort()
               + ": "
-              + e.getMessage(),
+              + (cause.getMessage() == null
+                  ? cause.getClass().getSimpleName()
+                  : cause.getMessage()),
           e);
     }
-    ExecutorService executor =
-        Executors.newFixedThreadPool(
-            4,
-            r -> {
-              Thread t = new Thread(r, "costwise-http");
-              t.setDaemon(true);
-              return t;
-            });
-    server.setExecutor(executor);
-    HttpApi api = new HttpApi(server, executor, worker, config.apiToken());
-    server.createContext("/", api::handle);
-    server.start();
+    api.bound = boundAddress(connector);
     return api;
   }
 
@@ -135,44 +218,165 @@ public final class HttpApi implements AutoCloseable {
     }
   }
 
-  /** {@code http://host:port}, without a trailing slash. */
+  private static InetSocketAddress boundAddress(ServerConnector connector) {
+    try {
+      if (connector.getTransport() instanceof ServerSocketChannel channel
+          && channel.getLocalAddress() instanceof InetSocketAddress address) {
+        return address;
+      }
+    } catch (IOException e) {
+      log.debug("Cannot read the bound HTTP address: {}", e.toString());
+    }
+    return new InetSocketAddress(connector.getHost(), connector.getLocalPort());
+  }
+
+  /**
+   * A URL this machine reaches the server on, without a trailing slash: the bound address, or the
+   * loopback address when bound to every interface.
+   */
   public String baseUrl() {
-    return baseUrl;
+    return baseUrl(bound);
   }
 
-  /** The port bound. */
+  /** The port bound (the real one when 0 was asked for). */
   public int port() {
-    return server.getAddress().getPort();
+    return bound.getPort();
   }
 
-  private void handle(HttpExchange ex) throws IOException {
-    try (ex) {
-      String path = ex.getRequestURI().getPath();
-      if (!"GET".equals(ex.getRequestMethod()) && !"HEAD".equals(ex.getRequestMethod())) {
-        send(ex, 405, "text/plain", "only GET\n");
-        return;
-      }
-      try {
-        route(ex, path);
-      } catch (IllegalArgumentException e) {
-        sendJson(ex, 400, error(e.getMessage()));
-      } catch (RuntimeException e) {
-        log.warn("HTTP {} failed: {}", path, e.toString());
-        sendJson(ex, 500, error("internal error: " + e.getMessage()));
-      }
+  /** Where the server listens, as people read it: {@code 0.0.0.0:8088 (every interface)}. */
+  public String listenAddress() {
+    return listenAddress(bound);
+  }
+
+  static String baseUrl(InetSocketAddress bound) {
+    InetAddress a = bound.getAddress();
+    String host = a == null || a.isAnyLocalAddress() ? "127.0.0.1" : literal(a);
+    return "http://" + host + ":" + bound.getPort();
+  }
+
+  static String listenAddress(InetSocketAddress bound) {
+    InetAddress a = bound.getAddress();
+    if (a == null) {
+      return bound.getHostString() + ":" + bound.getPort();
+    }
+    return literal(a)
+        + ":"
+        + bound.getPort()
+        + (a.isAnyLocalAddress()
+            ? " (every interface)"
+            : a.isLoopbackAddress() ? " (loopback)" : "");
+  }
+
+  private static String literal(InetAddress a) {
+    return a instanceof Inet6Address ? "[" + a.getHostAddress() + "]" : a.getHostAddress();
+  }
+
+  /** Connections open now. */
+  int openConnections() {
+    return deadline.openConnections();
+  }
+
+  /** One request and its response, served on a worker thread with blocking writes. */
+  private static final class Exchange {
+    final Request request;
+    final Response response;
+    final String method;
+    final String path;
+
+    Exchange(Request request, Response response) {
+      this.request = request;
+      this.response = response;
+      this.method = request.getMethod();
+      this.path = request.getHttpURI().getDecodedPath();
+    }
+
+    boolean head() {
+      return "HEAD".equals(method);
+    }
+
+    String header(HttpHeader name) {
+      return request.getHeaders().get(name);
+    }
+
+    void header(String name, String value) {
+      response.getHeaders().put(name, value);
+    }
+
+    void send(int status, String type, String body) throws IOException {
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      response.setStatus(status);
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
+      response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+      Content.Sink.write(response, true, head() ? ByteBuffer.allocate(0) : ByteBuffer.wrap(bytes));
+    }
+
+    OutputStream stream(int status, String type) {
+      response.setStatus(status);
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
+      response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+      return Content.Sink.asOutputStream(response);
     }
   }
 
-  private void route(HttpExchange ex, String path) throws IOException {
+  private void handle(Request request, Response response, Callback callback) {
+    Connection connection = request.getConnectionMetaData().getConnection();
+    deadline.handling(connection);
+    Exchange ex = null;
+    try {
+      ex = new Exchange(request, response);
+      serve(ex);
+      callback.succeeded();
+    } catch (Throwable e) {
+      fail(ex, request, response, callback, e);
+    } finally {
+      deadline.handled(connection);
+    }
+  }
+
+  private void serve(Exchange ex) throws IOException {
+    try {
+      if (!"GET".equals(ex.method) && !"HEAD".equals(ex.method)) {
+        ex.header("Allow", "GET, HEAD");
+        throw new HttpError(405, "only GET and HEAD");
+      }
+      route(ex);
+    } catch (HttpError e) {
+      sendJson(ex, e.status(), error(e.getMessage()));
+    }
+  }
+
+  /** A failure no handler answered: 500 with an id, the details in the log under that id. */
+  private static void fail(
+      Exchange ex, Request request, Response response, Callback callback, Throwable e) {
+    String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+    String path = HttpError.echo(ex == null ? request.getHttpURI().getPath() : ex.path);
+    log.error("HTTP {} {} failed (error id {})", request.getMethod(), path, id, e);
+    if (ex == null || response.isCommitted()) {
+      callback.failed(e);
+      return;
+    }
+    try {
+      ObjectNode body = error("internal error; the server log has the details under this id");
+      body.put("errorId", id);
+      sendJson(ex, 500, body);
+      callback.succeeded();
+    } catch (Throwable again) {
+      callback.failed(again);
+    }
+  }
+
+  private void route(Exchange ex) throws IOException {
+    String path = ex.path;
     if (path.equals("/") || path.equals("/dashboard")) {
       resource(ex, "/costwise/dashboard.html", "text/html; charset=utf-8");
     } else if (path.equals("/metrics")) {
-      send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", worker.registry().scrape());
+      ex.send(200, "text/plain; version=0.0.4; charset=utf-8", worker.registry().scrape());
     } else if (path.equals("/health")) {
       health(ex);
     } else if (path.startsWith("/api/")) {
       if (!authorized(ex)) {
-        ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"costwise\"");
+        ex.header("WWW-Authenticate", "Bearer realm=\"costwise\"");
         sendJson(
             ex,
             401,
@@ -181,44 +385,45 @@ public final class HttpApi implements AutoCloseable {
       }
       api(ex, path.substring("/api".length()), query(ex));
     } else {
-      sendJson(
-          ex, 404, error("no such page: " + path + " (try /, /metrics, /health, /api/totals)"));
+      throw HttpError.notFound(
+          "no such page: " + HttpError.echo(path) + " (try /, /metrics, /health, /api/totals)");
     }
   }
 
-  private void api(HttpExchange ex, String path, Map<String, String> q) throws IOException {
-    if (path.startsWith("/executions/") && path.endsWith("/report")) {
-      String runId = path.substring("/executions/".length(), path.length() - "/report".length());
-      Optional<ExecutionReport> report = reports.executionReport(runId);
-      if (report.isEmpty()) {
-        sendJson(ex, 404, error("no cost recorded for run " + runId));
-      } else {
-        sendJson(ex, 200, REPORT_JSON.valueToTree(report.get()));
-      }
-    } else if (path.startsWith("/executions/")) {
-      String runId = path.substring("/executions/".length());
+  private void api(Exchange ex, String path, Map<String, String> q) throws IOException {
+    String[] parts = path.substring(1).split("/", -1);
+    if (parts[0].equals("executions") && parts.length == 2) {
+      String runId = id(parts[1], "run id");
       Optional<ExecutionTotals> totals = worker.store().execution(runId);
       if (totals.isEmpty()) {
-        sendJson(ex, 404, error("no cost recorded for run " + runId));
-      } else {
-        sendJson(ex, 200, execution(totals.get(), worker.store().steps(runId)));
+        throw HttpError.notFound("no cost recorded for run " + HttpError.echo(runId));
       }
-    } else if (path.startsWith("/workflows/")) {
-      String workflowId = path.substring("/workflows/".length());
+      sendJson(ex, 200, execution(totals.get(), worker.store().steps(runId)));
+    } else if (parts[0].equals("executions") && parts.length == 3 && parts[2].equals("report")) {
+      String runId = id(parts[1], "run id");
+      Optional<ExecutionReport> report = reports.executionReport(runId);
+      if (report.isEmpty()) {
+        throw HttpError.notFound("no cost recorded for run " + HttpError.echo(runId));
+      }
+      sendJson(ex, 200, REPORT_JSON.valueToTree(report.get()));
+    } else if (parts[0].equals("workflows") && parts.length == 2) {
+      String workflowId = id(parts[1], "workflow id");
       Optional<ReportDao.RunCost> run = reports.latestRun(workflowId);
       if (run.isEmpty()) {
-        sendJson(ex, 404, error("no cost recorded for workflow " + workflowId));
-      } else {
-        String runId = run.get().runId();
-        sendJson(
-            ex,
-            200,
-            execution(worker.store().execution(runId).orElseThrow(), worker.store().steps(runId)));
+        throw HttpError.notFound("no cost recorded for workflow " + HttpError.echo(workflowId));
       }
+      String runId = run.get().runId();
+      sendJson(
+          ex,
+          200,
+          execution(worker.store().execution(runId).orElseThrow(), worker.store().steps(runId)));
     } else if (path.equals("/totals")) {
       String period = q.getOrDefault("period", "day");
+      if (!period.equals("day") && !period.equals("month")) {
+        throw HttpError.badRequest("period '" + HttpError.echo(period) + "' must be day or month");
+      }
       Range range = range(q, period.equals("month") ? 365 : 30);
-      GroupBy groupBy = GroupBy.parse(q.get("groupBy"));
+      GroupBy groupBy = groupBy(q.get("groupBy"));
       ObjectNode root = JSON.createObjectNode();
       root.put("period", period);
       root.put("groupBy", groupBy.name());
@@ -242,35 +447,72 @@ public final class HttpApi implements AutoCloseable {
       sendJson(ex, 200, root);
     } else if (path.equals("/steps.csv")) {
       Range range = range(q, 30);
-      ex.getResponseHeaders().add("Content-Type", "text/csv; charset=utf-8");
-      ex.getResponseHeaders()
-          .add(
-              "Content-Disposition",
-              "attachment; filename=\"costwise-steps-"
-                  + range.from().toString().substring(0, 10)
-                  + ".csv\"");
-      ex.sendResponseHeaders(200, 0);
-      try (Writer w = new OutputStreamWriter(ex.getResponseBody(), StandardCharsets.UTF_8);
-          Stream<StepRow> rows = reports.steps(range.from(), range.to())) {
-        StepsCsv.write(rows, w);
+      ex.header(
+          "Content-Disposition",
+          "attachment; filename=\"costwise-steps-"
+              + range.from().toString().substring(0, 10)
+              + ".csv\"");
+      try (Stream<StepRow> rows = reports.steps(range.from(), range.to())) {
+        if (ex.head()) {
+          ex.send(200, "text/csv; charset=utf-8", "");
+          return;
+        }
+        try (Writer w =
+            new OutputStreamWriter(
+                ex.stream(200, "text/csv; charset=utf-8"), StandardCharsets.UTF_8)) {
+          StepsCsv.write(rows, w);
+        }
       }
     } else if (path.equals("/dashboard")) {
-      sendJson(ex, 200, reports.dashboard(Integer.parseInt(q.getOrDefault("days", "30"))));
+      sendJson(ex, 200, reports.dashboard(days(q.getOrDefault("days", "30"))));
     } else if (path.equals("/budgets")) {
       sendJson(ex, 200, reports.budgets());
     } else {
-      sendJson(
-          ex,
-          404,
-          error(
-              "no such API: /api"
-                  + path
-                  + " (executions/RUN_ID, executions/RUN_ID/report, workflows/WORKFLOW_ID, totals, steps.csv, budgets,"
-                  + " dashboard)"));
+      throw HttpError.notFound(
+          "no such API: /api"
+              + HttpError.echo(path)
+              + " (executions/RUN_ID, executions/RUN_ID/report, workflows/WORKFLOW_ID, totals,"
+              + " steps.csv, budgets, dashboard)");
     }
   }
 
-  private void health(HttpExchange ex) throws IOException {
+  /** A run or workflow id from the path: 1 to 255 characters, none of them control characters. */
+  static String id(String value, String what) {
+    if (value.isEmpty()) {
+      throw HttpError.badRequest(what + " missing");
+    }
+    if (value.length() > MAX_VALUE_LENGTH) {
+      throw HttpError.badRequest(
+          what + " too long (" + value.length() + " characters, at most " + MAX_VALUE_LENGTH + ")");
+    }
+    if (value.chars().anyMatch(Character::isISOControl)) {
+      throw HttpError.badRequest(what + " contains a control character");
+    }
+    return value;
+  }
+
+  private static GroupBy groupBy(String value) {
+    try {
+      return GroupBy.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw HttpError.badRequest(e.getMessage());
+    }
+  }
+
+  private static int days(String value) {
+    int days;
+    try {
+      days = Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      throw HttpError.badRequest("days '" + HttpError.echo(value) + "' is not a whole number");
+    }
+    if (days < 1 || days > 366) {
+      throw HttpError.badRequest("days must be 1-366, was " + days);
+    }
+    return days;
+  }
+
+  private void health(Exchange ex) throws IOException {
     boolean temporal = worker.temporal().healthy();
     boolean database = Database.healthy(worker.dataSource());
     ObjectNode root = JSON.createObjectNode();
@@ -358,36 +600,45 @@ public final class HttpApi implements AutoCloseable {
   static Range range(Map<String, String> q, int defaultDays) {
     Instant to =
         q.containsKey("to")
-            ? bound(q.get("to"), true)
+            ? bound("to", q.get("to"), true)
             : LocalDate.now(ZoneOffset.UTC).plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
     Instant from =
         q.containsKey("from")
-            ? bound(q.get("from"), false)
+            ? bound("from", q.get("from"), false)
             : to.minus(defaultDays, ChronoUnit.DAYS);
     if (!from.isBefore(to)) {
-      throw new IllegalArgumentException("from (" + from + ") must be before to (" + to + ")");
+      throw HttpError.badRequest("from (" + from + ") must be before to (" + to + ")");
     }
     return new Range(from, to);
   }
 
-  private static Instant bound(String v, boolean end) {
+  private static Instant bound(String name, String v, boolean end) {
+    Instant t;
     try {
       if (v.length() == 10) {
         LocalDate d = LocalDate.parse(v);
-        return (end ? d.plusDays(1) : d).atStartOfDay().toInstant(ZoneOffset.UTC);
+        t = (end ? d.plusDays(1) : d).atStartOfDay().toInstant(ZoneOffset.UTC);
+      } else {
+        t = Instant.parse(v);
       }
-      return Instant.parse(v);
-    } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException(
-          "'" + v + "' is not a date (2026-11-23) or an instant (2026-11-23T10:00:00Z)");
+    } catch (DateTimeParseException | ArithmeticException e) {
+      throw HttpError.badRequest(
+          name
+              + " '"
+              + HttpError.echo(v)
+              + "' is not a date (2026-11-23) or an instant (2026-11-23T10:00:00Z)");
     }
+    if (t.isBefore(EARLIEST) || t.isAfter(LATEST.plusNanos(1000))) {
+      throw HttpError.badRequest(name + " must be between years 0001 and 9999");
+    }
+    return t;
   }
 
-  private boolean authorized(HttpExchange ex) {
+  private boolean authorized(Exchange ex) {
     if (token == null) {
       return true;
     }
-    String header = ex.getRequestHeaders().getFirst("Authorization");
+    String header = ex.header(HttpHeader.AUTHORIZATION);
     if (header == null || !header.startsWith("Bearer ")) {
       return false;
     }
@@ -395,16 +646,32 @@ public final class HttpApi implements AutoCloseable {
         token, header.substring(7).strip().getBytes(StandardCharsets.UTF_8));
   }
 
-  private static Map<String, String> query(HttpExchange ex) {
+  private static Map<String, String> query(Exchange ex) {
     Map<String, String> q = new HashMap<>();
-    String raw = ex.getRequestURI().getRawQuery();
+    String raw = ex.request.getHttpURI().getQuery();
     if (raw != null) {
       for (String pair : raw.split("&")) {
         int eq = pair.indexOf('=');
         if (eq > 0) {
-          q.put(
-              URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
-              URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+          String name;
+          String value;
+          try {
+            name = URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8);
+            value = URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+          } catch (IllegalArgumentException e) {
+            throw HttpError.badRequest("malformed %-escape in the query string");
+          }
+          if (value.length() > MAX_VALUE_LENGTH) {
+            throw HttpError.badRequest(
+                "query parameter '"
+                    + HttpError.echo(name)
+                    + "' too long ("
+                    + value.length()
+                    + " characters, at most "
+                    + MAX_VALUE_LENGTH
+                    + ")");
+          }
+          q.put(name, value);
         }
       }
     }
@@ -417,41 +684,60 @@ public final class HttpApi implements AutoCloseable {
     return n;
   }
 
-  private static void sendJson(HttpExchange ex, int status, Object body) throws IOException {
-    send(
-        ex,
-        status,
-        "application/json",
-        JSON.writerWithDefaultPrettyPrinter().writeValueAsString(body));
+  private static void sendJson(Exchange ex, int status, Object body) throws IOException {
+    ex.send(
+        status, "application/json", JSON.writerWithDefaultPrettyPrinter().writeValueAsString(body));
   }
 
-  private static void send(HttpExchange ex, int status, String type, String body)
-      throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().add("Content-Type", type);
-    ex.getResponseHeaders().add("Cache-Control", "no-store");
-    boolean head = "HEAD".equals(ex.getRequestMethod());
-    ex.sendResponseHeaders(status, head ? -1 : bytes.length);
-    if (!head) {
-      try (OutputStream out = ex.getResponseBody()) {
-        out.write(bytes);
+  private static void resource(Exchange ex, String name, String type) throws IOException {
+    try (InputStream in = HttpApi.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + name);
       }
+      ex.send(200, type, new String(in.readAllBytes(), StandardCharsets.UTF_8));
     }
   }
 
-  private static void resource(HttpExchange ex, String name, String type) throws IOException {
-    try (InputStream in = HttpApi.class.getResourceAsStream(name)) {
-      if (in == null) {
-        send(ex, 500, "text/plain", "missing resource " + name + "\n");
-        return;
+  /**
+   * Answers what Jetty refuses before a handler runs (a malformed request line, headers too large,
+   * an ambiguous path) with its status and a fixed reason, never the client's input.
+   */
+  private static final class ShortErrors extends Handler.Abstract {
+    private final RequestDeadline deadline;
+
+    ShortErrors(RequestDeadline deadline) {
+      super(org.eclipse.jetty.util.thread.Invocable.InvocationType.NON_BLOCKING);
+      this.deadline = deadline;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+      // the request was read in time, only refused: the connection may serve the next one
+      deadline.handled(request.getConnectionMetaData().getConnection());
+      Object s = request.getAttribute(ErrorHandler.ERROR_STATUS);
+      int status = s instanceof Integer i ? i : response.getStatus();
+      if (status < 400) {
+        status = 500;
       }
-      send(ex, 200, type, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      String reason = org.eclipse.jetty.http.HttpStatus.getMessage(status);
+      response.setStatus(status);
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+      response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+      String body =
+          error(reason == null ? "error" : reason.toLowerCase(java.util.Locale.ROOT)).toString();
+      response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
+      return true;
     }
   }
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    try {
+      server.stop();
+    } catch (Exception e) {
+      log.warn("Error while stopping the HTTP server: {}", e.toString());
+    } finally {
+      deadline.close();
+    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.costwise.worker.http;
 
 import dev.costwise.pricing.Money;
+import dev.costwise.report.Csv;
 import dev.costwise.store.StepRow;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,7 +10,10 @@ import java.math.BigDecimal;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** Writes step rows as RFC 4180 CSV, money as exact decimals, one line per usage record. */
+/**
+ * Writes step rows as RFC 4180 CSV, money as exact decimals, one line per usage record; text a
+ * spreadsheet would run as a formula is neutralised as {@link Csv} does.
+ */
 public final class StepsCsv {
   /** The header line's columns, in order. */
   public static final List<String> COLUMNS =
@@ -110,13 +114,6 @@ public final class StepsCsv {
     if (v == null) {
       return "";
     }
-    String s = v instanceof BigDecimal d ? Money.plain(d) : v.toString();
-    if (s.indexOf(',') >= 0
-        || s.indexOf('"') >= 0
-        || s.indexOf('\n') >= 0
-        || s.indexOf('\r') >= 0) {
-      return '"' + s.replace("\"", "\"\"") + '"';
-    }
-    return s;
+    return Csv.escape(v instanceof BigDecimal d ? Money.plain(d) : v.toString());
   }
 }
