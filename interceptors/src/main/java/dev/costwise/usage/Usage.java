@@ -79,6 +79,12 @@ public record Usage(
             : cleanName(imageQuality, 32).toLowerCase(Locale.ROOT);
   }
 
+  /** A short rendering of any amount (the plain text of 1e999999999 would be a gigabyte). */
+  private static String shown(BigDecimal v) {
+    String text = Math.abs((long) v.scale()) <= 40 ? v.toPlainString() : v.toString();
+    return text.length() <= 48 ? text : text.substring(0, 48) + "…";
+  }
+
   /**
    * {@code name} without control characters or broken surrogates, stripped and cut to {@code max}.
    */
@@ -159,7 +165,7 @@ public record Usage(
               + " for model '"
               + model
               + "' is "
-              + value.toPlainString()
+              + shown(value)
               + "; seconds must be zero or positive");
     }
     if (value.compareTo(MAX_SECONDS) > 0) {
@@ -168,7 +174,7 @@ public record Usage(
               + " for model '"
               + model
               + "' is "
-              + value.toPlainString()
+              + shown(value)
               + ", above the limit of "
               + MAX_SECONDS
               + " seconds for one record");
@@ -179,7 +185,7 @@ public record Usage(
               + " for model '"
               + model
               + "' is "
-              + value.toPlainString()
+              + shown(value)
               + "; seconds are recorded to the millisecond (at most 3 decimals)");
     }
     return value.setScale(SECONDS_SCALE);

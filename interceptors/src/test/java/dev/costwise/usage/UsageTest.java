@@ -93,4 +93,16 @@ class UsageTest {
     assertThatThrownBy(() -> scope.tag("one-more", "v")).hasMessageContaining("more than 32 tags");
     assertThat(scope.tags()).hasSize(Tags.MAX_TAGS);
   }
+
+  @Test
+  void anAbsurdAmountIsRefusedWithAShortMessage() {
+    assertThatThrownBy(
+            () ->
+                Usage.of("vertex_ai", "veo-3.0-generate-001")
+                    .videoSeconds(new BigDecimal("1e999999999"), false)
+                    .build())
+        .isInstanceOf(InvalidUsageException.class)
+        .hasMessageContaining("above the limit")
+        .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(200));
+  }
 }
