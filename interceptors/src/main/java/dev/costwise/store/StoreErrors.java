@@ -68,14 +68,27 @@ public final class StoreErrors {
     return found;
   }
 
-  /** The most specific message, on one line and at most {@code max} characters. */
+  /**
+   * The server's own reason (for a batch, the statement's underlying error rather than the batch
+   * text), with its SQLSTATE, on one line and at most {@code max} characters: never the SQL with
+   * its values.
+   */
   static String message(Throwable error, int max) {
     Throwable t = error;
-    while (!(t instanceof SQLException) && t.getCause() != null && t.getCause() != t) {
+    while (t != null && !(t instanceof SQLException) && t.getCause() != null && t.getCause() != t) {
       t = t.getCause();
     }
-    String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-    m = m.replaceAll("\\p{Cntrl}", " ").strip();
+    String m;
+    if (t instanceof SQLException sql) {
+      SQLException reason = sql.getNextException() != null ? sql.getNextException() : sql;
+      m = reason.getMessage() == null ? reason.getClass().getSimpleName() : reason.getMessage();
+      if (reason.getSQLState() != null) {
+        m = "[" + reason.getSQLState() + "] " + m;
+      }
+    } else {
+      m = t == null || t.getMessage() == null ? String.valueOf(t) : t.getMessage();
+    }
+    m = m.replaceAll("\\p{Cntrl}", " ").replaceAll(" +", " ").strip();
     return m.length() <= max ? m : m.substring(0, max) + "…";
   }
 }

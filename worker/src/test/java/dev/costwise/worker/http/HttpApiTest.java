@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.costwise.pricing.CatalogSource;
 import dev.costwise.pricing.Pricer;
@@ -347,6 +348,38 @@ class HttpApiTest {
     assertThatThrownBy(() -> HttpApi.start(config, worker).close())
         .isInstanceOf(StartupException.class)
         .hasMessageContaining("port is in use");
+  }
+
+  @Test
+  void healthIsDegradedWhileARejectedRecordIsUnresolved() throws Exception {
+    JsonNode before = JSON.readTree(get("/health").body());
+    assertThat(before.path("costs").path("status").asText()).isEqualTo("UP");
+
+    Instant now = Instant.now();
+    Usage usage = Usage.of("openai", "gpt-4o").inputTokens(1000).build();
+    worker
+        .recorder()
+        .record(
+            new AttemptCost(
+                new AttemptContext(
+                    "default", "wf-nul", "Publish", "run-nul", "1", "Write", 1, "q", now),
+                Outcome.COMPLETED,
+                List.of(new PricedUsage(usage, PRICER.priceLenient(usage))),
+                Map.of("tenant", "acme\u0000"),
+                now));
+
+    HttpResponse<String> degraded = get("/health");
+    assertThat(degraded.statusCode()).isEqualTo(200); // still serving: probes must not kill it
+    JsonNode health = JSON.readTree(degraded.body());
+    assertThat(health.path("status").asText()).isEqualTo("DEGRADED");
+    assertThat(health.path("costs").path("rejectedUnresolved").asLong()).isEqualTo(1);
+    assertThat(health.path("costs").path("hint").asText()).isEqualTo("costwise rejected list");
+    assertThat(worker.store().execution("run-nul").orElseThrow().costUsd())
+        .as("the rejected record's cost still counts")
+        .isEqualByComparingTo("0.0025");
+
+    worker.store().resolveRejected();
+    assertThat(JSON.readTree(get("/health").body()).path("status").asText()).isEqualTo("UP");
   }
 
   static HttpResponse<String> get(String path) throws Exception {
