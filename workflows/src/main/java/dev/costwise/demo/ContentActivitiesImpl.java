@@ -4,6 +4,7 @@ import dev.costwise.usage.CostUsage;
 import dev.costwise.usage.Usage;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityInfo;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -13,9 +14,43 @@ import java.util.List;
  * marked {@code #flaky}, after billing it, as real providers sometimes do.
  */
 public final class ContentActivitiesImpl implements ContentActivities {
+  private final Duration latency;
+
+  /** Activities whose simulated model calls answer at once. */
+  public ContentActivitiesImpl() {
+    this(Duration.ZERO);
+  }
+
+  /**
+   * Activities whose simulated model calls each take {@code latency}, heartbeating every second
+   * while they wait, as a long real call would.
+   */
+  public ContentActivitiesImpl(Duration latency) {
+    if (latency.isNegative()) {
+      throw new IllegalArgumentException("latency must not be negative");
+    }
+    this.latency = latency;
+  }
+
+  /** Waits for the simulated provider to answer. */
+  private void awaitProvider() {
+    long left = latency.toMillis();
+    while (left > 0) {
+      long slice = Math.min(left, 1_000);
+      try {
+        Thread.sleep(slice);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("model call interrupted before the provider answered", e);
+      }
+      left -= slice;
+      Activity.getExecutionContext().heartbeat(null);
+    }
+  }
 
   @Override
   public Script writeScript(PipelineRequest request) {
+    awaitProvider();
     SimulatedProviders.ScriptCall call = SimulatedProviders.writeScript(request);
     Usage usage =
         Usage.of(SimulatedProviders.LLM_PROVIDER, SimulatedProviders.LLM_MODEL)
@@ -29,6 +64,7 @@ public final class ContentActivitiesImpl implements ContentActivities {
 
   @Override
   public String drawScene(String sceneDescription, int sceneNumber) {
+    awaitProvider();
     CostUsage.record(
         Usage.of(SimulatedProviders.IMAGE_PROVIDER, SimulatedProviders.IMAGE_MODEL)
             .images(1, SimulatedProviders.IMAGE_SIZE, SimulatedProviders.IMAGE_QUALITY)
@@ -40,6 +76,7 @@ public final class ContentActivitiesImpl implements ContentActivities {
   @Override
   public String animateScene(
       String image, int sceneNumber, int seconds, String videoModel, boolean withAudio) {
+    awaitProvider();
     CostUsage.record(
         Usage.of(SimulatedProviders.VIDEO_PROVIDER, videoModel)
             .videoSeconds(seconds, withAudio)
@@ -56,6 +93,7 @@ public final class ContentActivitiesImpl implements ContentActivities {
 
   @Override
   public String voiceOver(String narration) {
+    awaitProvider();
     CostUsage.record(
         Usage.of(SimulatedProviders.SPEECH_PROVIDER, SimulatedProviders.SPEECH_MODEL)
             .characters(narration.length())
