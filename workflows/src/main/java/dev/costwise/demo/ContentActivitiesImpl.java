@@ -4,6 +4,7 @@ import dev.costwise.usage.CostUsage;
 import dev.costwise.usage.Usage;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityInfo;
+import io.temporal.client.ActivityWorkerShutdownException;
 import java.time.Duration;
 import java.util.List;
 
@@ -32,9 +33,14 @@ public final class ContentActivitiesImpl implements ContentActivities {
     this.latency = latency;
   }
 
-  /** Waits for the simulated provider to answer. */
+  /**
+   * Waits for the simulated provider to answer. A call already under way is not abandoned when the
+   * worker stops: a real provider would finish and bill it, so the attempt finishes too (within the
+   * worker's stop grace) and its cost is recorded.
+   */
   private void awaitProvider() {
     long left = latency.toMillis();
+    boolean heartbeat = true;
     while (left > 0) {
       long slice = Math.min(left, 1_000);
       try {
@@ -44,7 +50,13 @@ public final class ContentActivitiesImpl implements ContentActivities {
         throw new IllegalStateException("model call interrupted before the provider answered", e);
       }
       left -= slice;
-      Activity.getExecutionContext().heartbeat(null);
+      if (heartbeat) {
+        try {
+          Activity.getExecutionContext().heartbeat(null);
+        } catch (ActivityWorkerShutdownException e) {
+          heartbeat = false; // the worker is stopping: finish the call, report its result
+        }
+      }
     }
   }
 
