@@ -115,11 +115,14 @@ public final class DemoCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     try (CostwiseWorker worker = CostwiseWorker.start(config)) {
-      // a stop request mid-demo stops the worker in order (costs written, then the database)
+      // A stop request mid-demo stops the worker in order (costs written, then the database),
+      // then ends the process at once: the run under way can no longer finish, and its failure
+      // must not be reported as the demo's.
       StopSignals.onStop(
           () -> {
             worker.close();
-            System.exit(INTERRUPTED);
+            out.flush();
+            Runtime.getRuntime().halt(INTERRUPTED);
           });
       CostReports reports = new CostReports(worker.store().jdbi());
       out.printf(
