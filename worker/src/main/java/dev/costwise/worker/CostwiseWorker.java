@@ -53,7 +53,7 @@ public final class CostwiseWorker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CostwiseWorker.class);
 
   private final WorkerConfig config;
-  private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
+  private final Deque<Part> toClose = new ArrayDeque<>();
   private PrometheusMeterRegistry registry;
   private HikariDataSource dataSource;
   private CostStore store;
@@ -72,6 +72,13 @@ public final class CostwiseWorker implements AutoCloseable {
 
   /** Extra time interrupted activity attempts get to record their cost after the grace period. */
   private static final Duration AFTER_INTERRUPT = Duration.ofSeconds(5);
+
+  /** Something started, and how to stop it. */
+  private record Part(String name, AutoCloseable closer) {}
+
+  private void onClose(String name, AutoCloseable closer) {
+    toClose.push(new Part(name, closer));
+  }
 
   private CostwiseWorker(WorkerConfig config) {
     this.config = config;
@@ -116,8 +123,8 @@ public final class CostwiseWorker implements AutoCloseable {
                 metrics.persistenceFailed(spooled);
               }
             });
-    toClose.push(this::flushSpoolBeforeStop);
-    toClose.push(recorder);
+    onClose("cost spool", this::flushSpoolBeforeStop);
+    onClose("cost recorder", recorder);
     int replayed = recorder.flushSpool();
     if (replayed > 0) {
       log.info(
@@ -133,7 +140,7 @@ public final class CostwiseWorker implements AutoCloseable {
               return t;
             });
     housekeeping.scheduleWithFixedDelay(this::housekeeping, 30, 30, TimeUnit.SECONDS);
-    toClose.push(housekeeping::shutdownNow);
+    onClose("housekeeping", housekeeping::shutdownNow);
 
     List<AlertSink> sinks =
         config.alertWebhook() == null
@@ -173,7 +180,7 @@ public final class CostwiseWorker implements AutoCloseable {
         new PeriodBudgetCheck(budgets),
         new EstimateStore(store.jdbi()));
     factory.start();
-    toClose.push(this::stopPolling);
+    onClose("worker", this::stopPolling);
     log.info(
         "Worker polling task queue '{}' in namespace '{}'",
         config.taskQueue(),
@@ -181,7 +188,7 @@ public final class CostwiseWorker implements AutoCloseable {
 
     if (config.httpPort() >= 0) {
       http = HttpApi.start(config, this);
-      toClose.push(http);
+      onClose("HTTP server", http);
       log.info(
           "HTTP on {}: dashboard {}/ , metrics {}/metrics , health {}/health",
           http.baseUrl(),
@@ -203,7 +210,7 @@ public final class CostwiseWorker implements AutoCloseable {
     if (config.embeddedDatabase()) {
       EmbeddedDatabase db =
           EmbeddedDatabase.start(config.embeddedDatabaseDir(), config.databasePort());
-      toClose.push(db);
+      onClose("embedded PostgreSQL", db);
       url = db.jdbcUrl();
       user = "postgres";
       databaseDescription =
@@ -212,7 +219,7 @@ public final class CostwiseWorker implements AutoCloseable {
       databaseDescription = "PostgreSQL at " + WorkerConfig.redact(url);
     }
     dataSource = Database.connect(url, user, config.databasePassword());
-    toClose.push(dataSource);
+    onClose("database pool", dataSource);
     int applied;
     try {
       applied = CostSchema.migrate(dataSource);
@@ -230,7 +237,7 @@ public final class CostwiseWorker implements AutoCloseable {
     if (config.embeddedTemporal()) {
       EmbeddedTemporal server =
           EmbeddedTemporal.start(config.temporalPort(), config.temporalNamespace());
-      toClose.push(server);
+      onClose("embedded Temporal server", server);
       searchAttributes = true;
       address = server.address();
       log.info(
@@ -244,7 +251,7 @@ public final class CostwiseWorker implements AutoCloseable {
     temporal =
         TemporalConnection.connect(
             address, config.temporalNamespace(), registry, Duration.ofSeconds(10));
-    toClose.push(temporal);
+    onClose("Temporal connection", temporal);
     if (!config.embeddedTemporal()) {
       try {
         var added = SearchAttributes.ensureRegistered(address, config.temporalNamespace());
@@ -412,12 +419,14 @@ public final class CostwiseWorker implements AutoCloseable {
     long started = System.nanoTime();
     boolean any = !toClose.isEmpty();
     while (!toClose.isEmpty()) {
-      AutoCloseable c = toClose.pop();
+      Part part = toClose.pop();
+      long t0 = System.nanoTime();
       try {
-        c.close();
+        part.closer().close();
       } catch (Exception e) {
-        log.warn("Error while stopping {}: {}", c.getClass().getSimpleName(), e.toString());
+        log.warn("Error while stopping the {}: {}", part.name(), e.toString());
       }
+      log.debug("Stopped the {} in {} ms", part.name(), (System.nanoTime() - t0) / 1_000_000);
     }
     if (any) {
       log.info("Stopped in {} ms", (System.nanoTime() - started) / 1_000_000);

@@ -144,8 +144,10 @@ public final class TemporalConnection implements AutoCloseable {
 
   @Override
   public void close() {
-    stubs.shutdown();
-    stubs.awaitTermination(5, TimeUnit.SECONDS);
+    // Closed after the worker stopped: any call still open is a client's long poll (a demo
+    // waiting for its run's result), which would hold the channel open for up to a minute.
+    stubs.shutdownNow();
+    stubs.awaitTermination(2, TimeUnit.SECONDS);
     closeQuietly(metricsScope);
   }
 
