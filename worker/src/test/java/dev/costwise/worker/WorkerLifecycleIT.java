@@ -213,9 +213,6 @@ class WorkerLifecycleIT {
         String id = idByScheduledEvent.get(a.getScheduledEventId());
         if (id != null) {
           attempts.merge(id, a.getAttempt(), Math::max);
-          if (a.getAttempt() > 1) {
-            System.out.printf("%s attempt %d after: %s%n", id, a.getAttempt(), a.getLastFailure());
-          }
         }
       }
     }
