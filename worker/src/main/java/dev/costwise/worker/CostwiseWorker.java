@@ -24,14 +24,18 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.temporal.common.converter.DataConverterException;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerFactoryOptions;
+import io.temporal.worker.WorkerOptions;
+import io.temporal.worker.WorkflowImplementationOptions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -41,13 +45,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The running worker: Temporal (embedded or remote), PostgreSQL (embedded or remote) with the cost
  * schema, the cost-tracking interceptor on a worker polling the task queue, and the HTTP server.
- * Started by {@link #start}, stopped by {@link #close} in reverse order.
+ * Started by {@link #start}, stopped by {@link #close} in reverse order: the HTTP server, then
+ * polling (running activity attempts get {@link WorkerConfig#stopGrace()} to finish), then the cost
+ * recorder (every attempt's cost is written), then Temporal, then the database.
  */
 public final class CostwiseWorker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CostwiseWorker.class);
 
   private final WorkerConfig config;
-  private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
+  private final Deque<Part> toClose = new ArrayDeque<>();
   private PrometheusMeterRegistry registry;
   private HikariDataSource dataSource;
   private CostStore store;
@@ -62,6 +68,17 @@ public final class CostwiseWorker implements AutoCloseable {
   private WorkerFactory factory;
   private HttpApi http;
   private String databaseDescription;
+  private boolean closed;
+
+  /** Extra time interrupted activity attempts get to record their cost after the grace period. */
+  private static final Duration AFTER_INTERRUPT = Duration.ofSeconds(5);
+
+  /** Something started, and how to stop it. */
+  private record Part(String name, AutoCloseable closer) {}
+
+  private void onClose(String name, AutoCloseable closer) {
+    toClose.push(new Part(name, closer));
+  }
 
   private CostwiseWorker(WorkerConfig config) {
     this.config = config;
@@ -107,7 +124,8 @@ public final class CostwiseWorker implements AutoCloseable {
               }
             });
     metrics.watch(recorder);
-    toClose.push(recorder);
+    onClose("cost spool", this::flushSpoolBeforeStop);
+    onClose("cost recorder", recorder);
     int replayed = recorder.flushSpool();
     if (replayed > 0) {
       log.info(
@@ -123,7 +141,7 @@ public final class CostwiseWorker implements AutoCloseable {
               return t;
             });
     housekeeping.scheduleWithFixedDelay(this::housekeeping, 30, 30, TimeUnit.SECONDS);
-    toClose.push(housekeeping::shutdownNow);
+    onClose("housekeeping", housekeeping::shutdownNow);
 
     List<AlertSink> sinks =
         config.alertWebhook() == null
@@ -146,20 +164,24 @@ public final class CostwiseWorker implements AutoCloseable {
             WorkerFactoryOptions.newBuilder()
                 .setWorkerInterceptors(tracking.workerInterceptor())
                 .build());
-    Worker worker = factory.newWorker(config.taskQueue());
-    worker.registerWorkflowImplementationTypes(ContentPipelineWorkflowImpl.class);
-    worker.registerActivitiesImplementations(new ContentActivitiesImpl(), budgets.checkActivity());
+    Worker worker = factory.newWorker(config.taskQueue(), workerOptions());
+    // Arguments that cannot be read fail the run at once instead of failing its workflow task for
+    // ever.
+    WorkflowImplementationOptions implementation =
+        WorkflowImplementationOptions.newBuilder()
+            .setFailWorkflowExceptionTypes(DataConverterException.class)
+            .build();
+    worker.registerWorkflowImplementationTypes(implementation, ContentPipelineWorkflowImpl.class);
+    worker.registerActivitiesImplementations(
+        new ContentActivitiesImpl(config.simulatedLatency()), budgets.checkActivity());
     CostEstimates.register(
         worker,
+        implementation,
         new CostEstimator(store.jdbi(), new Pricer(catalog, false)),
         new PeriodBudgetCheck(budgets),
         new EstimateStore(store.jdbi()));
     factory.start();
-    toClose.push(
-        () -> {
-          factory.shutdown();
-          factory.awaitTermination(10, TimeUnit.SECONDS);
-        });
+    onClose("worker", this::stopPolling);
     log.info(
         "Worker polling task queue '{}' in namespace '{}'",
         config.taskQueue(),
@@ -167,7 +189,7 @@ public final class CostwiseWorker implements AutoCloseable {
 
     if (config.httpPort() >= 0) {
       http = HttpApi.start(config, this);
-      toClose.push(http);
+      onClose("HTTP server", http);
       log.info(
           "HTTP listening on {}: dashboard {}/ , metrics {}/metrics , health {}/health",
           http.listenAddress(),
@@ -189,7 +211,7 @@ public final class CostwiseWorker implements AutoCloseable {
     if (config.embeddedDatabase()) {
       EmbeddedDatabase db =
           EmbeddedDatabase.start(config.embeddedDatabaseDir(), config.databasePort());
-      toClose.push(db);
+      onClose("embedded PostgreSQL", db);
       url = db.jdbcUrl();
       user = "postgres";
       databaseDescription =
@@ -198,7 +220,7 @@ public final class CostwiseWorker implements AutoCloseable {
       databaseDescription = "PostgreSQL at " + WorkerConfig.redact(url);
     }
     dataSource = Database.connect(url, user, config.databasePassword());
-    toClose.push(dataSource);
+    onClose("database pool", dataSource);
     int applied;
     try {
       applied = CostSchema.migrate(dataSource);
@@ -216,7 +238,7 @@ public final class CostwiseWorker implements AutoCloseable {
     if (config.embeddedTemporal()) {
       EmbeddedTemporal server =
           EmbeddedTemporal.start(config.temporalPort(), config.temporalNamespace());
-      toClose.push(server);
+      onClose("embedded Temporal server", server);
       searchAttributes = true;
       address = server.address();
       log.info(
@@ -230,7 +252,7 @@ public final class CostwiseWorker implements AutoCloseable {
     temporal =
         TemporalConnection.connect(
             address, config.temporalNamespace(), registry, Duration.ofSeconds(10));
-    toClose.push(temporal);
+    onClose("Temporal connection", temporal);
     if (!config.embeddedTemporal()) {
       try {
         var added = SearchAttributes.ensureRegistered(address, config.temporalNamespace());
@@ -248,6 +270,69 @@ public final class CostwiseWorker implements AutoCloseable {
             SearchAttributes.COST.keySet(),
             config.temporalNamespace(),
             e.getStatus());
+      }
+    }
+  }
+
+  /**
+   * Sticky execution off against the SDK's test server, which would leave runs waiting for ever on
+   * the sticky queue of a worker that stopped (see {@link TemporalConnection#stickyExecutionSafe}).
+   */
+  private WorkerOptions workerOptions() {
+    boolean sticky;
+    try {
+      sticky = temporal.stickyExecutionSafe();
+    } catch (io.grpc.StatusRuntimeException e) {
+      log.warn("Cannot ask Temporal for its version ({}); keeping sticky execution", e.getStatus());
+      sticky = true;
+    }
+    if (sticky) {
+      return WorkerOptions.getDefaultInstance();
+    }
+    log.info(
+        "Temporal is the embedded dev server: sticky execution off, so runs continue on any worker"
+            + " when this one stops");
+    return WorkerOptions.newBuilder().setStickyQueueScheduleToStartTimeout(Duration.ZERO).build();
+  }
+
+  /**
+   * Stops polling, lets running activity attempts finish within the grace period, then interrupts
+   * those still running and gives them a few seconds to record their cost.
+   */
+  private void stopPolling() {
+    Duration grace = config.stopGrace();
+    long started = System.nanoTime();
+    factory.shutdown();
+    factory.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
+    if (!factory.isTerminated()) {
+      log.warn(
+          "Activity attempts still running after the stop grace of {} s; interrupting them",
+          grace.toMillis() / 1000.0);
+      factory.shutdownNow();
+      factory.awaitTermination(AFTER_INTERRUPT.toMillis(), TimeUnit.MILLISECONDS);
+      if (!factory.isTerminated()) {
+        log.warn(
+            "Activity attempts still running {} s after being interrupted; stopping without them"
+                + " (Temporal retries them after their timeout)",
+            AFTER_INTERRUPT.toSeconds());
+      }
+    }
+    log.info(
+        "Polling stopped and running attempts finished in {} ms",
+        (System.nanoTime() - started) / 1_000_000);
+  }
+
+  /** Writes anything left in the spool while the database is still up. */
+  private void flushSpoolBeforeStop() {
+    int left = recorder.spooledCount();
+    if (left != 0) {
+      recorder.flushSpool();
+      left = recorder.spooledCount();
+      if (left > 0) {
+        log.warn(
+            "{} cost record(s) stay in {}; they are written at the next start",
+            left,
+            config.spoolFile());
       }
     }
   }
@@ -311,31 +396,43 @@ public final class CostwiseWorker implements AutoCloseable {
   }
 
   /**
-   * Blocks until the JVM is asked to stop (Ctrl-C, SIGTERM), stopping everything on the way out.
+   * Blocks until asked to stop (Ctrl-C or SIGTERM), then stops everything in order and returns, so
+   * the command exits with its own status. Should the JVM stop another way (another signal, or one
+   * it does not let this process handle), a shutdown hook stops everything as well as it can.
    */
   public void runUntilStopped() throws InterruptedException {
-    java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  close();
-                  stopped.countDown();
-                },
-                "costwise-shutdown"));
-    stopped.await();
+    CountDownLatch stopRequested = new CountDownLatch(1);
+    StopSignals.onStop(stopRequested::countDown);
+    Runtime.getRuntime().addShutdownHook(new Thread(this::close, "costwise-shutdown"));
+    stopRequested.await();
+    close();
   }
 
-  /** Stops everything that was started, newest first; never throws. */
+  /**
+   * Stops everything that was started, newest first; never throws. Running activity attempts get
+   * the stop grace to finish, and their costs are written before the database stops. A second call
+   * returns at once.
+   */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    long started = System.nanoTime();
+    boolean any = !toClose.isEmpty();
     while (!toClose.isEmpty()) {
-      AutoCloseable c = toClose.pop();
+      Part part = toClose.pop();
+      long t0 = System.nanoTime();
       try {
-        c.close();
+        part.closer().close();
       } catch (Exception e) {
-        log.warn("Error while stopping {}: {}", c.getClass().getSimpleName(), e.toString());
+        log.warn("Error while stopping the {}: {}", part.name(), e.toString());
       }
+      log.debug("Stopped the {} in {} ms", part.name(), (System.nanoTime() - t0) / 1_000_000);
+    }
+    if (any) {
+      log.info("Stopped in {} ms", (System.nanoTime() - started) / 1_000_000);
     }
   }
 }

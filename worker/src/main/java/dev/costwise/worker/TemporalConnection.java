@@ -99,6 +99,29 @@ public final class TemporalConnection implements AutoCloseable {
     }
   }
 
+  /**
+   * The version the frontend reports, or an empty string when it reports none, as the SDK's test
+   * server (the embedded dev server) does.
+   */
+  public String serverVersion() {
+    return stubs
+        .blockingStub()
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .getSystemInfo(io.temporal.api.workflowservice.v1.GetSystemInfoRequest.getDefaultInstance())
+        .getServerVersion();
+  }
+
+  /**
+   * Whether workflow tasks may be dispatched to a worker's own sticky queue. The SDK's test server
+   * (the embedded dev server) never moves a task off the sticky queue of a worker that stopped or
+   * died (it has no sticky schedule-to-start timeout and ignores the worker's shutdown notice), so
+   * runs would wait forever for that worker; against it, every workflow task goes to the shared
+   * task queue instead.
+   */
+  public boolean stickyExecutionSafe() {
+    return !serverVersion().isEmpty();
+  }
+
   /** The client, bound to the namespace. */
   public WorkflowClient client() {
     return client;
@@ -121,8 +144,10 @@ public final class TemporalConnection implements AutoCloseable {
 
   @Override
   public void close() {
-    stubs.shutdown();
-    stubs.awaitTermination(5, TimeUnit.SECONDS);
+    // Closed after the worker stopped: any call still open is a client's long poll (a demo
+    // waiting for its run's result), which would hold the channel open for up to a minute.
+    stubs.shutdownNow();
+    stubs.awaitTermination(2, TimeUnit.SECONDS);
     closeQuietly(metricsScope);
   }
 

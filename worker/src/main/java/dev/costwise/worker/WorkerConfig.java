@@ -5,6 +5,7 @@ import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
@@ -32,6 +33,9 @@ import java.util.function.Function;
  * @param priceFile price override file, or null
  * @param strictPricing fail an activity attempt whose model has no price
  * @param alertWebhook URL that budget alerts are POSTed to as JSON, or null for none
+ * @param stopGrace how long a stop waits for running activity attempts to finish before
+ *     interrupting them
+ * @param simulatedLatency how long each simulated model call of the demo pipeline takes
  */
 public record WorkerConfig(
     String temporalAddress,
@@ -48,7 +52,9 @@ public record WorkerConfig(
     String apiToken,
     Path priceFile,
     boolean strictPricing,
-    URI alertWebhook) {
+    URI alertWebhook,
+    Duration stopGrace,
+    Duration simulatedLatency) {
 
   /** Default embedded Temporal port: the port the {@code temporal} CLI uses by default. */
   public static final int DEFAULT_TEMPORAL_PORT = 7233;
@@ -58,6 +64,15 @@ public record WorkerConfig(
 
   /** Default HTTP port of the metrics, API and dashboard server. */
   public static final int DEFAULT_HTTP_PORT = 8088;
+
+  /** Default time a stop gives running activity attempts to finish. */
+  public static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(20);
+
+  /** Longest stop grace accepted: a stop must stay well inside a platform's kill timeout. */
+  public static final Duration MAX_STOP_GRACE = Duration.ofMinutes(10);
+
+  /** Longest simulated model call accepted. */
+  public static final Duration MAX_SIMULATED_LATENCY = Duration.ofMinutes(1);
 
   /** Default task queue of the worker and the demo. */
   public static final String DEFAULT_TASK_QUEUE = "costwise";
@@ -82,6 +97,8 @@ public record WorkerConfig(
     public static final String PRICE_FILE = "COSTWISE_PRICE_FILE";
     public static final String STRICT_PRICING = "COSTWISE_STRICT_PRICING";
     public static final String ALERT_WEBHOOK = "COSTWISE_ALERT_WEBHOOK";
+    public static final String STOP_GRACE = "COSTWISE_STOP_GRACE";
+    public static final String SIMULATED_LATENCY = "COSTWISE_SIMULATED_LATENCY";
 
     private Env() {}
   }
@@ -167,7 +184,9 @@ public record WorkerConfig(
         apiToken,
         priceFile,
         strictPricing,
-        alertWebhook);
+        alertWebhook,
+        stopGrace,
+        simulatedLatency);
   }
 
   /** The JDBC URL with any password replaced, for logs and error messages. */
@@ -300,6 +319,8 @@ public record WorkerConfig(
     private Path priceFile;
     private boolean strictPricing;
     private URI alertWebhook;
+    private Duration stopGrace = DEFAULT_STOP_GRACE;
+    private Duration simulatedLatency = Duration.ZERO;
 
     private Builder() {}
 
@@ -328,6 +349,15 @@ public record WorkerConfig(
           get.apply(Env.ALERT_WEBHOOK) == null
               ? alertWebhook
               : webhook(get.apply(Env.ALERT_WEBHOOK), Env.ALERT_WEBHOOK);
+      stopGrace =
+          get.apply(Env.STOP_GRACE) == null
+              ? stopGrace
+              : seconds(get.apply(Env.STOP_GRACE), Env.STOP_GRACE, MAX_STOP_GRACE);
+      simulatedLatency =
+          get.apply(Env.SIMULATED_LATENCY) == null
+              ? simulatedLatency
+              : seconds(
+                  get.apply(Env.SIMULATED_LATENCY), Env.SIMULATED_LATENCY, MAX_SIMULATED_LATENCY);
       String strict = get.apply(Env.STRICT_PRICING);
       if (strict != null) {
         strictPricing =
@@ -418,6 +448,38 @@ public record WorkerConfig(
       return this;
     }
 
+    /** Seconds to wait for running activity attempts when stopping (0 interrupts them at once). */
+    public Builder stopGrace(String v) {
+      stopGrace = v == null || v.isBlank() ? stopGrace : seconds(v, "--stop-grace", MAX_STOP_GRACE);
+      return this;
+    }
+
+    /** Seconds each simulated model call of the demo pipeline takes. */
+    public Builder simulatedLatency(String v) {
+      simulatedLatency =
+          v == null || v.isBlank()
+              ? simulatedLatency
+              : seconds(v, "--simulated-latency", MAX_SIMULATED_LATENCY);
+      return this;
+    }
+
+    /** Parses a number of seconds such as {@code 20} or {@code 0.5}, from 0 to {@code max}. */
+    private static Duration seconds(String value, String setting, Duration max) {
+      String v = value.strip();
+      try {
+        java.math.BigDecimal s = new java.math.BigDecimal(v);
+        if (s.signum() >= 0 && s.compareTo(java.math.BigDecimal.valueOf(max.toSeconds())) <= 0) {
+          return Duration.ofMillis(
+              s.movePointRight(3).setScale(0, java.math.RoundingMode.UP).longValueExact());
+        }
+      } catch (NumberFormatException | ArithmeticException e) {
+        // reported below
+      }
+      String shown = v.length() > 40 ? v.substring(0, 40) + "..." : v;
+      throw new ConfigException(
+          setting + " is '" + shown + "'; give a number of seconds from 0 to " + max.toSeconds());
+    }
+
     private static URI webhook(String value, String setting) {
       try {
         URI uri = new URI(value);
@@ -452,7 +514,9 @@ public record WorkerConfig(
           apiToken,
           priceFile,
           strictPricing,
-          alertWebhook);
+          alertWebhook,
+          stopGrace,
+          simulatedLatency);
     }
 
     private static String or(String value, String fallback) {

@@ -90,4 +90,30 @@ class WorkerConfigTest {
     assertThat(WorkerConfig.builder().httpPort(-1).build().httpPort()).isEqualTo(-1);
     assertThat(WorkerConfig.builder().httpPort(0).build().httpPort()).isZero();
   }
+
+  @Test
+  void stopGraceComesFromTheFlagOrTheEnvironmentWithinBounds() {
+    assertThat(WorkerConfig.builder().environment(Map.of()).build().stopGrace())
+        .isEqualTo(java.time.Duration.ofSeconds(20));
+    WorkerConfig c =
+        WorkerConfig.builder()
+            .environment(Map.of("COSTWISE_STOP_GRACE", "5", "COSTWISE_SIMULATED_LATENCY", "0.5"))
+            .build();
+    assertThat(c.stopGrace()).isEqualTo(java.time.Duration.ofSeconds(5));
+    assertThat(c.simulatedLatency()).isEqualTo(java.time.Duration.ofMillis(500));
+    assertThat(
+            WorkerConfig.builder()
+                .environment(Map.of("COSTWISE_STOP_GRACE", "5"))
+                .stopGrace("0")
+                .build()
+                .stopGrace())
+        .isZero();
+    assertThatThrownBy(
+            () -> WorkerConfig.builder().environment(Map.of("COSTWISE_STOP_GRACE", "-1")).build())
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("COSTWISE_STOP_GRACE is '-1'; give a number of seconds from 0 to 600");
+    assertThatThrownBy(() -> WorkerConfig.builder().stopGrace("1e999999999").build())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("--stop-grace is '1e999999999'");
+  }
 }

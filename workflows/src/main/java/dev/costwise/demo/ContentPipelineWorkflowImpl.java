@@ -2,6 +2,7 @@ package dev.costwise.demo;
 
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
+import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
@@ -11,13 +12,22 @@ import java.util.List;
 
 /**
  * Writes the script, then draws and animates every scene in parallel, then voices the narration.
+ *
+ * <p>A request that cannot be read (not an object, or one {@link PipelineRequest} rejects) fails
+ * the run when the worker lists {@link io.temporal.common.converter.DataConverterException} among
+ * its fail-workflow exception types, as the Costwise worker does; a missing request fails it here.
  */
 public final class ContentPipelineWorkflowImpl implements ContentPipelineWorkflow {
+  /** Failure type of a run started without a usable request. */
+  public static final String INVALID_REQUEST = "InvalidPipelineRequest";
+
   private final ContentActivities activities =
       Workflow.newActivityStub(
           ContentActivities.class,
           ActivityOptions.newBuilder()
               .setStartToCloseTimeout(Duration.ofMinutes(5))
+              // a worker that dies mid-call is noticed in seconds, not at the end of the timeout
+              .setHeartbeatTimeout(Duration.ofSeconds(10))
               .setRetryOptions(
                   RetryOptions.newBuilder()
                       .setInitialInterval(Duration.ofMillis(200))
@@ -28,6 +38,13 @@ public final class ContentPipelineWorkflowImpl implements ContentPipelineWorkflo
 
   @Override
   public PipelineResult produce(PipelineRequest request) {
+    if (request == null) {
+      // before any command: failing here changes no command sequence
+      throw ApplicationFailure.newNonRetryableFailure(
+          "ContentPipeline needs a request argument {topic, scenes, secondsPerScene, videoModel,"
+              + " videoWithAudio, simulateOutage}; it was started with none",
+          INVALID_REQUEST);
+    }
     ContentActivities.Script script = activities.writeScript(request);
     List<Promise<String>> clips = new ArrayList<>();
     List<Promise<String>> images = new ArrayList<>();

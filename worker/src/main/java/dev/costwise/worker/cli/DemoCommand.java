@@ -14,6 +14,7 @@ import dev.costwise.store.ExecutionTotals;
 import dev.costwise.store.StepRow;
 import dev.costwise.temporal.CostTrackingOptions;
 import dev.costwise.worker.CostwiseWorker;
+import dev.costwise.worker.StopSignals;
 import dev.costwise.worker.WorkerConfig;
 import dev.costwise.worker.http.CostReports;
 import io.temporal.client.WorkflowFailedException;
@@ -49,11 +50,15 @@ import picocli.CommandLine.Spec;
     },
     exitCodeListHeading = "Exit status:%n",
     exitCodeList = {
-      "0:demo ran",
+      "0:demo ran (with --keep-running: and was then stopped by Ctrl-C or SIGTERM)",
       "1:a service could not be reached or a run failed unexpectedly",
-      "2:bad configuration or option"
+      "2:bad configuration or option",
+      "130:stopped by Ctrl-C or SIGTERM before the demo finished (costs recorded so far are kept)"
     })
 public final class DemoCommand implements Callable<Integer> {
+  /** Exit status when a stop signal ends the demo before it finished. */
+  static final int INTERRUPTED = 130;
+
   /** Tenant tag the demo's runs carry. */
   static final String TENANT = "demo-studio";
 
@@ -110,6 +115,15 @@ public final class DemoCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     try (CostwiseWorker worker = CostwiseWorker.start(config)) {
+      // A stop request mid-demo stops the worker in order (costs written, then the database),
+      // then ends the process at once: the run under way can no longer finish, and its failure
+      // must not be reported as the demo's.
+      StopSignals.onStop(
+          () -> {
+            worker.close();
+            out.flush();
+            Runtime.getRuntime().halt(INTERRUPTED);
+          });
       CostReports reports = new CostReports(worker.store().jdbi());
       out.printf(
           "Costwise demo: Temporal %s (namespace %s), task queue %s; %s%n",

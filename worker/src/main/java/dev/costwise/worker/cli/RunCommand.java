@@ -16,11 +16,14 @@ import picocli.CommandLine.Spec;
       "Starts the worker and serves until stopped.",
       "With no configuration it also starts an embedded Temporal dev server on 127.0.0.1:7233 and an embedded",
       "PostgreSQL (data in ./costwise-data); with TEMPORAL_ADDRESS / DATABASE_URL it uses those instead.",
-      "Serves /metrics, /health, /api and the dashboard on http://127.0.0.1:8088."
+      "Serves /metrics, /health, /api and the dashboard on http://127.0.0.1:8088.",
+      "Ctrl-C or SIGTERM stops it in order: polling stops, running activity attempts get --stop-grace",
+      "seconds to finish (then are interrupted), their costs are written, then Temporal and the database",
+      "stop; the process then exits with 0."
     },
     exitCodeListHeading = "Exit status:%n",
     exitCodeList = {
-      "0:stopped cleanly",
+      "0:stopped cleanly (Ctrl-C or SIGTERM)",
       "1:a service could not be reached or started",
       "2:bad configuration or option"
     })
@@ -47,7 +50,7 @@ public final class RunCommand implements Callable<Integer> {
           worker.http().baseUrl(),
           worker.http().baseUrl());
     }
-    out.println("Press Ctrl-C to stop.");
+    out.println("Press Ctrl-C (or send SIGTERM) to stop.");
     out.flush();
     worker.runUntilStopped();
     return 0;

@@ -135,6 +135,25 @@ public final class WorkerOptions {
           "POST budget alerts as JSON to this URL, with retries (env " + Env.ALERT_WEBHOOK + ").")
   String alertWebhook;
 
+  @Option(
+      names = "--stop-grace",
+      paramLabel = "SECONDS",
+      description =
+          "On Ctrl-C or SIGTERM, how long running activity attempts may take to finish before they are"
+              + " interrupted; their costs are recorded before the database stops (env "
+              + Env.STOP_GRACE
+              + "; default: 20).")
+  String stopGrace;
+
+  @Option(
+      names = "--simulated-latency",
+      paramLabel = "SECONDS",
+      description =
+          "How long each simulated model call of the demo pipeline takes, to watch runs in flight (env "
+              + Env.SIMULATED_LATENCY
+              + "; default: 0).")
+  String simulatedLatency;
+
   /** The configuration from defaults, {@code env} and these flags, validated. */
   public WorkerConfig config(Map<String, String> env) {
     return WorkerConfig.builder()
@@ -154,6 +173,8 @@ public final class WorkerOptions {
         .priceFile(priceFile)
         .strictPricing(strictPricing)
         .alertWebhook(alertWebhook)
+        .stopGrace(stopGrace)
+        .simulatedLatency(simulatedLatency)
         .build();
   }
 }

@@ -1,0 +1,301 @@
+package dev.costwise.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.costwise.budget.CostReport;
+import dev.costwise.demo.ContentPipelineWorkflow;
+import dev.costwise.demo.PipelineRequest;
+import dev.costwise.demo.PipelineResult;
+import dev.costwise.temporal.CostBudget;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.enums.v1.PendingActivityState;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The packaged worker as a process stopped with SIGTERM and killed with {@code kill -9} while runs
+ * are in flight, against a Temporal server in this JVM (the embedded dev server, as another {@code
+ * costwise run} serves it): a stop is orderly and quick and loses no cost, and the runs continue on
+ * the next worker.
+ */
+class WorkerLifecycleIT {
+  private static final Path JAR = Path.of("target", "costwise-worker.jar");
+  private static final Set<String> MODEL_CALLS =
+      Set.of("WriteScript", "DrawScene", "AnimateScene", "VoiceOver");
+
+  @TempDir Path dir;
+  private EmbeddedTemporal temporal;
+  private WorkflowServiceStubs stubs;
+  private WorkflowClient client;
+  private final List<Process> started = new ArrayList<>();
+
+  @BeforeEach
+  void startTemporal() {
+    temporal = EmbeddedTemporal.start(TestWorkers.freePort(), "default");
+    stubs =
+        WorkflowServiceStubs.newServiceStubs(
+            WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.address()).build());
+    client =
+        WorkflowClient.newInstance(
+            stubs, WorkflowClientOptions.newBuilder().setNamespace("default").build());
+  }
+
+  @AfterEach
+  void stopAll() throws InterruptedException {
+    for (Process p : started) {
+      if (p.isAlive()) {
+        p.destroyForcibly();
+        p.waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+    stubs.shutdownNow();
+    stubs.awaitTermination(5, TimeUnit.SECONDS);
+    temporal.close();
+  }
+
+  /** A worker process; its output goes to files in the test folder. */
+  private final class WorkerProcess {
+    final Process process;
+    final Path out;
+    final Path err;
+
+    WorkerProcess(String name, Map<String, String> env) throws Exception {
+      out = dir.resolve(name + "-out.txt");
+      err = dir.resolve(name + "-err.txt");
+      ProcessBuilder pb =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-jar",
+                  JAR.toAbsolutePath().toString(),
+                  "run")
+              .directory(dir.toFile())
+              .redirectOutput(out.toFile())
+              .redirectError(err.toFile());
+      Map<String, String> e = pb.environment();
+      e.keySet()
+          .removeIf(
+              k ->
+                  k.startsWith("TEMPORAL_")
+                      || k.startsWith("DATABASE_")
+                      || k.startsWith("COSTWISE_"));
+      e.put("TEMPORAL_ADDRESS", temporal.address());
+      e.put("COSTWISE_HTTP_PORT", "-1");
+      e.put("COSTWISE_DATA_DIR", dir.resolve("data").toString());
+      e.put("COSTWISE_TASK_QUEUE", "lifecycle");
+      e.put("COSTWISE_SIMULATED_LATENCY", "1");
+      e.putAll(env);
+      process = pb.start();
+      started.add(process);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+      while (!Files.readString(out).contains("Costwise worker running")) {
+        assertThat(process.isAlive())
+            .as("%s started; stderr:%n%s", name, Files.readString(err))
+            .isTrue();
+        assertThat(System.nanoTime()).as("%s started within 90 s", name).isLessThan(deadline);
+        Thread.sleep(100);
+      }
+    }
+
+    /** Sends SIGTERM and returns how long the process took to exit, asserting it exited with 0. */
+    Duration stop() throws Exception {
+      long t0 = System.nanoTime();
+      process.destroy();
+      assertThat(process.waitFor(30, TimeUnit.SECONDS))
+          .as("stopped within 30 s of SIGTERM; stderr:%n%s", Files.readString(err))
+          .isTrue();
+      Duration took = Duration.ofNanos(System.nanoTime() - t0);
+      assertThat(process.exitValue())
+          .as("exit status after SIGTERM; stderr:%n%s", Files.readString(err))
+          .isZero();
+      String log = Files.readString(err);
+      assertThat(log)
+          .doesNotContain("could not be written nor spooled")
+          .doesNotContain("kept in spool");
+      System.out.printf("worker stopped by SIGTERM in %d ms%n", took.toMillis());
+      System.out.println(log);
+      return took;
+    }
+  }
+
+  private List<WorkflowStub> startRuns(String prefix, int n) {
+    List<WorkflowStub> runs = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      ContentPipelineWorkflow wf =
+          client.newWorkflowStub(
+              ContentPipelineWorkflow.class,
+              WorkflowOptions.newBuilder()
+                  .setTaskQueue("lifecycle")
+                  .setWorkflowId(prefix + "-" + i)
+                  .build());
+      WorkflowClient.start(
+          wf::produce,
+          new PipelineRequest("run " + i, 2, 4, "veo-3.0-fast-generate-001", false, i == 0));
+      runs.add(WorkflowStub.fromTyped(wf));
+    }
+    return runs;
+  }
+
+  /** Waits until some run has an activity attempt running on a worker. */
+  private void awaitAttemptRunning(List<WorkflowStub> runs) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      for (WorkflowStub run : runs) {
+        var described =
+            stubs
+                .blockingStub()
+                .describeWorkflowExecution(
+                    DescribeWorkflowExecutionRequest.newBuilder()
+                        .setNamespace("default")
+                        .setExecution(run.getExecution())
+                        .build());
+        if (described.getPendingActivitiesList().stream()
+            .anyMatch(a -> a.getState() == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED)) {
+          return;
+        }
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no activity attempt started within 30 s");
+  }
+
+  /** Every run completes, and its cost query answers. */
+  private void assertAllComplete(List<WorkflowStub> runs) throws Exception {
+    for (WorkflowStub run : runs) {
+      PipelineResult result = run.getResult(90, TimeUnit.SECONDS, PipelineResult.class);
+      assertThat(result.clips()).hasSize(2);
+      CostReport report =
+          CompletableFuture.supplyAsync(() -> run.query(CostBudget.QUERY, CostReport.class))
+              .get(30, TimeUnit.SECONDS);
+      assertThat(report.spentUsd()).as("cost of %s", run.getExecution()).isPositive();
+    }
+  }
+
+  /** Per model-call activity id, the attempts Temporal ran, from the run's history. */
+  private Map<String, Integer> attemptsRan(WorkflowExecution execution) {
+    Map<Long, String> idByScheduledEvent = new HashMap<>();
+    Map<String, Integer> attempts = new TreeMap<>();
+    for (HistoryEvent e :
+        client.fetchHistory(execution.getWorkflowId(), execution.getRunId()).getEvents()) {
+      if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
+        var a = e.getActivityTaskScheduledEventAttributes();
+        if (MODEL_CALLS.contains(a.getActivityType().getName())) {
+          idByScheduledEvent.put(e.getEventId(), a.getActivityId());
+        }
+      } else if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED) {
+        var a = e.getActivityTaskStartedEventAttributes();
+        String id = idByScheduledEvent.get(a.getScheduledEventId());
+        if (id != null) {
+          attempts.merge(id, a.getAttempt(), Math::max);
+        }
+      }
+    }
+    return attempts;
+  }
+
+  @Test
+  void sigtermLetsRunningAttemptsFinishAndRecordsEveryAttemptOnce() throws Exception {
+    int dbPort = TestWorkers.freePort();
+    Map<String, String> env = Map.of("COSTWISE_DB_PORT", Integer.toString(dbPort));
+    WorkerProcess first = new WorkerProcess("first", env);
+    List<WorkflowStub> runs = startRuns("stop", 4);
+    awaitAttemptRunning(runs);
+    Duration firstStop = first.stop();
+    assertThat(Files.readString(first.err)).contains("Polling stopped and running attempts");
+
+    WorkerProcess second = new WorkerProcess("second", env);
+    assertAllComplete(runs);
+    Duration secondStop = second.stop();
+    assertThat(firstStop).isLessThan(Duration.ofSeconds(30));
+    assertThat(secondStop).isLessThan(Duration.ofSeconds(30));
+
+    assertThat(dir.resolve("data").resolve("cost-spool.jsonl")).doesNotExist();
+    EmbeddedDatabase db = EmbeddedDatabase.start(dir.resolve("data").resolve("pgdata"), dbPort);
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "")) {
+      for (WorkflowStub run : runs) {
+        String runId = run.getExecution().getRunId();
+        Map<String, Integer> ran = attemptsRan(run.getExecution());
+        assertThat(ran).as("model calls of %s", runId).hasSize(6); // script, 2 x 2 scenes, voice
+        Map<String, Integer> expectedRows = new TreeMap<>();
+        ran.forEach(
+            (id, last) -> {
+              for (int a = 1; a <= last; a++) {
+                expectedRows.put(id + "#" + a, 1);
+              }
+            });
+        Map<String, Integer> rows = new TreeMap<>();
+        try (PreparedStatement s =
+            c.prepareStatement(
+                "SELECT activity_id, attempt, count(*) FROM cost_step WHERE run_id = ?"
+                    + " GROUP BY activity_id, attempt")) {
+          s.setString(1, runId);
+          try (ResultSet r = s.executeQuery()) {
+            while (r.next()) {
+              rows.put(r.getString(1) + "#" + r.getInt(2), r.getInt(3));
+            }
+          }
+        }
+        assertThat(rows)
+            .as("one cost row per attempt Temporal ran, run %s", runId)
+            .isEqualTo(expectedRows);
+        try (PreparedStatement s =
+            c.prepareStatement(
+                "SELECT e.cost_usd, (SELECT sum(cost_usd) FROM cost_step WHERE run_id = e.run_id)"
+                    + " FROM cost_execution e WHERE e.run_id = ?")) {
+          s.setString(1, runId);
+          try (ResultSet r = s.executeQuery()) {
+            assertThat(r.next()).isTrue();
+            BigDecimal total = r.getBigDecimal(1);
+            assertThat(total).isPositive().isEqualByComparingTo(r.getBigDecimal(2));
+          }
+        }
+      }
+    } finally {
+      db.close();
+    }
+  }
+
+  @Test
+  void runsContinueOnTheNextWorkerAfterSigtermAndAfterKill9() throws Exception {
+    Map<String, String> env = Map.of("DATABASE_URL", TestWorkers.config(dir).build().databaseUrl());
+    WorkerProcess first = new WorkerProcess("first", env);
+    List<WorkflowStub> runs = startRuns("restart", 6);
+    awaitAttemptRunning(runs);
+    first.stop();
+
+    WorkerProcess second = new WorkerProcess("second", env);
+    awaitAttemptRunning(runs);
+    second.process.destroyForcibly();
+    assertThat(second.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+
+    WorkerProcess third = new WorkerProcess("third", env);
+    assertAllComplete(runs);
+    third.stop();
+  }
+}
