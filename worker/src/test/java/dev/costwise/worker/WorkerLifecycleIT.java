@@ -298,4 +298,124 @@ class WorkerLifecycleIT {
     assertAllComplete(runs);
     third.stop();
   }
+
+  /**
+   * Waits until the worker's journal holds usage of an attempt that has not ended (a model call
+   * answered and billed, the attempt still running) and returns its key: run, activity, attempt.
+   */
+  private String[] awaitOpenAttemptInJournal(Path journal) throws Exception {
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      if (Files.exists(journal)) {
+        Map<String, String[]> open = new java.util.LinkedHashMap<>();
+        for (String line : Files.readAllLines(journal)) {
+          if (line.isBlank()) {
+            continue;
+          }
+          com.fasterxml.jackson.databind.JsonNode e;
+          try {
+            e = json.readTree(line);
+          } catch (java.io.IOException torn) {
+            continue; // a line being written
+          }
+          if (e.hasNonNull("observed")) {
+            var o = e.get("observed");
+            String[] key = {
+              o.get("runId").asText(), o.get("activityId").asText(), o.get("attempt").asText()
+            };
+            open.put(String.join("\u0000", key), key);
+          } else if (e.hasNonNull("ended")) {
+            open.remove(e.get("ended").asText());
+          }
+        }
+        if (!open.isEmpty()) {
+          return open.values().iterator().next();
+        }
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("no attempt with billed usage was running within 60 s");
+  }
+
+  @Test
+  void aWorkerKilledAfterAModelCallWasBilledRecordsThatAttemptAsInterruptedAtItsNextStart()
+      throws Exception {
+    String url = TestWorkers.config(dir).build().databaseUrl();
+    Map<String, String> env = Map.of("DATABASE_URL", url);
+    WorkerProcess first = new WorkerProcess("first", env);
+    List<WorkflowStub> runs = startRuns("kill", 3);
+    String[] killed =
+        awaitOpenAttemptInJournal(dir.resolve("data").resolve("cost-spool.jsonl.journal"));
+    first.process.destroyForcibly(); // kill -9: no hook, no flush
+    assertThat(first.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+
+    WorkerProcess second = new WorkerProcess("second", env);
+    assertThat(Files.readString(second.err)).contains("recorded as INTERRUPTED");
+    assertAllComplete(runs);
+    second.stop();
+
+    try (Connection c = DriverManager.getConnection(url, "postgres", "")) {
+      try (PreparedStatement s =
+          c.prepareStatement(
+              "SELECT outcome, count(*) FROM cost_step WHERE run_id = ? AND activity_id = ?"
+                  + " AND attempt = ? GROUP BY outcome")) {
+        s.setString(1, killed[0]);
+        s.setString(2, killed[1]);
+        s.setInt(3, Integer.parseInt(killed[2]));
+        try (ResultSet r = s.executeQuery()) {
+          assertThat(r.next()).as("the killed attempt's billed usage is recorded").isTrue();
+          assertThat(r.getString(1)).isEqualTo("INTERRUPTED");
+          assertThat(r.next()).isFalse();
+        }
+      }
+      for (WorkflowStub run : runs) {
+        String runId = run.getExecution().getRunId();
+        Map<String, Integer> ran = attemptsRan(run.getExecution());
+        Map<String, String> outcomes = new TreeMap<>();
+        try (PreparedStatement s =
+            c.prepareStatement(
+                "SELECT activity_id, attempt, string_agg(DISTINCT outcome, ',')"
+                    + " FROM cost_step WHERE run_id = ? GROUP BY activity_id, attempt")) {
+          s.setString(1, runId);
+          try (ResultSet r = s.executeQuery()) {
+            while (r.next()) {
+              outcomes.put(r.getString(1) + "#" + r.getInt(2), r.getString(3));
+            }
+          }
+        }
+        ran.forEach(
+            (id, last) -> {
+              assertThat(outcomes.get(id + "#" + last))
+                  .as("the attempt that completed %s of %s", id, runId)
+                  .isEqualTo("COMPLETED");
+              for (int a = 1; a < last; a++) {
+                // an earlier attempt was billed and failed, or was cut by the kill after billing
+                // (INTERRUPTED), or before its provider answered (nothing billed, nothing stored)
+                assertThat(outcomes.getOrDefault(id + "#" + a, "none"))
+                    .isIn("FAILED", "INTERRUPTED", "none");
+              }
+            });
+        assertThat(outcomes.keySet())
+            .as("no row for an attempt Temporal never ran")
+            .allSatisfy(
+                k -> {
+                  String id = k.substring(0, k.indexOf('#'));
+                  int attempt = Integer.parseInt(k.substring(k.indexOf('#') + 1));
+                  assertThat(ran).containsKey(id);
+                  assertThat(attempt).isLessThanOrEqualTo(ran.get(id));
+                });
+        try (PreparedStatement s =
+            c.prepareStatement(
+                "SELECT e.cost_usd, (SELECT sum(cost_usd) FROM cost_step WHERE run_id = e.run_id)"
+                    + " FROM cost_execution e WHERE e.run_id = ?")) {
+          s.setString(1, runId);
+          try (ResultSet r = s.executeQuery()) {
+            assertThat(r.next()).isTrue();
+            assertThat(r.getBigDecimal(1)).isPositive().isEqualByComparingTo(r.getBigDecimal(2));
+          }
+        }
+      }
+    }
+  }
 }

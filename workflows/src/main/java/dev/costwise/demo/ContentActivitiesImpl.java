@@ -39,7 +39,19 @@ public final class ContentActivitiesImpl implements ContentActivities {
    * worker's stop grace) and its cost is recorded.
    */
   private void awaitProvider() {
-    long left = latency.toMillis();
+    await(latency);
+  }
+
+  /**
+   * Fetches a rendered asset from the provider after it answered (and billed): the part of a media
+   * call where a worker that dies has already spent the money.
+   */
+  private void awaitTransfer() {
+    await(latency.multipliedBy(2));
+  }
+
+  private void await(Duration wait) {
+    long left = wait.toMillis();
     boolean heartbeat = true;
     while (left > 0) {
       long slice = Math.min(left, 1_000);
@@ -81,6 +93,7 @@ public final class ContentActivitiesImpl implements ContentActivities {
         Usage.of(SimulatedProviders.IMAGE_PROVIDER, SimulatedProviders.IMAGE_MODEL)
             .images(1, SimulatedProviders.IMAGE_SIZE, SimulatedProviders.IMAGE_QUALITY)
             .build());
+    awaitTransfer();
     return SimulatedProviders.asset(
         "images", "scene-" + sceneNumber + "-" + sceneDescription.hashCode());
   }
