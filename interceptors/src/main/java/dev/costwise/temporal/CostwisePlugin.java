@@ -200,8 +200,9 @@ public final class CostwisePlugin extends SimplePlugin implements AutoCloseable 
   @Override
   public void configureWorkflowClient(WorkflowClientOptions.Builder builder) {
     super.configureWorkflowClient(builder);
+    WorkflowClientInterceptor[] set = builder.build().getInterceptors();
     List<WorkflowClientInterceptor> all =
-        new ArrayList<>(Arrays.asList(builder.build().getInterceptors()));
+        set == null ? new ArrayList<>() : new ArrayList<>(Arrays.asList(set));
     if (!all.contains(clientInterceptor)) {
       all.add(clientInterceptor);
     }
@@ -212,8 +213,9 @@ public final class CostwisePlugin extends SimplePlugin implements AutoCloseable 
   public void configureWorkerFactory(WorkerFactoryOptions.Builder builder) {
     super.configureWorkerFactory(builder);
     WorkerInterceptor ours = running().tracking.workerInterceptor();
+    WorkerInterceptor[] set = builder.build().getWorkerInterceptors();
     List<WorkerInterceptor> all =
-        new ArrayList<>(Arrays.asList(builder.build().getWorkerInterceptors()));
+        set == null ? new ArrayList<>() : new ArrayList<>(Arrays.asList(set));
     if (!all.contains(ours)) {
       all.add(ours);
     }

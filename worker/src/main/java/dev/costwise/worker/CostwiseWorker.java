@@ -1,7 +1,6 @@
 package dev.costwise.worker;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.costwise.budget.AlertSink;
 import dev.costwise.budget.Budgets;
 import dev.costwise.budget.WebhookAlertSink;
 import dev.costwise.demo.ContentActivitiesImpl;
@@ -13,12 +12,10 @@ import dev.costwise.estimate.PeriodBudgetCheck;
 import dev.costwise.metrics.CostMetrics;
 import dev.costwise.pricing.CatalogSource;
 import dev.costwise.pricing.Pricer;
-import dev.costwise.store.AttemptCost;
 import dev.costwise.store.CostSchema;
 import dev.costwise.store.CostStore;
 import dev.costwise.store.ResilientRecorder;
-import dev.costwise.temporal.CostTracking;
-import dev.costwise.temporal.CostTrackingOptions;
+import dev.costwise.temporal.CostwisePlugin;
 import dev.costwise.worker.http.HttpApi;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -30,14 +27,10 @@ import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerFactoryOptions;
 import io.temporal.worker.WorkerOptions;
 import io.temporal.worker.WorkflowImplementationOptions;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,8 +54,8 @@ public final class CostwiseWorker implements AutoCloseable {
   private CatalogSource catalog;
   private Budgets budgets;
 
-  /** Whether the namespace has the cost search attributes, so the interceptor may upsert them. */
-  private boolean searchAttributes;
+  private CostwisePlugin plugin;
+  private final boolean serveDemo;
 
   private TemporalConnection temporal;
   private WorkerFactory factory;
@@ -80,8 +73,9 @@ public final class CostwiseWorker implements AutoCloseable {
     toClose.push(new Part(name, closer));
   }
 
-  private CostwiseWorker(WorkerConfig config) {
+  private CostwiseWorker(WorkerConfig config, boolean serveDemo) {
     this.config = config;
+    this.serveDemo = serveDemo;
   }
 
   /**
@@ -91,7 +85,15 @@ public final class CostwiseWorker implements AutoCloseable {
    *     is stopped again)
    */
   public static CostwiseWorker start(WorkerConfig config) {
-    CostwiseWorker w = new CostwiseWorker(config);
+    return start(config, false);
+  }
+
+  /**
+   * As {@link #start(WorkerConfig)}; with {@code serveDemo} the worker also serves the demo
+   * pipeline and its simulated providers (the {@code demo} command, or {@code run --serve-demo}).
+   */
+  public static CostwiseWorker start(WorkerConfig config, boolean serveDemo) {
+    CostwiseWorker w = new CostwiseWorker(config, serveDemo);
     try {
       w.startAll();
       return w;
@@ -105,65 +107,35 @@ public final class CostwiseWorker implements AutoCloseable {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
-    CostMetrics metrics = CostMetrics.boundTo(registry);
-    catalog = CatalogSource.bundled(config.priceFile());
 
     startDatabase();
     startTemporal();
 
-    recorder =
-        new ResilientRecorder(
-            store,
-            config.spoolFile(),
-            3,
-            Duration.ofMillis(200),
-            new ResilientRecorder.Listener() {
-              @Override
-              public void writeFailed(AttemptCost attempt, Exception error, boolean spooled) {
-                metrics.persistenceFailed(spooled);
-              }
-            });
-    metrics.watch(recorder);
-    onClose("cost spool", this::flushSpoolBeforeStop);
-    onClose("cost recorder", recorder);
-    int replayed = recorder.flushSpool();
-    if (replayed > 0) {
-      log.info(
-          "Wrote {} cost record(s) kept in {} while the database was unreachable",
-          replayed,
-          config.spoolFile());
+    // The worker adopts Costwise the way users do: through the plugin.
+    CostwisePlugin.Builder costwise =
+        CostwisePlugin.newBuilder(dataSource)
+            .setMigrate(false) // applied above, with a start-up error that names the database
+            .setDataDirectory(config.dataDir())
+            .setMeterRegistry(registry)
+            .setPriceFile(config.priceFile())
+            .setStrictPricing(config.strictPricing())
+            .setStopGrace(config.stopGrace());
+    if (config.alertWebhook() != null) {
+      costwise.addAlertSink(
+          new WebhookAlertSink(
+              config.alertWebhook(), 5, Duration.ofSeconds(1), CostMetrics.boundTo(registry)));
     }
-    ScheduledExecutorService housekeeping =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "costwise-housekeeping");
-              t.setDaemon(true);
-              return t;
-            });
-    housekeeping.scheduleWithFixedDelay(this::housekeeping, 30, 30, TimeUnit.SECONDS);
-    onClose("housekeeping", housekeeping::shutdownNow);
-
-    List<AlertSink> sinks =
-        config.alertWebhook() == null
-            ? List.of()
-            : List.of(
-                new WebhookAlertSink(config.alertWebhook(), 5, Duration.ofSeconds(1), metrics));
-    budgets = new Budgets(store.jdbi(), metrics, sinks, Clock.systemUTC(), recorder);
-    CostTracking tracking =
-        new CostTracking(
-            CostTrackingOptions.newBuilder()
-                .setPricer(new Pricer(catalog, config.strictPricing()))
-                .setRecorder(recorder)
-                .setMetrics(metrics)
-                .setBudgets(budgets)
-                .setSearchAttributes(searchAttributes)
-                .build());
+    plugin = costwise.build();
+    onClose("cost spool", this::flushSpoolBeforeStop);
+    onClose("Costwise plugin", plugin);
     factory =
         WorkerFactory.newInstance(
-            temporal.client(),
-            WorkerFactoryOptions.newBuilder()
-                .setWorkerInterceptors(tracking.workerInterceptor())
-                .build());
+            temporal.client(), WorkerFactoryOptions.newBuilder().setPlugins(plugin).build());
+    store = plugin.store();
+    recorder = plugin.recorder();
+    budgets = plugin.budgets();
+    catalog = plugin.catalog();
+
     Worker worker = factory.newWorker(config.taskQueue(), workerOptions());
     // Arguments that cannot be read fail the run at once instead of failing its workflow task for
     // ever.
@@ -171,9 +143,11 @@ public final class CostwiseWorker implements AutoCloseable {
         WorkflowImplementationOptions.newBuilder()
             .setFailWorkflowExceptionTypes(DataConverterException.class)
             .build();
-    worker.registerWorkflowImplementationTypes(implementation, ContentPipelineWorkflowImpl.class);
-    worker.registerActivitiesImplementations(
-        new ContentActivitiesImpl(config.simulatedLatency()), budgets.checkActivity());
+    if (serveDemo) {
+      worker.registerWorkflowImplementationTypes(implementation, ContentPipelineWorkflowImpl.class);
+      worker.registerActivitiesImplementations(
+          new ContentActivitiesImpl(config.simulatedLatency()));
+    }
     CostEstimates.register(
         worker,
         implementation,
@@ -183,9 +157,10 @@ public final class CostwiseWorker implements AutoCloseable {
     factory.start();
     onClose("worker", this::stopPolling);
     log.info(
-        "Worker polling task queue '{}' in namespace '{}'",
+        "Worker polling task queue '{}' in namespace '{}'{}",
         config.taskQueue(),
-        config.temporalNamespace());
+        config.temporalNamespace(),
+        serveDemo ? " (serving the demo pipeline)" : "");
 
     if (config.httpPort() >= 0) {
       http = HttpApi.start(config, this);
@@ -239,7 +214,6 @@ public final class CostwiseWorker implements AutoCloseable {
       EmbeddedTemporal server =
           EmbeddedTemporal.start(config.temporalPort(), config.temporalNamespace());
       onClose("embedded Temporal server", server);
-      searchAttributes = true;
       address = server.address();
       log.info(
           "Temporal: embedded dev server on {} (namespace '{}', in memory: workflow history is lost on stop,"
@@ -253,25 +227,7 @@ public final class CostwiseWorker implements AutoCloseable {
         TemporalConnection.connect(
             address, config.temporalNamespace(), registry, Duration.ofSeconds(10));
     onClose("Temporal connection", temporal);
-    if (!config.embeddedTemporal()) {
-      try {
-        var added = SearchAttributes.ensureRegistered(address, config.temporalNamespace());
-        searchAttributes = true;
-        if (!added.isEmpty()) {
-          log.info(
-              "Registered search attributes {} in namespace '{}'",
-              added.keySet(),
-              config.temporalNamespace());
-        }
-      } catch (io.grpc.StatusRuntimeException e) {
-        log.warn(
-            "Cannot check or register the search attributes {} in namespace '{}' ({}); cost search attributes"
-                + " are off until they are registered once, as deploy/temporal/register-search-attributes.sh does",
-            SearchAttributes.COST.keySet(),
-            config.temporalNamespace(),
-            e.getStatus());
-      }
-    }
+    // the plugin registers the cost search attributes when the worker factory starts
   }
 
   /**
@@ -337,14 +293,6 @@ public final class CostwiseWorker implements AutoCloseable {
     }
   }
 
-  private void housekeeping() {
-    try {
-      catalog.reloadIfChanged();
-    } catch (RuntimeException e) {
-      log.warn("Housekeeping failed: {}", e.toString());
-    }
-  }
-
   /** The configuration it runs with. */
   public WorkerConfig config() {
     return config;
@@ -363,6 +311,11 @@ public final class CostwiseWorker implements AutoCloseable {
   /** The cost store. */
   public CostStore store() {
     return store;
+  }
+
+  /** The Costwise plugin the worker runs with. */
+  public CostwisePlugin plugin() {
+    return plugin;
   }
 
   /** The cost recorder (group commit, spool, journal). */

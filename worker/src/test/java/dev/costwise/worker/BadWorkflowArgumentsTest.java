@@ -35,7 +35,7 @@ class BadWorkflowArgumentsTest {
 
   @BeforeAll
   static void start() {
-    worker = CostwiseWorker.start(TestWorkers.config(dataDir).httpPort(-1).build());
+    worker = CostwiseWorker.start(TestWorkers.config(dataDir).httpPort(-1).build(), true);
     stubs =
         WorkflowServiceStubs.newServiceStubs(
             WorkflowServiceStubsOptions.newBuilder()

@@ -49,7 +49,7 @@ class CostwiseWorkerTest {
 
   @BeforeAll
   static void start() {
-    worker = CostwiseWorker.start(TestWorkers.config(dataDir).apiToken("s3cret").build());
+    worker = CostwiseWorker.start(TestWorkers.config(dataDir).apiToken("s3cret").build(), true);
     outsideStubs =
         WorkflowServiceStubs.newServiceStubs(
             WorkflowServiceStubsOptions.newBuilder()

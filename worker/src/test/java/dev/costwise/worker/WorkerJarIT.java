@@ -124,7 +124,8 @@ class WorkerJarIT {
                     Integer.toString(temporalPort),
                     "COSTWISE_HTTP_PORT",
                     Integer.toString(httpPort)),
-                "run")
+                "run",
+                "--serve-demo")
             .redirectError(dataDir.resolve("run-err.txt").toFile())
             .start();
     WorkflowServiceStubs stubs = null;

@@ -94,7 +94,8 @@ class WorkerLifecycleIT {
                   Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                   "-jar",
                   JAR.toAbsolutePath().toString(),
-                  "run")
+                  "run",
+                  "--serve-demo")
               .directory(dir.toFile())
               .redirectOutput(out.toFile())
               .redirectError(err.toFile());

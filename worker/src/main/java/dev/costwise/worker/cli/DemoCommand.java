@@ -114,7 +114,7 @@ public final class DemoCommand implements Callable<Integer> {
           .setLevel(ch.qos.logback.classic.Level.ERROR);
     }
     PrintWriter out = spec.commandLine().getOut();
-    try (CostwiseWorker worker = CostwiseWorker.start(config)) {
+    try (CostwiseWorker worker = CostwiseWorker.start(config, true)) {
       // A stop request mid-demo stops the worker in order (costs written, then the database),
       // then ends the process at once: the run under way can no longer finish, and its failure
       // must not be reported as the demo's.

@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code costwise run}: starts the worker and serves until stopped (Ctrl-C or SIGTERM). */
@@ -31,10 +32,17 @@ public final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin WorkerOptions options;
 
+  @Option(
+      names = "--serve-demo",
+      description =
+          "Also serve the demo content pipeline and its simulated providers (off by default: a"
+              + " production worker serves only your workflows and Costwise's CostEstimate).")
+  boolean serveDemo;
+
   @Override
   public Integer call() throws InterruptedException {
     WorkerConfig config = options.config(System.getenv());
-    CostwiseWorker worker = CostwiseWorker.start(config);
+    CostwiseWorker worker = CostwiseWorker.start(config, serveDemo);
     var out = spec.commandLine().getOut();
     out.printf(
         "Costwise worker running. Temporal %s (namespace %s), task queue %s; %s.%n",

@@ -46,7 +46,7 @@ class DashboardBrowserTest {
   static void workerWithRuns() {
     worker =
         CostwiseWorker.start(
-            TestWorkers.config(dir.resolve("data")).apiToken("dash-token").build());
+            TestWorkers.config(dir.resolve("data")).apiToken("dash-token").build(), true);
     worker
         .budgets()
         .create(
