@@ -48,7 +48,9 @@ public record StepRow(
     BigDecimal audioCost,
     String tags,
     Instant startedAt,
-    Instant recordedAt) {
+    Instant recordedAt,
+    long cacheWrite1hTokens,
+    BigDecimal cacheWrite1hCost) {
 
   /**
    * The row for line {@code lineNo} of {@code attempt}; {@code tagsJson} is the merged tags as
@@ -101,6 +103,8 @@ public record StepRow(
         cost.part(CostComponent.AUDIO),
         tagsJson,
         c.startedAt(),
-        attempt.recordedAt());
+        attempt.recordedAt(),
+        u.cacheWrite1hTokens(),
+        cost.part(CostComponent.CACHE_WRITE_1H));
   }
 }
