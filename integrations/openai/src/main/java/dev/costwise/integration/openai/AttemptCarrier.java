@@ -1,0 +1,121 @@
+package dev.costwise.integration.openai;
+
+import com.openai.core.Params;
+import dev.costwise.usage.CostUsage;
+import dev.costwise.usage.UsageScope;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Carries the caller's activity attempt to the transport for asynchronous calls. openai-java's
+ * asynchronous services hand a request to the transport from a pool thread, where the attempt bound
+ * to the caller's thread is not visible; so the client and its services are wrapped in proxies
+ * that, on an asynchronous call made inside an attempt, tag the request's parameters with an opaque
+ * token naming that attempt. The transport resolves the token and removes the header before the
+ * request leaves the process. Tokens of ended attempts are forgotten.
+ */
+final class AttemptCarrier {
+  /** Request header carrying the token; never sent to the provider. */
+  static final String HEADER = "X-Costwise-Attempt";
+
+  private static final Map<String, UsageScope> PENDING = new ConcurrentHashMap<>();
+
+  private AttemptCarrier() {}
+
+  /** The attempt a token names, or null. */
+  static UsageScope resolve(String token) {
+    return token == null ? null : PENDING.get(token);
+  }
+
+  /** {@code target} (an openai-java client or service interface) behind a carrying proxy. */
+  @SuppressWarnings("unchecked")
+  static <T> T proxy(Class<T> type, T target) {
+    return (T)
+        Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, new Handler(target));
+  }
+
+  private static boolean wrapsResult(Class<?> type) {
+    if (!type.isInterface()) {
+      return false;
+    }
+    String name = type.getName();
+    return name.startsWith("com.openai.services.") || name.startsWith("com.openai.client.");
+  }
+
+  private static boolean isAsyncResult(Class<?> type) {
+    return CompletableFuture.class.isAssignableFrom(type)
+        || type.getName().equals("com.openai.core.http.AsyncStreamResponse");
+  }
+
+  private static String register(UsageScope scope) {
+    if (PENDING.size() > 64) {
+      PENDING.values().removeIf(UsageScope::isClosed);
+    }
+    String token = UUID.randomUUID().toString();
+    PENDING.put(token, scope);
+    return token;
+  }
+
+  /** {@code params} with the token header added, through the builder every params class has. */
+  private static Object tag(Object params, String token) {
+    try {
+      Object builder = params.getClass().getMethod("toBuilder").invoke(params);
+      builder
+          .getClass()
+          .getMethod("putAdditionalHeader", String.class, String.class)
+          .invoke(builder, HEADER, token);
+      return builder.getClass().getMethod("build").invoke(builder);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return params; // an unusual params class: the call runs untracked rather than failing
+    }
+  }
+
+  private static final class Handler implements InvocationHandler {
+    private final Object target;
+
+    Handler(Object target) {
+      this.target = target;
+    }
+
+    @Override
+    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+      if (method.getDeclaringClass() == Object.class) {
+        return switch (method.getName()) {
+          case "equals" -> proxy == args[0];
+          case "hashCode" -> System.identityHashCode(proxy);
+          default -> "Costwise(" + target + ")";
+        };
+      }
+      Class<?> result = method.getReturnType();
+      if (args != null
+          && args.length > 0
+          && args[0] instanceof Params
+          && isAsyncResult(result)
+          && CostUsage.isTracking()) {
+        args = args.clone();
+        args[0] = tag(args[0], register(CostUsage.currentScope()));
+      }
+      Object value;
+      try {
+        value = method.invoke(target, args);
+      } catch (InvocationTargetException e) {
+        throw e.getCause();
+      }
+      if (value != null && wrapsResult(result) && result.isInstance(value)) {
+        return proxyOf(result, value);
+      }
+      return value;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T proxyOf(Class<T> type, Object value) {
+      return proxy(type, (T) value);
+    }
+  }
+}
