@@ -3,8 +3,12 @@ package dev.costwise.integration.openai;
 import com.openai.client.OpenAIClient;
 import com.openai.client.OpenAIClientAsync;
 import com.openai.core.ClientOptions;
+import com.openai.core.Params;
 import com.openai.core.http.HttpClient;
+import dev.costwise.integration.http.AttemptCarrier;
 import java.lang.reflect.Field;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Makes an openai-java client record the usage of every billable call (chat completions, sync,
@@ -30,6 +34,12 @@ import java.lang.reflect.Field;
  * response id, so a framework over this client that records the same call is counted once.
  */
 public final class CostwiseOpenAI {
+  private static final AttemptCarrier.Sdk SDK =
+      new AttemptCarrier.Sdk(
+          Params.class,
+          List.of("com.openai.client.", "com.openai.services."),
+          Set.of("com.openai.core.http.AsyncStreamResponse"));
+
   private CostwiseOpenAI() {}
 
   /**
@@ -40,7 +50,8 @@ public final class CostwiseOpenAI {
     if (client == null) {
       throw new IllegalArgumentException("client is null");
     }
-    return AttemptCarrier.proxy(OpenAIClient.class, client.withOptions(CostwiseOpenAI::install));
+    return AttemptCarrier.proxy(
+        OpenAIClient.class, client.withOptions(CostwiseOpenAI::install), SDK);
   }
 
   /** The asynchronous client's counterpart of {@link #wrap(OpenAIClient)}. */
@@ -49,7 +60,7 @@ public final class CostwiseOpenAI {
       throw new IllegalArgumentException("client is null");
     }
     return AttemptCarrier.proxy(
-        OpenAIClientAsync.class, client.withOptions(CostwiseOpenAI::install));
+        OpenAIClientAsync.class, client.withOptions(CostwiseOpenAI::install), SDK);
   }
 
   /**

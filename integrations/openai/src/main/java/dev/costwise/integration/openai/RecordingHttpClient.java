@@ -9,6 +9,7 @@ import com.openai.core.http.HttpMethod;
 import com.openai.core.http.HttpRequest;
 import com.openai.core.http.HttpRequestBody;
 import com.openai.core.http.HttpResponse;
+import dev.costwise.integration.http.AttemptCarrier;
 import dev.costwise.integration.http.Json;
 import dev.costwise.integration.http.Multipart;
 import dev.costwise.integration.http.SseTap;

@@ -1,56 +1,66 @@
-package dev.costwise.integration.openai;
+package dev.costwise.integration.http;
 
-import com.openai.core.Params;
 import dev.costwise.usage.CostUsage;
 import dev.costwise.usage.UsageScope;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Carries the caller's activity attempt to the transport for asynchronous calls. openai-java's
- * asynchronous services hand a request to the transport from a pool thread, where the attempt bound
- * to the caller's thread is not visible; so the client and its services are wrapped in proxies
- * that, on an asynchronous call made inside an attempt, tag the request's parameters with an opaque
- * token naming that attempt. The transport resolves the token and removes the header before the
- * request leaves the process. Tokens of ended attempts are forgotten.
+ * Carries the caller's activity attempt to the transport for asynchronous calls. The SDKs'
+ * asynchronous services (openai-java, anthropic-java) hand a request to the transport from a pool
+ * thread, where the attempt bound to the caller's thread is not visible; so the client and its
+ * services are wrapped in proxies that, on an asynchronous call made inside an attempt, tag the
+ * request's parameters with an opaque token naming that attempt (through the {@code
+ * toBuilder().putAdditionalHeader(..).build()} every params class of these SDKs has). The transport
+ * resolves the token and removes the header before the request leaves the process. Tokens of ended
+ * attempts are forgotten.
  */
-final class AttemptCarrier {
+public final class AttemptCarrier {
   /** Request header carrying the token; never sent to the provider. */
-  static final String HEADER = "X-Costwise-Attempt";
+  public static final String HEADER = "X-Costwise-Attempt";
+
+  /**
+   * What an SDK looks like: its params base type, the packages whose interfaces (clients, services)
+   * are proxied, and the class names of asynchronous results.
+   */
+  public record Sdk(Class<?> paramsType, List<String> packages, Set<String> asyncResults) {}
 
   private static final Map<String, UsageScope> PENDING = new ConcurrentHashMap<>();
 
   private AttemptCarrier() {}
 
   /** The attempt a token names, or null. */
-  static UsageScope resolve(String token) {
+  public static UsageScope resolve(String token) {
     return token == null ? null : PENDING.get(token);
   }
 
-  /** {@code target} (an openai-java client or service interface) behind a carrying proxy. */
+  /** {@code target} (an SDK client or service interface) behind a carrying proxy. */
   @SuppressWarnings("unchecked")
-  static <T> T proxy(Class<T> type, T target) {
+  public static <T> T proxy(Class<T> type, T target, Sdk sdk) {
     return (T)
-        Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, new Handler(target));
+        Proxy.newProxyInstance(
+            type.getClassLoader(), new Class<?>[] {type}, new Handler(target, sdk));
   }
 
-  private static boolean wrapsResult(Class<?> type) {
+  private static boolean wrapsResult(Class<?> type, Sdk sdk) {
     if (!type.isInterface()) {
       return false;
     }
     String name = type.getName();
-    return name.startsWith("com.openai.services.") || name.startsWith("com.openai.client.");
+    return sdk.packages().stream().anyMatch(name::startsWith);
   }
 
-  private static boolean isAsyncResult(Class<?> type) {
+  private static boolean isAsyncResult(Class<?> type, Sdk sdk) {
     return CompletableFuture.class.isAssignableFrom(type)
-        || type.getName().equals("com.openai.core.http.AsyncStreamResponse");
+        || sdk.asyncResults().contains(type.getName());
   }
 
   private static String register(UsageScope scope) {
@@ -78,9 +88,11 @@ final class AttemptCarrier {
 
   private static final class Handler implements InvocationHandler {
     private final Object target;
+    private final Sdk sdk;
 
-    Handler(Object target) {
+    Handler(Object target, Sdk sdk) {
       this.target = target;
+      this.sdk = sdk;
     }
 
     @Override
@@ -95,8 +107,8 @@ final class AttemptCarrier {
       Class<?> result = method.getReturnType();
       if (args != null
           && args.length > 0
-          && args[0] instanceof Params
-          && isAsyncResult(result)
+          && sdk.paramsType().isInstance(args[0])
+          && isAsyncResult(result, sdk)
           && CostUsage.isTracking()) {
         args = args.clone();
         args[0] = tag(args[0], register(CostUsage.currentScope()));
@@ -107,15 +119,15 @@ final class AttemptCarrier {
       } catch (InvocationTargetException e) {
         throw e.getCause();
       }
-      if (value != null && wrapsResult(result) && result.isInstance(value)) {
+      if (value != null && wrapsResult(result, sdk) && result.isInstance(value)) {
         return proxyOf(result, value);
       }
       return value;
     }
 
     @SuppressWarnings("unchecked")
-    private static <T> T proxyOf(Class<T> type, Object value) {
-      return proxy(type, (T) value);
+    private <T> T proxyOf(Class<T> type, Object value) {
+      return proxy(type, (T) value, sdk);
     }
   }
 }
