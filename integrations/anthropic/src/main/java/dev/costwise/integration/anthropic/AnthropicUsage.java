@@ -15,10 +15,30 @@ import java.util.Locale;
  * at the output rate, so they stay there.
  */
 final class AnthropicUsage {
+  /** Provider per base URL; clients use one or a few. */
+  private static final java.util.Map<String, String> PROVIDERS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private AnthropicUsage() {}
 
   /** {@code bedrock}, {@code vertex_ai} or {@code anthropic}, from the endpoint's host. */
   static String provider(String baseUrl) {
+    if (baseUrl == null) {
+      return "anthropic";
+    }
+    String known = PROVIDERS.get(baseUrl);
+    if (known != null) {
+      return known;
+    }
+    if (PROVIDERS.size() > 256) {
+      PROVIDERS.clear();
+    }
+    String found = providerOf(baseUrl);
+    PROVIDERS.put(baseUrl, found);
+    return found;
+  }
+
+  private static String providerOf(String baseUrl) {
     String host;
     try {
       host = URI.create(baseUrl).getHost();

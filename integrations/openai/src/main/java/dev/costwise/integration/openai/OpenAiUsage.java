@@ -13,10 +13,30 @@ import java.util.Locale;
  * prompt minus cached and output is completion minus reasoning.
  */
 final class OpenAiUsage {
+  /** Provider per base URL; clients use one or a few. */
+  private static final java.util.Map<String, String> PROVIDERS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private OpenAiUsage() {}
 
   /** {@code azure} for Azure OpenAI endpoints, else {@code openai}. */
   static String provider(String baseUrl) {
+    if (baseUrl == null) {
+      return "openai";
+    }
+    String known = PROVIDERS.get(baseUrl);
+    if (known != null) {
+      return known;
+    }
+    if (PROVIDERS.size() > 256) {
+      PROVIDERS.clear();
+    }
+    String found = providerOf(baseUrl);
+    PROVIDERS.put(baseUrl, found);
+    return found;
+  }
+
+  private static String providerOf(String baseUrl) {
     String host;
     try {
       host = URI.create(baseUrl).getHost();
