@@ -89,6 +89,7 @@ public final class AttemptCarrier {
   private static final class Handler implements InvocationHandler {
     private final Object target;
     private final Sdk sdk;
+    private final Map<Method, Object> services = new ConcurrentHashMap<>();
 
     Handler(Object target, Sdk sdk) {
       this.target = target;
@@ -120,7 +121,19 @@ public final class AttemptCarrier {
         throw e.getCause();
       }
       if (value != null && wrapsResult(result, sdk) && result.isInstance(value)) {
-        return proxyOf(result, value);
+        if (method.getParameterCount() != 0) {
+          return proxyOf(result, value);
+        }
+        // a service accessor returns the same service each time; so does its proxy
+        Object known = services.get(method);
+        if (known != null
+            && Proxy.getInvocationHandler(known) instanceof Handler h
+            && h.target == value) {
+          return known;
+        }
+        Object wrapped = proxyOf(result, value);
+        services.put(method, wrapped);
+        return wrapped;
       }
       return value;
     }

@@ -148,8 +148,9 @@ final class RecordingHttpClient implements HttpClient {
       String formModel = null;
       if (body != null && body.repeatable()) {
         String type = body.contentType() == null ? "" : body.contentType();
+        // a chat request's body is read only when streamed (to ask for usage in the stream)
         if (type.startsWith("application/json")
-            && (endpoint == Endpoint.CHAT
+            && ((endpoint == Endpoint.CHAT && acceptsEvents(request))
                 || endpoint == Endpoint.IMAGES
                 || endpoint == Endpoint.SPEECH)) {
           byte[] bytes = read(body);
@@ -169,6 +170,16 @@ final class RecordingHttpClient implements HttpClient {
                 .build();
       }
       return new Call(sink, endpoint, provider, request, params, formModel);
+    }
+
+    /** Whether the SDK asked for server-sent events, as it does for every streamed call. */
+    private static boolean acceptsEvents(HttpRequest request) {
+      for (String accept : request.headers().values("Accept")) {
+        if (accept.contains("text/event-stream")) {
+          return true;
+        }
+      }
+      return false;
     }
 
     /** A streamed chat request that did not say whether to report usage in the stream. */
