@@ -44,7 +44,8 @@ public final class CostwiseOpenAI {
 
   /**
    * A client sharing {@code client}'s configuration and transport whose calls record their usage.
-   * Closing either client closes the shared transport.
+   * Closing the returned client leaves the shared transport open: close {@code client} to release
+   * it, or let both become unreachable (openai-java then releases it).
    */
   public static OpenAIClient wrap(OpenAIClient client) {
     if (client == null) {
@@ -65,7 +66,8 @@ public final class CostwiseOpenAI {
 
   /**
    * {@code transport} recording usage, for code that builds {@link ClientOptions} itself: {@code
-   * ClientOptions.builder().httpClient(CostwiseOpenAI.recording(transport))}.
+   * ClientOptions.builder().httpClient(CostwiseOpenAI.recording(transport))}. Closing the recording
+   * client does not close {@code transport}; close it yourself.
    */
   public static HttpClient recording(HttpClient transport) {
     if (transport == null) {

@@ -60,10 +60,14 @@ final class RecordingHttpClient implements HttpClient {
     return next.executeAsync(call.request, requestOptions).thenApply(call::tap);
   }
 
+  /**
+   * Does not close the transport: it is shared with the client this one was made from, whose own
+   * handle closes it (or releases it when no client holds it any more). openai-java closes a
+   * transport set through its builder when the client becomes unreachable, so closing through here
+   * would let a discarded wrapped client close the transport under the original.
+   */
   @Override
-  public void close() {
-    next.close();
-  }
+  public void close() {}
 
   /** The billable endpoints. */
   enum Endpoint {

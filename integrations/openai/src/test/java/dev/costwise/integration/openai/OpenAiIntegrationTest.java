@@ -460,4 +460,34 @@ class OpenAiIntegrationTest {
             });
     assertThat(harness.steps(runId)).isEmpty();
   }
+
+  @Test
+  void closedOrDiscardedClientsDoNotCloseTheTransportUnderTheOthers() throws Exception {
+    OpenAIClient fromDiscardedOriginal =
+        CostwiseOpenAI.wrap(
+            OpenAIOkHttpClient.builder()
+                .baseUrl(provider.baseUrl() + "/v1")
+                .apiKey("sk-test")
+                .build());
+    CostwiseOpenAI.wrap(openai).close(); // a client made from this one, closed
+    for (int i = 0; i < 5; i++) {
+      CostwiseOpenAI.wrap(openai); // and some dropped
+    }
+    for (int i = 0; i < 5; i++) {
+      System.gc();
+      Thread.sleep(50);
+    }
+    provider.on(
+        "/v1/chat/completions",
+        Reply.json(completion("chatcmpl-gc1", "gpt-4o-2024-08-06", chatUsage(1200, 0, 300, 0))),
+        Reply.json(completion("chatcmpl-gc2", "gpt-4o-2024-08-06", chatUsage(1200, 0, 300, 0))));
+    String runId =
+        harness.run(
+            "openai-gc",
+            () ->
+                openai.chat().completions().create(chat("gpt-4o")).id()
+                    + fromDiscardedOriginal.chat().completions().create(chat("gpt-4o")).id());
+
+    assertThat(harness.steps(runId)).hasSize(2);
+  }
 }
