@@ -17,8 +17,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * as {@code costwise_cost_usd_total}, {@code costwise_tokens_total{kind="input"}}, {@code
  * costwise_images_total}, {@code costwise_video_seconds_total}, {@code
  * costwise_speech_characters_total}, {@code costwise_audio_seconds_total}, {@code
- * costwise_usage_unpriced_total}, {@code costwise_persistence_failures_total}. Tags come from a
- * small fixed set: model, provider, activity_type, workflow_type, task_queue; never ids.
+ * costwise_usage_unpriced_total}, {@code costwise_usage_late_total}, {@code
+ * costwise_persistence_failures_total}. Tags come from a small fixed set: model, provider,
+ * activity_type, workflow_type, task_queue; never ids.
  */
 public final class CostMetrics implements MeterBinder {
   private final Map<Key, Counter> counters = new ConcurrentHashMap<>();
@@ -77,6 +78,7 @@ public final class CostMetrics implements MeterBinder {
       tokens(tags, "output", u.outputTokens());
       tokens(tags, "cache_read", u.cacheReadTokens());
       tokens(tags, "cache_write", u.cacheWriteTokens());
+      tokens(tags, "cache_write_1h", u.cacheWrite1hTokens());
       tokens(tags, "reasoning", u.reasoningTokens());
       add("costwise.images", "Generated images", null, tags, u.images());
       add("costwise.video", "Generated video", "seconds", tags, u.videoSeconds().doubleValue());
@@ -93,6 +95,30 @@ public final class CostMetrics implements MeterBinder {
           tags,
           u.audioSeconds().doubleValue());
     }
+  }
+
+  /**
+   * Counts a usage record that arrived after its activity attempt ended and so was not stored; the
+   * attempt's identity is logged where it happened.
+   */
+  public void lateUsage(String activityType, PricedUsage line) {
+    if (registry == null) {
+      return;
+    }
+    Usage u = line.usage();
+    Cost c = line.cost();
+    counter(
+            "costwise.usage.late",
+            "Usage records that arrived after their attempt ended (logged, not stored)",
+            null,
+            Tags.of(
+                "model",
+                c.pricedModel() != null ? c.pricedModel() : u.model(),
+                "provider",
+                u.provider().isEmpty() ? "unknown" : u.provider(),
+                "activity_type",
+                activityType == null ? "unknown" : activityType))
+        .increment();
   }
 
   /** Counts a cost write that failed after retries. */

@@ -31,6 +31,7 @@ import java.util.Set;
  *   "models": [
  *     {"id": "gpt-4o", "provider": "openai", "mode": "chat",
  *      "prices": {"inputPerMTok": "2.50", "outputPerMTok": "10", "cacheReadPerMTok": "1.25"},
+ *      // also: cacheWritePerMTok (5-minute writes), cacheWrite1hPerMTok (one-hour writes)
  *      "tiers": [{"aboveInputTokens": 200000, "prices": {"inputPerMTok": "5"}}]},
  *     {"id": "llama3-local", "free": true}
  *   ],
@@ -52,6 +53,7 @@ public final class CatalogFormat {
           "outputPerMTok",
           "cacheReadPerMTok",
           "cacheWritePerMTok",
+          "cacheWrite1hPerMTok",
           "reasoningPerMTok",
           "perImage",
           "images",
@@ -239,7 +241,8 @@ public final class CatalogFormat {
         decimal(prices.get("perVideoSecond"), where + " perVideoSecond"),
         decimal(prices.get("perVideoSecondWithAudio"), where + " perVideoSecondWithAudio"),
         decimal(prices.get("per1KChars"), where + " per1KChars"),
-        decimal(prices.get("perAudioSecond"), where + " perAudioSecond"));
+        decimal(prices.get("perAudioSecond"), where + " perAudioSecond"),
+        decimal(prices.get("cacheWrite1hPerMTok"), where + " cacheWrite1hPerMTok"));
   }
 
   private static BigDecimal decimal(JsonNode node, String where) {
@@ -340,6 +343,7 @@ public final class CatalogFormat {
     putIfChanged(n, "outputPerMTok", r.outputPerMTok(), base.outputPerMTok());
     putIfChanged(n, "cacheReadPerMTok", r.cacheReadPerMTok(), base.cacheReadPerMTok());
     putIfChanged(n, "cacheWritePerMTok", r.cacheWritePerMTok(), base.cacheWritePerMTok());
+    putIfChanged(n, "cacheWrite1hPerMTok", r.cacheWrite1hPerMTok(), base.cacheWrite1hPerMTok());
     putIfChanged(n, "reasoningPerMTok", r.reasoningPerMTok(), base.reasoningPerMTok());
     putIfChanged(n, "perImage", r.perImage(), base.perImage());
     if (!r.imageVariants().equals(base.imageVariants())) {

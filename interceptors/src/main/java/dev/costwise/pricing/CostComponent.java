@@ -10,7 +10,9 @@ public enum CostComponent {
   IMAGES("images"),
   VIDEO("video"),
   SPEECH("speech"),
-  AUDIO("audio");
+  AUDIO("audio"),
+  /** One-hour cache writes, priced apart from default-lifetime writes. */
+  CACHE_WRITE_1H("cache_write_1h");
 
   private final String label;
 

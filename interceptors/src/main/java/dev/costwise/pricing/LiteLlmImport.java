@@ -22,15 +22,16 @@ import java.util.regex.Pattern;
  * rates; long-context fields ({@code *_above_200k_tokens}) become tiers; size- and quality-prefixed
  * image entries ({@code hd/1024-x-1792/dall-e-3}) fold into their model as image variants,
  * per-pixel prices multiplied out to a per-image price rounded to a hundredth of a cent. Batch,
- * flex and priority rates, and cache-lifetime surcharges, are not imported. Entries with no price
- * this product understands are left out, so usage of them is flagged unpriced rather than priced at
+ * flex and priority rates are not imported; {@code cache_creation_input_token_cost_above_1hr}
+ * becomes the one-hour cache-write rate (also per long-context tier). Entries with no price this
+ * product understands are left out, so usage of them is flagged unpriced rather than priced at
  * zero.
  */
 final class LiteLlmImport {
   private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
   private static final Pattern TIER_FIELD =
       Pattern.compile(
-          "^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost|cache_creation_input_token_cost)_above_(\\d+)k_tokens$");
+          "^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost|cache_creation_input_token_cost|cache_creation_input_token_cost_above_1hr)_above_(\\d+)k_tokens$");
   private static final Pattern SIZE = Pattern.compile("^(\\d+)-x-(\\d+)$");
   private static final Set<String> QUALITIES = Set.of("standard", "hd", "low", "medium", "high");
   private static final Set<String> COST_FIELDS_IGNORED_FOR_FREE =
@@ -187,7 +188,8 @@ final class LiteLlmImport {
               perSecond,
               null,
               perThousand(decimal(n, "input_cost_per_character")),
-              audioSecond);
+              audioSecond,
+              perMillion(decimal(n, "cache_creation_input_token_cost_above_1hr")));
       return new ModelPrice(id, provider, mode, isFree(n, rates), rates, tiers(n), source);
     }
 
@@ -199,13 +201,14 @@ final class LiteLlmImport {
         Matcher m = TIER_FIELD.matcher(field);
         if (m.matches()) {
           String[] rates =
-              byThreshold.computeIfAbsent(Long.parseLong(m.group(2)) * 1000, k -> new String[4]);
+              byThreshold.computeIfAbsent(Long.parseLong(m.group(2)) * 1000, k -> new String[5]);
           int slot =
               switch (m.group(1)) {
                 case "input_cost_per_token" -> 0;
                 case "output_cost_per_token" -> 1;
                 case "cache_read_input_token_cost" -> 2;
-                default -> 3;
+                case "cache_creation_input_token_cost" -> 3;
+                default -> 4;
               };
           rates[slot] = field;
         }
@@ -226,7 +229,8 @@ final class LiteLlmImport {
                           null,
                           null,
                           null,
-                          null)))
+                          null,
+                          perMillion(decimal(n, e.getValue()[4])))))
           .toList();
     }
   }

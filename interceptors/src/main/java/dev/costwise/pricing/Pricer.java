@@ -98,6 +98,12 @@ public final class Pricer {
                 r.inputPerMTok())
             + perToken(
                 parts,
+                CostComponent.CACHE_WRITE_1H,
+                usage.cacheWrite1hTokens(),
+                r.cacheWrite1hPerMTok(),
+                oneHourWriteFallback(model, r))
+            + perToken(
+                parts,
                 CostComponent.REASONING,
                 usage.reasoningTokens(),
                 r.reasoningPerMTok(),
@@ -123,6 +129,21 @@ public final class Pricer {
               + "; add the rate to a price override file");
     }
     return Cost.priced(model, parts, model.tierFor(prompt));
+  }
+
+  /** Anthropic's published multiplier for one-hour cache writes: twice the base input price. */
+  static final BigDecimal ANTHROPIC_1H_WRITE_MULTIPLIER = BigDecimal.valueOf(2);
+
+  /**
+   * The rate for one-hour cache writes when the catalog publishes none: Anthropic documents them at
+   * twice the base input price, so models the catalog lists under provider {@code anthropic} use
+   * that rule; for any other provider there is no documented rule and such writes stay unpriced.
+   */
+  private static BigDecimal oneHourWriteFallback(ModelPrice model, Rates r) {
+    if ("anthropic".equals(model.provider()) && r.inputPerMTok() != null) {
+      return r.inputPerMTok().multiply(ANTHROPIC_1H_WRITE_MULTIPLIER);
+    }
+    return null;
   }
 
   private static String unknownModelMessage(PriceCatalog catalog, Usage usage) {
@@ -236,6 +257,7 @@ public final class Pricer {
     putZeroIf(parts, CostComponent.OUTPUT, u.outputTokens() > 0);
     putZeroIf(parts, CostComponent.CACHE_READ, u.cacheReadTokens() > 0);
     putZeroIf(parts, CostComponent.CACHE_WRITE, u.cacheWriteTokens() > 0);
+    putZeroIf(parts, CostComponent.CACHE_WRITE_1H, u.cacheWrite1hTokens() > 0);
     putZeroIf(parts, CostComponent.REASONING, u.reasoningTokens() > 0);
     putZeroIf(parts, CostComponent.IMAGES, u.images() > 0);
     putZeroIf(parts, CostComponent.VIDEO, u.videoSeconds().signum() > 0);

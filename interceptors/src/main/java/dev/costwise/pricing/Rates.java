@@ -10,6 +10,8 @@ import java.util.Map;
  *
  * @param imageVariants price per image keyed by {@code quality/size}, {@code size} or {@code
  *     quality}
+ * @param cacheWrite1hPerMTok price of one-hour cache writes; {@code cacheWritePerMTok} is the
+ *     default-lifetime (5-minute) write price
  */
 public record Rates(
     BigDecimal inputPerMTok,
@@ -22,7 +24,8 @@ public record Rates(
     BigDecimal perVideoSecond,
     BigDecimal perVideoSecondWithAudio,
     BigDecimal per1KChars,
-    BigDecimal perAudioSecond) {
+    BigDecimal perAudioSecond,
+    BigDecimal cacheWrite1hPerMTok) {
 
   /**
    * Highest price accepted for any unit (USD per million tokens, per image, per second, per
@@ -64,7 +67,35 @@ public record Rates(
 
   /** Rates with nothing published. */
   public static final Rates NONE =
-      new Rates(null, null, null, null, null, null, Map.of(), null, null, null, null);
+      new Rates(null, null, null, null, null, null, Map.of(), null, null, null, null, null);
+
+  /** Rates without a separate one-hour cache-write price. */
+  public Rates(
+      BigDecimal inputPerMTok,
+      BigDecimal outputPerMTok,
+      BigDecimal cacheReadPerMTok,
+      BigDecimal cacheWritePerMTok,
+      BigDecimal reasoningPerMTok,
+      BigDecimal perImage,
+      Map<String, BigDecimal> imageVariants,
+      BigDecimal perVideoSecond,
+      BigDecimal perVideoSecondWithAudio,
+      BigDecimal per1KChars,
+      BigDecimal perAudioSecond) {
+    this(
+        inputPerMTok,
+        outputPerMTok,
+        cacheReadPerMTok,
+        cacheWritePerMTok,
+        reasoningPerMTok,
+        perImage,
+        imageVariants,
+        perVideoSecond,
+        perVideoSecondWithAudio,
+        per1KChars,
+        perAudioSecond,
+        null);
+  }
 
   /** Copies the variant map and rejects prices {@link #check} refuses. */
   public Rates {
@@ -72,7 +103,8 @@ public record Rates(
     for (BigDecimal v :
         new BigDecimal[] {
           inputPerMTok, outputPerMTok, cacheReadPerMTok, cacheWritePerMTok, reasoningPerMTok,
-          perImage, perVideoSecond, perVideoSecondWithAudio, per1KChars, perAudioSecond
+          perImage, perVideoSecond, perVideoSecondWithAudio, per1KChars, perAudioSecond,
+          cacheWrite1hPerMTok
         }) {
       check(v);
     }
@@ -101,7 +133,8 @@ public record Rates(
         pick(over.perVideoSecond, perVideoSecond),
         pick(over.perVideoSecondWithAudio, perVideoSecondWithAudio),
         pick(over.per1KChars, per1KChars),
-        pick(over.perAudioSecond, perAudioSecond));
+        pick(over.perAudioSecond, perAudioSecond),
+        pick(over.cacheWrite1hPerMTok, cacheWrite1hPerMTok));
   }
 
   /** Whether no rate at all is published. */
@@ -116,7 +149,8 @@ public record Rates(
         && perVideoSecond == null
         && perVideoSecondWithAudio == null
         && per1KChars == null
-        && perAudioSecond == null;
+        && perAudioSecond == null
+        && cacheWrite1hPerMTok == null;
   }
 
   private static BigDecimal pick(BigDecimal preferred, BigDecimal fallback) {

@@ -63,13 +63,15 @@ public interface CostDao {
                              image_size, image_quality, video_seconds, video_with_audio, characters,
                              audio_seconds, priced, unpriced_reason, cost_usd, input_cost, output_cost,
                              cache_read_cost, cache_write_cost, reasoning_cost, image_cost, video_cost,
-                             speech_cost, audio_cost, tags, started_at, recorded_at)
+                             speech_cost, audio_cost, tags, started_at, recorded_at,
+                             cache_write_1h_tokens, cache_write_1h_cost)
       VALUES (:runId, :activityId, :attempt, :lineNo, :namespace, :workflowId, :workflowType, :activityType,
               :taskQueue, :outcome, :provider, :model, :pricedModel, :inputTokens, :outputTokens,
               :cacheReadTokens, :cacheWriteTokens, :reasoningTokens, :images, :imageSize, :imageQuality,
               :videoSeconds, :videoWithAudio, :characters, :audioSeconds, :priced, :unpricedReason, :costUsd,
               :inputCost, :outputCost, :cacheReadCost, :cacheWriteCost, :reasoningCost, :imageCost,
-              :videoCost, :speechCost, :audioCost, CAST(:tags AS jsonb), :startedAt, :recordedAt)
+              :videoCost, :speechCost, :audioCost, CAST(:tags AS jsonb), :startedAt, :recordedAt,
+              :cacheWrite1hTokens, :cacheWrite1hCost)
       ON CONFLICT (run_id, activity_id, attempt, line_no) DO UPDATE SET
         outcome = EXCLUDED.outcome, provider = EXCLUDED.provider, model = EXCLUDED.model,
         priced_model = EXCLUDED.priced_model, input_tokens = EXCLUDED.input_tokens,
@@ -83,7 +85,9 @@ public interface CostDao {
         cache_read_cost = EXCLUDED.cache_read_cost, cache_write_cost = EXCLUDED.cache_write_cost,
         reasoning_cost = EXCLUDED.reasoning_cost, image_cost = EXCLUDED.image_cost,
         video_cost = EXCLUDED.video_cost, speech_cost = EXCLUDED.speech_cost, audio_cost = EXCLUDED.audio_cost,
-        tags = EXCLUDED.tags, recorded_at = EXCLUDED.recorded_at
+        tags = EXCLUDED.tags, recorded_at = EXCLUDED.recorded_at,
+        cache_write_1h_tokens = EXCLUDED.cache_write_1h_tokens,
+        cache_write_1h_cost = EXCLUDED.cache_write_1h_cost
       """)
   void upsertLines(@BindMethods List<StepRow> rows);
 
@@ -94,6 +98,7 @@ public interface CostDao {
         cost_usd = cost_usd + :d.costUsd, input_tokens = input_tokens + :d.inputTokens,
         output_tokens = output_tokens + :d.outputTokens, cache_read_tokens = cache_read_tokens + :d.cacheReadTokens,
         cache_write_tokens = cache_write_tokens + :d.cacheWriteTokens,
+        cache_write_1h_tokens = cache_write_1h_tokens + :d.cacheWrite1hTokens,
         reasoning_tokens = reasoning_tokens + :d.reasoningTokens, images = images + :d.images,
         video_seconds = video_seconds + :d.videoSeconds, characters = characters + :d.characters,
         audio_seconds = audio_seconds + :d.audioSeconds, usage_count = usage_count + :d.usageCount,
@@ -112,11 +117,11 @@ public interface CostDao {
       INSERT INTO cost_rollup_daily AS r (day, provider, model, workflow_type, activity_type, task_queue, tenant,
                                      cost_usd, usage_count, unpriced_usage_count, input_tokens, output_tokens,
                                      cache_read_tokens, cache_write_tokens, reasoning_tokens, images,
-                                     video_seconds, characters, audio_seconds)
+                                     video_seconds, characters, audio_seconds, cache_write_1h_tokens)
       VALUES (:k.day, :k.provider, :k.model, :k.workflowType, :k.activityType, :k.taskQueue, :k.tenant,
               :d.costUsd, :d.usageCount, :d.unpricedUsageCount, :d.inputTokens, :d.outputTokens,
               :d.cacheReadTokens, :d.cacheWriteTokens, :d.reasoningTokens, :d.images, :d.videoSeconds,
-              :d.characters, :d.audioSeconds)
+              :d.characters, :d.audioSeconds, :d.cacheWrite1hTokens)
       ON CONFLICT (day, provider, model, workflow_type, activity_type, task_queue, tenant) DO UPDATE SET
         cost_usd = r.cost_usd + EXCLUDED.cost_usd, usage_count = r.usage_count + EXCLUDED.usage_count,
         unpriced_usage_count = r.unpriced_usage_count + EXCLUDED.unpriced_usage_count,
@@ -125,7 +130,8 @@ public interface CostDao {
         cache_write_tokens = r.cache_write_tokens + EXCLUDED.cache_write_tokens,
         reasoning_tokens = r.reasoning_tokens + EXCLUDED.reasoning_tokens, images = r.images + EXCLUDED.images,
         video_seconds = r.video_seconds + EXCLUDED.video_seconds, characters = r.characters + EXCLUDED.characters,
-        audio_seconds = r.audio_seconds + EXCLUDED.audio_seconds
+        audio_seconds = r.audio_seconds + EXCLUDED.audio_seconds,
+        cache_write_1h_tokens = r.cache_write_1h_tokens + EXCLUDED.cache_write_1h_tokens
       """)
   void addToRollup(
       @BindMethods("k") List<RollupKey> keys, @BindMethods("d") List<TotalsDelta> deltas);

@@ -48,7 +48,9 @@ public record StepRow(
     BigDecimal audioCost,
     String tags,
     Instant startedAt,
-    Instant recordedAt) {
+    Instant recordedAt,
+    long cacheWrite1hTokens,
+    BigDecimal cacheWrite1hCost) {
 
   /**
    * The row for line {@code lineNo} of {@code attempt}; {@code tagsJson} is the merged tags as
@@ -116,7 +118,9 @@ public record StepRow(
         cost.part(CostComponent.AUDIO),
         tagsJson,
         c.startedAt(),
-        recordedAt);
+        recordedAt,
+        u.cacheWrite1hTokens(),
+        cost.part(CostComponent.CACHE_WRITE_1H));
   }
 
   /** The same row with another outcome and recording time. */
@@ -161,7 +165,9 @@ public record StepRow(
         audioCost,
         tags,
         startedAt,
-        recordedAt);
+        recordedAt,
+        cacheWrite1hTokens,
+        cacheWrite1hCost);
   }
 
   /**
@@ -209,6 +215,8 @@ public record StepRow(
         audioCost,
         Text.storableTagsJson(tags),
         startedAt,
-        recordedAt);
+        recordedAt,
+        cacheWrite1hTokens,
+        cacheWrite1hCost);
   }
 }

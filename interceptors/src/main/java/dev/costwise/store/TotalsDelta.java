@@ -19,14 +19,15 @@ public record TotalsDelta(
     long characters,
     BigDecimal audioSeconds,
     int usageCount,
-    int unpricedUsageCount) {
+    int unpricedUsageCount,
+    long cacheWrite1hTokens) {
 
   /** The sum over {@code rows}; unpriced rows add to the counts but not to the cost. */
   public static TotalsDelta of(List<StepRow> rows) {
     BigDecimal cost = BigDecimal.ZERO;
     BigDecimal video = BigDecimal.ZERO;
     BigDecimal audio = BigDecimal.ZERO;
-    long in = 0, out = 0, cr = 0, cw = 0, rs = 0, img = 0, chars = 0;
+    long in = 0, out = 0, cr = 0, cw = 0, cw1h = 0, rs = 0, img = 0, chars = 0;
     int unpriced = 0;
     for (StepRow r : rows) {
       if (r.priced()) {
@@ -38,6 +39,7 @@ public record TotalsDelta(
       out += r.outputTokens();
       cr += r.cacheReadTokens();
       cw += r.cacheWriteTokens();
+      cw1h += r.cacheWrite1hTokens();
       rs += r.reasoningTokens();
       img += r.images();
       chars += r.characters();
@@ -45,7 +47,7 @@ public record TotalsDelta(
       audio = audio.add(r.audioSeconds());
     }
     return new TotalsDelta(
-        cost, in, out, cr, cw, rs, img, video, chars, audio, rows.size(), unpriced);
+        cost, in, out, cr, cw, rs, img, video, chars, audio, rows.size(), unpriced, cw1h);
   }
 
   /** Nothing added. */
@@ -58,6 +60,7 @@ public record TotalsDelta(
         && outputTokens == 0
         && cacheReadTokens == 0
         && cacheWriteTokens == 0
+        && cacheWrite1hTokens == 0
         && reasoningTokens == 0
         && images == 0
         && videoSeconds.signum() == 0
@@ -86,6 +89,7 @@ public record TotalsDelta(
         characters - o.characters,
         audioSeconds.subtract(o.audioSeconds),
         usageCount - o.usageCount,
-        unpricedUsageCount - o.unpricedUsageCount);
+        unpricedUsageCount - o.unpricedUsageCount,
+        cacheWrite1hTokens - o.cacheWrite1hTokens);
   }
 }

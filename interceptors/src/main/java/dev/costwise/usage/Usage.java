@@ -10,7 +10,10 @@ import java.util.Objects;
  *
  * <p>Token counts are disjoint: {@code inputTokens} are the uncached prompt tokens, cache reads and
  * cache writes are counted apart, and {@code reasoningTokens} are not included in {@code
- * outputTokens}. Build instances with {@link #of(String, String)}.
+ * outputTokens}. Cache writes are split by lifetime: {@code cacheWriteTokens} are writes at the
+ * provider's default lifetime (Anthropic's 5 minutes), {@code cacheWrite1hTokens} are one-hour
+ * writes (Anthropic bills them at twice the input rate); the two never overlap. Build instances
+ * with {@link #of(String, String)}.
  */
 public record Usage(
     String provider,
@@ -26,7 +29,8 @@ public record Usage(
     BigDecimal videoSeconds,
     boolean videoWithAudio,
     long characters,
-    BigDecimal audioSeconds) {
+    BigDecimal audioSeconds,
+    long cacheWrite1hTokens) {
 
   /** Most tokens of one kind a single record may carry; larger values are taken to be bugs. */
   public static final long MAX_TOKENS = 100_000_000L;
@@ -68,6 +72,7 @@ public record Usage(
     checkCount("cacheReadTokens", cacheReadTokens, MAX_TOKENS, model);
     checkCount("cacheWriteTokens", cacheWriteTokens, MAX_TOKENS, model);
     checkCount("reasoningTokens", reasoningTokens, MAX_TOKENS, model);
+    checkCount("cacheWrite1hTokens", cacheWrite1hTokens, MAX_TOKENS, model);
     checkCount("images", images, MAX_IMAGES, model);
     checkCount("characters", characters, MAX_CHARACTERS, model);
     videoSeconds = checkSeconds("videoSeconds", videoSeconds, model);
@@ -111,6 +116,40 @@ public record Usage(
     return s;
   }
 
+  /** A record without one-hour cache writes (the shape before they were counted apart). */
+  public Usage(
+      String provider,
+      String model,
+      long inputTokens,
+      long outputTokens,
+      long cacheReadTokens,
+      long cacheWriteTokens,
+      long reasoningTokens,
+      long images,
+      String imageSize,
+      String imageQuality,
+      BigDecimal videoSeconds,
+      boolean videoWithAudio,
+      long characters,
+      BigDecimal audioSeconds) {
+    this(
+        provider,
+        model,
+        inputTokens,
+        outputTokens,
+        cacheReadTokens,
+        cacheWriteTokens,
+        reasoningTokens,
+        images,
+        imageSize,
+        imageQuality,
+        videoSeconds,
+        videoWithAudio,
+        characters,
+        audioSeconds,
+        0);
+  }
+
   /** Starts a record for one call of {@code model} at {@code provider} (provider may be empty). */
   public static Builder of(String provider, String model) {
     return new Builder(provider, model);
@@ -118,7 +157,7 @@ public record Usage(
 
   /** Input tokens of every kind that count toward a long-context tier threshold. */
   public long promptTokens() {
-    return inputTokens + cacheReadTokens + cacheWriteTokens;
+    return inputTokens + cacheReadTokens + cacheWriteTokens + cacheWrite1hTokens;
   }
 
   /**
@@ -130,6 +169,7 @@ public record Usage(
         && outputTokens == 0
         && cacheReadTokens == 0
         && cacheWriteTokens == 0
+        && cacheWrite1hTokens == 0
         && reasoningTokens == 0
         && images == 0
         && videoSeconds.signum() == 0
@@ -213,6 +253,7 @@ public record Usage(
         && outputTokens == u.outputTokens
         && cacheReadTokens == u.cacheReadTokens
         && cacheWriteTokens == u.cacheWriteTokens
+        && cacheWrite1hTokens == u.cacheWrite1hTokens
         && reasoningTokens == u.reasoningTokens
         && images == u.images
         && videoWithAudio == u.videoWithAudio
@@ -238,6 +279,7 @@ public record Usage(
     private long outputTokens;
     private long cacheReadTokens;
     private long cacheWriteTokens;
+    private long cacheWrite1hTokens;
     private long reasoningTokens;
     private long images;
     private String imageSize;
@@ -270,9 +312,15 @@ public record Usage(
       return this;
     }
 
-    /** Prompt tokens written to the provider's cache. */
+    /** Prompt tokens written to the provider's cache at its default (5-minute) lifetime. */
     public Builder cacheWriteTokens(long n) {
       this.cacheWriteTokens = n;
+      return this;
+    }
+
+    /** Prompt tokens written to the provider's cache with a one-hour lifetime. */
+    public Builder cacheWrite1hTokens(long n) {
+      this.cacheWrite1hTokens = n;
       return this;
     }
 
@@ -340,7 +388,8 @@ public record Usage(
           videoSeconds,
           videoWithAudio,
           characters,
-          audioSeconds);
+          audioSeconds,
+          cacheWrite1hTokens);
     }
   }
 }

@@ -19,7 +19,8 @@ class LiteLlmImportTest {
           "input_cost_per_token": 1.25e-06, "output_cost_per_token": 1e-05,
           "cache_read_input_token_cost": 3.125e-07, "cache_creation_input_token_cost": 1.5625e-06,
           "output_cost_per_reasoning_token": 1.2e-05,
-          "input_cost_per_token_above_200k_tokens": 2.5e-06, "output_cost_per_token_above_200k_tokens": 1.5e-05},
+          "input_cost_per_token_above_200k_tokens": 2.5e-06, "output_cost_per_token_above_200k_tokens": 1.5e-05,
+          "cache_creation_input_token_cost_above_1hr": 2.5e-06, "cache_creation_input_token_cost_above_1hr_above_200k_tokens": 5e-06},
         "tts-x": {"litellm_provider": "acme", "mode": "audio_speech", "input_cost_per_character": 1.5e-05},
         "stt-x": {"litellm_provider": "acme", "mode": "audio_transcription", "input_cost_per_second": 0.0001},
         "vid-x": {"litellm_provider": "acme", "mode": "video_generation", "output_cost_per_video_per_second": 0.1},
@@ -78,5 +79,13 @@ class LiteLlmImportTest {
   void allZeroPricesMeanAFreeModelAndTheSampleIsSkipped() {
     assertThat(catalog.byId("ollama/free-x").orElseThrow().free()).isTrue();
     assertThat(catalog.byId("sample_spec")).isEmpty();
+  }
+
+  @Test
+  void oneHourCacheWriteRatesAreImportedPerTier() {
+    assertThat(rates("chat-long").cacheWrite1hPerMTok()).isEqualByComparingTo("2.5");
+    assertThat(rates("chat-long").cacheWritePerMTok()).isEqualByComparingTo("1.5625");
+    ModelPrice m = catalog.byId("chat-long").orElseThrow();
+    assertThat(m.ratesFor(300_000).cacheWrite1hPerMTok()).isEqualByComparingTo("5");
   }
 }

@@ -157,4 +157,64 @@ class PricerTest {
     assertThat(cost.priced()).isFalse();
     assertThat(cost.unpricedReason()).contains("pricing gpt-4o failed", "catalog unavailable");
   }
+
+  private static final String ONE_HOUR_CATALOG =
+      """
+      {"source": "one-hour writes", "models": [
+        {"id": "claude-x", "provider": "anthropic",
+         "prices": {"inputPerMTok": "3", "outputPerMTok": "15", "cacheWritePerMTok": "3.75", "cacheWrite1hPerMTok": "6.5"}},
+        {"id": "claude-y", "provider": "anthropic",
+         "prices": {"inputPerMTok": "3", "outputPerMTok": "15", "cacheWritePerMTok": "3.75"}},
+        {"id": "other-z", "provider": "acme", "prices": {"inputPerMTok": "3", "outputPerMTok": "15"}}
+      ]}
+      """;
+
+  private static Pricer oneHour() {
+    return Pricer.of(
+        CatalogFormat.read(
+            new java.io.ByteArrayInputStream(
+                ONE_HOUR_CATALOG.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+            "one-hour.json"));
+  }
+
+  @Test
+  void oneHourCacheWritesUseTheirPublishedRate() {
+    Cost c =
+        oneHour()
+            .price(
+                Usage.of("anthropic", "claude-x")
+                    .cacheWriteTokens(1_000)
+                    .cacheWrite1hTokens(2_000)
+                    .build());
+    assertThat(c.part(CostComponent.CACHE_WRITE)).isEqualByComparingTo("0.00375");
+    assertThat(c.part(CostComponent.CACHE_WRITE_1H)).isEqualByComparingTo("0.013"); // 2000*6.5/M
+    assertThat(c.total()).isEqualByComparingTo("0.01675");
+  }
+
+  @Test
+  void oneHourCacheWritesAtAnthropicWithoutARateAreTwiceTheInputRate() {
+    Cost c = oneHour().price(Usage.of("anthropic", "claude-y").cacheWrite1hTokens(2_000).build());
+    assertThat(c.part(CostComponent.CACHE_WRITE_1H)).isEqualByComparingTo("0.012"); // 2000*3*2/M
+  }
+
+  @Test
+  void oneHourCacheWritesElsewhereWithoutARateAreUnpricedNeverZero() {
+    Cost c =
+        oneHour()
+            .priceLenient(
+                Usage.of("acme", "other-z").inputTokens(10).cacheWrite1hTokens(2_000).build());
+    assertThat(c.priced()).isFalse();
+    assertThat(c.unpricedReason()).contains("cache_write_1h tokens");
+  }
+
+  @Test
+  void theBundledCatalogCarriesOneHourRatesForClaude() {
+    Cost c =
+        Pricer.of(CatalogSource.bundledCatalog())
+            .price(
+                Usage.of("anthropic", "claude-sonnet-4-5-20250929")
+                    .cacheWrite1hTokens(1_000)
+                    .build());
+    assertThat(c.part(CostComponent.CACHE_WRITE_1H)).isEqualByComparingTo("0.006"); // 1000*6/M
+  }
 }

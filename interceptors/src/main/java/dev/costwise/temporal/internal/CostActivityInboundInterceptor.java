@@ -86,10 +86,32 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
       outcome = Outcome.CANCELED;
       throw e;
     } finally {
+      scope.close(lateUsageHandler(context.getInfo()));
       if (!scope.isEmpty() && ctx != null) {
         persist(ctx, headerTags, scope, outcome, startedNanos);
       }
     }
+  }
+
+  /**
+   * Usage recorded after the attempt ended (an SDK callback completing late) is not stored with the
+   * attempt's rows, which are already being written: it is logged with the attempt's identity and
+   * counted as {@code costwise_usage_late_total}.
+   */
+  private UsageScope.LateUsageHandler lateUsageHandler(ActivityInfo info) {
+    return (line, responseId) -> {
+      log.warn(
+          "Usage arrived after its attempt ended and was not stored: run {} activity {} ({})"
+              + " attempt {}, model {}, response {}, cost {}",
+          info.getWorkflowRunId() != null ? info.getWorkflowRunId() : info.getActivityRunId(),
+          info.getActivityId(),
+          info.getActivityType(),
+          info.getAttempt(),
+          line.usage().model(),
+          responseId,
+          line.cost().priced() ? line.cost().total().toPlainString() : "unpriced");
+      options.metrics().lateUsage(info.getActivityType(), line);
+    };
   }
 
   /**

@@ -1,0 +1,105 @@
+package dev.costwise.integration.anthropic;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.costwise.integration.http.Json;
+import dev.costwise.usage.Usage;
+import java.net.URI;
+import java.util.Locale;
+
+/**
+ * Anthropic's usage object normalised to Costwise's disjoint token kinds. Anthropic's {@code
+ * input_tokens} already excludes cache reads and cache writes, which it reports apart; cache writes
+ * are split by lifetime in {@code cache_creation} ({@code ephemeral_5m_input_tokens}, {@code
+ * ephemeral_1h_input_tokens}). Extended-thinking tokens are inside {@code output_tokens} and billed
+ * at the output rate, so they stay there.
+ */
+final class AnthropicUsage {
+  /** Provider per base URL; clients use one or a few. */
+  private static final java.util.Map<String, String> PROVIDERS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private AnthropicUsage() {}
+
+  /** {@code bedrock}, {@code vertex_ai} or {@code anthropic}, from the endpoint's host. */
+  static String provider(String baseUrl) {
+    if (baseUrl == null) {
+      return "anthropic";
+    }
+    String known = PROVIDERS.get(baseUrl);
+    if (known != null) {
+      return known;
+    }
+    if (PROVIDERS.size() > 256) {
+      PROVIDERS.clear();
+    }
+    String found = providerOf(baseUrl);
+    PROVIDERS.put(baseUrl, found);
+    return found;
+  }
+
+  private static String providerOf(String baseUrl) {
+    String host;
+    try {
+      host = URI.create(baseUrl).getHost();
+    } catch (IllegalArgumentException e) {
+      host = null;
+    }
+    if (host == null) {
+      return "anthropic";
+    }
+    host = host.toLowerCase(Locale.ROOT);
+    if (host.startsWith("bedrock") && host.endsWith(".amazonaws.com")) {
+      return "bedrock";
+    }
+    if (host.endsWith("aiplatform.googleapis.com")) {
+      return "vertex_ai";
+    }
+    return "anthropic";
+  }
+
+  /** The record for one message's usage; null when there is no model or no usage. */
+  static Usage of(String provider, String model, JsonNode usage) {
+    if (model == null || usage == null || !usage.isObject()) {
+      return null;
+    }
+    long writes = Json.count(usage, "cache_creation_input_tokens");
+    long writes5m = writes;
+    long writes1h = 0;
+    JsonNode byTtl = usage.get("cache_creation");
+    if (byTtl != null && byTtl.isObject()) {
+      writes1h = Json.count(byTtl, "ephemeral_1h_input_tokens");
+      long fiveMinutes = Json.count(byTtl, "ephemeral_5m_input_tokens");
+      // the total is authoritative; what the split does not name is a default (5-minute) write
+      writes5m = Math.max(fiveMinutes, Math.max(0, writes - writes1h));
+      if (writes == 0) {
+        writes5m = fiveMinutes;
+      }
+    }
+    return Usage.of(provider, model)
+        .inputTokens(Json.count(usage, "input_tokens"))
+        .cacheReadTokens(Json.count(usage, "cache_read_input_tokens"))
+        .cacheWriteTokens(writes5m)
+        .cacheWrite1hTokens(writes1h)
+        .outputTokens(Json.count(usage, "output_tokens"))
+        .build();
+  }
+
+  /**
+   * Folds a streamed {@code message_delta} usage into the one from {@code message_start}: the
+   * delta's figures are cumulative, so each one present replaces the earlier value.
+   */
+  static void merge(ObjectNode into, JsonNode delta) {
+    if (delta == null || !delta.isObject()) {
+      return;
+    }
+    delta
+        .fields()
+        .forEachRemaining(
+            e -> {
+              if (!e.getValue().isNull()) {
+                into.set(e.getKey(), e.getValue());
+              }
+            });
+  }
+}

@@ -1,0 +1,100 @@
+package dev.costwise.integration.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.costwise.integration.http.Json;
+import dev.costwise.usage.Usage;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.util.Locale;
+
+/**
+ * OpenAI's usage objects normalised to Costwise's disjoint token kinds. OpenAI counts cached prompt
+ * tokens inside the prompt count and reasoning tokens inside the completion count, so input is
+ * prompt minus cached and output is completion minus reasoning.
+ */
+final class OpenAiUsage {
+  /** Provider per base URL; clients use one or a few. */
+  private static final java.util.Map<String, String> PROVIDERS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private OpenAiUsage() {}
+
+  /** {@code azure} for Azure OpenAI endpoints, else {@code openai}. */
+  static String provider(String baseUrl) {
+    if (baseUrl == null) {
+      return "openai";
+    }
+    String known = PROVIDERS.get(baseUrl);
+    if (known != null) {
+      return known;
+    }
+    if (PROVIDERS.size() > 256) {
+      PROVIDERS.clear();
+    }
+    String found = providerOf(baseUrl);
+    PROVIDERS.put(baseUrl, found);
+    return found;
+  }
+
+  private static String providerOf(String baseUrl) {
+    String host;
+    try {
+      host = URI.create(baseUrl).getHost();
+    } catch (IllegalArgumentException e) {
+      host = null;
+    }
+    if (host == null) {
+      return "openai";
+    }
+    host = host.toLowerCase(Locale.ROOT);
+    return host.endsWith(".openai.azure.com")
+            || host.endsWith(".cognitiveservices.azure.com")
+            || host.endsWith(".services.ai.azure.com")
+        ? "azure"
+        : "openai";
+  }
+
+  /**
+   * Chat completions ({@code prompt_tokens}, {@code completion_tokens}) and Responses ({@code
+   * input_tokens}, {@code output_tokens}) usage; null when {@code usage} is absent or empty.
+   */
+  static Usage tokens(String provider, String model, JsonNode usage) {
+    if (model == null || usage == null || !usage.isObject()) {
+      return null;
+    }
+    boolean responses = usage.has("input_tokens") && !usage.has("prompt_tokens");
+    long prompt = Json.count(usage, responses ? "input_tokens" : "prompt_tokens");
+    long completion = Json.count(usage, responses ? "output_tokens" : "completion_tokens");
+    JsonNode in = usage.get(responses ? "input_tokens_details" : "prompt_tokens_details");
+    JsonNode out = usage.get(responses ? "output_tokens_details" : "completion_tokens_details");
+    long cached = Math.min(prompt, Json.count(in, "cached_tokens"));
+    long reasoning = Math.min(completion, Json.count(out, "reasoning_tokens"));
+    return Usage.of(provider, model)
+        .inputTokens(prompt - cached)
+        .cacheReadTokens(cached)
+        .outputTokens(completion - reasoning)
+        .reasoningTokens(reasoning)
+        .build();
+  }
+
+  /** Transcription usage: billed seconds ({@code type: duration}) or tokens. */
+  static Usage transcription(String provider, String model, JsonNode body) {
+    if (model == null || body == null) {
+      return null;
+    }
+    JsonNode usage = body.get("usage");
+    if (usage != null && "tokens".equals(Json.text(usage, "type"))) {
+      return Usage.of(provider, model)
+          .inputTokens(Json.count(usage, "input_tokens"))
+          .outputTokens(Json.count(usage, "output_tokens"))
+          .build();
+    }
+    JsonNode seconds =
+        usage != null && usage.has("seconds") ? usage.get("seconds") : body.get("duration");
+    if (seconds == null || !seconds.isNumber()) {
+      return null;
+    }
+    BigDecimal s = seconds.decimalValue().setScale(Usage.SECONDS_SCALE, java.math.RoundingMode.UP);
+    return Usage.of(provider, model).audioSeconds(s).build();
+  }
+}
