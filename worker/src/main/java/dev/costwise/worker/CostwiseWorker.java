@@ -145,8 +145,9 @@ public final class CostwiseWorker implements AutoCloseable {
             .build();
     if (serveDemo) {
       worker.registerWorkflowImplementationTypes(implementation, ContentPipelineWorkflowImpl.class);
-      worker.registerActivitiesImplementations(
-          new ContentActivitiesImpl(config.simulatedLatency()));
+      ContentActivitiesImpl demo = new ContentActivitiesImpl(config.simulatedLatency());
+      onClose("demo providers", demo);
+      worker.registerActivitiesImplementations(demo);
     }
     CostEstimates.register(
         worker,

@@ -1,7 +1,5 @@
 package dev.costwise.demo;
 
-import dev.costwise.usage.Usage;
-import dev.costwise.usage.UsageReporting;
 import io.temporal.activity.ActivityInterface;
 import java.util.List;
 
@@ -9,13 +7,11 @@ import java.util.List;
 @ActivityInterface
 public interface ContentActivities {
 
-  /** A script, carrying the LLM usage it took (captured through {@link UsageReporting}). */
-  record Script(String title, List<String> scenes, String narration, List<Usage> usage)
-      implements UsageReporting {
-    /** Copies the lists. */
+  /** A script. Its LLM usage is captured by Costwise's anthropic-java integration. */
+  record Script(String title, List<String> scenes, String narration) {
+    /** Copies the list. */
     public Script {
       scenes = List.copyOf(scenes);
-      usage = List.copyOf(usage);
     }
   }
 

@@ -1,21 +1,36 @@
 package dev.costwise.demo;
 
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.anthropic.models.messages.Message;
+import com.anthropic.models.messages.MessageCreateParams;
+import com.anthropic.models.messages.TextBlock;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.costwise.integration.anthropic.CostwiseAnthropic;
 import dev.costwise.usage.CostUsage;
 import dev.costwise.usage.Usage;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityInfo;
 import io.temporal.client.ActivityWorkerShutdownException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The pipeline's activities over {@link SimulatedProviders}. Usage is reported the two ways a real
- * activity would: the script result carries its own usage, the media calls record theirs with
- * {@link CostUsage#record}. The video provider fails the first attempt of a scene whose image is
- * marked {@code #flaky}, after billing it, as real providers sometimes do.
+ * The pipeline's activities over {@link SimulatedProviders}. Usage is captured the two ways a real
+ * activity would: the script is written through the real anthropic-java client (against {@link
+ * SimulatedLlm}, in process), whose usage Costwise's integration records with no cost code here;
+ * the media calls, whose providers have no SDK integration, record theirs with {@link
+ * CostUsage#record}. The video provider fails the first attempt of a scene whose image is marked
+ * {@code #flaky}, after billing it, as real providers sometimes do.
  */
-public final class ContentActivitiesImpl implements ContentActivities {
+public final class ContentActivitiesImpl implements ContentActivities, AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
   private final Duration latency;
+  private final SimulatedLlm provider;
+  private final AnthropicClient llm;
 
   /** Activities whose simulated model calls answer at once. */
   public ContentActivitiesImpl() {
@@ -31,6 +46,22 @@ public final class ContentActivitiesImpl implements ContentActivities {
       throw new IllegalArgumentException("latency must not be negative");
     }
     this.latency = latency;
+    this.provider = SimulatedLlm.start();
+    // the one line of Costwise adoption: a wrapped client records every call's usage
+    this.llm =
+        CostwiseAnthropic.wrap(
+            AnthropicOkHttpClient.builder()
+                .baseUrl(provider.baseUrl())
+                .apiKey("demo-key")
+                .maxRetries(0)
+                .build());
+  }
+
+  /** Stops the simulated LLM provider. */
+  @Override
+  public void close() {
+    llm.close();
+    provider.close();
   }
 
   /**
@@ -75,15 +106,31 @@ public final class ContentActivitiesImpl implements ContentActivities {
   @Override
   public Script writeScript(PipelineRequest request) {
     awaitProvider();
-    SimulatedProviders.ScriptCall call = SimulatedProviders.writeScript(request);
-    Usage usage =
-        Usage.of(SimulatedProviders.LLM_PROVIDER, SimulatedProviders.LLM_MODEL)
-            .inputTokens(call.inputTokens())
-            .cacheReadTokens(call.cacheReadTokens())
-            .outputTokens(call.outputTokens())
-            .build();
-    CostUsage.tag("step", "script");
-    return new Script(call.title(), call.scenes(), call.narration(), List.of(usage));
+    Message reply;
+    try {
+      reply =
+          llm.messages()
+              .create(
+                  MessageCreateParams.builder()
+                      .model(SimulatedProviders.LLM_MODEL)
+                      .maxTokens(4_096)
+                      .system(
+                          "You write short, filmable scripts as JSON: title, scenes, narration.")
+                      .addUserMessage(JSON.writeValueAsString(request))
+                      .build());
+      JsonNode script =
+          JSON.readTree(
+              reply.content().stream()
+                  .flatMap(block -> block.text().stream())
+                  .map(TextBlock::text)
+                  .findFirst()
+                  .orElseThrow(() -> new IllegalStateException("the LLM answered with no text")));
+      List<String> scenes = new ArrayList<>();
+      script.path("scenes").forEach(scene -> scenes.add(scene.asText()));
+      return new Script(script.path("title").asText(), scenes, script.path("narration").asText());
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("the LLM's script is not JSON: " + e.getOriginalMessage(), e);
+    }
   }
 
   @Override
