@@ -140,6 +140,7 @@ public final class ContentActivitiesImpl implements ContentActivities, AutoClose
         Usage.of(SimulatedProviders.IMAGE_PROVIDER, SimulatedProviders.IMAGE_MODEL)
             .images(1, SimulatedProviders.IMAGE_SIZE, SimulatedProviders.IMAGE_QUALITY)
             .build());
+    CostUsage.tag("step", "image");
     awaitTransfer();
     return SimulatedProviders.asset(
         "images", "scene-" + sceneNumber + "-" + sceneDescription.hashCode());
