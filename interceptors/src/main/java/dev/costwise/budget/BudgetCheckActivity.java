@@ -20,5 +20,5 @@ public interface BudgetCheckActivity {
    * Reads the run's totals and the period budgets covering it, raises alerts, returns the status.
    */
   @ActivityMethod(name = TYPE)
-  CostReport check(BudgetCheckRequest request);
+  RunCost check(BudgetCheckRequest request);
 }

@@ -9,7 +9,7 @@ final class BudgetCheckActivityImpl implements BudgetCheckActivity {
   }
 
   @Override
-  public CostReport check(BudgetCheckRequest request) {
+  public RunCost check(BudgetCheckRequest request) {
     return policy.check(request);
   }
 }

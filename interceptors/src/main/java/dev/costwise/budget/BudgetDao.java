@@ -16,7 +16,7 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 @RegisterConstructorMapper(BudgetDao.ThresholdRow.class)
 @RegisterConstructorMapper(BudgetDao.Amount.class)
 @RegisterConstructorMapper(BudgetAlert.class)
-public interface BudgetDao {
+interface BudgetDao {
 
   /** One row of {@code budget}. */
   record BudgetRow(

@@ -1,9 +1,9 @@
 package dev.costwise.budget;
 
 import dev.costwise.metrics.CostMetrics;
-import dev.costwise.store.RollupKey;
 import dev.costwise.store.StoreErrors;
 import dev.costwise.store.UnwrittenCost;
+import dev.costwise.usage.Tags;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Clock;
@@ -99,7 +99,7 @@ public final class BudgetPolicy {
   }
 
   /** Runs the budget check for {@code request}; see {@link BudgetCheckActivity}. */
-  public CostReport check(BudgetCheckRequest r) {
+  public RunCost check(BudgetCheckRequest r) {
     Instant now = clock.instant();
     if (!unwritten.databaseDown()) {
       try {
@@ -119,7 +119,7 @@ public final class BudgetPolicy {
    * plus what the recorder holds unwritten. Period budgets cannot be read and are left out (said in
    * the report's notes); alerts are raised by the next check that reaches the database.
    */
-  private CostReport checkWithoutDatabase(BudgetCheckRequest r) {
+  private RunCost checkWithoutDatabase(BudgetCheckRequest r) {
     metrics.internalError("budget-check-db-down");
     boolean beforeWork = r.estimateUsd() != null;
     BigDecimal estimate = beforeWork ? r.estimateUsd() : BigDecimal.ZERO;
@@ -138,7 +138,7 @@ public final class BudgetPolicy {
           new BudgetExceeded.Details(
               "hard", limits.hardUsd(), spent, estimate, r.activityType(), r.activityId());
     }
-    return new CostReport(
+    return new RunCost(
         r.runId(),
         spent,
         limits.softUsd(),
@@ -153,7 +153,7 @@ public final class BudgetPolicy {
                 + " what this worker holds unwritten; period budgets were not checked"));
   }
 
-  private CostReport check(BudgetDao dao, BudgetCheckRequest r, Instant now) {
+  private RunCost check(BudgetDao dao, BudgetCheckRequest r, Instant now) {
     boolean beforeWork = r.estimateUsd() != null;
     BigDecimal estimate = beforeWork ? r.estimateUsd() : BigDecimal.ZERO;
     BigDecimal recorded = dao.runTotal(r.runId());
@@ -222,7 +222,7 @@ public final class BudgetPolicy {
         }
       }
     }
-    return new CostReport(
+    return new RunCost(
         r.runId(),
         spent,
         limits.softUsd(),
@@ -305,7 +305,7 @@ public final class BudgetPolicy {
       case WORKFLOW_TYPE -> dao.spentByWorkflowType(s.value(), fromDay, toDay);
       case TASK_QUEUE -> dao.spentByTaskQueue(s.value(), fromDay, toDay);
       case TAG ->
-          RollupKey.TENANT_TAG.equals(s.key())
+          Tags.TENANT.equals(s.key())
               ? dao.spentByTenant(s.value(), fromDay, toDay)
               : dao.spentByTag(s.key(), s.value(), from, to);
     };

@@ -94,7 +94,7 @@ public final class Budgets {
   }
 
   /** See {@link BudgetPolicy#check}. */
-  public CostReport check(BudgetCheckRequest r) {
+  public RunCost check(BudgetCheckRequest r) {
     return policy.check(r);
   }
 }

@@ -3,7 +3,7 @@ package dev.costwise.estimate;
 import java.math.BigDecimal;
 
 /**
- * What a {@link BudgetCheck} says about an estimate.
+ * What a {@link BudgetFit} says about an estimate.
  *
  * @param budget the budget checked against, for display
  * @param remainingUsd what the budget has left before this run, or null when unknown

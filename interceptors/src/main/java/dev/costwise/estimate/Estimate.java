@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * A cost estimate for one run of a workflow type: low, expected and high in total, per step and per
  * model, how each step was estimated ({@code rule}, {@code notes}), and a budget verdict when a
- * {@link BudgetCheck} applies. {@code estimateId} and {@code createdAt} are set once saved. Totals
+ * {@link BudgetFit} applies. {@code estimateId} and {@code createdAt} are set once saved. Totals
  * are the sums of the steps' figures, unpriced steps excluded (counted in {@code unpricedSteps}).
  *
  * @param planSource where the plan came from: {@code request}, {@code registered} or {@code none}

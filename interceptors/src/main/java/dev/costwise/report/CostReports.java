@@ -2,7 +2,7 @@ package dev.costwise.report;
 
 import dev.costwise.pricing.Money;
 import dev.costwise.store.ExecutionTotals;
-import dev.costwise.store.RollupKey;
+import dev.costwise.usage.Tags;
 import java.io.Writer;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -215,7 +215,7 @@ public final class CostReports {
                    WHERE recorded_at >= :from AND recorded_at < :to
                    ORDER BY recorded_at, run_id, activity_id, attempt, line_no
                   """)
-              .bind("tenantTag", RollupKey.TENANT_TAG)
+              .bind("tenantTag", Tags.TENANT)
               .bind("from", from)
               .bind("to", to)
               .setFetchSize(1_000)

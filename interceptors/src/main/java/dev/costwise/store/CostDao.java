@@ -12,7 +12,7 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 /** SQL for the cost tables. Used inside {@link CostStore}'s transactions. */
 @RegisterConstructorMapper(StepRow.class)
 @RegisterConstructorMapper(ExecutionTotals.class)
-public interface CostDao {
+interface CostDao {
 
   /**
    * Creates each run's execution row if needed and locks it for the rest of the transaction; pass

@@ -20,8 +20,8 @@ public record RollupKey(
     String activityType,
     String taskQueue,
     String tenant) {
-  /** The tag whose value is reported as the tenant. */
-  public static final String TENANT_TAG = "tenant";
+  /** The tag kept as a rollup dimension; see {@link dev.costwise.usage.Tags#TENANT}. */
+  static final String TENANT_TAG = dev.costwise.usage.Tags.TENANT;
 
   /** The order rollup rows are locked in, the same in every writer so that none deadlock. */
   public static final Comparator<RollupKey> ORDER =

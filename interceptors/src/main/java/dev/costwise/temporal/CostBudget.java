@@ -1,7 +1,7 @@
 package dev.costwise.temporal;
 
 import dev.costwise.budget.BudgetExceeded;
-import dev.costwise.budget.CostReport;
+import dev.costwise.budget.RunCost;
 import dev.costwise.temporal.internal.BudgetGuard;
 import java.math.BigDecimal;
 
@@ -11,7 +11,7 @@ import java.math.BigDecimal;
  */
 public final class CostBudget {
   /**
-   * Name of the query every run answers with its {@link CostReport}: {@code temporal workflow query
+   * Name of the query every run answers with its {@link RunCost}: {@code temporal workflow query
    * --type cost}.
    */
   public static final String QUERY = BudgetGuard.QUERY;
@@ -29,7 +29,7 @@ public final class CostBudget {
    * @throws IllegalStateException when called outside a workflow run by a worker with Costwise's
    *     interceptor
    */
-  public static CostReport check(BigDecimal estimateUsd) {
+  public static RunCost check(BigDecimal estimateUsd) {
     if (estimateUsd == null || estimateUsd.signum() < 0) {
       throw new IllegalArgumentException("estimateUsd must be zero or more, was " + estimateUsd);
     }
@@ -37,7 +37,7 @@ public final class CostBudget {
   }
 
   /** From workflow code: the run's report as of its latest check, without running one. */
-  public static CostReport report() {
+  public static RunCost report() {
     return guard().latest();
   }
 

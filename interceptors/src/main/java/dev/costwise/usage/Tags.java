@@ -12,6 +12,9 @@ import java.util.regex.Pattern;
  * a message naming it, so that nothing unstorable reaches the database.
  */
 public final class Tags {
+  /** The tag kept as a dimension of the daily rollup, so reports and budgets by tenant are fast. */
+  public static final String TENANT = "tenant";
+
   /** Most tags one run or attempt may carry. */
   public static final int MAX_TAGS = 32;
 

@@ -235,7 +235,7 @@ class BudgetWorkflowTest {
                 .count())
         .isEqualTo(1.0);
 
-    CostReport report = WorkflowStub.fromTyped(wf).query(CostBudget.QUERY, CostReport.class);
+    RunCost report = WorkflowStub.fromTyped(wf).query(CostBudget.QUERY, RunCost.class);
     assertThat(report.status()).isEqualTo(BudgetStatus.WARNING);
     assertThat(report.spentUsd()).isEqualByComparingTo("1.44");
   }
@@ -254,11 +254,11 @@ class BudgetWorkflowTest {
         "both steps are checked",
         () ->
             untyped
-                    .query(CostBudget.QUERY, CostReport.class)
+                    .query(CostBudget.QUERY, RunCost.class)
                     .spentUsd()
                     .compareTo(new BigDecimal("0.96"))
                 == 0);
-    CostReport running = untyped.query(CostBudget.QUERY, CostReport.class);
+    RunCost running = untyped.query(CostBudget.QUERY, RunCost.class);
     assertThat(running.runId()).isEqualTo(untyped.getExecution().getRunId());
     assertThat(running.status()).isEqualTo(BudgetStatus.OK);
     assertThat(running.softLimitUsd()).isEqualByComparingTo("1.00");
@@ -274,7 +274,7 @@ class BudgetWorkflowTest {
 
     wf.release();
     assertThat(untyped.getResult(String.class)).isEqualTo("drew 2");
-    CostReport done = untyped.query(CostBudget.QUERY, CostReport.class);
+    RunCost done = untyped.query(CostBudget.QUERY, RunCost.class);
     assertThat(done.spentUsd()).isEqualByComparingTo("0.96");
     assertThat(store.execution(untyped.getExecution().getRunId()).orElseThrow().costUsd())
         .isEqualByComparingTo(done.spentUsd());
@@ -297,8 +297,7 @@ class BudgetWorkflowTest {
             "blocked-1",
             limits(null, null, "blocked-co"));
     assertThat(first.run(2, false)).isEqualTo("drew 2");
-    CostReport firstReport =
-        WorkflowStub.fromTyped(first).query(CostBudget.QUERY, CostReport.class);
+    RunCost firstReport = WorkflowStub.fromTyped(first).query(CostBudget.QUERY, RunCost.class);
     assertThat(firstReport.status()).isEqualTo(BudgetStatus.BLOCKED);
     assertThat(firstReport.budgets())
         .singleElement()

@@ -163,7 +163,7 @@ class InvalidSettingsTest {
     assertThat(f.getDetails().get(BudgetExceeded.Details.class).limitUsd())
         .isEqualByComparingTo("0.90");
     assertThat(studio.calls("invalid-defaults")).isEqualTo(2);
-    CostReport report = wf.query("cost", CostReport.class);
+    RunCost report = wf.query("cost", RunCost.class);
     assertThat(report.notes())
         .singleElement()
         .asString()

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.costwise.budget.BudgetExceeded;
-import dev.costwise.budget.CostReport;
+import dev.costwise.budget.RunCost;
 import dev.costwise.store.CostStore;
 import dev.costwise.store.StepRow;
 import dev.costwise.testing.StoppableDatabase;
@@ -118,7 +118,7 @@ class CostwisePluginTest {
         .isCloseTo(3.74143, org.assertj.core.data.Offset.offset(1e-9));
 
     // budgets are on with nothing registered by hand: the cost query answers from the checks
-    CostReport report = WorkflowStub.fromTyped(wf).query("cost", CostReport.class);
+    RunCost report = WorkflowStub.fromTyped(wf).query("cost", RunCost.class);
     assertThat(report.spentUsd()).isEqualByComparingTo("3.74143");
     // and the search attributes were registered and upserted
     assertThat(plugin.searchAttributesEnabled()).isTrue();

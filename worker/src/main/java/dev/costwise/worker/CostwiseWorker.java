@@ -8,7 +8,7 @@ import dev.costwise.demo.ContentPipelineWorkflowImpl;
 import dev.costwise.estimate.CostEstimates;
 import dev.costwise.estimate.CostEstimator;
 import dev.costwise.estimate.EstimateStore;
-import dev.costwise.estimate.PeriodBudgetCheck;
+import dev.costwise.estimate.PeriodBudgetFit;
 import dev.costwise.metrics.CostMetrics;
 import dev.costwise.pricing.CatalogSource;
 import dev.costwise.pricing.Pricer;
@@ -153,7 +153,7 @@ public final class CostwiseWorker implements AutoCloseable {
         worker,
         implementation,
         new CostEstimator(store.jdbi(), new Pricer(catalog, false)),
-        new PeriodBudgetCheck(budgets),
+        new PeriodBudgetFit(budgets),
         new EstimateStore(store.jdbi()));
     factory.start();
     onClose("worker", this::stopPolling);

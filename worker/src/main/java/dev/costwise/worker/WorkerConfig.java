@@ -196,9 +196,12 @@ public record WorkerConfig(
 
   /**
    * Accepts {@code jdbc:postgresql://host:port/db} as is and converts the {@code
-   * postgres://user:password@host:port/db} form most platforms hand out.
+   * postgres://user:password@host:port/db} form most platforms hand out. The one parser of database
+   * URLs: the worker and every command use it.
+   *
+   * @throws ConfigException naming the problem, with any password redacted
    */
-  static String jdbcUrl(String url) {
+  public static String jdbcUrl(String url) {
     String u = url.strip();
     if (u.startsWith("jdbc:postgresql:")) {
       return u;

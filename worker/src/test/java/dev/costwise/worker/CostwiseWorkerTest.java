@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.costwise.budget.BudgetStatus;
-import dev.costwise.budget.CostReport;
+import dev.costwise.budget.RunCost;
 import dev.costwise.demo.ContentPipelinePlan;
 import dev.costwise.demo.ContentPipelineWorkflow;
 import dev.costwise.demo.PipelineRequest;
@@ -124,8 +124,8 @@ class CostwiseWorkerTest {
 
   @Test
   void anOutsideClientReadsTheCostQuery() {
-    CostReport report =
-        outside.newUntypedWorkflowStub(WORKFLOW_ID).query(CostBudget.QUERY, CostReport.class);
+    RunCost report =
+        outside.newUntypedWorkflowStub(WORKFLOW_ID).query(CostBudget.QUERY, RunCost.class);
     assertThat(report.runId()).isEqualTo(runId);
     assertThat(report.spentUsd())
         .isEqualByComparingTo(worker.store().execution(runId).orElseThrow().costUsd());

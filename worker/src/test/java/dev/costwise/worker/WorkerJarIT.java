@@ -2,7 +2,7 @@ package dev.costwise.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.costwise.budget.CostReport;
+import dev.costwise.budget.RunCost;
 import dev.costwise.demo.ContentPipelineWorkflow;
 import dev.costwise.demo.PipelineRequest;
 import dev.costwise.demo.PipelineResult;
@@ -175,7 +175,7 @@ class WorkerJarIT {
           .contains("\"totalUsd\" : \"1.2");
 
       // the cost query and search attributes, answered by the worker process to this outside client
-      CostReport report = WorkflowStub.fromTyped(wf).query(CostBudget.QUERY, CostReport.class);
+      RunCost report = WorkflowStub.fromTyped(wf).query(CostBudget.QUERY, RunCost.class);
       String totalUsd =
           new com.fasterxml.jackson.databind.ObjectMapper()
               .readTree(cost.body())

@@ -2,7 +2,7 @@ package dev.costwise.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.costwise.budget.CostReport;
+import dev.costwise.budget.RunCost;
 import dev.costwise.demo.ContentPipelineWorkflow;
 import dev.costwise.demo.PipelineRequest;
 import dev.costwise.demo.PipelineResult;
@@ -191,8 +191,8 @@ class WorkerLifecycleIT {
     for (WorkflowStub run : runs) {
       PipelineResult result = run.getResult(90, TimeUnit.SECONDS, PipelineResult.class);
       assertThat(result.clips()).hasSize(2);
-      CostReport report =
-          CompletableFuture.supplyAsync(() -> run.query(CostBudget.QUERY, CostReport.class))
+      RunCost report =
+          CompletableFuture.supplyAsync(() -> run.query(CostBudget.QUERY, RunCost.class))
               .get(30, TimeUnit.SECONDS);
       assertThat(report.spentUsd()).as("cost of %s", run.getExecution()).isPositive();
     }

@@ -9,7 +9,7 @@ public final class CostEstimates {
 
   /** Registers the workflow and activities built from these parts on {@code worker}. */
   public static void register(
-      Worker worker, CostEstimator estimator, BudgetCheck budget, EstimateStore store) {
+      Worker worker, CostEstimator estimator, BudgetFit budget, EstimateStore store) {
     register(worker, WorkflowImplementationOptions.getDefaultInstance(), estimator, budget, store);
   }
 
@@ -18,7 +18,7 @@ public final class CostEstimates {
       Worker worker,
       WorkflowImplementationOptions options,
       CostEstimator estimator,
-      BudgetCheck budget,
+      BudgetFit budget,
       EstimateStore store) {
     worker.registerWorkflowImplementationTypes(options, CostEstimateWorkflowImpl.class);
     worker.registerActivitiesImplementations(new EstimateActivitiesImpl(estimator, budget, store));

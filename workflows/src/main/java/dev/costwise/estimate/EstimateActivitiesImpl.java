@@ -1,16 +1,16 @@
 package dev.costwise.estimate;
 
 /**
- * Estimate activities over a {@link CostEstimator}, a {@link BudgetCheck} and an {@link
+ * Estimate activities over a {@link CostEstimator}, a {@link BudgetFit} and an {@link
  * EstimateStore}.
  */
 public final class EstimateActivitiesImpl implements EstimateActivities {
   private final CostEstimator estimator;
-  private final BudgetCheck budget;
+  private final BudgetFit budget;
   private final EstimateStore store;
 
-  /** Activities using these parts; pass {@link BudgetCheck#NONE} when no budgets are configured. */
-  public EstimateActivitiesImpl(CostEstimator estimator, BudgetCheck budget, EstimateStore store) {
+  /** Activities using these parts; pass {@link BudgetFit#NONE} when no budgets are configured. */
+  public EstimateActivitiesImpl(CostEstimator estimator, BudgetFit budget, EstimateStore store) {
     this.estimator = estimator;
     this.budget = budget;
     this.store = store;
@@ -19,7 +19,7 @@ public final class EstimateActivitiesImpl implements EstimateActivities {
   @Override
   public Estimate compute(EstimateRequest request) {
     Estimate estimate = estimator.estimate(request);
-    return budget.check(estimate).map(estimate::withBudget).orElse(estimate);
+    return budget.verdict(estimate).map(estimate::withBudget).orElse(estimate);
   }
 
   @Override

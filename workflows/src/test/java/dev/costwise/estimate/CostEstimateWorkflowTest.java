@@ -134,7 +134,7 @@ class CostEstimateWorkflowTest {
                         PlannedCall.of(
                             "Draft", Usage.of("openai", "gpt-4o").outputTokens(1000).build(), 2))),
             java.time.Clock.systemUTC());
-    CostEstimates.register(worker, estimator, BudgetCheck.NONE, new EstimateStore(jdbi));
+    CostEstimates.register(worker, estimator, BudgetFit.NONE, new EstimateStore(jdbi));
     env.start();
     client = env.getWorkflowClient();
   }

@@ -3,8 +3,8 @@ package dev.costwise.temporal.internal;
 import dev.costwise.budget.BudgetCheckActivity;
 import dev.costwise.budget.BudgetCheckRequest;
 import dev.costwise.budget.BudgetExceeded;
-import dev.costwise.budget.CostReport;
 import dev.costwise.budget.ExecutionLimits;
+import dev.costwise.budget.RunCost;
 import dev.costwise.temporal.CostFailures;
 import dev.costwise.temporal.CostSearchAttributes;
 import dev.costwise.temporal.CostTrackingOptions;
@@ -46,7 +46,7 @@ public final class BudgetGuard {
   /** Version marker of failing runs whose memo holds invalid limits or tags at their start. */
   public static final String SETTINGS_CHANGE_ID = "costwise-invalid-settings";
 
-  /** Name of the query every run answers with its {@link CostReport}. */
+  /** Name of the query every run answers with its {@link RunCost}. */
   public static final String QUERY = "cost";
 
   private static final WorkflowLocal<BudgetGuard> CURRENT =
@@ -69,7 +69,7 @@ public final class BudgetGuard {
   private ExecutionLimits limits = ExecutionLimits.NONE;
   private Map<String, String> tags = Map.of();
   private final List<String> notes = new ArrayList<>();
-  private CostReport latest;
+  private RunCost latest;
   private ApplicationFailure failure;
   private Double upsertedCost;
   private String upsertedStatus;
@@ -93,7 +93,7 @@ public final class BudgetGuard {
     CURRENT.set(guard);
     WorkflowInfo info = Workflow.getInfo();
     guard.readSettings(info.getWorkflowType());
-    guard.latest = CostReport.empty(info.getRunId(), guard.limits).withNotes(guard.notes);
+    guard.latest = RunCost.empty(info.getRunId(), guard.limits).withNotes(guard.notes);
     next.registerQuery(
         new WorkflowOutboundCallsInterceptor.RegisterQueryInput(
             QUERY, new Class<?>[0], new java.lang.reflect.Type[0], args -> guard.latest));
@@ -179,7 +179,7 @@ public final class BudgetGuard {
   }
 
   /** The latest check's report. */
-  public CostReport latest() {
+  public RunCost latest() {
     return latest;
   }
 
@@ -231,7 +231,7 @@ public final class BudgetGuard {
   }
 
   /** An explicit check from workflow code before spending {@code estimateUsd}. */
-  public CostReport checkBefore(BigDecimal estimateUsd) {
+  public RunCost checkBefore(BigDecimal estimateUsd) {
     return check(estimateUsd, "CostBudget.check", null);
   }
 
@@ -241,7 +241,7 @@ public final class BudgetGuard {
    * @param estimateUsd cost about to be spent (explicit check), or null after an activity
    * @throws ApplicationFailure of type {@value BudgetExceeded#TYPE} when a limit is exceeded
    */
-  CostReport check(BigDecimal estimateUsd, String activityType, String activityId) {
+  RunCost check(BigDecimal estimateUsd, String activityType, String activityId) {
     if (!enabled) {
       return latest;
     }
@@ -260,14 +260,14 @@ public final class BudgetGuard {
             estimateUsd,
             activityType,
             activityId);
-    CostReport report;
+    RunCost report;
     try {
       report =
           next.executeLocalActivity(
                   new LocalActivityInput<>(
                       BudgetCheckActivity.TYPE,
-                      CostReport.class,
-                      CostReport.class,
+                      RunCost.class,
+                      RunCost.class,
                       new Object[] {request},
                       CHECK_OPTIONS,
                       Header.empty()))
@@ -295,7 +295,7 @@ public final class BudgetGuard {
     return report;
   }
 
-  private void upsert(CostReport report) {
+  private void upsert(RunCost report) {
     if (!searchAttributes) {
       return;
     }

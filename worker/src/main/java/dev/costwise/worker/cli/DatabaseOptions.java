@@ -4,9 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.costwise.store.CostSchema;
 import dev.costwise.store.CostStore;
-import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
+import dev.costwise.worker.WorkerConfig;
 import org.jdbi.v3.core.Jdbi;
 import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine.Option;
@@ -28,6 +26,18 @@ public final class DatabaseOptions {
               + DATABASE_URL_ENV
               + ").")
   String url;
+
+  @Option(
+      names = "--database-user",
+      paramLabel = "USER",
+      description = "Database user, when the URL has none (default: $DATABASE_USER).")
+  String user;
+
+  @Option(
+      names = "--database-password",
+      paramLabel = "PASSWORD",
+      description = "Database password, when the URL has none (default: $DATABASE_PASSWORD).")
+  String password;
 
   private record Target(String jdbcUrl, String user, String password) {}
 
@@ -76,36 +86,17 @@ public final class DatabaseOptions {
               + DATABASE_URL_ENV
               + " (e.g. jdbc:postgresql://localhost:5432/costwise?user=costwise)");
     }
-    given = given.strip();
-    if (given.startsWith("jdbc:postgresql:")) {
-      return new Target(given, null, null);
-    }
-    if (given.startsWith("postgres://") || given.startsWith("postgresql://")) {
-      URI uri = URI.create(given);
-      String path = uri.getRawPath() == null ? "" : uri.getRawPath();
-      String jdbc =
-          "jdbc:postgresql://"
-              + uri.getHost()
-              + (uri.getPort() > 0 ? ":" + uri.getPort() : "")
-              + path
-              + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
-      String user = null;
-      String password = null;
-      if (uri.getRawUserInfo() != null) {
-        String[] parts = uri.getRawUserInfo().split(":", 2);
-        user = URLDecoder.decode(parts[0], StandardCharsets.UTF_8);
-        password = parts.length == 2 ? URLDecoder.decode(parts[1], StandardCharsets.UTF_8) : null;
-      }
-      return new Target(jdbc, user, password);
-    }
-    throw new IllegalArgumentException(
-        "Database URL must start with jdbc:postgresql:// or postgres://, was '"
-            + redact(given)
-            + "'");
+    // the worker's own parser and variables, so the CLI reaches the database the worker uses
+    return new Target(
+        WorkerConfig.jdbcUrl(given),
+        firstOf(user, System.getenv(WorkerConfig.Env.DATABASE_USER)),
+        firstOf(password, System.getenv(WorkerConfig.Env.DATABASE_PASSWORD)));
   }
 
-  private static String redact(String url) {
-    return url.replaceAll("(?i)(password=)[^&]*", "$1***")
-        .replaceAll("//([^:/@]+):[^@]*@", "//$1:***@");
+  private static String firstOf(String flag, String env) {
+    if (flag != null && !flag.isBlank()) {
+      return flag;
+    }
+    return env == null || env.isBlank() ? null : env;
   }
 }

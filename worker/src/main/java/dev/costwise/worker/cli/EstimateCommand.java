@@ -3,7 +3,7 @@ package dev.costwise.worker.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.costwise.estimate.BudgetCheck;
+import dev.costwise.estimate.BudgetFit;
 import dev.costwise.estimate.CostEstimator;
 import dev.costwise.estimate.Estimate;
 import dev.costwise.estimate.EstimateOptions;
@@ -109,7 +109,7 @@ public final class EstimateCommand implements Callable<Integer> {
               Map.of(),
               Clock.systemUTC());
       estimate = estimator.estimate(request);
-      estimate = BudgetCheck.NONE.check(estimate).map(estimate::withBudget).orElse(estimate);
+      estimate = BudgetFit.NONE.verdict(estimate).map(estimate::withBudget).orElse(estimate);
       if (!noSave) {
         estimate = new EstimateStore(jdbi).save(estimate);
       }

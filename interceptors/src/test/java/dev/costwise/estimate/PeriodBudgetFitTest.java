@@ -18,13 +18,13 @@ import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
 
 /** An estimate checked against period budgets stored in real PostgreSQL. */
-class PeriodBudgetCheckTest {
+class PeriodBudgetFitTest {
   @Test
   void saysWhetherTheEstimateFitsWhatIsLeftOfTheTightestBudgetOfItsType() {
     Jdbi jdbi = CostStore.jdbi(TestDatabase.fresh());
     Budgets budgets = new Budgets(jdbi);
     CostEstimator estimator = new CostEstimator(jdbi, Pricer.of(CatalogSource.bundledCatalog()));
-    PeriodBudgetCheck check = new PeriodBudgetCheck(budgets);
+    PeriodBudgetFit fit = new PeriodBudgetFit(budgets);
     // 4 hd 1024x1792 dall-e-3 images: 4 x 0.12 = 0.48
     Estimate estimate =
         estimator.estimate(
@@ -37,7 +37,7 @@ class PeriodBudgetCheckTest {
                         4))));
     assertThat(estimate.expectedUsd()).isEqualByComparingTo("0.48");
 
-    assertThat(check.check(estimate)).as("no budget covers the type").isEmpty();
+    assertThat(fit.verdict(estimate)).as("no budget covers the type").isEmpty();
 
     budgets.create(
         new PeriodBudget(
@@ -61,7 +61,7 @@ class PeriodBudgetCheckTest {
             new BigDecimal("0.01"),
             List.of(Threshold.parse("100:block"))));
 
-    BudgetVerdict verdict = check.check(estimate).orElseThrow();
+    BudgetVerdict verdict = fit.verdict(estimate).orElseThrow();
     assertThat(verdict.budget()).isEqualTo("storyboard-daily");
     assertThat(verdict.fits()).isFalse();
     assertThat(verdict.remainingUsd()).isEqualByComparingTo("0.40");

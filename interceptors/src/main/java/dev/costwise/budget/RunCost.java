@@ -16,7 +16,7 @@ import java.util.Map;
  * @param notes what the reader should know about how the figures were obtained (settings that were
  *     invalid and replaced by defaults, a database outage during the check)
  */
-public record CostReport(
+public record RunCost(
     String runId,
     BigDecimal spentUsd,
     BigDecimal softLimitUsd,
@@ -29,18 +29,18 @@ public record CostReport(
     List<String> notes) {
 
   /** Copies the notes; reports recorded before notes existed have none. */
-  public CostReport {
+  public RunCost {
     notes = notes == null ? List.of() : List.copyOf(notes);
   }
 
   /** This report with {@code extra} notes after its own. */
-  public CostReport withNotes(List<String> extra) {
+  public RunCost withNotes(List<String> extra) {
     if (extra.isEmpty()) {
       return this;
     }
     List<String> all = new java.util.ArrayList<>(notes);
     extra.stream().filter(n -> !all.contains(n)).forEach(all::add);
-    return new CostReport(
+    return new RunCost(
         runId,
         spentUsd,
         softLimitUsd,
@@ -54,8 +54,8 @@ public record CostReport(
   }
 
   /** The report of a run nothing has been checked for yet. */
-  public static CostReport empty(String runId, ExecutionLimits limits) {
-    return new CostReport(
+  public static RunCost empty(String runId, ExecutionLimits limits) {
+    return new RunCost(
         runId,
         BigDecimal.ZERO,
         limits.softUsd(),

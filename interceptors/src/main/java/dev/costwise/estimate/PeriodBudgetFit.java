@@ -18,16 +18,16 @@ import java.util.stream.Collectors;
  * exceed the daily budget 'x'". Budgets scoped to a task queue or a tag are not consulted, because
  * an estimate request names neither; the verdict is for the tightest matching budget.
  */
-public final class PeriodBudgetCheck implements BudgetCheck {
+public final class PeriodBudgetFit implements BudgetFit {
   private final Budgets budgets;
 
   /** A check against the period budgets stored with {@code budgets}. */
-  public PeriodBudgetCheck(Budgets budgets) {
+  public PeriodBudgetFit(Budgets budgets) {
     this.budgets = budgets;
   }
 
   @Override
-  public Optional<BudgetVerdict> check(Estimate estimate) {
+  public Optional<BudgetVerdict> verdict(Estimate estimate) {
     Map<String, PeriodBudget> byName =
         budgets.list().stream()
             .filter(
