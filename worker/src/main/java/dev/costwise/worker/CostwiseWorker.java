@@ -188,7 +188,7 @@ public final class CostwiseWorker implements AutoCloseable {
         config.temporalNamespace());
 
     if (config.httpPort() >= 0) {
-      http = HttpApi.start(config, this);
+      http = HttpApi.start(new WorkerHttpBackend(config, this));
       onClose("HTTP server", http);
       log.info(
           "HTTP listening on {}: dashboard {}/ , metrics {}/metrics , health {}/health",
