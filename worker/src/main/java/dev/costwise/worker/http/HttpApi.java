@@ -1,12 +1,7 @@
 package dev.costwise.worker.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.costwise.budget.BudgetAlert;
-import dev.costwise.budget.BudgetStatus;
-import dev.costwise.budget.BudgetUtilisation;
-import dev.costwise.pricing.Money;
 import dev.costwise.report.CostReports;
 import dev.costwise.report.Dashboard;
 import dev.costwise.report.ExecutionLines;
@@ -14,9 +9,6 @@ import dev.costwise.report.ExecutionReport;
 import dev.costwise.report.GroupBy;
 import dev.costwise.report.Period;
 import dev.costwise.report.PeriodTotal;
-import dev.costwise.report.RunCost;
-import dev.costwise.store.ExecutionTotals;
-import dev.costwise.store.StepRow;
 import dev.costwise.worker.StartupException;
 import dev.costwise.worker.WorkerConfig;
 import java.io.IOException;
@@ -40,11 +32,9 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -106,9 +96,6 @@ public final class HttpApi implements AutoCloseable {
   static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
 
   static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999Z");
-
-  /** How many recent over-budget failures the dashboard lists. */
-  private static final int RECENT_FAILURES = 10;
 
   /** Renders report records: ISO times, exact decimals as written. */
   private static final ObjectMapper REPORT_JSON =
@@ -412,7 +399,7 @@ public final class HttpApi implements AutoCloseable {
       if (lines.isEmpty()) {
         throw HttpError.notFound("no cost recorded for run " + HttpError.echo(runId));
       }
-      sendJson(ex, 200, execution(lines.get().totals(), lines.get().steps()));
+      sendJson(ex, 200, ApiJson.execution(lines.get().totals(), lines.get().steps()));
     } else if (parts[0].equals("executions") && parts.length == 3 && parts[2].equals("report")) {
       String runId = id(parts[1], "run id");
       Optional<ExecutionReport> report = reports.execution(runId);
@@ -426,7 +413,7 @@ public final class HttpApi implements AutoCloseable {
       if (lines.isEmpty()) {
         throw HttpError.notFound("no cost recorded for workflow " + HttpError.echo(workflowId));
       }
-      sendJson(ex, 200, execution(lines.get().totals(), lines.get().steps()));
+      sendJson(ex, 200, ApiJson.execution(lines.get().totals(), lines.get().steps()));
     } else if (path.equals("/totals")) {
       String period = q.getOrDefault("period", "day");
       if (!period.equals("day") && !period.equals("month")) {
@@ -434,28 +421,9 @@ public final class HttpApi implements AutoCloseable {
       }
       Range range = range(q, period.equals("month") ? 365 : 30);
       GroupBy groupBy = groupBy(q.get("groupBy"));
-      ObjectNode root = JSON.createObjectNode();
-      root.put("period", period);
-      root.put("groupBy", groupBy.key());
-      root.put("from", range.from().toString());
-      root.put("to", range.to().toString());
-      ArrayNode rows = root.putArray("totals");
-      for (PeriodTotal b :
-          reports.totals(Period.parse(period), range.from(), range.to(), groupBy)) {
-        ObjectNode r = rows.addObject();
-        r.put("period", b.periodStart().toString().substring(0, period.equals("month") ? 7 : 10));
-        r.put("group", b.group());
-        r.put("costUsd", Money.plain(b.costUsd()));
-        r.put("usageCount", b.usageCount());
-        r.put("unpricedCount", b.unpricedUsageCount());
-        r.put("inputTokens", b.inputTokens());
-        r.put("outputTokens", b.outputTokens());
-        r.put("images", b.images());
-        r.put("videoSeconds", Money.plain(b.videoSeconds()));
-        r.put("characters", b.characters());
-        r.put("audioSeconds", Money.plain(b.audioSeconds()));
-      }
-      sendJson(ex, 200, root);
+      List<PeriodTotal> totals =
+          reports.totals(Period.parse(period), range.from(), range.to(), groupBy);
+      sendJson(ex, 200, ApiJson.totals(period, groupBy, range.from(), range.to(), totals));
     } else if (path.equals("/steps.csv")) {
       Range range = range(q, 30);
       ex.header(
@@ -473,9 +441,11 @@ public final class HttpApi implements AutoCloseable {
         reports.stepsCsv(range.from(), range.to(), w);
       }
     } else if (path.equals("/dashboard")) {
-      sendJson(ex, 200, dashboard(days(q.getOrDefault("days", "30"))));
+      Dashboard d =
+          reports.dashboard(LocalDate.now(ZoneOffset.UTC), days(q.getOrDefault("days", "30")));
+      sendJson(ex, 200, ApiJson.dashboard(d, backend.budgetUtilisation(), backend.budgetAlerts()));
     } else if (path.equals("/budgets")) {
-      sendJson(ex, 200, budgets());
+      sendJson(ex, 200, ApiJson.budgets(backend.budgetUtilisation()));
     } else {
       throw HttpError.notFound(
           "no such API: /api"
@@ -556,135 +526,6 @@ public final class HttpApi implements AutoCloseable {
     boolean up = temporal && database;
     root.put("status", !up ? "DOWN" : degraded ? "DEGRADED" : "UP");
     sendJson(ex, up ? 200 : 503, root);
-  }
-
-  /**
-   * The dashboard's data over the last {@code days} UTC days: the report's spend series and top
-   * runs, budget utilisation and recent over-budget failures.
-   */
-  private ObjectNode dashboard(int days) {
-    Dashboard d = reports.dashboard(LocalDate.now(ZoneOffset.UTC), days);
-    ObjectNode root = JSON.createObjectNode();
-    root.put("from", d.from().toString());
-    root.put("to", d.to().toString());
-    root.put("totalUsd", Money.plain(d.totalUsd()));
-    root.put("runCount", d.runCount());
-    ArrayNode models = root.putArray("models");
-    d.models().forEach(models::add);
-    ArrayNode series = root.putArray("spendByDay");
-    for (Dashboard.DaySpend day : d.spendByDay()) {
-      ObjectNode n = series.addObject();
-      n.put("day", day.day().toString());
-      ObjectNode m = n.putObject("byModel");
-      day.byModel().forEach((k, v) -> m.put(k, Money.plain(v)));
-    }
-    ArrayNode runs = root.putArray("topWorkflows");
-    for (RunCost r : d.topRuns()) {
-      ObjectNode n = runs.addObject();
-      n.put("workflowId", r.workflowId());
-      n.put("workflowType", r.workflowType());
-      n.put("runId", r.runId());
-      n.put("costUsd", Money.plain(r.costUsd()));
-      n.put("usageCount", r.usageCount());
-      n.put("unpricedUsageCount", r.unpricedUsageCount());
-      n.put("startedAt", r.firstRecordedAt().toString());
-    }
-    root.set("budgets", budgets());
-    root.set("overBudget", overBudget(d.from(), d.to()));
-    return root;
-  }
-
-  /** Period budgets and their utilisation in the current period. */
-  private ArrayNode budgets() {
-    ArrayNode list = JSON.createArrayNode();
-    for (BudgetUtilisation u : backend.budgetUtilisation()) {
-      ObjectNode n = list.addObject();
-      n.put("name", u.name());
-      n.put("period", u.period().name().toLowerCase(Locale.ROOT));
-      n.put("scope", u.scope());
-      n.put("periodStart", u.periodStart().toString());
-      n.put("limitUsd", Money.plain(u.limitUsd()));
-      n.put("spentUsd", Money.plain(u.spentUsd()));
-      n.put("percent", Money.plain(u.percent()));
-      n.put("utilisation", Money.plain(u.percent().movePointLeft(2)));
-      n.put("reached", u.reached());
-      n.put("blocking", u.blocking());
-    }
-    return list;
-  }
-
-  /** Runs that failed or were blocked on a limit in [from, to), newest first. */
-  private ArrayNode overBudget(Instant from, Instant to) {
-    ArrayNode list = JSON.createArrayNode();
-    List<BudgetAlert> hits =
-        backend.budgetAlerts().stream()
-            .filter(a -> a.level() == BudgetStatus.EXCEEDED || a.level() == BudgetStatus.BLOCKED)
-            .filter(a -> !a.createdAt().isBefore(from) && a.createdAt().isBefore(to))
-            .sorted(Comparator.comparing(BudgetAlert::createdAt).reversed())
-            .limit(RECENT_FAILURES)
-            .toList();
-    for (BudgetAlert a : hits) {
-      ObjectNode n = list.addObject();
-      n.put("workflowId", a.workflowId());
-      n.put("workflowType", a.workflowType());
-      n.put("runId", a.runId());
-      n.put(
-          "reason",
-          (a.subject().startsWith("run:")
-                  ? "run's " + a.threshold() + " limit"
-                  : a.subject() + " at " + a.threshold())
-              + (a.level() == BudgetStatus.EXCEEDED
-                  ? ": failed with BudgetExceeded"
-                  : ": new work blocked"));
-      n.put("level", a.level().name());
-      n.put("limitUsd", Money.plain(a.limitUsd()));
-      n.put("costUsd", Money.plain(a.spentUsd()));
-      n.put("at", a.createdAt().toString());
-    }
-    return list;
-  }
-
-  static ObjectNode execution(ExecutionTotals t, List<StepRow> steps) {
-    ObjectNode root = JSON.createObjectNode();
-    root.put("runId", t.runId());
-    root.put("workflowId", t.workflowId());
-    root.put("workflowType", t.workflowType());
-    root.put("namespace", t.namespace());
-    root.put("taskQueue", t.taskQueue());
-    root.put("totalUsd", Money.plain(t.costUsd()));
-    root.put("usageCount", t.usageCount());
-    root.put("unpricedUsageCount", t.unpricedUsageCount());
-    root.put("firstRecordedAt", t.firstRecordedAt().toString());
-    root.put("lastRecordedAt", t.lastRecordedAt().toString());
-    ArrayNode arr = root.putArray("steps");
-    for (StepRow s : steps) {
-      ObjectNode n = arr.addObject();
-      n.put("activityId", s.activityId());
-      n.put("activityType", s.activityType());
-      n.put("attempt", s.attempt());
-      n.put("line", s.lineNo());
-      n.put("outcome", s.outcome());
-      n.put("provider", s.provider());
-      n.put("model", s.model());
-      n.put("pricedModel", s.pricedModel());
-      n.put("priced", s.priced());
-      if (s.priced()) {
-        n.put("costUsd", Money.plain(s.costUsd()));
-      } else {
-        n.put("unpricedReason", s.unpricedReason());
-      }
-      n.put("inputTokens", s.inputTokens());
-      n.put("outputTokens", s.outputTokens());
-      n.put("cacheReadTokens", s.cacheReadTokens());
-      n.put("cacheWriteTokens", s.cacheWriteTokens());
-      n.put("reasoningTokens", s.reasoningTokens());
-      n.put("images", s.images());
-      n.put("videoSeconds", Money.plain(s.videoSeconds()));
-      n.put("characters", s.characters());
-      n.put("audioSeconds", Money.plain(s.audioSeconds()));
-      n.put("startedAt", s.startedAt().toString());
-    }
-    return root;
   }
 
   /**
