@@ -8,17 +8,23 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * Cost reports over the Costwise schema: one execution with its estimate and variance, and period
- * aggregates (daily or monthly totals by a dimension, top cost drivers, unpriced usage) read from
- * the daily rollup rather than the step lines. Dates are UTC days; {@code to} is exclusive.
+ * Cost reports over the Costwise schema, the one place report SQL lives: one execution with its
+ * estimate and variance or with its lines, period aggregates (daily or monthly totals by a {@link
+ * GroupBy}, top cost drivers, unpriced usage) read from the daily rollup where it can, the steps
+ * CSV, and the dashboard's data. The CLI and the HTTP API only parse input and render these. Dates
+ * are UTC days; {@code to} is exclusive.
  */
 public final class CostReports {
   /** Columns of {@link #stepsCsv}, in order. */
@@ -49,7 +55,19 @@ public final class CostReports {
           "audio_seconds",
           "priced",
           "cost_usd",
-          "unpriced_reason");
+          "unpriced_reason",
+          "started_at",
+          "namespace",
+          "image_size",
+          "image_quality",
+          "video_with_audio",
+          "tags");
+
+  /** How many models the dashboard names before summing the rest as {@code other}. */
+  public static final int DASHBOARD_MODELS = 6;
+
+  /** How many of the most expensive runs the dashboard lists. */
+  public static final int DASHBOARD_RUNS = 10;
 
   private final Jdbi jdbi;
 
@@ -171,19 +189,58 @@ public final class CostReports {
    * (inclusive) to {@code to} (exclusive); buckets in date order, groups by cost, highest first.
    */
   public List<PeriodTotal> totals(Period period, LocalDate from, LocalDate to, Dimension groupBy) {
+    return totals(period, from, to, GroupBy.of(groupBy));
+  }
+
+  /**
+   * Totals per period bucket and group over days {@code from} (inclusive) to {@code to}
+   * (exclusive), read from the daily rollup when it keeps the grouping, else summed from the step
+   * lines ({@code namespace}, tags other than {@code tenant}).
+   */
+  public List<PeriodTotal> totals(Period period, LocalDate from, LocalDate to, GroupBy groupBy) {
     checkRange(from, to);
+    return totals(period, midnight(from), midnight(to), groupBy);
+  }
+
+  /**
+   * Totals per period bucket and group over instants [from, to). Read from the daily rollup when
+   * both ends are UTC midnights and the rollup keeps the grouping, which never scans the step
+   * lines; other groupings and ranges that cut a day sum the step lines.
+   */
+  public List<PeriodTotal> totals(Period period, Instant from, Instant to, GroupBy groupBy) {
+    checkRange(from, to);
+    Optional<Dimension> rolled = groupBy.rollup();
+    if (rolled.isPresent() && isMidnight(from) && isMidnight(to)) {
+      return jdbi.withExtension(
+          ReportDao.class,
+          dao -> dao.totals(period.unit(), rolled.get().rollupColumn(), day(from), day(to)));
+    }
     return jdbi.withExtension(
-        ReportDao.class, dao -> dao.totals(period.unit(), groupBy.column(), from, to));
+        ReportDao.class, dao -> dao.stepTotals(period.unit(), groupBy.stepSql(), from, to));
   }
 
   /** The {@code limit} groups that cost the most over the range, with their share of the total. */
   public List<CostDriver> topDrivers(LocalDate from, LocalDate to, Dimension groupBy, int limit) {
+    return topDrivers(from, to, GroupBy.of(groupBy), limit);
+  }
+
+  /**
+   * The {@code limit} groups that cost the most over days [from, to), with their share of the
+   * total; from the rollup when it keeps the grouping, else from the step lines.
+   */
+  public List<CostDriver> topDrivers(LocalDate from, LocalDate to, GroupBy groupBy, int limit) {
     checkRange(from, to);
     if (limit < 1) {
       throw new IllegalArgumentException("limit must be 1 or more, was " + limit);
     }
+    Optional<Dimension> rolled = groupBy.rollup();
+    if (rolled.isPresent()) {
+      return jdbi.withExtension(
+          ReportDao.class, dao -> dao.topDrivers(rolled.get().rollupColumn(), from, to, limit));
+    }
     return jdbi.withExtension(
-        ReportDao.class, dao -> dao.topDrivers(groupBy.column(), from, to, limit));
+        ReportDao.class,
+        dao -> dao.stepTopDrivers(groupBy.stepSql(), midnight(from), midnight(to), limit));
   }
 
   /** Models with usage that could not be priced over the range, most unpriced records first. */
@@ -195,11 +252,11 @@ public final class CostReports {
   /**
    * Writes every step line recorded in {@code [from, to)} as CSV with a header row (columns in
    * {@link #STEP_CSV_COLUMNS}), streaming, in recording order. Returns the number of lines written.
+   * This is the one steps CSV: {@code costwise report steps} and {@code /api/steps.csv} both write
+   * it.
    */
   public long stepsCsv(Instant from, Instant to, Writer out) {
-    if (!from.isBefore(to)) {
-      throw new IllegalArgumentException("from (" + from + ") must be before to (" + to + ")");
-    }
+    checkRange(from, to);
     Csv.writeRow(out, STEP_CSV_COLUMNS);
     return jdbi.inTransaction(
         h -> {
@@ -210,7 +267,8 @@ public final class CostReports {
                          line_no, outcome, task_queue, COALESCE(tags ->> :tenantTag, '') AS tenant, provider,
                          model, priced_model, input_tokens, output_tokens, cache_read_tokens,
                          cache_write_tokens, reasoning_tokens, images, video_seconds, characters,
-                         audio_seconds, priced, cost_usd, unpriced_reason
+                         audio_seconds, priced, cost_usd, unpriced_reason, started_at, namespace,
+                         image_size, image_quality, video_with_audio, CAST(tags AS text) AS tags
                     FROM cost_step
                    WHERE recorded_at >= :from AND recorded_at < :to
                    ORDER BY recorded_at, run_id, activity_id, attempt, line_no
@@ -222,10 +280,11 @@ public final class CostReports {
               .map(
                   (rs, ctx) -> {
                     List<String> fields = new ArrayList<>(STEP_CSV_COLUMNS.size());
-                    fields.add(
-                        rs.getObject(1, java.time.OffsetDateTime.class).toInstant().toString());
-                    for (int c = 2; c <= STEP_CSV_COLUMNS.size(); c++) {
-                      Object v = rs.getObject(c);
+                    for (int c = 1; c <= STEP_CSV_COLUMNS.size(); c++) {
+                      Object v =
+                          STEP_CSV_COLUMNS.get(c - 1).endsWith("_at")
+                              ? instant(rs.getObject(c, OffsetDateTime.class))
+                              : rs.getObject(c);
                       fields.add(
                           v == null
                               ? ""
@@ -242,6 +301,109 @@ public final class CostReports {
                           }));
           return n[0];
         });
+  }
+
+  private static Instant instant(OffsetDateTime t) {
+    return t == null ? null : t.toInstant();
+  }
+
+  /** One run's totals with every line recorded for it, if anything was recorded. */
+  public Optional<ExecutionLines> executionLines(String runId) {
+    return jdbi.withExtension(
+        ReportDao.class,
+        dao -> dao.execution(runId).map(t -> new ExecutionLines(t, dao.steps(t.runId()))));
+  }
+
+  /** The newest run of {@code workflowId} with its lines, if any run of it has recorded cost. */
+  public Optional<ExecutionLines> latestExecutionLines(String workflowId) {
+    return jdbi.withExtension(
+        ReportDao.class,
+        dao ->
+            dao.latestExecution(workflowId).map(t -> new ExecutionLines(t, dao.steps(t.runId()))));
+  }
+
+  /** How many runs of {@code workflowType} have recorded cost. */
+  public long runCount(String workflowType) {
+    return jdbi.withExtension(ReportDao.class, dao -> dao.runCount(workflowType));
+  }
+
+  /** The {@code limit} most expensive runs first recorded in [from, to). */
+  public List<RunCost> topRuns(Instant from, Instant to, int limit) {
+    checkRange(from, to);
+    return jdbi.withExtension(ReportDao.class, dao -> dao.topRuns(from, to, limit));
+  }
+
+  /**
+   * What the dashboard draws over the {@code days} UTC days ending with {@code today}: spend per
+   * day stacked by model (the {@value #DASHBOARD_MODELS} top models by spend, the rest as {@code
+   * other}), the run count and the {@value #DASHBOARD_RUNS} most expensive runs.
+   */
+  public Dashboard dashboard(LocalDate today, int days) {
+    if (days < 1 || days > 366) {
+      throw new IllegalArgumentException("days must be 1-366, was " + days);
+    }
+    Instant to = midnight(today.plusDays(1));
+    Instant from = midnight(today.minusDays(days - 1L));
+    List<PeriodTotal> buckets = totals(Period.DAY, from, to, GroupBy.of(Dimension.MODEL));
+
+    Map<String, BigDecimal> byModel = new TreeMap<>();
+    BigDecimal total = BigDecimal.ZERO;
+    for (PeriodTotal b : buckets) {
+      byModel.merge(b.group(), b.costUsd(), BigDecimal::add);
+      total = total.add(b.costUsd());
+    }
+    List<String> top =
+        byModel.entrySet().stream()
+            .sorted(Map.Entry.<String, BigDecimal>comparingByValue().reversed())
+            .limit(DASHBOARD_MODELS)
+            .map(Map.Entry::getKey)
+            .toList();
+    List<String> models = new ArrayList<>(top);
+    if (byModel.size() > top.size()) {
+      models.add("other");
+    }
+    Map<LocalDate, Map<String, BigDecimal>> perDay = new LinkedHashMap<>();
+    for (int i = 0; i < days; i++) {
+      perDay.put(today.minusDays(days - 1L - i), new LinkedHashMap<>());
+    }
+    for (PeriodTotal b : buckets) {
+      String model = top.contains(b.group()) ? b.group() : "other";
+      perDay
+          .computeIfAbsent(b.periodStart(), d -> new LinkedHashMap<>())
+          .merge(model, b.costUsd(), BigDecimal::add);
+    }
+    List<Dashboard.DaySpend> series = new ArrayList<>();
+    perDay.forEach((day, costs) -> series.add(new Dashboard.DaySpend(day, costs)));
+    BigDecimal totalUsd = total;
+    return jdbi.withExtension(
+        ReportDao.class,
+        dao ->
+            new Dashboard(
+                from,
+                to,
+                totalUsd,
+                dao.runsBetween(from, to),
+                models,
+                series,
+                dao.topRuns(from, to, DASHBOARD_RUNS)));
+  }
+
+  private static Instant midnight(LocalDate day) {
+    return day.atStartOfDay(ZoneOffset.UTC).toInstant();
+  }
+
+  private static boolean isMidnight(Instant t) {
+    return t.atZone(ZoneOffset.UTC).toLocalTime().equals(LocalTime.MIDNIGHT);
+  }
+
+  private static LocalDate day(Instant t) {
+    return t.atZone(ZoneOffset.UTC).toLocalDate();
+  }
+
+  private static void checkRange(Instant from, Instant to) {
+    if (!from.isBefore(to)) {
+      throw new IllegalArgumentException("from (" + from + ") must be before to (" + to + ")");
+    }
   }
 
   private static void checkRange(LocalDate from, LocalDate to) {

@@ -1,8 +1,10 @@
 package dev.costwise.report;
 
+import dev.costwise.pricing.Money;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.math.BigDecimal;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -31,6 +33,17 @@ public final class Csv {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write CSV", e);
     }
+  }
+
+  /**
+   * One value as a field: null as empty, a decimal exactly as {@link Money#plain} writes it,
+   * anything else as its text, then escaped as {@link #escape} does.
+   */
+  public static String field(Object value) {
+    if (value == null) {
+      return "";
+    }
+    return escape(value instanceof BigDecimal d ? Money.plain(d) : value.toString());
   }
 
   /**

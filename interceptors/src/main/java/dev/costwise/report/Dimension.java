@@ -1,51 +1,51 @@
 package dev.costwise.report;
 
-import java.util.Arrays;
+import dev.costwise.store.RollupKey;
 import java.util.Locale;
-import java.util.stream.Collectors;
 
 /**
- * What a period report groups by. Each maps to one fixed column of the daily rollup, so the SQL
- * built from it is chosen from this list, never from user text.
+ * A fixed column a report can group by. Each maps to fixed SQL (a column of the daily rollup when
+ * the rollup keeps it, and an expression over the step lines), so the SQL built from it is chosen
+ * from this list, never from user text. {@link GroupBy} adds groupings by any tag.
  */
 public enum Dimension {
-  MODEL("model"),
-  PROVIDER("provider"),
-  WORKFLOW_TYPE("workflow_type"),
-  ACTIVITY_TYPE("activity_type"),
-  TASK_QUEUE("task_queue"),
-  TENANT("tenant"),
   /** Everything in one group per period. */
-  NONE("'all'");
+  NONE("'all'", "'all'"),
+  MODEL("model", "COALESCE(priced_model, model)"),
+  PROVIDER("provider", "provider"),
+  WORKFLOW_TYPE("workflow_type", "workflow_type"),
+  ACTIVITY_TYPE("activity_type", "activity_type"),
+  TASK_QUEUE("task_queue", "task_queue"),
+  /** The Temporal namespace; not kept in the rollup, so always summed from the step lines. */
+  NAMESPACE(null, "namespace"),
+  /** The {@code tenant} tag, {@code ""} for lines without one (as the rollup keeps it). */
+  TENANT("tenant", "COALESCE(tags ->> '" + RollupKey.TENANT_TAG + "', '')");
 
-  private final String column;
+  private final String rollupColumn;
+  private final String stepSql;
 
-  Dimension(String column) {
-    this.column = column;
+  Dimension(String rollupColumn, String stepSql) {
+    this.rollupColumn = rollupColumn;
+    this.stepSql = stepSql;
   }
 
-  /** The rollup column (or constant) grouped by. */
-  String column() {
-    return column;
+  /** The rollup column (or constant) grouped by, or null when the rollup does not keep it. */
+  String rollupColumn() {
+    return rollupColumn;
   }
 
-  /** Parses names like {@code model}, {@code workflow-type} or {@code WORKFLOW_TYPE}. */
-  public static Dimension parse(String text) {
-    String name = text.trim().toUpperCase(Locale.ROOT).replace('-', '_');
-    try {
-      return valueOf(name);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          "Unknown grouping '"
-              + text
-              + "'; use one of "
-              + Arrays.stream(values()).map(Dimension::label).collect(Collectors.joining(", ")),
-          e);
-    }
+  /** The expression over {@code cost_step} grouped by. */
+  String stepSql() {
+    return stepSql;
   }
 
   /** The name as typed on the command line, e.g. {@code workflow-type}. */
   public String label() {
     return name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  /** The name as the HTTP API spells it, e.g. {@code workflow_type}. */
+  public String key() {
+    return name().toLowerCase(Locale.ROOT);
   }
 }

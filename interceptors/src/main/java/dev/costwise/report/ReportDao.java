@@ -1,6 +1,7 @@
 package dev.costwise.report;
 
 import dev.costwise.store.ExecutionTotals;
+import dev.costwise.store.StepRow;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -12,8 +13,10 @@ import org.jdbi.v3.sqlobject.customizer.Define;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 
 /**
- * SQL for reports. Period reports read only {@code cost_rollup_daily}; {@code <group>} is always a
- * column chosen from {@link Dimension}, never user text; every value is bound.
+ * SQL for reports. Period reports read {@code cost_rollup_daily} when it keeps the grouping and the
+ * range is whole days, else the step lines; {@code <group>} is always SQL chosen by {@link GroupBy}
+ * from {@link Dimension} or a validated, quoted tag name, never other user text; every value is
+ * bound.
  */
 @RegisterConstructorMapper(PeriodTotal.class)
 @RegisterConstructorMapper(CostDriver.class)
@@ -22,6 +25,8 @@ import org.jdbi.v3.sqlobject.statement.SqlQuery;
 @RegisterConstructorMapper(ReportDao.ActualStep.class)
 @RegisterConstructorMapper(ReportDao.EstimateHeader.class)
 @RegisterConstructorMapper(ReportDao.EstimateStep.class)
+@RegisterConstructorMapper(RunCost.class)
+@RegisterConstructorMapper(StepRow.class)
 interface ReportDao {
 
   /** Cost of one step of a run as recorded. */
@@ -155,4 +160,84 @@ interface ReportDao {
         FROM cost_estimate_step WHERE estimate_id = :estimateId ORDER BY step_no
       """)
   List<EstimateStep> estimateSteps(@Bind("estimateId") String estimateId);
+
+  /** Spend per period and group summed from the step lines in [from, to). */
+  @SqlQuery(
+      """
+      SELECT CAST(date_trunc(:unit, recorded_at AT TIME ZONE 'UTC') AS date) AS period_start,
+             <group> AS "group", COALESCE(SUM(cost_usd), 0) AS cost_usd, COUNT(*) AS usage_count,
+             COUNT(*) FILTER (WHERE NOT priced) AS unpriced_usage_count, SUM(input_tokens) AS input_tokens,
+             SUM(output_tokens) AS output_tokens, SUM(images) AS images, SUM(video_seconds) AS video_seconds,
+             SUM(characters) AS characters, SUM(audio_seconds) AS audio_seconds
+        FROM cost_step
+       WHERE recorded_at >= :from AND recorded_at < :to
+       GROUP BY 1, 2
+       ORDER BY 1, 3 DESC, 2
+      """)
+  List<PeriodTotal> stepTotals(
+      @Bind("unit") String unit,
+      @Define("group") String groupSql,
+      @Bind("from") Instant from,
+      @Bind("to") Instant to);
+
+  /** The groups that cost the most in [from, to), summed from the step lines. */
+  @SqlQuery(
+      """
+      SELECT "group", cost_usd,
+             CASE WHEN SUM(cost_usd) OVER () = 0 THEN 0
+                  ELSE ROUND(100 * cost_usd / SUM(cost_usd) OVER (), 2) END AS share_percent,
+             usage_count, unpriced_usage_count
+        FROM (SELECT <group> AS "group", COALESCE(SUM(cost_usd), 0) AS cost_usd, COUNT(*) AS usage_count,
+                     COUNT(*) FILTER (WHERE NOT priced) AS unpriced_usage_count
+                FROM cost_step
+               WHERE recorded_at >= :from AND recorded_at < :to
+               GROUP BY 1) g
+       ORDER BY cost_usd DESC, "group"
+       LIMIT :limit
+      """)
+  List<CostDriver> stepTopDrivers(
+      @Define("group") String groupSql,
+      @Bind("from") Instant from,
+      @Bind("to") Instant to,
+      @Bind("limit") int limit);
+
+  /** The most expensive runs first recorded in [from, to). */
+  @SqlQuery(
+      """
+      SELECT run_id, workflow_id, workflow_type, cost_usd, usage_count, unpriced_usage_count,
+             first_recorded_at, last_recorded_at
+        FROM cost_execution
+       WHERE first_recorded_at >= :from AND first_recorded_at < :to
+       ORDER BY cost_usd DESC, first_recorded_at DESC
+       LIMIT :limit
+      """)
+  List<RunCost> topRuns(
+      @Bind("from") Instant from, @Bind("to") Instant to, @Bind("limit") int limit);
+
+  /** The newest run of a workflow id. */
+  @SqlQuery(
+      """
+      SELECT * FROM cost_execution
+       WHERE workflow_id = :workflowId
+       ORDER BY first_recorded_at DESC
+       LIMIT 1
+      """)
+  Optional<ExecutionTotals> latestExecution(@Bind("workflowId") String workflowId);
+
+  /** How many runs were first recorded in [from, to). */
+  @SqlQuery(
+      "SELECT COUNT(*) FROM cost_execution WHERE first_recorded_at >= :from AND first_recorded_at < :to")
+  long runsBetween(@Bind("from") Instant from, @Bind("to") Instant to);
+
+  /** How many runs of a workflow type have costs recorded. */
+  @SqlQuery("SELECT COUNT(*) FROM cost_execution WHERE workflow_type = :workflowType")
+  long runCount(@Bind("workflowType") String workflowType);
+
+  /** Every line recorded for a run, in attempt order. */
+  @SqlQuery(
+      """
+      SELECT * FROM cost_step WHERE run_id = :runId
+       ORDER BY started_at, activity_id, attempt, line_no
+      """)
+  List<StepRow> steps(@Bind("runId") String runId);
 }

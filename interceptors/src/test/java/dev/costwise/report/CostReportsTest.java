@@ -410,6 +410,127 @@ class CostReportsTest {
   }
 
   @Test
+  void namespaceAndTagGroupingsAreSummedFromTheStepLines() {
+    assertThat(reports.totals(Period.MONTH, OCT_1, DEC_1, GroupBy.parse("namespace")))
+        .extracting(PeriodTotal::group, CostReportsTest::cost)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("default", "0.005"),
+            org.assertj.core.groups.Tuple.tuple("default", "0.00584"));
+    assertThat(reports.topDrivers(OCT_1, DEC_1, GroupBy.parse("namespace"), 5))
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.group()).isEqualTo("default");
+              assertThat(d.sharePercent()).isEqualByComparingTo("100");
+              assertThat(d.usageCount()).isEqualTo(9);
+              assertThat(d.unpricedUsageCount()).isEqualTo(1);
+            });
+    // a tag grouping names untagged lines "(none)"
+    assertThat(
+            reports.totals(
+                Period.DAY,
+                LocalDate.parse("2026-11-02"),
+                LocalDate.parse("2026-11-03"),
+                GroupBy.parse("tag:tenant")))
+        .extracting(PeriodTotal::group)
+        .containsExactly("acme", ""); // whole days of tag:tenant read the rollup
+    assertThat(
+            reports.totals(
+                Period.DAY,
+                Instant.parse("2026-11-02T00:00:00Z"),
+                Instant.parse("2026-11-02T12:00:00Z"),
+                GroupBy.parse("tag:tenant")))
+        .extracting(PeriodTotal::group, CostReportsTest::cost)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("acme", "0.00271"),
+            org.assertj.core.groups.Tuple.tuple("(none)", "0.0025"));
+  }
+
+  @Test
+  void aRangeThatCutsADayIsSummedFromTheStepsAndAgreesWithTheRollupOnWholeDays() {
+    Instant from = Instant.parse("2026-11-01T00:00:00Z");
+    Instant to = Instant.parse("2026-11-03T00:00:00Z");
+    for (Dimension d : Dimension.values()) {
+      List<PeriodTotal> rolled = reports.totals(Period.DAY, from, to, GroupBy.of(d));
+      List<PeriodTotal> summed =
+          reports.totals(Period.DAY, from, to.minusNanos(1000), GroupBy.of(d));
+      assertThat(summed.stream().map(CostReportsTest::line).toList())
+          .as(d.label())
+          .isEqualTo(rolled.stream().map(CostReportsTest::line).toList());
+    }
+    assertThat(
+            reports.totals(
+                Period.DAY, Instant.parse("2026-11-01T06:00:00Z"), to, GroupBy.of(Dimension.MODEL)))
+        .extracting(PeriodTotal::periodStart, PeriodTotal::group, CostReportsTest::cost)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(
+                LocalDate.parse("2026-11-01"), "gpt-4o-mini", "0.00021"),
+            org.assertj.core.groups.Tuple.tuple(LocalDate.parse("2026-11-01"), "mystery-1", "0"),
+            org.assertj.core.groups.Tuple.tuple(LocalDate.parse("2026-11-02"), "gpt-4o", "0.005"),
+            org.assertj.core.groups.Tuple.tuple(
+                LocalDate.parse("2026-11-02"), "gpt-4o-mini", "0.00021"));
+  }
+
+  private static String cost(PeriodTotal t) {
+    return t.costUsd().stripTrailingZeros().toPlainString();
+  }
+
+  private static String line(PeriodTotal t) {
+    return String.join(
+        "|",
+        t.periodStart().toString(),
+        t.group(),
+        cost(t),
+        Long.toString(t.usageCount()),
+        Long.toString(t.unpricedUsageCount()),
+        Long.toString(t.inputTokens()),
+        Long.toString(t.outputTokens()),
+        Long.toString(t.images()),
+        t.videoSeconds().stripTrailingZeros().toPlainString(),
+        Long.toString(t.characters()),
+        t.audioSeconds().stripTrailingZeros().toPlainString());
+  }
+
+  @Test
+  void anExecutionWithItsLinesAndTheLatestRunOfAWorkflowId() {
+    ExecutionLines b = reports.executionLines("run-b").orElseThrow();
+    assertThat(b.totals().costUsd()).isEqualByComparingTo("0.00063");
+    assertThat(b.steps())
+        .extracting(dev.costwise.store.StepRow::activityId, dev.costwise.store.StepRow::lineNo)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("1", 0),
+            org.assertj.core.groups.Tuple.tuple("1", 1),
+            org.assertj.core.groups.Tuple.tuple("2", 0),
+            org.assertj.core.groups.Tuple.tuple("2", 1));
+    assertThat(reports.latestExecutionLines("wf-run-c").orElseThrow().totals().runId())
+        .isEqualTo("run-c");
+    assertThat(reports.executionLines("no-such-run")).isEmpty();
+    assertThat(reports.latestExecutionLines("no-such-workflow")).isEmpty();
+    assertThat(reports.runCount("Digest")).isEqualTo(2);
+  }
+
+  @Test
+  void theDashboardStacksDailySpendByModelAndListsTheCostliestRuns() {
+    Dashboard d = reports.dashboard(LocalDate.parse("2026-11-02"), 3);
+    assertThat(d.from()).isEqualTo("2026-10-31T00:00:00Z");
+    assertThat(d.to()).isEqualTo("2026-11-03T00:00:00Z");
+    assertThat(d.totalUsd()).isEqualByComparingTo("0.00584");
+    assertThat(d.runCount()).isEqualTo(3);
+    assertThat(d.models()).containsExactly("gpt-4o", "gpt-4o-mini", "mystery-1");
+    assertThat(d.spendByDay())
+        .extracting(Dashboard.DaySpend::day)
+        .containsExactly(
+            LocalDate.parse("2026-10-31"),
+            LocalDate.parse("2026-11-01"),
+            LocalDate.parse("2026-11-02"));
+    assertThat(d.spendByDay().get(0).byModel()).isEmpty();
+    assertThat(d.spendByDay().get(2).byModel().get("gpt-4o")).isEqualByComparingTo("0.005");
+    assertThat(d.topRuns()).extracting(RunCost::runId).containsExactly("run-c", "run-d", "run-b");
+    assertThatThrownBy(() -> reports.dashboard(LocalDate.parse("2026-11-02"), 0))
+        .hasMessageContaining("days must be 1-366");
+  }
+
+  @Test
   void csvQuotesFieldsThatNeedIt() {
     assertThat(Csv.escape("a,b")).isEqualTo("\"a,b\"");
     assertThat(Csv.escape("say \"hi\"")).isEqualTo("\"say \"\"hi\"\"\"");
@@ -436,9 +557,9 @@ class CostReportsTest {
     assertThatThrownBy(() -> reports.totals(Period.DAY, DEC_1, OCT_1, Dimension.MODEL))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("must be before");
-    assertThatThrownBy(() -> Dimension.parse("colour"))
+    assertThatThrownBy(() -> GroupBy.parse("colour"))
         .hasMessageContaining("Unknown grouping 'colour'")
         .hasMessageContaining("workflow-type");
-    assertThat(Dimension.parse("workflow-type")).isEqualTo(Dimension.WORKFLOW_TYPE);
+    assertThat(GroupBy.parse("workflow-type").dimension()).contains(Dimension.WORKFLOW_TYPE);
   }
 }

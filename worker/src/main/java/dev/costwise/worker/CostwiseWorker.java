@@ -164,7 +164,7 @@ public final class CostwiseWorker implements AutoCloseable {
         serveDemo ? " (serving the demo pipeline)" : "");
 
     if (config.httpPort() >= 0) {
-      http = HttpApi.start(config, this);
+      http = HttpApi.start(new WorkerHttpBackend(config, this));
       onClose("HTTP server", http);
       log.info(
           "HTTP listening on {}: dashboard {}/ , metrics {}/metrics , health {}/health",

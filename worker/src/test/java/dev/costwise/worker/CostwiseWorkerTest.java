@@ -195,7 +195,7 @@ class CostwiseWorkerTest {
     assertThat(byTag.path("totals").findValuesAsText("group")).contains("image", "(none)");
     HttpResponse<String> bad = get("/api/totals?groupBy=password", "s3cret");
     assertThat(bad.statusCode()).isEqualTo(400);
-    assertThat(bad.body()).contains("is not one of");
+    assertThat(bad.body()).contains("Unknown grouping 'password'; use one of");
   }
 
   @Test
@@ -276,7 +276,9 @@ class CostwiseWorkerTest {
     assertThat(r.headers().firstValue("Content-Type"))
         .hasValueSatisfying(t -> assertThat(t).startsWith("text/csv"));
     String[] lines = r.body().split("\r\n");
-    assertThat(lines[0]).startsWith("recorded_at,started_at,namespace,workflow_id");
+    assertThat(lines[0])
+        .startsWith("recorded_at,run_id,workflow_id")
+        .isEqualTo(String.join(",", dev.costwise.report.CostReports.STEP_CSV_COLUMNS));
     assertThat(lines).hasSize(1 + worker.store().steps(runId).size());
     assertThat(r.body()).contains(runId).contains(",dall-e-3,").contains(",0.12,");
   }

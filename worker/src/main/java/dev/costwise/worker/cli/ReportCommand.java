@@ -3,8 +3,8 @@ package dev.costwise.worker.cli;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.costwise.report.CostDriver;
 import dev.costwise.report.CostReports;
-import dev.costwise.report.Dimension;
 import dev.costwise.report.ExecutionReport;
+import dev.costwise.report.GroupBy;
 import dev.costwise.report.Period;
 import dev.costwise.report.PeriodTotal;
 import dev.costwise.report.StepComparison;
@@ -209,13 +209,15 @@ public final class ReportCommand {
         names = "--group-by",
         defaultValue = "model",
         description =
-            "model, provider, workflow-type, activity-type, task-queue, tenant or none (default: model).")
+            "none, model, provider, workflow-type, activity-type, task-queue, namespace, tenant or"
+                + " tag:NAME (default: model). namespace and tags other than tenant are summed"
+                + " from the step lines.")
     String groupBy;
 
     @Override
     public Integer call() {
       Period p = Period.parse(period);
-      Dimension d = Dimension.parse(groupBy);
+      GroupBy d = GroupBy.parse(groupBy);
       List<PeriodTotal> totals =
           withReports(common.database, r -> r.totals(p, range.from(), range.to(), d));
       List<List<String>> rows = new ArrayList<>();
@@ -273,7 +275,7 @@ public final class ReportCommand {
     @Option(
         names = "--group-by",
         defaultValue = "model",
-        description = "Dimension to rank (default: model).")
+        description = "What to rank, as for 'report totals' (default: model).")
     String groupBy;
 
     @Option(names = "--limit", defaultValue = "10", description = "How many (default: 10).")
@@ -281,7 +283,7 @@ public final class ReportCommand {
 
     @Override
     public Integer call() {
-      Dimension d = Dimension.parse(groupBy);
+      GroupBy d = GroupBy.parse(groupBy);
       List<CostDriver> drivers =
           withReports(common.database, r -> r.topDrivers(range.from(), range.to(), d, limit));
       List<List<String>> rows = new ArrayList<>();
@@ -345,7 +347,9 @@ public final class ReportCommand {
   @Command(
       name = "steps",
       mixinStandardHelpOptions = true,
-      description = "Every recorded usage line in a range, as CSV.",
+      description =
+          "Every recorded usage line in a range, as CSV: the same columns, in the same order,"
+              + " as /api/steps.csv.",
       exitCodeListHeading = "Exit status:%n",
       exitCodeList = {
         "0:reported",

@@ -1,14 +1,14 @@
 package dev.costwise.worker.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.costwise.pricing.Money;
+import dev.costwise.report.CostReports;
+import dev.costwise.report.Dashboard;
+import dev.costwise.report.ExecutionLines;
 import dev.costwise.report.ExecutionReport;
-import dev.costwise.store.ExecutionTotals;
-import dev.costwise.store.StepRow;
-import dev.costwise.worker.CostwiseWorker;
-import dev.costwise.worker.Database;
+import dev.costwise.report.GroupBy;
+import dev.costwise.report.Period;
+import dev.costwise.report.PeriodTotal;
 import dev.costwise.worker.StartupException;
 import dev.costwise.worker.WorkerConfig;
 import java.io.IOException;
@@ -38,7 +38,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.Stream;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.Content;
@@ -58,9 +57,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The worker's HTTP server (embedded Jetty): Prometheus scrape, health, the cost JSON API, CSV
- * export and the dashboard page. {@code /api/*} requires {@code Authorization: Bearer TOKEN} when
- * an API token is configured; {@code /metrics} and {@code /health} stay open for scrapers and
- * probes.
+ * export and the dashboard page. It reads everything through an {@link HttpBackend}; the reports
+ * come from the library's {@link CostReports}, and this class only parses requests and renders.
+ * {@code /api/*} requires {@code Authorization: Bearer TOKEN} when an API token is configured;
+ * {@code /metrics} and {@code /health} stay open for scrapers and probes.
  *
  * <p>Slow or idle clients cannot starve the probes: headers are parsed without holding a worker
  * thread, a connection that sends nothing for {@link #IDLE_TIMEOUT} is closed, one that has not
@@ -106,36 +106,37 @@ public final class HttpApi implements AutoCloseable {
 
   private final Server server;
   private final RequestDeadline deadline;
-  private final CostwiseWorker worker;
+  private final HttpBackend backend;
   private final CostReports reports;
   private final byte[] token;
 
   /** The address bound, known once the server has started. */
   private volatile InetSocketAddress bound;
 
-  private HttpApi(Server server, RequestDeadline deadline, CostwiseWorker worker, String token) {
+  private HttpApi(Server server, RequestDeadline deadline, HttpBackend backend) {
     this.server = server;
     this.deadline = deadline;
-    this.worker = worker;
-    this.reports = new CostReports(worker.store().jdbi());
+    this.backend = backend;
+    this.reports = backend.reports();
+    String token = backend.apiToken();
     this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
   }
 
   /**
-   * Binds {@code config.httpHost():config.httpPort()} and starts serving {@code worker}'s data.
+   * Binds {@code backend.httpHost():backend.httpPort()} and starts serving {@code backend}'s data.
    *
    * @throws StartupException when the address cannot be bound
    */
-  public static HttpApi start(WorkerConfig config, CostwiseWorker worker) {
+  public static HttpApi start(HttpBackend backend) {
     InetAddress host;
     try {
-      host = InetAddress.getByName(config.httpHost());
+      host = InetAddress.getByName(backend.httpHost());
     } catch (UnknownHostException e) {
       throw new StartupException(
           "Cannot serve HTTP on "
-              + config.httpHost()
+              + backend.httpHost()
               + ":"
-              + config.httpPort()
+              + backend.httpPort()
               + ": unknown host; use an interface address such as 127.0.0.1 or 0.0.0.0 with"
               + " --http-host / "
               + WorkerConfig.Env.HTTP_HOST,
@@ -153,7 +154,7 @@ public final class HttpApi implements AutoCloseable {
     http.setIdleTimeout(IDLE_TIMEOUT.toMillis());
     ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
     connector.setHost(host.getHostAddress());
-    connector.setPort(config.httpPort());
+    connector.setPort(backend.httpPort());
     connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
     connector.setAcceptQueueSize(50);
     RequestDeadline deadline = new RequestDeadline(REQUEST_TIMEOUT);
@@ -161,7 +162,7 @@ public final class HttpApi implements AutoCloseable {
     server.addConnector(connector);
     server.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, connector));
     server.setErrorHandler(new ShortErrors(deadline));
-    HttpApi api = new HttpApi(server, deadline, worker, config.apiToken());
+    HttpApi api = new HttpApi(server, deadline, backend);
     server.setHandler(
         new Handler.Abstract(org.eclipse.jetty.util.thread.Invocable.InvocationType.BLOCKING) {
           @Override
@@ -185,9 +186,9 @@ public final class HttpApi implements AutoCloseable {
           && cause.getMessage().contains("in use")) {
         throw new StartupException(
             "Cannot serve HTTP on "
-                + config.httpHost()
+                + backend.httpHost()
                 + ":"
-                + config.httpPort()
+                + backend.httpPort()
                 + ": the port is in use; choose another"
                 + " with --http-port / "
                 + WorkerConfig.Env.HTTP_PORT
@@ -196,9 +197,9 @@ public final class HttpApi implements AutoCloseable {
       }
       throw new StartupException(
           "Cannot serve HTTP on "
-              + config.httpHost()
+              + backend.httpHost()
               + ":"
-              + config.httpPort()
+              + backend.httpPort()
               + ": "
               + (cause.getMessage() == null
                   ? cause.getClass().getSimpleName()
@@ -371,7 +372,7 @@ public final class HttpApi implements AutoCloseable {
     if (path.equals("/") || path.equals("/dashboard")) {
       resource(ex, "/costwise/dashboard.html", "text/html; charset=utf-8");
     } else if (path.equals("/metrics")) {
-      ex.send(200, "text/plain; version=0.0.4; charset=utf-8", worker.registry().scrape());
+      ex.send(200, "text/plain; version=0.0.4; charset=utf-8", backend.scrapeMetrics());
     } else if (path.equals("/health")) {
       health(ex);
     } else if (path.startsWith("/api/")) {
@@ -394,29 +395,25 @@ public final class HttpApi implements AutoCloseable {
     String[] parts = path.substring(1).split("/", -1);
     if (parts[0].equals("executions") && parts.length == 2) {
       String runId = id(parts[1], "run id");
-      Optional<ExecutionTotals> totals = worker.store().execution(runId);
-      if (totals.isEmpty()) {
+      Optional<ExecutionLines> lines = reports.executionLines(runId);
+      if (lines.isEmpty()) {
         throw HttpError.notFound("no cost recorded for run " + HttpError.echo(runId));
       }
-      sendJson(ex, 200, execution(totals.get(), worker.store().steps(runId)));
+      sendJson(ex, 200, ApiJson.execution(lines.get().totals(), lines.get().steps()));
     } else if (parts[0].equals("executions") && parts.length == 3 && parts[2].equals("report")) {
       String runId = id(parts[1], "run id");
-      Optional<ExecutionReport> report = reports.executionReport(runId);
+      Optional<ExecutionReport> report = reports.execution(runId);
       if (report.isEmpty()) {
         throw HttpError.notFound("no cost recorded for run " + HttpError.echo(runId));
       }
       sendJson(ex, 200, REPORT_JSON.valueToTree(report.get()));
     } else if (parts[0].equals("workflows") && parts.length == 2) {
       String workflowId = id(parts[1], "workflow id");
-      Optional<ReportDao.RunCost> run = reports.latestRun(workflowId);
-      if (run.isEmpty()) {
+      Optional<ExecutionLines> lines = reports.latestExecutionLines(workflowId);
+      if (lines.isEmpty()) {
         throw HttpError.notFound("no cost recorded for workflow " + HttpError.echo(workflowId));
       }
-      String runId = run.get().runId();
-      sendJson(
-          ex,
-          200,
-          execution(worker.store().execution(runId).orElseThrow(), worker.store().steps(runId)));
+      sendJson(ex, 200, ApiJson.execution(lines.get().totals(), lines.get().steps()));
     } else if (path.equals("/totals")) {
       String period = q.getOrDefault("period", "day");
       if (!period.equals("day") && !period.equals("month")) {
@@ -424,27 +421,9 @@ public final class HttpApi implements AutoCloseable {
       }
       Range range = range(q, period.equals("month") ? 365 : 30);
       GroupBy groupBy = groupBy(q.get("groupBy"));
-      ObjectNode root = JSON.createObjectNode();
-      root.put("period", period);
-      root.put("groupBy", groupBy.name());
-      root.put("from", range.from().toString());
-      root.put("to", range.to().toString());
-      ArrayNode rows = root.putArray("totals");
-      for (ReportDao.Bucket b : reports.totals(period, groupBy, range.from(), range.to())) {
-        ObjectNode r = rows.addObject();
-        r.put("period", b.period().toString().substring(0, period.equals("month") ? 7 : 10));
-        r.put("group", b.grp());
-        r.put("costUsd", Money.plain(b.costUsd()));
-        r.put("usageCount", b.usageCount());
-        r.put("unpricedCount", b.unpricedCount());
-        r.put("inputTokens", b.inputTokens());
-        r.put("outputTokens", b.outputTokens());
-        r.put("images", b.images());
-        r.put("videoSeconds", Money.plain(b.videoSeconds()));
-        r.put("characters", b.characters());
-        r.put("audioSeconds", Money.plain(b.audioSeconds()));
-      }
-      sendJson(ex, 200, root);
+      List<PeriodTotal> totals =
+          reports.totals(Period.parse(period), range.from(), range.to(), groupBy);
+      sendJson(ex, 200, ApiJson.totals(period, groupBy, range.from(), range.to(), totals));
     } else if (path.equals("/steps.csv")) {
       Range range = range(q, 30);
       ex.header(
@@ -452,21 +431,21 @@ public final class HttpApi implements AutoCloseable {
           "attachment; filename=\"costwise-steps-"
               + range.from().toString().substring(0, 10)
               + ".csv\"");
-      try (Stream<StepRow> rows = reports.steps(range.from(), range.to())) {
-        if (ex.head()) {
-          ex.send(200, "text/csv; charset=utf-8", "");
-          return;
-        }
-        try (Writer w =
-            new OutputStreamWriter(
-                ex.stream(200, "text/csv; charset=utf-8"), StandardCharsets.UTF_8)) {
-          StepsCsv.write(rows, w);
-        }
+      if (ex.head()) {
+        ex.send(200, "text/csv; charset=utf-8", "");
+        return;
+      }
+      try (Writer w =
+          new OutputStreamWriter(
+              ex.stream(200, "text/csv; charset=utf-8"), StandardCharsets.UTF_8)) {
+        reports.stepsCsv(range.from(), range.to(), w);
       }
     } else if (path.equals("/dashboard")) {
-      sendJson(ex, 200, reports.dashboard(days(q.getOrDefault("days", "30"))));
+      Dashboard d =
+          reports.dashboard(LocalDate.now(ZoneOffset.UTC), days(q.getOrDefault("days", "30")));
+      sendJson(ex, 200, ApiJson.dashboard(d, backend.budgetUtilisation(), backend.budgetAlerts()));
     } else if (path.equals("/budgets")) {
-      sendJson(ex, 200, reports.budgets());
+      sendJson(ex, 200, ApiJson.budgets(backend.budgetUtilisation()));
     } else {
       throw HttpError.notFound(
           "no such API: /api"
@@ -491,6 +470,7 @@ public final class HttpApi implements AutoCloseable {
     return value;
   }
 
+  /** The grouping named by {@code value}, parsed by the vocabulary the CLI shares. */
   private static GroupBy groupBy(String value) {
     try {
       return GroupBy.parse(value);
@@ -513,23 +493,23 @@ public final class HttpApi implements AutoCloseable {
   }
 
   private void health(Exchange ex) throws IOException {
-    boolean temporal = worker.temporal().healthy();
-    boolean database = Database.healthy(worker.dataSource());
+    boolean temporal = backend.temporalHealthy();
+    boolean database = backend.databaseHealthy();
     ObjectNode root = JSON.createObjectNode();
     root.put("status", temporal && database ? "UP" : "DOWN");
     ObjectNode t = root.putObject("temporal");
     t.put("status", temporal ? "UP" : "DOWN");
-    t.put("address", worker.temporal().address());
-    t.put("namespace", worker.temporal().namespace());
+    t.put("address", backend.temporalAddress());
+    t.put("namespace", backend.temporalNamespace());
     ObjectNode d = root.putObject("database");
     d.put("status", database ? "UP" : "DOWN");
-    d.put("description", worker.databaseDescription());
+    d.put("description", backend.databaseDescription());
     ObjectNode c = root.putObject("costs");
-    int spooled = worker.recorder().spooledCount();
+    int spooled = backend.spooledCount();
     long rejected = -1;
     if (database) {
       try {
-        rejected = worker.store().unresolvedRejected();
+        rejected = backend.unresolvedRejected();
       } catch (RuntimeException e) {
         rejected = -1;
       }
@@ -538,7 +518,7 @@ public final class HttpApi implements AutoCloseable {
     if (rejected >= 0) {
       c.put("rejectedUnresolved", rejected);
     }
-    boolean degraded = spooled > 0 || rejected > 0 || worker.recorder().databaseDown();
+    boolean degraded = spooled > 0 || rejected > 0 || backend.recorderDatabaseDown();
     c.put("status", degraded ? "DEGRADED" : "UP");
     if (rejected > 0) {
       c.put("hint", "costwise rejected list");
@@ -546,49 +526,6 @@ public final class HttpApi implements AutoCloseable {
     boolean up = temporal && database;
     root.put("status", !up ? "DOWN" : degraded ? "DEGRADED" : "UP");
     sendJson(ex, up ? 200 : 503, root);
-  }
-
-  static ObjectNode execution(ExecutionTotals t, List<StepRow> steps) {
-    ObjectNode root = JSON.createObjectNode();
-    root.put("runId", t.runId());
-    root.put("workflowId", t.workflowId());
-    root.put("workflowType", t.workflowType());
-    root.put("namespace", t.namespace());
-    root.put("taskQueue", t.taskQueue());
-    root.put("totalUsd", Money.plain(t.costUsd()));
-    root.put("usageCount", t.usageCount());
-    root.put("unpricedUsageCount", t.unpricedUsageCount());
-    root.put("firstRecordedAt", t.firstRecordedAt().toString());
-    root.put("lastRecordedAt", t.lastRecordedAt().toString());
-    ArrayNode arr = root.putArray("steps");
-    for (StepRow s : steps) {
-      ObjectNode n = arr.addObject();
-      n.put("activityId", s.activityId());
-      n.put("activityType", s.activityType());
-      n.put("attempt", s.attempt());
-      n.put("line", s.lineNo());
-      n.put("outcome", s.outcome());
-      n.put("provider", s.provider());
-      n.put("model", s.model());
-      n.put("pricedModel", s.pricedModel());
-      n.put("priced", s.priced());
-      if (s.priced()) {
-        n.put("costUsd", Money.plain(s.costUsd()));
-      } else {
-        n.put("unpricedReason", s.unpricedReason());
-      }
-      n.put("inputTokens", s.inputTokens());
-      n.put("outputTokens", s.outputTokens());
-      n.put("cacheReadTokens", s.cacheReadTokens());
-      n.put("cacheWriteTokens", s.cacheWriteTokens());
-      n.put("reasoningTokens", s.reasoningTokens());
-      n.put("images", s.images());
-      n.put("videoSeconds", Money.plain(s.videoSeconds()));
-      n.put("characters", s.characters());
-      n.put("audioSeconds", Money.plain(s.audioSeconds()));
-      n.put("startedAt", s.startedAt().toString());
-    }
-    return root;
   }
 
   /**

@@ -18,6 +18,7 @@ import dev.costwise.usage.Usage;
 import dev.costwise.worker.CostwiseWorker;
 import dev.costwise.worker.StartupException;
 import dev.costwise.worker.TestWorkers;
+import dev.costwise.worker.WorkerHttpBackend;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -345,7 +346,7 @@ class HttpApiTest {
   @Test
   void aPortInUseIsAClearStartupError() {
     var config = TestWorkers.config(dataDir).httpPort(worker.http().port()).build();
-    assertThatThrownBy(() -> HttpApi.start(config, worker).close())
+    assertThatThrownBy(() -> HttpApi.start(new WorkerHttpBackend(config, worker)).close())
         .isInstanceOf(StartupException.class)
         .hasMessageContaining("port is in use");
   }

@@ -1,0 +1,188 @@
+package dev.costwise.worker.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.costwise.budget.BudgetAlert;
+import dev.costwise.budget.BudgetStatus;
+import dev.costwise.budget.BudgetUtilisation;
+import dev.costwise.pricing.Money;
+import dev.costwise.report.Dashboard;
+import dev.costwise.report.GroupBy;
+import dev.costwise.report.PeriodTotal;
+import dev.costwise.report.RunCost;
+import dev.costwise.store.ExecutionTotals;
+import dev.costwise.store.StepRow;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Renders what the reports and budgets return as the API's JSON: times as ISO-8601 text, money as
+ * exact decimal strings. No queries here; {@link HttpApi} fetches, this only shapes.
+ */
+final class ApiJson {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** How many recent over-budget failures the dashboard lists. */
+  private static final int RECENT_FAILURES = 10;
+
+  private ApiJson() {}
+
+  /** {@code /api/totals}: the request echoed and one object per period and group. */
+  static ObjectNode totals(
+      String period, GroupBy groupBy, Instant from, Instant to, List<PeriodTotal> totals) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("period", period);
+    root.put("groupBy", groupBy.key());
+    root.put("from", from.toString());
+    root.put("to", to.toString());
+    ArrayNode rows = root.putArray("totals");
+    for (PeriodTotal b : totals) {
+      ObjectNode r = rows.addObject();
+      r.put("period", b.periodStart().toString().substring(0, period.equals("month") ? 7 : 10));
+      r.put("group", b.group());
+      r.put("costUsd", Money.plain(b.costUsd()));
+      r.put("usageCount", b.usageCount());
+      r.put("unpricedCount", b.unpricedUsageCount());
+      r.put("inputTokens", b.inputTokens());
+      r.put("outputTokens", b.outputTokens());
+      r.put("images", b.images());
+      r.put("videoSeconds", Money.plain(b.videoSeconds()));
+      r.put("characters", b.characters());
+      r.put("audioSeconds", Money.plain(b.audioSeconds()));
+    }
+    return root;
+  }
+
+  /**
+   * {@code /api/dashboard}: the report's spend series and top runs, budget utilisation and recent
+   * over-budget failures.
+   */
+  static ObjectNode dashboard(
+      Dashboard d, List<BudgetUtilisation> utilisation, List<BudgetAlert> alerts) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("from", d.from().toString());
+    root.put("to", d.to().toString());
+    root.put("totalUsd", Money.plain(d.totalUsd()));
+    root.put("runCount", d.runCount());
+    ArrayNode models = root.putArray("models");
+    d.models().forEach(models::add);
+    ArrayNode series = root.putArray("spendByDay");
+    for (Dashboard.DaySpend day : d.spendByDay()) {
+      ObjectNode n = series.addObject();
+      n.put("day", day.day().toString());
+      ObjectNode m = n.putObject("byModel");
+      day.byModel().forEach((k, v) -> m.put(k, Money.plain(v)));
+    }
+    ArrayNode runs = root.putArray("topWorkflows");
+    for (RunCost r : d.topRuns()) {
+      ObjectNode n = runs.addObject();
+      n.put("workflowId", r.workflowId());
+      n.put("workflowType", r.workflowType());
+      n.put("runId", r.runId());
+      n.put("costUsd", Money.plain(r.costUsd()));
+      n.put("usageCount", r.usageCount());
+      n.put("unpricedUsageCount", r.unpricedUsageCount());
+      n.put("startedAt", r.firstRecordedAt().toString());
+    }
+    root.set("budgets", budgets(utilisation));
+    root.set("overBudget", overBudget(alerts, d.from(), d.to()));
+    return root;
+  }
+
+  /** {@code /api/budgets}: period budgets and their utilisation in the current period. */
+  static ArrayNode budgets(List<BudgetUtilisation> utilisation) {
+    ArrayNode list = JSON.createArrayNode();
+    for (BudgetUtilisation u : utilisation) {
+      ObjectNode n = list.addObject();
+      n.put("name", u.name());
+      n.put("period", u.period().name().toLowerCase(Locale.ROOT));
+      n.put("scope", u.scope());
+      n.put("periodStart", u.periodStart().toString());
+      n.put("limitUsd", Money.plain(u.limitUsd()));
+      n.put("spentUsd", Money.plain(u.spentUsd()));
+      n.put("percent", Money.plain(u.percent()));
+      n.put("utilisation", Money.plain(u.percent().movePointLeft(2)));
+      n.put("reached", u.reached());
+      n.put("blocking", u.blocking());
+    }
+    return list;
+  }
+
+  /** Runs that failed or were blocked on a limit in [from, to), newest first. */
+  static ArrayNode overBudget(List<BudgetAlert> alerts, Instant from, Instant to) {
+    ArrayNode list = JSON.createArrayNode();
+    List<BudgetAlert> hits =
+        alerts.stream()
+            .filter(a -> a.level() == BudgetStatus.EXCEEDED || a.level() == BudgetStatus.BLOCKED)
+            .filter(a -> !a.createdAt().isBefore(from) && a.createdAt().isBefore(to))
+            .sorted(Comparator.comparing(BudgetAlert::createdAt).reversed())
+            .limit(RECENT_FAILURES)
+            .toList();
+    for (BudgetAlert a : hits) {
+      ObjectNode n = list.addObject();
+      n.put("workflowId", a.workflowId());
+      n.put("workflowType", a.workflowType());
+      n.put("runId", a.runId());
+      n.put(
+          "reason",
+          (a.subject().startsWith("run:")
+                  ? "run's " + a.threshold() + " limit"
+                  : a.subject() + " at " + a.threshold())
+              + (a.level() == BudgetStatus.EXCEEDED
+                  ? ": failed with BudgetExceeded"
+                  : ": new work blocked"));
+      n.put("level", a.level().name());
+      n.put("limitUsd", Money.plain(a.limitUsd()));
+      n.put("costUsd", Money.plain(a.spentUsd()));
+      n.put("at", a.createdAt().toString());
+    }
+    return list;
+  }
+
+  /** {@code /api/executions/RUN_ID} and {@code /api/workflows/ID}: one run with every line. */
+  static ObjectNode execution(ExecutionTotals t, List<StepRow> steps) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("runId", t.runId());
+    root.put("workflowId", t.workflowId());
+    root.put("workflowType", t.workflowType());
+    root.put("namespace", t.namespace());
+    root.put("taskQueue", t.taskQueue());
+    root.put("totalUsd", Money.plain(t.costUsd()));
+    root.put("usageCount", t.usageCount());
+    root.put("unpricedUsageCount", t.unpricedUsageCount());
+    root.put("firstRecordedAt", t.firstRecordedAt().toString());
+    root.put("lastRecordedAt", t.lastRecordedAt().toString());
+    ArrayNode arr = root.putArray("steps");
+    for (StepRow s : steps) {
+      ObjectNode n = arr.addObject();
+      n.put("activityId", s.activityId());
+      n.put("activityType", s.activityType());
+      n.put("attempt", s.attempt());
+      n.put("line", s.lineNo());
+      n.put("outcome", s.outcome());
+      n.put("provider", s.provider());
+      n.put("model", s.model());
+      n.put("pricedModel", s.pricedModel());
+      n.put("priced", s.priced());
+      if (s.priced()) {
+        n.put("costUsd", Money.plain(s.costUsd()));
+      } else {
+        n.put("unpricedReason", s.unpricedReason());
+      }
+      n.put("inputTokens", s.inputTokens());
+      n.put("outputTokens", s.outputTokens());
+      n.put("cacheReadTokens", s.cacheReadTokens());
+      n.put("cacheWriteTokens", s.cacheWriteTokens());
+      n.put("reasoningTokens", s.reasoningTokens());
+      n.put("images", s.images());
+      n.put("videoSeconds", Money.plain(s.videoSeconds()));
+      n.put("characters", s.characters());
+      n.put("audioSeconds", Money.plain(s.audioSeconds()));
+      n.put("startedAt", s.startedAt().toString());
+    }
+    return root;
+  }
+}
