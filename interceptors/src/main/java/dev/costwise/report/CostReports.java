@@ -328,7 +328,7 @@ public final class CostReports {
   }
 
   /** The {@code limit} most expensive runs first recorded in [from, to). */
-  public List<RunCost> topRuns(Instant from, Instant to, int limit) {
+  public List<RunTotal> topRuns(Instant from, Instant to, int limit) {
     checkRange(from, to);
     return jdbi.withExtension(ReportDao.class, dao -> dao.topRuns(from, to, limit));
   }

@@ -24,7 +24,7 @@ public record Dashboard(
     long runCount,
     List<String> models,
     List<DaySpend> spendByDay,
-    List<RunCost> topRuns) {
+    List<RunTotal> topRuns) {
 
   /** One day's spend per model name (or {@code other}). */
   public record DaySpend(LocalDate day, Map<String, BigDecimal> byModel) {}

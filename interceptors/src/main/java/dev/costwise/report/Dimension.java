@@ -1,6 +1,5 @@
 package dev.costwise.report;
 
-import dev.costwise.store.RollupKey;
 import java.util.Locale;
 
 /**
@@ -19,7 +18,7 @@ public enum Dimension {
   /** The Temporal namespace; not kept in the rollup, so always summed from the step lines. */
   NAMESPACE(null, "namespace"),
   /** The {@code tenant} tag, {@code ""} for lines without one (as the rollup keeps it). */
-  TENANT("tenant", "COALESCE(tags ->> '" + RollupKey.TENANT_TAG + "', '')");
+  TENANT("tenant", "COALESCE(tags ->> '" + dev.costwise.usage.Tags.TENANT + "', '')");
 
   private final String rollupColumn;
   private final String stepSql;

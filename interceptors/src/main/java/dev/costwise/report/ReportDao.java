@@ -25,7 +25,7 @@ import org.jdbi.v3.sqlobject.statement.SqlQuery;
 @RegisterConstructorMapper(ReportDao.ActualStep.class)
 @RegisterConstructorMapper(ReportDao.EstimateHeader.class)
 @RegisterConstructorMapper(ReportDao.EstimateStep.class)
-@RegisterConstructorMapper(RunCost.class)
+@RegisterConstructorMapper(RunTotal.class)
 @RegisterConstructorMapper(StepRow.class)
 interface ReportDao {
 
@@ -211,7 +211,7 @@ interface ReportDao {
        ORDER BY cost_usd DESC, first_recorded_at DESC
        LIMIT :limit
       """)
-  List<RunCost> topRuns(
+  List<RunTotal> topRuns(
       @Bind("from") Instant from, @Bind("to") Instant to, @Bind("limit") int limit);
 
   /** The newest run of a workflow id. */

@@ -10,7 +10,7 @@ import dev.costwise.pricing.Money;
 import dev.costwise.report.Dashboard;
 import dev.costwise.report.GroupBy;
 import dev.costwise.report.PeriodTotal;
-import dev.costwise.report.RunCost;
+import dev.costwise.report.RunTotal;
 import dev.costwise.store.ExecutionTotals;
 import dev.costwise.store.StepRow;
 import java.time.Instant;
@@ -77,7 +77,7 @@ final class ApiJson {
       day.byModel().forEach((k, v) -> m.put(k, Money.plain(v)));
     }
     ArrayNode runs = root.putArray("topWorkflows");
-    for (RunCost r : d.topRuns()) {
+    for (RunTotal r : d.topRuns()) {
       ObjectNode n = runs.addObject();
       n.put("workflowId", r.workflowId());
       n.put("workflowType", r.workflowType());

@@ -4,7 +4,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 
 /** One run's recorded total, as lists of runs show it. */
-public record RunCost(
+public record RunTotal(
     String runId,
     String workflowId,
     String workflowType,
