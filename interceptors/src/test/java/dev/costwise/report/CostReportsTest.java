@@ -525,7 +525,7 @@ class CostReportsTest {
             LocalDate.parse("2026-11-02"));
     assertThat(d.spendByDay().get(0).byModel()).isEmpty();
     assertThat(d.spendByDay().get(2).byModel().get("gpt-4o")).isEqualByComparingTo("0.005");
-    assertThat(d.topRuns()).extracting(RunCost::runId).containsExactly("run-c", "run-d", "run-b");
+    assertThat(d.topRuns()).extracting(RunTotal::runId).containsExactly("run-c", "run-d", "run-b");
     assertThatThrownBy(() -> reports.dashboard(LocalDate.parse("2026-11-02"), 0))
         .hasMessageContaining("days must be 1-366");
   }
