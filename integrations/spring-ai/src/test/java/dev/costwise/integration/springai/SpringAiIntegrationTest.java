@@ -21,6 +21,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.ai.anthropic.AnthropicChatModel;
+import org.springframework.ai.anthropic.AnthropicChatOptions;
 import org.springframework.ai.chat.client.ChatClient;
 import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.observation.ChatModelObservationContext;
@@ -457,6 +459,68 @@ class SpringAiIntegrationTest {
     assertThat(row.inputTokens()).isEqualTo(10);
     assertThat(row.priced()).isFalse();
     assertThat(row.costUsd()).isNull();
+  }
+
+  @Test
+  void aRetriedCallIsRecordedOnce() {
+    provider.on(
+        "/v1/chat/completions",
+        Reply.json(429, "{\"error\":{\"message\":\"Rate limit reached\"}}"),
+        Reply.json(completion("chatcmpl-sa9", "gpt-4o-2024-08-06", PLAIN_USAGE)));
+    OpenAiChatModel model =
+        OpenAiChatModel.builder()
+            .options(options("gpt-4o").mutate().maxRetries(2).build())
+            .observationRegistry(registry(new CostwiseChatObservationHandler()))
+            .build();
+    String runId = harness.run("springai-retry", () -> model.call("Write about otters"));
+
+    assertThat(provider.received()).hasSize(2);
+    assertThat(only(runId).costUsd()).isEqualByComparingTo("0.006");
+  }
+
+  @Test
+  void anthropicCacheReadsAndWritesByLifetimeAreApartFromInput() {
+    provider.on(
+        "/v1/messages",
+        Reply.json(
+            """
+            {"id": "msg_sa10", "type": "message", "role": "assistant",
+             "model": "claude-sonnet-4-5-20250929",
+             "content": [{"type": "text", "text": "Otters."}], "stop_reason": "end_turn",
+             "stop_sequence": null,
+             "usage": {"input_tokens": 100, "cache_creation_input_tokens": 3000,
+                       "cache_read_input_tokens": 5000, "output_tokens": 50,
+                       "cache_creation": {"ephemeral_5m_input_tokens": 1000,
+                                          "ephemeral_1h_input_tokens": 2000}}}
+            """));
+    AnthropicChatModel model =
+        AnthropicChatModel.builder()
+            .options(
+                AnthropicChatOptions.builder()
+                    .baseUrl(provider.baseUrl())
+                    .apiKey("sk-ant-test")
+                    .model("claude-sonnet-4-5")
+                    .maxTokens(1024)
+                    .maxRetries(0)
+                    .build())
+            .observationRegistry(registry(new CostwiseChatObservationHandler()))
+            .build();
+    String runId = harness.run("springai-anthropic", () -> model.call("Write about otters"));
+
+    StepRow row = only(runId);
+    assertThat(row.provider()).isEqualTo("anthropic");
+    assertThat(row.model()).isEqualTo("claude-sonnet-4-5-20250929");
+    assertThat(row.inputTokens()).isEqualTo(100);
+    assertThat(row.cacheReadTokens()).isEqualTo(5000);
+    assertThat(row.cacheWriteTokens()).isEqualTo(1000);
+    assertThat(row.cacheWrite1hTokens()).isEqualTo(2000);
+    assertThat(row.outputTokens()).isEqualTo(50);
+    assertThat(row.inputCost()).isEqualByComparingTo("0.0003"); // 100 * 3 / 1M
+    assertThat(row.cacheReadCost()).isEqualByComparingTo("0.0015"); // 5000 * 0.3 / 1M
+    assertThat(row.cacheWriteCost()).isEqualByComparingTo("0.00375"); // 1000 * 3.75 / 1M
+    assertThat(row.cacheWrite1hCost()).isEqualByComparingTo("0.012"); // 2000 * 6 / 1M
+    assertThat(row.outputCost()).isEqualByComparingTo("0.00075"); // 50 * 15 / 1M
+    assertThat(row.costUsd()).isEqualByComparingTo("0.0183");
   }
 
   @Test
