@@ -105,7 +105,10 @@ final class SpringAiUsage {
       String model,
       org.springframework.ai.chat.metadata.Usage usage,
       boolean streaming) {
-    if (!streaming || !("openai".equals(provider) || "azure".equals(provider))) {
+    if (!streaming) {
+      return new Reading(null, "its usage is an aggregate of counts, not the provider's object");
+    }
+    if (!("openai".equals(provider) || "azure".equals(provider))) {
       return new Reading(
           null, "a streamed " + provider + " response's aggregated usage lacks its cache tokens");
     }
