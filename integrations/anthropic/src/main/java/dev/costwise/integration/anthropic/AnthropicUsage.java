@@ -12,9 +12,10 @@ import java.util.Locale;
  * input_tokens} already excludes cache reads and cache writes, which it reports apart; cache writes
  * are split by lifetime in {@code cache_creation} ({@code ephemeral_5m_input_tokens}, {@code
  * ephemeral_1h_input_tokens}). Extended-thinking tokens are inside {@code output_tokens} and billed
- * at the output rate, so they stay there.
+ * at the output rate, so they stay there. Public for the integrations of frameworks that hand over
+ * Anthropic's own usage object (Spring AI).
  */
-final class AnthropicUsage {
+public final class AnthropicUsage {
   /** Provider per base URL; clients use one or a few. */
   private static final java.util.Map<String, String> PROVIDERS =
       new java.util.concurrent.ConcurrentHashMap<>();
@@ -22,7 +23,7 @@ final class AnthropicUsage {
   private AnthropicUsage() {}
 
   /** {@code bedrock}, {@code vertex_ai} or {@code anthropic}, from the endpoint's host. */
-  static String provider(String baseUrl) {
+  public static String provider(String baseUrl) {
     if (baseUrl == null) {
       return "anthropic";
     }
@@ -59,7 +60,7 @@ final class AnthropicUsage {
   }
 
   /** The record for one message's usage; null when there is no model or no usage. */
-  static Usage of(String provider, String model, JsonNode usage) {
+  public static Usage of(String provider, String model, JsonNode usage) {
     if (model == null || usage == null || !usage.isObject()) {
       return null;
     }

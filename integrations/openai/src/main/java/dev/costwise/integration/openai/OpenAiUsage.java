@@ -10,9 +10,10 @@ import java.util.Locale;
 /**
  * OpenAI's usage objects normalised to Costwise's disjoint token kinds. OpenAI counts cached prompt
  * tokens inside the prompt count and reasoning tokens inside the completion count, so input is
- * prompt minus cached and output is completion minus reasoning.
+ * prompt minus cached and output is completion minus reasoning. Public for the integrations of
+ * frameworks that hand over OpenAI's own usage object (Spring AI).
  */
-final class OpenAiUsage {
+public final class OpenAiUsage {
   /** Provider per base URL; clients use one or a few. */
   private static final java.util.Map<String, String> PROVIDERS =
       new java.util.concurrent.ConcurrentHashMap<>();
@@ -20,7 +21,7 @@ final class OpenAiUsage {
   private OpenAiUsage() {}
 
   /** {@code azure} for Azure OpenAI endpoints, else {@code openai}. */
-  static String provider(String baseUrl) {
+  public static String provider(String baseUrl) {
     if (baseUrl == null) {
       return "openai";
     }
@@ -58,7 +59,7 @@ final class OpenAiUsage {
    * Chat completions ({@code prompt_tokens}, {@code completion_tokens}) and Responses ({@code
    * input_tokens}, {@code output_tokens}) usage; null when {@code usage} is absent or empty.
    */
-  static Usage tokens(String provider, String model, JsonNode usage) {
+  public static Usage tokens(String provider, String model, JsonNode usage) {
     if (model == null || usage == null || !usage.isObject()) {
       return null;
     }
