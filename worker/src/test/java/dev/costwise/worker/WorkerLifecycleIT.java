@@ -136,9 +136,10 @@ class WorkerLifecycleIT {
           .as("exit status after SIGTERM; stderr:%n%s", Files.readString(err))
           .isZero();
       String log = Files.readString(err);
-      assertThat(log)
-          .doesNotContain("could not be written nor spooled")
-          .doesNotContain("kept in spool");
+      // a write slower than its deadline on a loaded machine is spooled, which loses nothing (the
+      // callers assert one row per attempt and no spool left); a record neither written nor spooled
+      // would be a loss
+      assertThat(log).doesNotContain("could not be written nor spooled");
       System.out.printf("worker stopped by SIGTERM in %d ms%n", took.toMillis());
       System.out.println(log);
       return took;
