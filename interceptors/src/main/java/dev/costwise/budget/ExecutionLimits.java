@@ -61,8 +61,7 @@ public record ExecutionLimits(BigDecimal softUsd, BigDecimal hardUsd) {
   public static final BigDecimal MAX_USD = new BigDecimal("1000000000000");
 
   private static String shorten(String s) {
-    String clean = s.replaceAll("\\p{Cntrl}", "?");
-    return clean.length() <= 40 ? clean : clean.substring(0, 40) + "…";
+    return dev.costwise.usage.Printable.echo(s, 40);
   }
 
   /** These limits where set, else {@code fallback}'s, limit by limit. */

@@ -280,8 +280,7 @@ public final class CatalogFormat {
 
   /** {@code s} cut to {@code max} characters, control characters shown as '?'. */
   static String shorten(String s, int max) {
-    String clean = s == null ? "null" : s.replaceAll("\\p{Cntrl}", "?");
-    return clean.length() <= max ? clean : clean.substring(0, max) + "…";
+    return dev.costwise.usage.Printable.echo(s, max);
   }
 
   private static String text(JsonNode root, String field, String fallback) {

@@ -2,6 +2,7 @@ package dev.costwise.store;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.costwise.usage.Printable;
 import dev.costwise.usage.Tags;
 import java.util.Map;
 import java.util.TreeMap;
@@ -17,30 +18,7 @@ final class Text {
 
   /** {@code s} without control characters or broken surrogates, cut to {@code max} characters. */
   static String storable(String s, int max) {
-    if (s == null) {
-      return null;
-    }
-    StringBuilder b = new StringBuilder(Math.min(s.length(), max));
-    for (int i = 0; i < s.length() && b.length() < max; i++) {
-      char c = s.charAt(i);
-      if (Character.isISOControl(c)) {
-        continue;
-      }
-      if (Character.isSurrogate(c)) {
-        boolean pair =
-            Character.isHighSurrogate(c)
-                && i + 1 < s.length()
-                && Character.isLowSurrogate(s.charAt(i + 1));
-        if (pair && b.length() + 2 <= max) {
-          b.append(c).append(s.charAt(++i));
-        } else if (pair) {
-          i++;
-        }
-        continue;
-      }
-      b.append(c);
-    }
-    return b.toString();
+    return Printable.cut(Printable.of(s), max);
   }
 
   /** Tags JSON with each key and value made storable; keys that break the tag rules are dropped. */

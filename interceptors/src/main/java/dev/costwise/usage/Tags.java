@@ -139,10 +139,6 @@ public final class Tags {
   }
 
   static String echo(String s) {
-    if (s == null) {
-      return "null";
-    }
-    String clean = s.replaceAll("\\p{Cntrl}", "?");
-    return clean.length() <= ECHO ? clean : clean.substring(0, ECHO) + "…";
+    return Printable.echo(s, ECHO);
   }
 }

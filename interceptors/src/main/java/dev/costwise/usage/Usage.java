@@ -94,26 +94,7 @@ public record Usage(
    * {@code name} without control characters or broken surrogates, stripped and cut to {@code max}.
    */
   private static String cleanName(String name, int max) {
-    StringBuilder b = new StringBuilder(Math.min(name.length(), max));
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      if (Character.isISOControl(c)) {
-        continue;
-      }
-      if (Character.isHighSurrogate(c)
-          && i + 1 < name.length()
-          && Character.isLowSurrogate(name.charAt(i + 1))) {
-        b.append(c).append(name.charAt(++i));
-      } else if (!Character.isSurrogate(c)) {
-        b.append(c);
-      }
-    }
-    String s = b.toString().strip();
-    if (s.length() > max) {
-      int end = Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max;
-      s = s.substring(0, end).strip();
-    }
-    return s;
+    return Printable.cut(Printable.of(name).strip(), max).strip();
   }
 
   /** A record without one-hour cache writes (the shape before they were counted apart). */
