@@ -280,6 +280,7 @@ public final class CostStore implements CostRecorder {
     List<StepRow> upserts = new ArrayList<>();
     List<AttemptKey> trims = new ArrayList<>();
     List<Integer> trimFrom = new ArrayList<>();
+    Map<String, String> tenants = new HashMap<>(); // tags JSON parsed once per batch, not per line
     for (Map.Entry<AttemptKey, List<StepRow>> e : attempts.entrySet()) {
       AttemptKey k = e.getKey();
       List<StepRow> rows = e.getValue();
@@ -298,11 +299,13 @@ public final class CostStore implements CostRecorder {
       upserts.addAll(rows);
       deltas.merge(k.runId(), TotalsDelta.of(rows).minus(TotalsDelta.of(old)), TotalsDelta::plus);
       rows.forEach(
-          row -> rollup.merge(RollupKey.of(row), TotalsDelta.of(List.of(row)), TotalsDelta::plus));
+          row ->
+              rollup.merge(
+                  RollupKey.of(row, tenants), TotalsDelta.of(List.of(row)), TotalsDelta::plus));
       old.forEach(
           row ->
               rollup.merge(
-                  RollupKey.of(row),
+                  RollupKey.of(row, tenants),
                   TotalsDelta.ZERO.minus(TotalsDelta.of(List.of(row))),
                   TotalsDelta::plus));
     }
