@@ -231,10 +231,12 @@ public final class CostStore implements CostRecorder {
   }
 
   /**
-   * Writes a batch of distinct attempts with one statement per table: lock (or create) the
-   * executions in run-id order, read the lines already stored, delete lines a rewrite no longer
-   * has, upsert every line, then add the deltas, summed per run and per rollup key within the
-   * batch, to the totals and the daily rollup (keys in a fixed order, so writers never deadlock).
+   * Writes a batch of distinct attempts in three statements whatever its size: lock (or create) the
+   * executions in run-id order; read the lines already stored (a new statement, so it sees every
+   * line committed before the locks were granted); then one statement that deletes lines a rewrite
+   * no longer has, upserts every line and adds the deltas, summed per run and per rollup key within
+   * the batch, to the totals and the daily rollup (keys in a fixed order, so writers never
+   * deadlock).
    */
   private static void write(CostDao dao, Map<AttemptKey, List<StepRow>> attempts) {
     TreeMap<String, StepRow> runs = new TreeMap<>();
@@ -280,6 +282,7 @@ public final class CostStore implements CostRecorder {
     List<StepRow> upserts = new ArrayList<>();
     List<AttemptKey> trims = new ArrayList<>();
     List<Integer> trimFrom = new ArrayList<>();
+    List<String> trimKeep = new ArrayList<>();
     Map<String, String> tenants = new HashMap<>(); // tags JSON parsed once per batch, not per line
     for (Map.Entry<AttemptKey, List<StepRow>> e : attempts.entrySet()) {
       AttemptKey k = e.getKey();
@@ -287,14 +290,12 @@ public final class CostStore implements CostRecorder {
       List<StepRow> old = before.getOrDefault(k, List.of());
       boolean moved =
           old.stream().anyMatch(o -> !sameMicrosecond(o.startedAt(), rows.get(0).startedAt()));
-      if (moved) {
-        // rewritten with another start time: its old lines sit under another key (and maybe in
-        // another partition), so all of them go
-        trims.add(k);
-        trimFrom.add(0);
-      } else if (old.size() > rows.size()) {
+      if (moved || old.size() > rows.size()) {
+        // lines from rows.size() on, and any stored under another start time (another key, maybe
+        // another partition), go
         trims.add(k);
         trimFrom.add(rows.size());
+        trimKeep.add(StepColumns.timestamp(rows.get(0).startedAt()));
       }
       upserts.addAll(rows);
       deltas.merge(k.runId(), TotalsDelta.of(rows).minus(TotalsDelta.of(old)), TotalsDelta::plus);
@@ -309,56 +310,54 @@ public final class CostStore implements CostRecorder {
                   TotalsDelta.ZERO.minus(TotalsDelta.of(List.of(row))),
                   TotalsDelta::plus));
     }
-    if (!trims.isEmpty()) {
-      int t = trims.size();
-      String[] trimRuns = new String[t];
-      String[] trimActivities = new String[t];
-      int[] trimAttempts = new int[t];
-      int[] trimLines = new int[t];
-      for (int x = 0; x < t; x++) {
-        trimRuns[x] = trims.get(x).runId();
-        trimActivities[x] = trims.get(x).activityId();
-        trimAttempts[x] = trims.get(x).attempt();
-        trimLines[x] = trimFrom.get(x);
-      }
-      dao.deleteLinesFrom(trimRuns, trimActivities, trimAttempts, trimLines);
+    int t = trims.size();
+    String[] trimRuns = new String[t];
+    String[] trimActivities = new String[t];
+    int[] trimAttempts = new int[t];
+    int[] trimLines = new int[t];
+    for (int x = 0; x < t; x++) {
+      trimRuns[x] = trims.get(x).runId();
+      trimActivities[x] = trims.get(x).activityId();
+      trimAttempts[x] = trims.get(x).attempt();
+      trimLines[x] = trimFrom.get(x);
     }
-    dao.upsertLines(StepColumns.of(upserts));
     deltas.values().removeIf(TotalsDelta::isZero);
-    if (!deltas.isEmpty()) {
-      dao.addToExecutions(
-          deltas.keySet().toArray(String[]::new), DeltaColumns.of(List.copyOf(deltas.values())));
-    }
     rollup.values().removeIf(TotalsDelta::isZero);
-    if (!rollup.isEmpty()) {
-      int k = rollup.size();
-      String[] day = new String[k];
-      String[] provider = new String[k];
-      String[] model = new String[k];
-      String[] workflowType = new String[k];
-      String[] activityType = new String[k];
-      String[] taskQueue = new String[k];
-      String[] tenant = new String[k];
-      int x = 0;
-      for (RollupKey key : rollup.keySet()) {
-        day[x] = key.day().toString();
-        provider[x] = key.provider();
-        model[x] = key.model();
-        workflowType[x] = key.workflowType();
-        activityType[x] = key.activityType();
-        taskQueue[x] = key.taskQueue();
-        tenant[x++] = key.tenant();
-      }
-      dao.addToRollup(
-          day,
-          provider,
-          model,
-          workflowType,
-          activityType,
-          taskQueue,
-          tenant,
-          DeltaColumns.of(List.copyOf(rollup.values())));
+    int k = rollup.size();
+    String[] day = new String[k];
+    String[] provider = new String[k];
+    String[] model = new String[k];
+    String[] workflowType = new String[k];
+    String[] activityType = new String[k];
+    String[] taskQueue = new String[k];
+    String[] tenant = new String[k];
+    int x = 0;
+    for (RollupKey key : rollup.keySet()) {
+      day[x] = key.day().toString();
+      provider[x] = key.provider();
+      model[x] = key.model();
+      workflowType[x] = key.workflowType();
+      activityType[x] = key.activityType();
+      taskQueue[x] = key.taskQueue();
+      tenant[x++] = key.tenant();
     }
+    dao.applyBatch(
+        trimRuns,
+        trimActivities,
+        trimAttempts,
+        trimLines,
+        trimKeep.toArray(String[]::new),
+        StepColumns.of(upserts),
+        deltas.keySet().toArray(String[]::new),
+        DeltaColumns.of(List.copyOf(deltas.values())),
+        day,
+        provider,
+        model,
+        workflowType,
+        activityType,
+        taskQueue,
+        tenant,
+        DeltaColumns.of(List.copyOf(rollup.values())));
   }
 
   /** Whether two start times are the same once stored (PostgreSQL keeps microseconds). */
