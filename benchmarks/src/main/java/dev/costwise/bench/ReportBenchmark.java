@@ -203,7 +203,8 @@ public final class ReportBenchmark {
     String size =
         jdbi.withHandle(
             h ->
-                h.createQuery("SELECT pg_size_pretty(pg_total_relation_size('cost_step'))")
+                h.createQuery(
+                        "SELECT pg_size_pretty(SUM(pg_total_relation_size(inhrelid))) FROM pg_inherits WHERE inhparent = CAST('cost_step' AS regclass)")
                     .mapTo(String.class)
                     .one());
     System.out.printf(

@@ -5,7 +5,6 @@ import java.util.Optional;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
 import org.jdbi.v3.sqlobject.customizer.BindMethods;
-import org.jdbi.v3.sqlobject.statement.SqlBatch;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 
@@ -15,20 +14,32 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 interface CostDao {
 
   /**
-   * Creates each run's execution row if needed and locks it for the rest of the transaction; pass
-   * them sorted by run id so that concurrent writers lock in the same order.
+   * Creates each run's execution row if needed and locks it for the rest of the transaction, in one
+   * statement; rows are taken in run-id order so that concurrent writers lock in the same order.
+   * Arrays are parallel, one element per run.
    */
-  @SqlBatch(
+  @SqlUpdate(
       """
       INSERT INTO cost_execution (run_id, namespace, workflow_id, workflow_type, task_queue, tags,
                                   first_recorded_at, last_recorded_at)
-      VALUES (:runId, :namespace, :workflowId, :workflowType, :taskQueue, CAST(:tags AS jsonb),
-              :recordedAt, :recordedAt)
+      SELECT run_id, namespace, workflow_id, workflow_type, task_queue, tags, recorded_at, recorded_at
+        FROM unnest(CAST(:runIds AS text[]), CAST(:namespaces AS text[]), CAST(:workflowIds AS text[]),
+                    CAST(:workflowTypes AS text[]), CAST(:taskQueues AS text[]), CAST(:tags AS jsonb[]),
+                    CAST(:recordedAt AS timestamptz[]))
+             AS k(run_id, namespace, workflow_id, workflow_type, task_queue, tags, recorded_at)
+       ORDER BY run_id
       ON CONFLICT (run_id) DO UPDATE
          SET last_recorded_at = GREATEST(cost_execution.last_recorded_at, EXCLUDED.last_recorded_at),
              tags = cost_execution.tags || EXCLUDED.tags
       """)
-  void lockExecutions(@BindMethods List<StepRow> firstOfEachRun);
+  void lockExecutions(
+      @Bind("runIds") String[] runIds,
+      @Bind("namespaces") String[] namespaces,
+      @Bind("workflowIds") String[] workflowIds,
+      @Bind("workflowTypes") String[] workflowTypes,
+      @Bind("taskQueues") String[] taskQueues,
+      @Bind("tags") String[] tags,
+      @Bind("recordedAt") String[] recordedAt);
 
   /** The lines already stored for several attempts, given as parallel arrays of their keys. */
   @SqlQuery(
@@ -44,97 +55,145 @@ interface CostDao {
       @Bind("activityIds") String[] activityIds,
       @Bind("attempts") int[] attempts);
 
-  /** Removes an attempt's lines from {@code fromLine} on (when a rewrite has fewer lines). */
-  @SqlUpdate(
-      "DELETE FROM cost_step WHERE run_id = :runId AND activity_id = :activityId AND attempt = :attempt"
-          + " AND line_no >= :fromLine")
-  int deleteLinesFrom(
-      @Bind("runId") String runId,
-      @Bind("activityId") String activityId,
-      @Bind("attempt") int attempt,
-      @Bind("fromLine") int fromLine);
-
-  /** Inserts or replaces each line; the key makes a repeated write replace, not add. */
-  @SqlBatch(
-      """
-      INSERT INTO cost_step (run_id, activity_id, attempt, line_no, namespace, workflow_id, workflow_type,
-                             activity_type, task_queue, outcome, provider, model, priced_model, input_tokens,
-                             output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, images,
-                             image_size, image_quality, video_seconds, video_with_audio, characters,
-                             audio_seconds, priced, unpriced_reason, cost_usd, input_cost, output_cost,
-                             cache_read_cost, cache_write_cost, reasoning_cost, image_cost, video_cost,
-                             speech_cost, audio_cost, tags, started_at, recorded_at,
-                             cache_write_1h_tokens, cache_write_1h_cost)
-      VALUES (:runId, :activityId, :attempt, :lineNo, :namespace, :workflowId, :workflowType, :activityType,
-              :taskQueue, :outcome, :provider, :model, :pricedModel, :inputTokens, :outputTokens,
-              :cacheReadTokens, :cacheWriteTokens, :reasoningTokens, :images, :imageSize, :imageQuality,
-              :videoSeconds, :videoWithAudio, :characters, :audioSeconds, :priced, :unpricedReason, :costUsd,
-              :inputCost, :outputCost, :cacheReadCost, :cacheWriteCost, :reasoningCost, :imageCost,
-              :videoCost, :speechCost, :audioCost, CAST(:tags AS jsonb), :startedAt, :recordedAt,
-              :cacheWrite1hTokens, :cacheWrite1hCost)
-      ON CONFLICT (run_id, activity_id, attempt, line_no) DO UPDATE SET
-        outcome = EXCLUDED.outcome, provider = EXCLUDED.provider, model = EXCLUDED.model,
-        priced_model = EXCLUDED.priced_model, input_tokens = EXCLUDED.input_tokens,
-        output_tokens = EXCLUDED.output_tokens, cache_read_tokens = EXCLUDED.cache_read_tokens,
-        cache_write_tokens = EXCLUDED.cache_write_tokens, reasoning_tokens = EXCLUDED.reasoning_tokens,
-        images = EXCLUDED.images, image_size = EXCLUDED.image_size, image_quality = EXCLUDED.image_quality,
-        video_seconds = EXCLUDED.video_seconds, video_with_audio = EXCLUDED.video_with_audio,
-        characters = EXCLUDED.characters, audio_seconds = EXCLUDED.audio_seconds, priced = EXCLUDED.priced,
-        unpriced_reason = EXCLUDED.unpriced_reason, cost_usd = EXCLUDED.cost_usd,
-        input_cost = EXCLUDED.input_cost, output_cost = EXCLUDED.output_cost,
-        cache_read_cost = EXCLUDED.cache_read_cost, cache_write_cost = EXCLUDED.cache_write_cost,
-        reasoning_cost = EXCLUDED.reasoning_cost, image_cost = EXCLUDED.image_cost,
-        video_cost = EXCLUDED.video_cost, speech_cost = EXCLUDED.speech_cost, audio_cost = EXCLUDED.audio_cost,
-        tags = EXCLUDED.tags, recorded_at = EXCLUDED.recorded_at,
-        cache_write_1h_tokens = EXCLUDED.cache_write_1h_tokens,
-        cache_write_1h_cost = EXCLUDED.cache_write_1h_cost
-      """)
-  void upsertLines(@BindMethods List<StepRow> rows);
-
-  /** Adds a (possibly negative) delta to each run's running totals. */
-  @SqlBatch(
-      """
-      UPDATE cost_execution SET
-        cost_usd = cost_usd + :d.costUsd, input_tokens = input_tokens + :d.inputTokens,
-        output_tokens = output_tokens + :d.outputTokens, cache_read_tokens = cache_read_tokens + :d.cacheReadTokens,
-        cache_write_tokens = cache_write_tokens + :d.cacheWriteTokens,
-        cache_write_1h_tokens = cache_write_1h_tokens + :d.cacheWrite1hTokens,
-        reasoning_tokens = reasoning_tokens + :d.reasoningTokens, images = images + :d.images,
-        video_seconds = video_seconds + :d.videoSeconds, characters = characters + :d.characters,
-        audio_seconds = audio_seconds + :d.audioSeconds, usage_count = usage_count + :d.usageCount,
-        unpriced_usage_count = unpriced_usage_count + :d.unpricedUsageCount
-      WHERE run_id = :runId
-      """)
-  void addToExecutions(
-      @Bind("runId") List<String> runIds, @BindMethods("d") List<TotalsDelta> deltas);
-
   /**
-   * Adds a (possibly negative) delta to each daily rollup row, creating it when new; pass keys in
-   * {@link RollupKey#ORDER} so that concurrent writers lock rows in the same order.
+   * Applies a batch in one statement (one round trip), once {@link #lockExecutions} holds its runs
+   * and {@link #linesOfAttempts} gave the lines already stored: deletes the lines rewrites no
+   * longer have (from {@code trimFrom} on, or stored under another start time), upserts every line
+   * from parallel arrays (see {@link StepColumns}), adds each run's delta to its totals ({@code d},
+   * one per run in {@code keys}) and each rollup key's delta to the daily rollup ({@code r}),
+   * rollup rows taken in key order so that concurrent writers never deadlock. The rows each part
+   * touches are disjoint, as data-modifying WITH parts must be. No key may appear twice in an array
+   * set. Returns the lines upserted.
    */
-  @SqlBatch(
+  @SqlQuery(
       """
-      INSERT INTO cost_rollup_daily AS r (day, provider, model, workflow_type, activity_type, task_queue, tenant,
-                                     cost_usd, usage_count, unpriced_usage_count, input_tokens, output_tokens,
-                                     cache_read_tokens, cache_write_tokens, reasoning_tokens, images,
-                                     video_seconds, characters, audio_seconds, cache_write_1h_tokens)
-      VALUES (:k.day, :k.provider, :k.model, :k.workflowType, :k.activityType, :k.taskQueue, :k.tenant,
-              :d.costUsd, :d.usageCount, :d.unpricedUsageCount, :d.inputTokens, :d.outputTokens,
-              :d.cacheReadTokens, :d.cacheWriteTokens, :d.reasoningTokens, :d.images, :d.videoSeconds,
-              :d.characters, :d.audioSeconds, :d.cacheWrite1hTokens)
-      ON CONFLICT (day, provider, model, workflow_type, activity_type, task_queue, tenant) DO UPDATE SET
-        cost_usd = r.cost_usd + EXCLUDED.cost_usd, usage_count = r.usage_count + EXCLUDED.usage_count,
-        unpriced_usage_count = r.unpriced_usage_count + EXCLUDED.unpriced_usage_count,
-        input_tokens = r.input_tokens + EXCLUDED.input_tokens, output_tokens = r.output_tokens + EXCLUDED.output_tokens,
-        cache_read_tokens = r.cache_read_tokens + EXCLUDED.cache_read_tokens,
-        cache_write_tokens = r.cache_write_tokens + EXCLUDED.cache_write_tokens,
-        reasoning_tokens = r.reasoning_tokens + EXCLUDED.reasoning_tokens, images = r.images + EXCLUDED.images,
-        video_seconds = r.video_seconds + EXCLUDED.video_seconds, characters = r.characters + EXCLUDED.characters,
-        audio_seconds = r.audio_seconds + EXCLUDED.audio_seconds,
-        cache_write_1h_tokens = r.cache_write_1h_tokens + EXCLUDED.cache_write_1h_tokens
+      WITH trimmed AS (
+        DELETE FROM cost_step s
+         USING unnest(CAST(:trimRuns AS text[]), CAST(:trimActivities AS text[]), CAST(:trimAttempts AS int[]),
+                      CAST(:trimFrom AS int[]), CAST(:trimKeep AS timestamptz[]))
+               AS k(run_id, activity_id, attempt, from_line, keep_started_at)
+         WHERE s.run_id = k.run_id AND s.activity_id = k.activity_id AND s.attempt = k.attempt
+           AND (s.line_no >= k.from_line OR s.started_at <> k.keep_started_at)
+        RETURNING 1),
+      upserted AS (
+        INSERT INTO cost_step (run_id, activity_id, attempt, line_no, namespace, workflow_id, workflow_type,
+                               activity_type, task_queue, outcome, provider, model, priced_model, input_tokens,
+                               output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, images,
+                               image_size, image_quality, video_seconds, video_with_audio, characters,
+                               audio_seconds, priced, unpriced_reason, cost_usd, input_cost, output_cost,
+                               cache_read_cost, cache_write_cost, reasoning_cost, image_cost, video_cost,
+                               speech_cost, audio_cost, tags, started_at, recorded_at,
+                               cache_write_1h_tokens, cache_write_1h_cost)
+        SELECT * FROM unnest(
+          CAST(:c.runId AS text[]), CAST(:c.activityId AS text[]), CAST(:c.attempt AS int[]),
+          CAST(:c.lineNo AS int[]), CAST(:c.namespace AS text[]), CAST(:c.workflowId AS text[]),
+          CAST(:c.workflowType AS text[]), CAST(:c.activityType AS text[]), CAST(:c.taskQueue AS text[]),
+          CAST(:c.outcome AS text[]), CAST(:c.provider AS text[]), CAST(:c.model AS text[]),
+          CAST(:c.pricedModel AS text[]), CAST(:c.inputTokens AS bigint[]), CAST(:c.outputTokens AS bigint[]),
+          CAST(:c.cacheReadTokens AS bigint[]), CAST(:c.cacheWriteTokens AS bigint[]),
+          CAST(:c.reasoningTokens AS bigint[]), CAST(:c.images AS bigint[]), CAST(:c.imageSize AS text[]),
+          CAST(:c.imageQuality AS text[]), CAST(:c.videoSeconds AS numeric[]),
+          CAST(:c.videoWithAudio AS boolean[]), CAST(:c.characters AS bigint[]),
+          CAST(:c.audioSeconds AS numeric[]), CAST(:c.priced AS boolean[]), CAST(:c.unpricedReason AS text[]),
+          CAST(:c.costUsd AS numeric[]), CAST(:c.inputCost AS numeric[]), CAST(:c.outputCost AS numeric[]),
+          CAST(:c.cacheReadCost AS numeric[]), CAST(:c.cacheWriteCost AS numeric[]),
+          CAST(:c.reasoningCost AS numeric[]), CAST(:c.imageCost AS numeric[]), CAST(:c.videoCost AS numeric[]),
+          CAST(:c.speechCost AS numeric[]), CAST(:c.audioCost AS numeric[]), CAST(:c.tags AS jsonb[]),
+          CAST(:c.startedAt AS timestamptz[]), CAST(:c.recordedAt AS timestamptz[]),
+          CAST(:c.cacheWrite1hTokens AS bigint[]), CAST(:c.cacheWrite1hCost AS numeric[]))
+        ON CONFLICT (run_id, activity_id, attempt, line_no, started_at) DO UPDATE SET
+          outcome = EXCLUDED.outcome, provider = EXCLUDED.provider, model = EXCLUDED.model,
+          priced_model = EXCLUDED.priced_model, input_tokens = EXCLUDED.input_tokens,
+          output_tokens = EXCLUDED.output_tokens, cache_read_tokens = EXCLUDED.cache_read_tokens,
+          cache_write_tokens = EXCLUDED.cache_write_tokens, reasoning_tokens = EXCLUDED.reasoning_tokens,
+          images = EXCLUDED.images, image_size = EXCLUDED.image_size, image_quality = EXCLUDED.image_quality,
+          video_seconds = EXCLUDED.video_seconds, video_with_audio = EXCLUDED.video_with_audio,
+          characters = EXCLUDED.characters, audio_seconds = EXCLUDED.audio_seconds, priced = EXCLUDED.priced,
+          unpriced_reason = EXCLUDED.unpriced_reason, cost_usd = EXCLUDED.cost_usd,
+          input_cost = EXCLUDED.input_cost, output_cost = EXCLUDED.output_cost,
+          cache_read_cost = EXCLUDED.cache_read_cost, cache_write_cost = EXCLUDED.cache_write_cost,
+          reasoning_cost = EXCLUDED.reasoning_cost, image_cost = EXCLUDED.image_cost,
+          video_cost = EXCLUDED.video_cost, speech_cost = EXCLUDED.speech_cost, audio_cost = EXCLUDED.audio_cost,
+          tags = EXCLUDED.tags, recorded_at = EXCLUDED.recorded_at,
+          cache_write_1h_tokens = EXCLUDED.cache_write_1h_tokens,
+          cache_write_1h_cost = EXCLUDED.cache_write_1h_cost
+        RETURNING 1),
+      totals AS (
+        UPDATE cost_execution e SET
+          cost_usd = e.cost_usd + d.cost_usd, input_tokens = e.input_tokens + d.input_tokens,
+          output_tokens = e.output_tokens + d.output_tokens,
+          cache_read_tokens = e.cache_read_tokens + d.cache_read_tokens,
+          cache_write_tokens = e.cache_write_tokens + d.cache_write_tokens,
+          cache_write_1h_tokens = e.cache_write_1h_tokens + d.cache_write_1h_tokens,
+          reasoning_tokens = e.reasoning_tokens + d.reasoning_tokens, images = e.images + d.images,
+          video_seconds = e.video_seconds + d.video_seconds, characters = e.characters + d.characters,
+          audio_seconds = e.audio_seconds + d.audio_seconds, usage_count = e.usage_count + d.usage_count,
+          unpriced_usage_count = e.unpriced_usage_count + d.unpriced_usage_count
+          FROM unnest(CAST(:keys AS text[]), CAST(:d.costUsd AS numeric[]), CAST(:d.inputTokens AS bigint[]),
+                      CAST(:d.outputTokens AS bigint[]), CAST(:d.cacheReadTokens AS bigint[]),
+                      CAST(:d.cacheWriteTokens AS bigint[]), CAST(:d.reasoningTokens AS bigint[]),
+                      CAST(:d.images AS bigint[]), CAST(:d.videoSeconds AS numeric[]),
+                      CAST(:d.characters AS bigint[]), CAST(:d.audioSeconds AS numeric[]),
+                      CAST(:d.usageCount AS bigint[]), CAST(:d.unpricedUsageCount AS bigint[]),
+                      CAST(:d.cacheWrite1hTokens AS bigint[]))
+               AS d(run_id, cost_usd, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+                    reasoning_tokens, images, video_seconds, characters, audio_seconds, usage_count,
+                    unpriced_usage_count, cache_write_1h_tokens)
+         WHERE e.run_id = d.run_id
+        RETURNING 1),
+      rolled AS (
+        INSERT INTO cost_rollup_daily AS r (day, provider, model, workflow_type, activity_type, task_queue, tenant,
+                                       cost_usd, usage_count, unpriced_usage_count, input_tokens, output_tokens,
+                                       cache_read_tokens, cache_write_tokens, reasoning_tokens, images,
+                                       video_seconds, characters, audio_seconds, cache_write_1h_tokens)
+        SELECT day, provider, model, workflow_type, activity_type, task_queue, tenant, cost_usd, usage_count,
+               unpriced_usage_count, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+               reasoning_tokens, images, video_seconds, characters, audio_seconds, cache_write_1h_tokens
+          FROM unnest(CAST(:day AS date[]), CAST(:provider AS text[]), CAST(:model AS text[]),
+                      CAST(:workflowType AS text[]), CAST(:activityType AS text[]), CAST(:taskQueue AS text[]),
+                      CAST(:tenant AS text[]), CAST(:r.costUsd AS numeric[]), CAST(:r.usageCount AS bigint[]),
+                      CAST(:r.unpricedUsageCount AS bigint[]), CAST(:r.inputTokens AS bigint[]),
+                      CAST(:r.outputTokens AS bigint[]), CAST(:r.cacheReadTokens AS bigint[]),
+                      CAST(:r.cacheWriteTokens AS bigint[]), CAST(:r.reasoningTokens AS bigint[]),
+                      CAST(:r.images AS bigint[]), CAST(:r.videoSeconds AS numeric[]),
+                      CAST(:r.characters AS bigint[]), CAST(:r.audioSeconds AS numeric[]),
+                      CAST(:r.cacheWrite1hTokens AS bigint[]))
+               AS k(day, provider, model, workflow_type, activity_type, task_queue, tenant, cost_usd,
+                    usage_count, unpriced_usage_count, input_tokens, output_tokens, cache_read_tokens,
+                    cache_write_tokens, reasoning_tokens, images, video_seconds, characters, audio_seconds,
+                    cache_write_1h_tokens)
+         ORDER BY day, provider COLLATE "C", model COLLATE "C", workflow_type COLLATE "C",
+                  activity_type COLLATE "C", task_queue COLLATE "C", tenant COLLATE "C"
+        ON CONFLICT (day, provider, model, workflow_type, activity_type, task_queue, tenant) DO UPDATE SET
+          cost_usd = r.cost_usd + EXCLUDED.cost_usd, usage_count = r.usage_count + EXCLUDED.usage_count,
+          unpriced_usage_count = r.unpriced_usage_count + EXCLUDED.unpriced_usage_count,
+          input_tokens = r.input_tokens + EXCLUDED.input_tokens, output_tokens = r.output_tokens + EXCLUDED.output_tokens,
+          cache_read_tokens = r.cache_read_tokens + EXCLUDED.cache_read_tokens,
+          cache_write_tokens = r.cache_write_tokens + EXCLUDED.cache_write_tokens,
+          reasoning_tokens = r.reasoning_tokens + EXCLUDED.reasoning_tokens, images = r.images + EXCLUDED.images,
+          video_seconds = r.video_seconds + EXCLUDED.video_seconds, characters = r.characters + EXCLUDED.characters,
+          audio_seconds = r.audio_seconds + EXCLUDED.audio_seconds,
+          cache_write_1h_tokens = r.cache_write_1h_tokens + EXCLUDED.cache_write_1h_tokens
+        RETURNING 1)
+      SELECT count(*) FROM upserted
       """)
-  void addToRollup(
-      @BindMethods("k") List<RollupKey> keys, @BindMethods("d") List<TotalsDelta> deltas);
+  int applyBatch(
+      @Bind("trimRuns") String[] trimRuns,
+      @Bind("trimActivities") String[] trimActivities,
+      @Bind("trimAttempts") int[] trimAttempts,
+      @Bind("trimFrom") int[] trimFrom,
+      @Bind("trimKeep") String[] trimKeep,
+      @BindMethods("c") StepColumns lines,
+      @Bind("keys") String[] runIds,
+      @BindMethods("d") DeltaColumns totals,
+      @Bind("day") String[] day,
+      @Bind("provider") String[] provider,
+      @Bind("model") String[] model,
+      @Bind("workflowType") String[] workflowType,
+      @Bind("activityType") String[] activityType,
+      @Bind("taskQueue") String[] taskQueue,
+      @Bind("tenant") String[] tenant,
+      @BindMethods("r") DeltaColumns rollup);
 
   /** One execution's totals. */
   @SqlQuery("SELECT * FROM cost_execution WHERE run_id = :runId")

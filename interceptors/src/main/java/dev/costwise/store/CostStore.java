@@ -25,12 +25,19 @@ public final class CostStore implements CostRecorder {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Jdbi jdbi;
+  private final StepPartitions partitions;
 
   /**
    * A store over {@code jdbi}, which must have the SQL Object plugin installed (see {@link #jdbi}).
    */
   public CostStore(Jdbi jdbi) {
     this.jdbi = jdbi;
+    this.partitions = new StepPartitions(jdbi);
+  }
+
+  /** The monthly partitions of {@code cost_step}. */
+  public StepPartitions partitions() {
+    return partitions;
   }
 
   /** A JDBI instance over {@code dataSource} with the plugins this store needs. */
@@ -94,6 +101,7 @@ public final class CostStore implements CostRecorder {
             .filter(java.util.Objects::nonNull)
             .reduce(java.math.BigDecimal.ZERO, java.math.BigDecimal::add);
     StepRow first = storable.get(0);
+    ensurePartitions(one.values());
     jdbi.useTransaction(
         handle -> {
           CostDao dao = handle.attach(CostDao.class);
@@ -143,18 +151,18 @@ public final class CostStore implements CostRecorder {
       return 0;
     }
     try {
-      return jdbi.inTransaction(
-          handle -> {
-            CostDao dao = handle.attach(CostDao.class);
-            if (onlyAbsent) {
-              latest.keySet().removeAll(present(dao, latest.keySet()));
-              if (latest.isEmpty()) {
-                return 0;
-              }
-            }
-            write(dao, latest);
-            return latest.size();
-          });
+      ensurePartitions(latest.values());
+      try {
+        return writeOnce(latest, onlyAbsent);
+      } catch (RuntimeException e) {
+        if (!missingPartition(e)) {
+          throw e;
+        }
+        // a partition this store had seen was dropped (retention): create it again, once
+        partitions.forget();
+        ensurePartitions(latest.values());
+        return writeOnce(latest, onlyAbsent);
+      }
     } catch (RuntimeException e) {
       AttemptKey first = latest.keySet().iterator().next();
       String what =
@@ -168,6 +176,42 @@ public final class CostStore implements CostRecorder {
               : latest.size() + " attempts (first: run " + first.runId() + ")";
       throw new CostStoreException("Could not store cost of " + what + ": " + e.getMessage(), e);
     }
+  }
+
+  private int writeOnce(Map<AttemptKey, List<StepRow>> latest, boolean onlyAbsent) {
+    return jdbi.inTransaction(
+        handle -> {
+          CostDao dao = handle.attach(CostDao.class);
+          if (onlyAbsent) {
+            latest.keySet().removeAll(present(dao, latest.keySet()));
+            if (latest.isEmpty()) {
+              return 0;
+            }
+          }
+          write(dao, latest);
+          return latest.size();
+        });
+  }
+
+  private void ensurePartitions(java.util.Collection<List<StepRow>> attempts) {
+    java.util.Set<java.time.YearMonth> months = new java.util.HashSet<>();
+    for (List<StepRow> rows : attempts) {
+      for (StepRow r : rows) {
+        months.add(StepPartitions.monthOf(r.startedAt()));
+      }
+    }
+    partitions.ensure(months);
+  }
+
+  private static boolean missingPartition(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.sql.SQLException s
+          && "23514".equals(s.getSQLState())
+          && String.valueOf(s.getMessage()).contains("no partition of relation")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static java.util.Set<AttemptKey> present(CostDao dao, java.util.Set<AttemptKey> keys) {
@@ -186,53 +230,139 @@ public final class CostStore implements CostRecorder {
     return found;
   }
 
+  /**
+   * Writes a batch of distinct attempts in three statements whatever its size: lock (or create) the
+   * executions in run-id order; read the lines already stored (a new statement, so it sees every
+   * line committed before the locks were granted); then one statement that deletes lines a rewrite
+   * no longer has, upserts every line and adds the deltas, summed per run and per rollup key within
+   * the batch, to the totals and the daily rollup (keys in a fixed order, so writers never
+   * deadlock).
+   */
   private static void write(CostDao dao, Map<AttemptKey, List<StepRow>> attempts) {
     TreeMap<String, StepRow> runs = new TreeMap<>();
     attempts.values().forEach(rows -> runs.putIfAbsent(rows.get(0).runId(), rows.get(0)));
-    dao.lockExecutions(List.copyOf(runs.values()));
+    int r = runs.size();
+    String[] runIds = new String[r];
+    String[] namespaces = new String[r];
+    String[] workflowIds = new String[r];
+    String[] workflowTypes = new String[r];
+    String[] taskQueues = new String[r];
+    String[] tags = new String[r];
+    String[] recordedAt = new String[r];
+    int j = 0;
+    for (StepRow first : runs.values()) {
+      runIds[j] = first.runId();
+      namespaces[j] = first.namespace();
+      workflowIds[j] = first.workflowId();
+      workflowTypes[j] = first.workflowType();
+      taskQueues[j] = first.taskQueue();
+      tags[j] = first.tags();
+      recordedAt[j++] = StepColumns.timestamp(first.recordedAt());
+    }
+    dao.lockExecutions(
+        runIds, namespaces, workflowIds, workflowTypes, taskQueues, tags, recordedAt);
 
     int n = attempts.size();
-    String[] runIds = new String[n];
+    String[] attemptRuns = new String[n];
     String[] activityIds = new String[n];
     int[] numbers = new int[n];
     int i = 0;
     for (AttemptKey k : attempts.keySet()) {
-      runIds[i] = k.runId();
+      attemptRuns[i] = k.runId();
       activityIds[i] = k.activityId();
       numbers[i++] = k.attempt();
     }
     Map<AttemptKey, List<StepRow>> before = new HashMap<>();
-    for (StepRow old : dao.linesOfAttempts(runIds, activityIds, numbers)) {
+    for (StepRow old : dao.linesOfAttempts(attemptRuns, activityIds, numbers)) {
       before.computeIfAbsent(AttemptKey.of(old), k -> new ArrayList<>()).add(old);
     }
 
     Map<String, TotalsDelta> deltas = new TreeMap<>();
     Map<RollupKey, TotalsDelta> rollup = new TreeMap<>(RollupKey.ORDER);
     List<StepRow> upserts = new ArrayList<>();
+    List<AttemptKey> trims = new ArrayList<>();
+    List<Integer> trimFrom = new ArrayList<>();
+    List<String> trimKeep = new ArrayList<>();
+    Map<String, String> tenants = new HashMap<>(); // tags JSON parsed once per batch, not per line
     for (Map.Entry<AttemptKey, List<StepRow>> e : attempts.entrySet()) {
       AttemptKey k = e.getKey();
       List<StepRow> rows = e.getValue();
       List<StepRow> old = before.getOrDefault(k, List.of());
-      if (old.size() > rows.size()) {
-        dao.deleteLinesFrom(k.runId(), k.activityId(), k.attempt(), rows.size());
+      boolean moved =
+          old.stream().anyMatch(o -> !sameMicrosecond(o.startedAt(), rows.get(0).startedAt()));
+      if (moved || old.size() > rows.size()) {
+        // lines from rows.size() on, and any stored under another start time (another key, maybe
+        // another partition), go
+        trims.add(k);
+        trimFrom.add(rows.size());
+        trimKeep.add(StepColumns.timestamp(rows.get(0).startedAt()));
       }
       upserts.addAll(rows);
       deltas.merge(k.runId(), TotalsDelta.of(rows).minus(TotalsDelta.of(old)), TotalsDelta::plus);
       rows.forEach(
-          r -> rollup.merge(RollupKey.of(r), TotalsDelta.of(List.of(r)), TotalsDelta::plus));
-      old.forEach(
-          r ->
+          row ->
               rollup.merge(
-                  RollupKey.of(r),
-                  TotalsDelta.ZERO.minus(TotalsDelta.of(List.of(r))),
+                  RollupKey.of(row, tenants), TotalsDelta.of(List.of(row)), TotalsDelta::plus));
+      old.forEach(
+          row ->
+              rollup.merge(
+                  RollupKey.of(row, tenants),
+                  TotalsDelta.ZERO.minus(TotalsDelta.of(List.of(row))),
                   TotalsDelta::plus));
     }
-    dao.upsertLines(upserts);
-    dao.addToExecutions(List.copyOf(deltas.keySet()), List.copyOf(deltas.values()));
-    rollup.values().removeIf(TotalsDelta::isZero);
-    if (!rollup.isEmpty()) {
-      dao.addToRollup(List.copyOf(rollup.keySet()), List.copyOf(rollup.values()));
+    int t = trims.size();
+    String[] trimRuns = new String[t];
+    String[] trimActivities = new String[t];
+    int[] trimAttempts = new int[t];
+    int[] trimLines = new int[t];
+    for (int x = 0; x < t; x++) {
+      trimRuns[x] = trims.get(x).runId();
+      trimActivities[x] = trims.get(x).activityId();
+      trimAttempts[x] = trims.get(x).attempt();
+      trimLines[x] = trimFrom.get(x);
     }
+    deltas.values().removeIf(TotalsDelta::isZero);
+    rollup.values().removeIf(TotalsDelta::isZero);
+    int k = rollup.size();
+    String[] day = new String[k];
+    String[] provider = new String[k];
+    String[] model = new String[k];
+    String[] workflowType = new String[k];
+    String[] activityType = new String[k];
+    String[] taskQueue = new String[k];
+    String[] tenant = new String[k];
+    int x = 0;
+    for (RollupKey key : rollup.keySet()) {
+      day[x] = key.day().toString();
+      provider[x] = key.provider();
+      model[x] = key.model();
+      workflowType[x] = key.workflowType();
+      activityType[x] = key.activityType();
+      taskQueue[x] = key.taskQueue();
+      tenant[x++] = key.tenant();
+    }
+    dao.applyBatch(
+        trimRuns,
+        trimActivities,
+        trimAttempts,
+        trimLines,
+        trimKeep.toArray(String[]::new),
+        StepColumns.of(upserts),
+        deltas.keySet().toArray(String[]::new),
+        DeltaColumns.of(List.copyOf(deltas.values())),
+        day,
+        provider,
+        model,
+        workflowType,
+        activityType,
+        taskQueue,
+        tenant,
+        DeltaColumns.of(List.copyOf(rollup.values())));
+  }
+
+  /** Whether two start times are the same once stored (PostgreSQL keeps microseconds). */
+  private static boolean sameMicrosecond(java.time.Instant a, java.time.Instant b) {
+    return Math.abs(java.time.Duration.between(a, b).toNanos()) < 1_000;
   }
 
   /** Identifies one activity attempt. */

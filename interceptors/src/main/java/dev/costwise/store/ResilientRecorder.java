@@ -49,7 +49,7 @@ public final class ResilientRecorder implements CostRecorder, UnwrittenCost, Aut
   /** Default most attempts written in one transaction. */
   public static final int DEFAULT_MAX_BATCH = 500;
 
-  /** Writer threads, hence database connections used for cost writes. */
+  /** Default writer threads, hence database connections used for cost writes. */
   public static final int WRITERS = 2;
 
   /** Default longest wait of {@link #record} for the database before it spools instead. */
@@ -127,6 +127,25 @@ public final class ResilientRecorder implements CostRecorder, UnwrittenCost, Aut
       Listener listener,
       int maxBatch,
       Duration maxWait) {
+    this(store, spoolFile, tries, backoff, listener, maxBatch, maxWait, WRITERS);
+  }
+
+  /**
+   * As above, with the number of writer threads (each a connection and one transaction at a time):
+   * fewer writers make larger batches, more overlap one commit's fsync with the next batch's work.
+   */
+  public ResilientRecorder(
+      CostStore store,
+      Path spoolFile,
+      int tries,
+      Duration backoff,
+      Listener listener,
+      int maxBatch,
+      Duration maxWait,
+      int writers) {
+    if (writers < 1) {
+      throw new IllegalArgumentException("writers must be at least 1");
+    }
     if (tries < 1) {
       throw new IllegalArgumentException("tries must be at least 1");
     }
@@ -146,7 +165,7 @@ public final class ResilientRecorder implements CostRecorder, UnwrittenCost, Aut
     Path journalFile = spoolFile.resolveSibling(spoolFile.getFileName() + ".journal");
     recoverInterrupted(AttemptJournal.unfinished(journalFile), journalFile);
     this.journal = new AttemptJournal(journalFile);
-    for (int i = 0; i < WRITERS; i++) {
+    for (int i = 0; i < writers; i++) {
       threads.add(start(this::writeLoop, "costwise-cost-writer-" + i));
     }
     threads.add(start(this::probeLoop, "costwise-cost-probe"));

@@ -37,6 +37,16 @@ public record RollupKey(
 
   /** The rollup row a step line counts towards. */
   public static RollupKey of(StepRow r) {
+    return of(r, tenant(r.tags()));
+  }
+
+  /** As above, with the tenant of {@code tenants}, filled from the row's tags when new. */
+  static RollupKey of(StepRow r, java.util.Map<String, String> tenants) {
+    String tags = r.tags() == null ? "" : r.tags();
+    return of(r, tenants.computeIfAbsent(tags, RollupKey::tenant));
+  }
+
+  private static RollupKey of(StepRow r, String tenant) {
     return new RollupKey(
         LocalDate.ofInstant(r.recordedAt(), ZoneOffset.UTC),
         r.provider(),
@@ -44,7 +54,7 @@ public record RollupKey(
         r.workflowType(),
         r.activityType(),
         r.taskQueue(),
-        tenant(r.tags()));
+        tenant);
   }
 
   static String tenant(String tagsJson) {

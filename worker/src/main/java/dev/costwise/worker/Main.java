@@ -8,6 +8,7 @@ import dev.costwise.worker.cli.EstimateCommand;
 import dev.costwise.worker.cli.PriceCommand;
 import dev.costwise.worker.cli.RejectedCommand;
 import dev.costwise.worker.cli.ReportCommand;
+import dev.costwise.worker.cli.RetentionCommand;
 import dev.costwise.worker.cli.RunCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,6 +34,7 @@ import picocli.CommandLine.Command;
       EstimateCommand.class,
       ReportCommand.class,
       RejectedCommand.class,
+      RetentionCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {

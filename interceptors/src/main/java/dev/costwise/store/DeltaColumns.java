@@ -1,0 +1,60 @@
+package dev.costwise.store;
+
+import java.util.List;
+
+/**
+ * Totals deltas as parallel arrays, one per column, for the one-statement updates of execution
+ * totals and daily rollups in {@link CostDao}. Amounts are exact decimal strings.
+ */
+public record DeltaColumns(
+    String[] costUsd,
+    String[] inputTokens,
+    String[] outputTokens,
+    String[] cacheReadTokens,
+    String[] cacheWriteTokens,
+    String[] reasoningTokens,
+    String[] images,
+    String[] videoSeconds,
+    String[] characters,
+    String[] audioSeconds,
+    String[] usageCount,
+    String[] unpricedUsageCount,
+    String[] cacheWrite1hTokens) {
+
+  /** The columns of {@code deltas}, in order. */
+  static DeltaColumns of(List<TotalsDelta> deltas) {
+    int n = deltas.size();
+    DeltaColumns c =
+        new DeltaColumns(
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n]);
+    for (int i = 0; i < n; i++) {
+      TotalsDelta d = deltas.get(i);
+      c.costUsd[i] = d.costUsd().toPlainString();
+      c.inputTokens[i] = Long.toString(d.inputTokens());
+      c.outputTokens[i] = Long.toString(d.outputTokens());
+      c.cacheReadTokens[i] = Long.toString(d.cacheReadTokens());
+      c.cacheWriteTokens[i] = Long.toString(d.cacheWriteTokens());
+      c.reasoningTokens[i] = Long.toString(d.reasoningTokens());
+      c.images[i] = Long.toString(d.images());
+      c.videoSeconds[i] = d.videoSeconds().toPlainString();
+      c.characters[i] = Long.toString(d.characters());
+      c.audioSeconds[i] = d.audioSeconds().toPlainString();
+      c.usageCount[i] = Integer.toString(d.usageCount());
+      c.unpricedUsageCount[i] = Integer.toString(d.unpricedUsageCount());
+      c.cacheWrite1hTokens[i] = Long.toString(d.cacheWrite1hTokens());
+    }
+    return c;
+  }
+}

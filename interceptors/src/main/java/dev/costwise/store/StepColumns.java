@@ -1,0 +1,160 @@
+package dev.costwise.store;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Step rows as parallel arrays, one per column, bound to one {@code unnest} statement in {@link
+ * CostDao#upsertLines}: a batch of any size is one statement and one round trip. Every value is
+ * sent as text and cast by PostgreSQL to the column's type (amounts as exact decimal strings).
+ */
+public record StepColumns(
+    String[] runId,
+    String[] activityId,
+    int[] attempt,
+    int[] lineNo,
+    String[] namespace,
+    String[] workflowId,
+    String[] workflowType,
+    String[] activityType,
+    String[] taskQueue,
+    String[] outcome,
+    String[] provider,
+    String[] model,
+    String[] pricedModel,
+    String[] inputTokens,
+    String[] outputTokens,
+    String[] cacheReadTokens,
+    String[] cacheWriteTokens,
+    String[] reasoningTokens,
+    String[] images,
+    String[] imageSize,
+    String[] imageQuality,
+    String[] videoSeconds,
+    String[] videoWithAudio,
+    String[] characters,
+    String[] audioSeconds,
+    String[] priced,
+    String[] unpricedReason,
+    String[] costUsd,
+    String[] inputCost,
+    String[] outputCost,
+    String[] cacheReadCost,
+    String[] cacheWriteCost,
+    String[] reasoningCost,
+    String[] imageCost,
+    String[] videoCost,
+    String[] speechCost,
+    String[] audioCost,
+    String[] tags,
+    String[] startedAt,
+    String[] recordedAt,
+    String[] cacheWrite1hTokens,
+    String[] cacheWrite1hCost) {
+
+  /** The columns of {@code rows}, in order. */
+  static StepColumns of(List<StepRow> rows) {
+    int n = rows.size();
+    StepColumns c =
+        new StepColumns(
+            new String[n],
+            new String[n],
+            new int[n],
+            new int[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n]);
+    for (int i = 0; i < n; i++) {
+      StepRow r = rows.get(i);
+      c.runId[i] = r.runId();
+      c.activityId[i] = r.activityId();
+      c.attempt[i] = r.attempt();
+      c.lineNo[i] = r.lineNo();
+      c.namespace[i] = r.namespace();
+      c.workflowId[i] = r.workflowId();
+      c.workflowType[i] = r.workflowType();
+      c.activityType[i] = r.activityType();
+      c.taskQueue[i] = r.taskQueue();
+      c.outcome[i] = r.outcome();
+      c.provider[i] = r.provider();
+      c.model[i] = r.model();
+      c.pricedModel[i] = r.pricedModel();
+      c.inputTokens[i] = Long.toString(r.inputTokens());
+      c.outputTokens[i] = Long.toString(r.outputTokens());
+      c.cacheReadTokens[i] = Long.toString(r.cacheReadTokens());
+      c.cacheWriteTokens[i] = Long.toString(r.cacheWriteTokens());
+      c.reasoningTokens[i] = Long.toString(r.reasoningTokens());
+      c.images[i] = Long.toString(r.images());
+      c.imageSize[i] = r.imageSize();
+      c.imageQuality[i] = r.imageQuality();
+      c.videoSeconds[i] = decimal(r.videoSeconds());
+      c.videoWithAudio[i] = Boolean.toString(r.videoWithAudio());
+      c.characters[i] = Long.toString(r.characters());
+      c.audioSeconds[i] = decimal(r.audioSeconds());
+      c.priced[i] = Boolean.toString(r.priced());
+      c.unpricedReason[i] = r.unpricedReason();
+      c.costUsd[i] = decimal(r.costUsd());
+      c.inputCost[i] = decimal(r.inputCost());
+      c.outputCost[i] = decimal(r.outputCost());
+      c.cacheReadCost[i] = decimal(r.cacheReadCost());
+      c.cacheWriteCost[i] = decimal(r.cacheWriteCost());
+      c.reasoningCost[i] = decimal(r.reasoningCost());
+      c.imageCost[i] = decimal(r.imageCost());
+      c.videoCost[i] = decimal(r.videoCost());
+      c.speechCost[i] = decimal(r.speechCost());
+      c.audioCost[i] = decimal(r.audioCost());
+      c.tags[i] = r.tags();
+      c.startedAt[i] = timestamp(r.startedAt());
+      c.recordedAt[i] = timestamp(r.recordedAt());
+      c.cacheWrite1hTokens[i] = Long.toString(r.cacheWrite1hTokens());
+      c.cacheWrite1hCost[i] = decimal(r.cacheWrite1hCost());
+    }
+    return c;
+  }
+
+  /** An exact decimal string (never exponent notation), or null. */
+  static String decimal(BigDecimal v) {
+    return v == null ? null : v.toPlainString();
+  }
+
+  /** An ISO-8601 instant in UTC, which PostgreSQL reads as timestamptz, or null. */
+  static String timestamp(Instant t) {
+    return t == null ? null : t.toString();
+  }
+}
