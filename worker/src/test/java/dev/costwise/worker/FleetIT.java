@@ -82,7 +82,8 @@ class FleetIT {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar",
                 JAR.toAbsolutePath().toString(),
-                "run")
+                "run",
+                "--serve-demo")
             .directory(dir.toFile())
             .redirectOutput(dir.resolve(name + "-out.txt").toFile())
             .redirectError(dir.resolve(name + "-err.txt").toFile());
