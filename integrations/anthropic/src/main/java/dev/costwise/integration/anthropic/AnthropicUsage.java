@@ -3,9 +3,8 @@ package dev.costwise.integration.anthropic;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.costwise.integration.http.Json;
+import dev.costwise.integration.http.ProviderByHost;
 import dev.costwise.usage.Usage;
-import java.net.URI;
-import java.util.Locale;
 
 /**
  * Anthropic's usage object normalised to Costwise's disjoint token kinds. Anthropic's {@code
@@ -16,47 +15,21 @@ import java.util.Locale;
  * Anthropic's own usage object (Spring AI).
  */
 public final class AnthropicUsage {
-  /** Provider per base URL; clients use one or a few. */
-  private static final java.util.Map<String, String> PROVIDERS =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private static final ProviderByHost PROVIDERS =
+      new ProviderByHost(
+          "anthropic",
+          host -> {
+            if (host.startsWith("bedrock") && host.endsWith(".amazonaws.com")) {
+              return "bedrock";
+            }
+            return host.endsWith("aiplatform.googleapis.com") ? "vertex_ai" : "anthropic";
+          });
 
   private AnthropicUsage() {}
 
   /** {@code bedrock}, {@code vertex_ai} or {@code anthropic}, from the endpoint's host. */
   public static String provider(String baseUrl) {
-    if (baseUrl == null) {
-      return "anthropic";
-    }
-    String known = PROVIDERS.get(baseUrl);
-    if (known != null) {
-      return known;
-    }
-    if (PROVIDERS.size() > 256) {
-      PROVIDERS.clear();
-    }
-    String found = providerOf(baseUrl);
-    PROVIDERS.put(baseUrl, found);
-    return found;
-  }
-
-  private static String providerOf(String baseUrl) {
-    String host;
-    try {
-      host = URI.create(baseUrl).getHost();
-    } catch (IllegalArgumentException e) {
-      host = null;
-    }
-    if (host == null) {
-      return "anthropic";
-    }
-    host = host.toLowerCase(Locale.ROOT);
-    if (host.startsWith("bedrock") && host.endsWith(".amazonaws.com")) {
-      return "bedrock";
-    }
-    if (host.endsWith("aiplatform.googleapis.com")) {
-      return "vertex_ai";
-    }
-    return "anthropic";
+    return PROVIDERS.of(baseUrl);
   }
 
   /** The record for one message's usage; null when there is no model or no usage. */

@@ -2,10 +2,9 @@ package dev.costwise.integration.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.costwise.integration.http.Json;
+import dev.costwise.integration.http.ProviderByHost;
 import dev.costwise.usage.Usage;
 import java.math.BigDecimal;
-import java.net.URI;
-import java.util.Locale;
 
 /**
  * OpenAI's usage objects normalised to Costwise's disjoint token kinds. OpenAI counts cached prompt
@@ -14,45 +13,21 @@ import java.util.Locale;
  * frameworks that hand over OpenAI's own usage object (Spring AI).
  */
 public final class OpenAiUsage {
-  /** Provider per base URL; clients use one or a few. */
-  private static final java.util.Map<String, String> PROVIDERS =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private static final ProviderByHost PROVIDERS =
+      new ProviderByHost(
+          "openai",
+          host ->
+              host.endsWith(".openai.azure.com")
+                      || host.endsWith(".cognitiveservices.azure.com")
+                      || host.endsWith(".services.ai.azure.com")
+                  ? "azure"
+                  : "openai");
 
   private OpenAiUsage() {}
 
   /** {@code azure} for Azure OpenAI endpoints, else {@code openai}. */
   public static String provider(String baseUrl) {
-    if (baseUrl == null) {
-      return "openai";
-    }
-    String known = PROVIDERS.get(baseUrl);
-    if (known != null) {
-      return known;
-    }
-    if (PROVIDERS.size() > 256) {
-      PROVIDERS.clear();
-    }
-    String found = providerOf(baseUrl);
-    PROVIDERS.put(baseUrl, found);
-    return found;
-  }
-
-  private static String providerOf(String baseUrl) {
-    String host;
-    try {
-      host = URI.create(baseUrl).getHost();
-    } catch (IllegalArgumentException e) {
-      host = null;
-    }
-    if (host == null) {
-      return "openai";
-    }
-    host = host.toLowerCase(Locale.ROOT);
-    return host.endsWith(".openai.azure.com")
-            || host.endsWith(".cognitiveservices.azure.com")
-            || host.endsWith(".services.ai.azure.com")
-        ? "azure"
-        : "openai";
+    return PROVIDERS.of(baseUrl);
   }
 
   /**
