@@ -8,12 +8,8 @@ import dev.costwise.demo.PipelineResult;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
-import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.serviceclient.WorkflowServiceStubsOptions;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -21,10 +17,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -40,81 +34,38 @@ import org.junit.jupiter.api.io.TempDir;
  * exactly once), and every execution total and daily rollup equals a recomputation from the lines.
  */
 class FleetIT {
-  private static final Path JAR = Path.of("target", "costwise-worker.jar");
-  private static final Set<String> MODEL_CALLS =
-      Set.of("WriteScript", "DrawScene", "AnimateScene", "VoiceOver");
   private static final String QUEUE = "fleet";
 
   @TempDir Path dir;
-  private EmbeddedTemporal temporal;
-  private WorkflowServiceStubs stubs;
+  private JarWorkers fleet;
   private WorkflowClient client;
-  private final List<Process> started = new ArrayList<>();
 
   @BeforeEach
   void startTemporal() {
-    temporal = EmbeddedTemporal.start(TestWorkers.freePort(), "default");
-    stubs =
-        WorkflowServiceStubs.newServiceStubs(
-            WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.address()).build());
-    client =
-        WorkflowClient.newInstance(
-            stubs, WorkflowClientOptions.newBuilder().setNamespace("default").build());
+    fleet = new JarWorkers(dir);
+    client = fleet.client();
   }
 
   @AfterEach
   void stopAll() throws InterruptedException {
-    for (Process p : started) {
-      if (p.isAlive()) {
-        p.destroyForcibly();
-        p.waitFor(10, TimeUnit.SECONDS);
-      }
-    }
-    stubs.shutdownNow();
-    stubs.awaitTermination(5, TimeUnit.SECONDS);
-    temporal.close();
+    fleet.close();
   }
 
   /** Starts a worker process with its own data folder; does not wait for it. */
   private Process start(String name, String dataDir, String databaseUrl) throws Exception {
-    ProcessBuilder pb =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar",
-                JAR.toAbsolutePath().toString(),
-                "run",
-                "--serve-demo")
-            .directory(dir.toFile())
-            .redirectOutput(dir.resolve(name + "-out.txt").toFile())
-            .redirectError(dir.resolve(name + "-err.txt").toFile());
-    Map<String, String> e = pb.environment();
-    e.keySet()
-        .removeIf(
-            k ->
-                k.startsWith("TEMPORAL_")
-                    || k.startsWith("DATABASE_")
-                    || k.startsWith("COSTWISE_"));
-    e.put("TEMPORAL_ADDRESS", temporal.address());
-    e.put("DATABASE_URL", databaseUrl);
-    e.put("COSTWISE_HTTP_PORT", "-1");
-    e.put("COSTWISE_DATA_DIR", dir.resolve(dataDir).toString());
-    e.put("COSTWISE_TASK_QUEUE", QUEUE);
-    e.put("COSTWISE_SIMULATED_LATENCY", "1");
-    Process p = pb.start();
-    started.add(p);
-    return p;
+    return fleet.start(
+        name,
+        Map.of(
+            "DATABASE_URL",
+            databaseUrl,
+            "COSTWISE_DATA_DIR",
+            dir.resolve(dataDir).toString(),
+            "COSTWISE_TASK_QUEUE",
+            QUEUE));
   }
 
   private void awaitRunning(String name, Process p) throws Exception {
-    Path out = dir.resolve(name + "-out.txt");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (!Files.exists(out) || !Files.readString(out).contains("Costwise worker running")) {
-      assertThat(p.isAlive())
-          .as("%s started; stderr:%n%s", name, Files.readString(dir.resolve(name + "-err.txt")))
-          .isTrue();
-      assertThat(System.nanoTime()).as("%s started within 90 s", name).isLessThan(deadline);
-      Thread.sleep(100);
-    }
+    fleet.awaitRunning(name, p);
   }
 
   /** Activity attempts started so far on every worker, by worker identity. */
@@ -129,28 +80,6 @@ class FleetIT {
       }
     }
     return by;
-  }
-
-  /** Per model-call activity id, the last attempt Temporal ran. */
-  private Map<String, Integer> attemptsRan(WorkflowStub run) {
-    var x = run.getExecution();
-    Map<Long, String> idByScheduledEvent = new HashMap<>();
-    Map<String, Integer> attempts = new TreeMap<>();
-    for (HistoryEvent e : client.fetchHistory(x.getWorkflowId(), x.getRunId()).getEvents()) {
-      if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
-        var a = e.getActivityTaskScheduledEventAttributes();
-        if (MODEL_CALLS.contains(a.getActivityType().getName())) {
-          idByScheduledEvent.put(e.getEventId(), a.getActivityId());
-        }
-      } else if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED) {
-        var a = e.getActivityTaskStartedEventAttributes();
-        String id = idByScheduledEvent.get(a.getScheduledEventId());
-        if (id != null) {
-          attempts.merge(id, a.getAttempt(), Math::max);
-        }
-      }
-    }
-    return attempts;
   }
 
   @Test
@@ -203,7 +132,7 @@ class FleetIT {
     try (Connection c = DriverManager.getConnection(url, "postgres", "")) {
       for (WorkflowStub run : runs) {
         String runId = run.getExecution().getRunId();
-        Map<String, Integer> ran = attemptsRan(run);
+        Map<String, Integer> ran = fleet.attemptsRan(run.getExecution());
         assertThat(ran).as("model calls of %s", runId).hasSize(6);
         Map<String, String> outcomes = new TreeMap<>();
         try (PreparedStatement s =

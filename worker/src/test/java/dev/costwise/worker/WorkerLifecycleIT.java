@@ -8,16 +8,12 @@ import dev.costwise.demo.PipelineRequest;
 import dev.costwise.demo.PipelineResult;
 import dev.costwise.temporal.CostBudget;
 import io.temporal.api.common.v1.WorkflowExecution;
-import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.enums.v1.PendingActivityState;
-import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +26,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -46,38 +41,21 @@ import org.junit.jupiter.api.io.TempDir;
  * the next worker.
  */
 class WorkerLifecycleIT {
-  private static final Path JAR = Path.of("target", "costwise-worker.jar");
-  private static final Set<String> MODEL_CALLS =
-      Set.of("WriteScript", "DrawScene", "AnimateScene", "VoiceOver");
-
   @TempDir Path dir;
-  private EmbeddedTemporal temporal;
+  private JarWorkers workers;
   private WorkflowServiceStubs stubs;
   private WorkflowClient client;
-  private final List<Process> started = new ArrayList<>();
 
   @BeforeEach
   void startTemporal() {
-    temporal = EmbeddedTemporal.start(TestWorkers.freePort(), "default");
-    stubs =
-        WorkflowServiceStubs.newServiceStubs(
-            WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.address()).build());
-    client =
-        WorkflowClient.newInstance(
-            stubs, WorkflowClientOptions.newBuilder().setNamespace("default").build());
+    workers = new JarWorkers(dir);
+    stubs = workers.stubs();
+    client = workers.client();
   }
 
   @AfterEach
   void stopAll() throws InterruptedException {
-    for (Process p : started) {
-      if (p.isAlive()) {
-        p.destroyForcibly();
-        p.waitFor(10, TimeUnit.SECONDS);
-      }
-    }
-    stubs.shutdownNow();
-    stubs.awaitTermination(5, TimeUnit.SECONDS);
-    temporal.close();
+    workers.close();
   }
 
   /** A worker process; its output goes to files in the test folder. */
@@ -87,41 +65,13 @@ class WorkerLifecycleIT {
     final Path err;
 
     WorkerProcess(String name, Map<String, String> env) throws Exception {
-      out = dir.resolve(name + "-out.txt");
-      err = dir.resolve(name + "-err.txt");
-      ProcessBuilder pb =
-          new ProcessBuilder(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-jar",
-                  JAR.toAbsolutePath().toString(),
-                  "run",
-                  "--serve-demo")
-              .directory(dir.toFile())
-              .redirectOutput(out.toFile())
-              .redirectError(err.toFile());
-      Map<String, String> e = pb.environment();
-      e.keySet()
-          .removeIf(
-              k ->
-                  k.startsWith("TEMPORAL_")
-                      || k.startsWith("DATABASE_")
-                      || k.startsWith("COSTWISE_"));
-      e.put("TEMPORAL_ADDRESS", temporal.address());
-      e.put("COSTWISE_HTTP_PORT", "-1");
-      e.put("COSTWISE_DATA_DIR", dir.resolve("data").toString());
-      e.put("COSTWISE_TASK_QUEUE", "lifecycle");
-      e.put("COSTWISE_SIMULATED_LATENCY", "1");
-      e.putAll(env);
-      process = pb.start();
-      started.add(process);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-      while (!Files.readString(out).contains("Costwise worker running")) {
-        assertThat(process.isAlive())
-            .as("%s started; stderr:%n%s", name, Files.readString(err))
-            .isTrue();
-        assertThat(System.nanoTime()).as("%s started within 90 s", name).isLessThan(deadline);
-        Thread.sleep(100);
-      }
+      out = workers.out(name);
+      err = workers.err(name);
+      Map<String, String> all = new HashMap<>(env);
+      all.putIfAbsent("COSTWISE_DATA_DIR", dir.resolve("data").toString());
+      all.putIfAbsent("COSTWISE_TASK_QUEUE", "lifecycle");
+      process = workers.start(name, all);
+      workers.awaitRunning(name, process);
     }
 
     /** Sends SIGTERM and returns how long the process took to exit, asserting it exited with 0. */
@@ -201,24 +151,7 @@ class WorkerLifecycleIT {
 
   /** Per model-call activity id, the attempts Temporal ran, from the run's history. */
   private Map<String, Integer> attemptsRan(WorkflowExecution execution) {
-    Map<Long, String> idByScheduledEvent = new HashMap<>();
-    Map<String, Integer> attempts = new TreeMap<>();
-    for (HistoryEvent e :
-        client.fetchHistory(execution.getWorkflowId(), execution.getRunId()).getEvents()) {
-      if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
-        var a = e.getActivityTaskScheduledEventAttributes();
-        if (MODEL_CALLS.contains(a.getActivityType().getName())) {
-          idByScheduledEvent.put(e.getEventId(), a.getActivityId());
-        }
-      } else if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED) {
-        var a = e.getActivityTaskStartedEventAttributes();
-        String id = idByScheduledEvent.get(a.getScheduledEventId());
-        if (id != null) {
-          attempts.merge(id, a.getAttempt(), Math::max);
-        }
-      }
-    }
-    return attempts;
+    return workers.attemptsRan(execution);
   }
 
   @Test
