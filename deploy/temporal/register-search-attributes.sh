@@ -1,5 +1,5 @@
 #!/bin/sh
-# Registers the search attributes the Costwise interceptors upsert (CostUsd, CostStatus, CostLimitUsd) in the
+# Registers the search attributes the Costwise interceptors upsert (CostUsd, CostStatus, CostLimitUsd, CostSubtreeUsd) in the
 # namespace. Safe to run again: attributes that already exist are left as they are.
 set -eu
 ADDRESS="${TEMPORAL_ADDRESS:-temporal:7233}"
@@ -22,3 +22,4 @@ register() {
 register CostUsd Double
 register CostStatus Keyword
 register CostLimitUsd Double
+register CostSubtreeUsd Double

@@ -4,8 +4,9 @@ import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
 
 /**
- * The budget check the workflow interceptor runs, as a local activity, after every activity that
- * completes. Workers must register it next to their own activities, since an interceptor cannot
+ * The budget service the workflow interceptor runs as local activities: the settlement after each
+ * activity (and before the first of each type), and the check of runs recorded before settlements
+ * existed. Workers must register it next to their own activities, since an interceptor cannot
  * register activities:
  *
  * <pre>{@code worker.registerActivitiesImplementations(myActivities, budgets.checkActivity());}
@@ -21,4 +22,14 @@ public interface BudgetCheckActivity {
    */
   @ActivityMethod(name = TYPE)
   RunCost check(BudgetCheckRequest request);
+
+  /** Activity type of the settlement, as it appears in history markers. */
+  String SETTLE_TYPE = "CostwiseBudgetSettle";
+
+  /**
+   * Settles an activity's cost and answers how the limits covering the run stand, and what activity
+   * types are expected to cost; see {@link BudgetSettleRequest}.
+   */
+  @ActivityMethod(name = SETTLE_TYPE)
+  BudgetSettlement settle(BudgetSettleRequest request);
 }

@@ -12,4 +12,9 @@ final class BudgetCheckActivityImpl implements BudgetCheckActivity {
   public RunCost check(BudgetCheckRequest request) {
     return policy.check(request);
   }
+
+  @Override
+  public BudgetSettlement settle(BudgetSettleRequest request) {
+    return policy.settle(request);
+  }
 }

@@ -116,6 +116,61 @@ interface BudgetDao {
       """)
   List<Amount> runByActivity(@Bind("runId") String runId);
 
+  /** Priced cost of one activity (all its attempts) per priced model, and its unpriced lines. */
+  record ModelCost(String model, BigDecimal usd, int unpriced) {}
+
+  @SqlQuery(
+      """
+      SELECT COALESCE(priced_model, model) AS model,
+             COALESCE(SUM(cost_usd) FILTER (WHERE priced), 0) AS usd,
+             COUNT(*) FILTER (WHERE NOT priced) AS unpriced
+        FROM cost_step WHERE run_id = :runId AND activity_id = :activityId GROUP BY 1 ORDER BY 1
+      """)
+  @RegisterConstructorMapper(ModelCost.class)
+  List<ModelCost> activityCost(@Bind("runId") String runId, @Bind("activityId") String activityId);
+
+  /** Priced spend of a whole tree: every run whose root is {@code rootRunId}, and the root. */
+  @SqlQuery(
+      """
+      SELECT COALESCE(SUM(cost_usd), 0) FROM cost_execution
+       WHERE root_run_id = :root OR run_id = :root
+      """)
+  BigDecimal treeSpent(@Bind("root") String rootRunId);
+
+  /**
+   * Priced spend of a chain and everything it started: the runs of the chain that begins with
+   * {@code chainRunId}, and, recursively, the runs whose parent is one of those.
+   */
+  @SqlQuery(
+      """
+      WITH RECURSIVE subtree(run_id) AS (
+        SELECT run_id FROM cost_execution WHERE chain_run_id = :chain OR run_id = :chain
+        UNION
+        SELECT e.run_id FROM cost_execution e JOIN subtree t ON e.parent_run_id = t.run_id)
+      SELECT COALESCE(SUM(e.cost_usd), 0) FROM cost_execution e JOIN subtree t ON e.run_id = t.run_id
+      """)
+  BigDecimal subtreeSpent(@Bind("chain") String chainRunId);
+
+  /** A high percentile of what one activity of a type cost, over its recent history. */
+  record TypeHistory(String activityType, BigDecimal usd, int samples) {}
+
+  @SqlQuery(
+      """
+      SELECT activity_type, percentile_disc(:percentile) WITHIN GROUP (ORDER BY usd) AS usd,
+             COUNT(*) AS samples
+        FROM (SELECT activity_type, SUM(cost_usd) AS usd FROM cost_step
+               WHERE workflow_type = :workflowType AND activity_type = ANY(CAST(:types AS text[]))
+                 AND recorded_at >= :since AND priced
+               GROUP BY activity_type, run_id, activity_id) a
+       GROUP BY activity_type
+      """)
+  @RegisterConstructorMapper(TypeHistory.class)
+  List<TypeHistory> typeHistory(
+      @Bind("workflowType") String workflowType,
+      @Bind("types") String[] types,
+      @Bind("since") Instant since,
+      @Bind("percentile") double percentile);
+
   /** Stores an alert unless this crossing was stored before; returns 1 when it is new. */
   @SqlUpdate(
       """

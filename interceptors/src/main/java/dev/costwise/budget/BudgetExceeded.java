@@ -24,7 +24,10 @@ public final class BudgetExceeded {
    * @param spentUsd what had been spent (the run's total, or the period's) when the check ran
    * @param estimateUsd the cost about to be spent, for an explicit check before spending; else zero
    * @param activityType the activity whose completion crossed the limit, or that was blocked
-   * @param activityId its id, or null for an explicit {@code CostBudget.check}
+   * @param activityId its id, or null for an explicit {@code CostBudget.check} or an activity
+   *     refused before it was scheduled
+   * @param refused whether the activity was refused before running: its expected cost, reserved
+   *     with what the run had spent and reserved, would have crossed the limit; nothing was spent
    */
   public record Details(
       String limit,
@@ -32,25 +35,63 @@ public final class BudgetExceeded {
       BigDecimal spentUsd,
       BigDecimal estimateUsd,
       String activityType,
-      String activityId) {}
+      String activityId,
+      boolean refused) {
+
+    /** Details of a limit crossed (or blocked) by work that ran. */
+    public Details(
+        String limit,
+        BigDecimal limitUsd,
+        BigDecimal spentUsd,
+        BigDecimal estimateUsd,
+        String activityType,
+        String activityId) {
+      this(limit, limitUsd, spentUsd, estimateUsd, activityType, activityId, false);
+    }
+  }
+
+  /** Prefix of {@link Details#limit} for a limit set on an ancestor run, covering its tree. */
+  public static final String TREE = "tree:";
+
+  /** Prefix of {@link Details#limit} for a period budget. */
+  public static final String BUDGET = "budget:";
 
   /** The failure for {@code details}. */
   public static ApplicationFailure failure(Details details) {
-    String message =
+    String spent = Objects.toString(Money.plain(details.spentUsd()), "?");
+    String limit = Objects.toString(Money.plain(details.limitUsd()), "?");
+    String subject =
         details.limit().equals("hard")
-            ? "Run spent $"
-                + Objects.toString(Money.plain(details.spentUsd()), "?")
-                + ", over its hard limit of $"
-                + Objects.toString(Money.plain(details.limitUsd()), "?")
-            : "Period "
-                + details.limit()
-                + " has spent $"
-                + Objects.toString(Money.plain(details.spentUsd()), "?")
-                + " of its blocking threshold $"
-                + Objects.toString(Money.plain(details.limitUsd()), "?")
-                + "; new cost-bearing work is blocked";
+            ? "Run"
+            : details.limit().startsWith(TREE)
+                ? "Tree of run " + details.limit().substring(TREE.length())
+                : "Period " + details.limit();
+    String message;
+    if (details.refused()) {
+      message =
+          "Refused before running: "
+              + subject
+              + " has $"
+              + spent
+              + " spent or reserved, and $"
+              + Objects.toString(Money.plain(details.estimateUsd()), "?")
+              + " expected would cross "
+              + (details.limit().startsWith(BUDGET) ? "its blocking threshold" : "its hard limit")
+              + " of $"
+              + limit;
+    } else if (details.limit().startsWith(BUDGET)) {
+      message =
+          subject
+              + " has spent $"
+              + spent
+              + " of its blocking threshold $"
+              + limit
+              + "; new cost-bearing work is blocked";
+    } else {
+      message = subject + " spent $" + spent + ", over its hard limit of $" + limit;
+    }
     String estimate =
-        details.estimateUsd() == null || details.estimateUsd().signum() == 0
+        details.refused() || details.estimateUsd() == null || details.estimateUsd().signum() == 0
             ? ""
             : " with $" + Money.plain(details.estimateUsd()) + " about to be spent";
     String where =

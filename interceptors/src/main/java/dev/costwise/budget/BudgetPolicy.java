@@ -1,12 +1,14 @@
 package dev.costwise.budget;
 
 import dev.costwise.metrics.CostMetrics;
+import dev.costwise.store.ActivityCosts;
 import dev.costwise.store.StoreErrors;
 import dev.costwise.store.UnwrittenCost;
 import dev.costwise.usage.Tags;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -16,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +37,10 @@ public final class BudgetPolicy {
   private final Clock clock;
   private final UnwrittenCost unwritten;
   private final BudgetAlerts alerts;
+  private final ActivityCosts activityCosts;
+  private final Map<String, BigDecimal> declared = new ConcurrentHashMap<>();
+  private final Map<String, Cached<Object>> cache = new ConcurrentHashMap<>();
+  private final Set<String> raised = ConcurrentHashMap.newKeySet();
   private final Map<String, BigDecimal> lastRunTotal =
       java.util.Collections.synchronizedMap(
           new LinkedHashMap<>(256, 0.75f, true) {
@@ -42,14 +50,321 @@ public final class BudgetPolicy {
             }
           });
 
-  /** The policy; {@code unwritten} is the recorder's view of spend not yet in the database. */
+  /** How long budget definitions and period spend are reused before they are read again. */
+  public static final Duration REFRESH = Duration.ofSeconds(1);
+
+  /** How long an activity type's expected cost from history is reused. */
+  public static final Duration HISTORY_REFRESH = Duration.ofSeconds(60);
+
+  /** How far back an activity type's history is read for its expected cost. */
+  public static final Duration HISTORY = Duration.ofDays(7);
+
+  /** The percentile of an activity type's recorded costs reserved for its next activity. */
+  public static final double HISTORY_PERCENTILE = 0.95;
+
+  /** Fewest recorded activities of a type for its history to give an expected cost. */
+  public static final int HISTORY_MIN_SAMPLES = 5;
+
+  private record Cached<T>(T value, Instant readAt) {}
+
+  /**
+   * The policy; {@code unwritten} is the recorder's view of spend not yet in the database, {@code
+   * activityCosts} what this worker's activities cost, kept until their runs settle them.
+   */
   public BudgetPolicy(
-      Jdbi jdbi, CostMetrics metrics, Clock clock, UnwrittenCost unwritten, BudgetAlerts alerts) {
+      Jdbi jdbi,
+      CostMetrics metrics,
+      Clock clock,
+      UnwrittenCost unwritten,
+      BudgetAlerts alerts,
+      ActivityCosts activityCosts) {
     this.jdbi = Objects.requireNonNull(jdbi);
     this.metrics = Objects.requireNonNull(metrics);
     this.clock = Objects.requireNonNull(clock);
     this.unwritten = Objects.requireNonNull(unwritten);
     this.alerts = Objects.requireNonNull(alerts);
+    this.activityCosts = Objects.requireNonNull(activityCosts);
+  }
+
+  /**
+   * Declares what one activity of {@code activityType} is expected to cost (all its attempts): the
+   * amount reserved against the limits before such an activity is scheduled. Declared figures win
+   * over history.
+   */
+  public void expect(String activityType, BigDecimal usd) {
+    Objects.requireNonNull(activityType, "activityType");
+    declared.put(activityType, new ExpectedCost(usd, ExpectedCost.DECLARED, 0).usd());
+  }
+
+  /**
+   * Settles an activity and answers what the run needs to hold its limits; see {@link
+   * BudgetSettleRequest}. Reads only what the run cannot know: an activity's cost when another
+   * worker ran part of it, ancestors' and children's spend, period budgets (reused for {@link
+   * #REFRESH}), expected costs from history (reused for {@link #HISTORY_REFRESH}).
+   */
+  public BudgetSettlement settle(BudgetSettleRequest r) {
+    Instant now = clock.instant();
+    List<String> notes = new ArrayList<>();
+    boolean down = unwritten.databaseDown();
+    ActivityCosts.ActivityCost cost = ActivityCosts.ActivityCost.NONE;
+    if (r.activityId() != null) {
+      Optional<ActivityCosts.ActivityCost> local = activityCosts.whole(r.runId(), r.activityId());
+      if (local.isPresent()) {
+        cost = local.get();
+      } else if (down) {
+        notes.add(
+            "PostgreSQL was unreachable when activity "
+                + r.activityId()
+                + " was settled and part of it ran on another worker: its cost is not in this"
+                + " run's figures until the next read from the store");
+      } else {
+        cost = storedCost(r.runId(), r.activityId());
+      }
+    }
+    Map<String, BigDecimal> scopeSpent = new LinkedHashMap<>();
+    if (!r.readScopes().isEmpty()) {
+      if (down) {
+        notes.add("PostgreSQL was unreachable: the tree's spend is as last read");
+      } else {
+        try {
+          jdbi.useExtension(
+              BudgetDao.class,
+              dao -> {
+                for (String chain : r.readScopes()) {
+                  scopeSpent.put(
+                      chain,
+                      chain.equals(r.rootRunId()) ? dao.treeSpent(chain) : dao.subtreeSpent(chain));
+                }
+              });
+        } catch (RuntimeException e) {
+          if (!StoreErrors.unreachable(e)) {
+            throw e;
+          }
+          scopeSpent.clear();
+          notes.add("PostgreSQL was unreachable: the tree's spend is as last read");
+        }
+      }
+    }
+    List<BudgetUtilisation> covering = new ArrayList<>();
+    if (!down) {
+      try {
+        for (PeriodBudget b : definitions(now)) {
+          if (b.scope().covers(r.workflowType(), r.taskQueue(), r.tags())) {
+            if (cost.usd().signum() != 0) {
+              forgetPeriodSpent(b, now); // this run just spent: read the period again
+            }
+            BigDecimal spent = periodSpentCached(b, now);
+            covering.add(utilisation(b, now, spent));
+            try {
+              raisePeriodAlerts(b, spent, now, r.runId(), r.workflowId(), r.workflowType());
+            } catch (RuntimeException e) {
+              if (!StoreErrors.unreachable(e)) {
+                throw e;
+              }
+              log.warn("Budget alert not stored, PostgreSQL is unreachable: {}", e.getMessage());
+            }
+          }
+        }
+      } catch (RuntimeException e) {
+        if (!StoreErrors.unreachable(e)) {
+          throw e;
+        }
+        covering.clear();
+        notes.add("PostgreSQL was unreachable: period budgets were not read");
+      }
+    } else {
+      notes.add("PostgreSQL was unreachable: period budgets were not read");
+    }
+    try {
+      raiseRunAlerts(r, cost, scopeSpent, now);
+    } catch (RuntimeException e) {
+      if (!StoreErrors.unreachable(e)) {
+        throw e;
+      }
+      log.warn(
+          "Run alert for {} not stored, PostgreSQL is unreachable: {}", r.runId(), e.getMessage());
+    }
+    Map<String, ExpectedCost> expected = new LinkedHashMap<>();
+    for (String type : r.expectTypes()) {
+      ExpectedCost e;
+      try {
+        e = expected(r.workflowType(), type, now, down);
+      } catch (RuntimeException ex) {
+        if (!StoreErrors.unreachable(ex)) {
+          throw ex;
+        }
+        e = ExpectedCost.unknown();
+        notes.add("PostgreSQL was unreachable: no history for the expected cost of " + type);
+      }
+      expected.put(type, e);
+    }
+    if (r.activityId() != null) {
+      activityCosts.forget(r.runId(), r.activityId()); // settled: an answer retried is read again
+    }
+    return new BudgetSettlement(
+        cost.usd(), cost.byModel(), cost.unpriced(), scopeSpent, covering, expected, notes);
+  }
+
+  private ActivityCosts.ActivityCost storedCost(String runId, String activityId) {
+    List<BudgetDao.ModelCost> rows =
+        jdbi.withExtension(BudgetDao.class, dao -> dao.activityCost(runId, activityId));
+    BigDecimal total = BigDecimal.ZERO;
+    Map<String, BigDecimal> byModel = new LinkedHashMap<>();
+    int unpriced = 0;
+    for (BudgetDao.ModelCost row : rows) {
+      total = total.add(row.usd());
+      if (row.usd().signum() != 0) {
+        byModel.put(row.model(), row.usd());
+      }
+      unpriced += row.unpriced();
+    }
+    return new ActivityCosts.ActivityCost(total, byModel, unpriced);
+  }
+
+  /** Alerts for the limits of the run's own scope, once per crossing and process. */
+  private void raiseRunAlerts(
+      BudgetSettleRequest r,
+      ActivityCosts.ActivityCost cost,
+      Map<String, BigDecimal> scopeSpent,
+      Instant now) {
+    if (r.scopes().isEmpty() || !r.scopes().get(0).limited()) {
+      return;
+    }
+    LimitScope own = r.scopes().get(0);
+    BigDecimal before = r.ownSpentUsd() == null ? BigDecimal.ZERO : r.ownSpentUsd();
+    BigDecimal spent = scopeSpent.getOrDefault(own.chainRunId(), before.add(cost.usd()));
+    BudgetCheckRequest as =
+        new BudgetCheckRequest(
+            own.chainRunId(),
+            r.workflowId(),
+            r.workflowType(),
+            r.taskQueue(),
+            r.tags(),
+            own.limits(),
+            null,
+            r.activityType(),
+            r.activityId());
+    if (own.limits().softUsd() != null && spent.compareTo(own.limits().softUsd()) > 0) {
+      raiseOnce(
+          runAlert(as, "soft", BudgetStatus.WARNING, "NOTIFY", spent, own.limits().softUsd(), now));
+    }
+    if (own.limits().hardUsd() != null && spent.compareTo(own.limits().hardUsd()) > 0) {
+      raiseOnce(
+          runAlert(as, "hard", BudgetStatus.EXCEEDED, "FAIL", spent, own.limits().hardUsd(), now));
+    }
+  }
+
+  private void raisePeriodAlerts(
+      PeriodBudget b,
+      BigDecimal spent,
+      Instant now,
+      String runId,
+      String workflowId,
+      String workflowType) {
+    for (Threshold t : b.thresholds()) {
+      if (spent.compareTo(t.amount(b.limitUsd())) >= 0) {
+        boolean block = t.action() == Threshold.Action.BLOCK;
+        raiseOnce(
+            new BudgetAlert(
+                "budget:" + b.name(),
+                t.label(),
+                b.period().start(now),
+                block ? BudgetStatus.BLOCKED : BudgetStatus.WARNING,
+                t.action().name(),
+                spent,
+                t.amount(b.limitUsd()),
+                runId,
+                workflowId,
+                workflowType,
+                now));
+      }
+    }
+  }
+
+  /** Stores (and sends) an alert unless this process did so before; the store dedupes as well. */
+  private void raiseOnce(BudgetAlert alert) {
+    String key = alert.subject() + '\u0000' + alert.threshold() + '\u0000' + alert.periodStart();
+    if (raised.add(key)) {
+      try {
+        jdbi.useExtension(BudgetDao.class, dao -> alerts.raise(dao, alert));
+      } catch (RuntimeException e) {
+        raised.remove(key);
+        throw e;
+      }
+    }
+  }
+
+  private ExpectedCost expected(
+      String workflowType, String activityType, Instant now, boolean down) {
+    BigDecimal figure = declared.get(activityType);
+    if (figure != null) {
+      return new ExpectedCost(figure, ExpectedCost.DECLARED, 0);
+    }
+    if (down) {
+      return ExpectedCost.unknown();
+    }
+    String key = "history\u0000" + workflowType + '\u0000' + activityType;
+    Cached<Object> c = cache.get(key);
+    if (c != null && c.readAt().plus(HISTORY_REFRESH).isAfter(now)) {
+      return (ExpectedCost) c.value();
+    }
+    List<BudgetDao.TypeHistory> rows =
+        jdbi.withExtension(
+            BudgetDao.class,
+            dao ->
+                dao.typeHistory(
+                    workflowType,
+                    new String[] {activityType},
+                    now.minus(HISTORY),
+                    HISTORY_PERCENTILE));
+    ExpectedCost e =
+        rows.isEmpty() || rows.get(0).samples() < HISTORY_MIN_SAMPLES
+            ? ExpectedCost.unknown()
+            : new ExpectedCost(rows.get(0).usd(), ExpectedCost.HISTORY, rows.get(0).samples());
+    cache.put(key, new Cached<>(e, now));
+    return e;
+  }
+
+  /** The budget definitions, reused for {@link #REFRESH}. */
+  @SuppressWarnings("unchecked")
+  private List<PeriodBudget> definitions(Instant now) {
+    Cached<Object> c = cache.get("definitions");
+    if (c != null && c.readAt().plus(REFRESH).isAfter(now)) {
+      return (List<PeriodBudget>) c.value();
+    }
+    List<PeriodBudget> list = jdbi.withExtension(BudgetDao.class, BudgetDefinitions::list);
+    cache.put("definitions", new Cached<>(list, now));
+    return list;
+  }
+
+  private void forgetPeriodSpent(PeriodBudget b, Instant now) {
+    cache.remove("period\u0000" + b.name() + '\u0000' + b.period().start(now));
+  }
+
+  /** A period budget's spend, reused for {@link #REFRESH}. */
+  private BigDecimal periodSpentCached(PeriodBudget b, Instant now) {
+    String key = "period\u0000" + b.name() + '\u0000' + b.period().start(now);
+    Cached<Object> c = cache.get(key);
+    if (c != null && c.readAt().plus(REFRESH).isAfter(now)) {
+      return (BigDecimal) c.value();
+    }
+    BigDecimal spent = jdbi.withExtension(BudgetDao.class, dao -> periodSpent(dao, b, now));
+    cache.put(key, new Cached<>(spent, now));
+    return spent;
+  }
+
+  /** Drops the reused budget definitions, so the next check reads them (after a change here). */
+  void forgetDefinitions() {
+    cache.remove("definitions");
+  }
+
+  /** The amount of {@code b}'s lowest blocking threshold, or null. */
+  private static BigDecimal blockAt(PeriodBudget b) {
+    return b.thresholds().stream()
+        .filter(t -> t.action() == Threshold.Action.BLOCK)
+        .map(t -> t.amount(b.limitUsd()))
+        .min(BigDecimal::compareTo)
+        .orElse(null);
   }
 
   /** Every budget's utilisation in its current period. */
@@ -77,25 +392,17 @@ public final class BudgetPolicy {
       metrics.internalError("budget-block-check-db-down");
       return Optional.empty(); // period budgets cannot be read; run limits still hold (see check)
     }
-    return jdbi.withExtension(
-        BudgetDao.class,
-        dao -> {
-          if (!dao.anyBlocking()) {
-            return Optional.empty();
-          }
-          Instant now = clock.instant();
-          for (PeriodBudget b : BudgetDefinitions.list(dao)) {
-            if (b.scope().covers(workflowType, taskQueue, tags)) {
-              BigDecimal spent = periodSpent(dao, b, now);
-              Optional<BudgetExceeded.Details> d =
-                  blockedBy(b, spent, BigDecimal.ZERO, activityType, activityId);
-              if (d.isPresent()) {
-                return d;
-              }
-            }
-          }
-          return Optional.empty();
-        });
+    Instant now = clock.instant();
+    for (PeriodBudget b : definitions(now)) {
+      if (blockAt(b) != null && b.scope().covers(workflowType, taskQueue, tags)) {
+        Optional<BudgetExceeded.Details> d =
+            blockedBy(b, periodSpentCached(b, now), BigDecimal.ZERO, activityType, activityId);
+        if (d.isPresent()) {
+          return d;
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   /** Runs the budget check for {@code request}; see {@link BudgetCheckActivity}. */
@@ -331,6 +638,7 @@ public final class BudgetPolicy {
         spent,
         percent,
         reached,
-        blocking);
+        blocking,
+        blockAt(b));
   }
 }

@@ -9,6 +9,8 @@ import java.time.Instant;
  * @param percent spent as a percentage of the limit, two decimals
  * @param reached the highest threshold reached, e.g. {@code 80%}, or null
  * @param blocking whether a blocking threshold is reached
+ * @param blockAtUsd the amount of the budget's lowest blocking threshold, or null when it has none
+ *     (absent from reports recorded before it was added)
  */
 public record BudgetUtilisation(
     String name,
@@ -19,4 +21,5 @@ public record BudgetUtilisation(
     BigDecimal spentUsd,
     BigDecimal percent,
     String reached,
-    boolean blocking) {}
+    boolean blocking,
+    BigDecimal blockAtUsd) {}

@@ -1,7 +1,9 @@
 package dev.costwise.budget;
 
 import dev.costwise.metrics.CostMetrics;
+import dev.costwise.store.ActivityCosts;
 import dev.costwise.store.UnwrittenCost;
+import java.math.BigDecimal;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +19,7 @@ public final class Budgets {
   private final BudgetDefinitions definitions;
   private final BudgetAlerts alerts;
   private final BudgetPolicy policy;
+  private final ActivityCosts activityCosts = new ActivityCosts();
 
   /**
    * Budgets over {@code jdbi} (the cost store's, see {@code CostStore.jdbi}).
@@ -35,7 +38,7 @@ public final class Budgets {
       Jdbi jdbi, CostMetrics metrics, List<AlertSink> sinks, Clock clock, UnwrittenCost unwritten) {
     this.definitions = new BudgetDefinitions(jdbi);
     this.alerts = new BudgetAlerts(jdbi, metrics, sinks);
-    this.policy = new BudgetPolicy(jdbi, metrics, clock, unwritten, alerts);
+    this.policy = new BudgetPolicy(jdbi, metrics, clock, unwritten, alerts, activityCosts);
   }
 
   /** Budgets with no alert sinks, meters registered nowhere and the UTC clock. */
@@ -53,6 +56,25 @@ public final class Budgets {
     return policy;
   }
 
+  /**
+   * What this worker's activities cost, kept until their runs settle them; the activity interceptor
+   * feeds it as attempts end.
+   */
+  public ActivityCosts activityCosts() {
+    return activityCosts;
+  }
+
+  /** See {@link BudgetPolicy#expect}. */
+  public Budgets expect(String activityType, BigDecimal usd) {
+    policy.expect(activityType, usd);
+    return this;
+  }
+
+  /** See {@link BudgetPolicy#settle}. */
+  public BudgetSettlement settle(BudgetSettleRequest request) {
+    return policy.settle(request);
+  }
+
   /** The activity implementation a worker registers so the interceptor can run the check. */
   public BudgetCheckActivity checkActivity() {
     return new BudgetCheckActivityImpl(policy);
@@ -61,11 +83,14 @@ public final class Budgets {
   /** See {@link BudgetDefinitions#create}. */
   public void create(PeriodBudget budget) {
     definitions.create(budget);
+    policy.forgetDefinitions();
   }
 
   /** See {@link BudgetDefinitions#delete}. */
   public boolean delete(String name) {
-    return definitions.delete(name);
+    boolean deleted = definitions.delete(name);
+    policy.forgetDefinitions();
+    return deleted;
   }
 
   /** See {@link BudgetDefinitions#list}. */

@@ -15,6 +15,12 @@ import java.util.Map;
  * @param exceeded what was exceeded when {@code status} is {@code EXCEEDED}, else null
  * @param notes what the reader should know about how the figures were obtained (settings that were
  *     invalid and replaced by defaults, a database outage during the check)
+ * @param rootRunId the first run of the tree this run belongs to (itself at the top); null in
+ *     reports recorded before trees were tracked
+ * @param parentRunId the run that started this one as a child workflow, or null
+ * @param subtreeSpentUsd what the run's own limits are compared with: its chain (the runs it
+ *     continued from, and itself) and every run those started; null before trees were tracked
+ * @param reservedUsd expected cost of the run's activities scheduled and not yet settled
  */
 public record RunCost(
     String runId,
@@ -26,11 +32,44 @@ public record RunCost(
     Map<String, BigDecimal> byActivity,
     List<BudgetUtilisation> budgets,
     BudgetExceeded.Details exceeded,
-    List<String> notes) {
+    List<String> notes,
+    String rootRunId,
+    String parentRunId,
+    BigDecimal subtreeSpentUsd,
+    BigDecimal reservedUsd) {
 
   /** Copies the notes; reports recorded before notes existed have none. */
   public RunCost {
     notes = notes == null ? List.of() : List.copyOf(notes);
+  }
+
+  /** A report without tree figures (a run checked after each activity). */
+  public RunCost(
+      String runId,
+      BigDecimal spentUsd,
+      BigDecimal softLimitUsd,
+      BigDecimal hardLimitUsd,
+      BudgetStatus status,
+      Map<String, BigDecimal> byModel,
+      Map<String, BigDecimal> byActivity,
+      List<BudgetUtilisation> budgets,
+      BudgetExceeded.Details exceeded,
+      List<String> notes) {
+    this(
+        runId,
+        spentUsd,
+        softLimitUsd,
+        hardLimitUsd,
+        status,
+        byModel,
+        byActivity,
+        budgets,
+        exceeded,
+        notes,
+        null,
+        null,
+        null,
+        null);
   }
 
   /** This report with {@code extra} notes after its own. */
@@ -50,7 +89,11 @@ public record RunCost(
         byActivity,
         budgets,
         exceeded,
-        all);
+        all,
+        rootRunId,
+        parentRunId,
+        subtreeSpentUsd,
+        reservedUsd);
   }
 
   /** The report of a run nothing has been checked for yet. */

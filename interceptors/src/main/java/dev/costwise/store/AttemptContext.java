@@ -12,9 +12,40 @@ public record AttemptContext(
     String activityType,
     int attempt,
     String taskQueue,
-    Instant startedAt) {
+    Instant startedAt,
+    String rootRunId,
+    String parentRunId,
+    String chainRunId) {
 
-  /** Rejects missing identifiers and attempts below 1. */
+  /** An attempt of a run at the top of its own tree (no parent, its own root and chain). */
+  public AttemptContext(
+      String namespace,
+      String workflowId,
+      String workflowType,
+      String runId,
+      String activityId,
+      String activityType,
+      int attempt,
+      String taskQueue,
+      Instant startedAt) {
+    this(
+        namespace,
+        workflowId,
+        workflowType,
+        runId,
+        activityId,
+        activityType,
+        attempt,
+        taskQueue,
+        startedAt,
+        null,
+        null,
+        null);
+  }
+
+  /**
+   * Rejects missing identifiers and attempts below 1; a missing root or chain means the run itself.
+   */
   public AttemptContext {
     requireText(namespace, "namespace");
     requireText(workflowId, "workflowId");
@@ -29,6 +60,9 @@ public record AttemptContext(
     if (startedAt == null) {
       throw new IllegalArgumentException("startedAt is required");
     }
+    rootRunId = rootRunId == null || rootRunId.isBlank() ? runId : rootRunId;
+    chainRunId = chainRunId == null || chainRunId.isBlank() ? runId : chainRunId;
+    parentRunId = parentRunId == null || parentRunId.isBlank() ? null : parentRunId;
   }
 
   private static void requireText(String value, String name) {

@@ -21,16 +21,23 @@ interface CostDao {
   @SqlUpdate(
       """
       INSERT INTO cost_execution (run_id, namespace, workflow_id, workflow_type, task_queue, tags,
-                                  first_recorded_at, last_recorded_at)
-      SELECT run_id, namespace, workflow_id, workflow_type, task_queue, tags, recorded_at, recorded_at
+                                  first_recorded_at, last_recorded_at, parent_run_id, root_run_id,
+                                  chain_run_id)
+      SELECT run_id, namespace, workflow_id, workflow_type, task_queue, tags, recorded_at, recorded_at,
+             parent_run_id, root_run_id, chain_run_id
         FROM unnest(CAST(:runIds AS text[]), CAST(:namespaces AS text[]), CAST(:workflowIds AS text[]),
                     CAST(:workflowTypes AS text[]), CAST(:taskQueues AS text[]), CAST(:tags AS jsonb[]),
-                    CAST(:recordedAt AS timestamptz[]))
-             AS k(run_id, namespace, workflow_id, workflow_type, task_queue, tags, recorded_at)
+                    CAST(:recordedAt AS timestamptz[]), CAST(:parentRunIds AS text[]),
+                    CAST(:rootRunIds AS text[]), CAST(:chainRunIds AS text[]))
+             AS k(run_id, namespace, workflow_id, workflow_type, task_queue, tags, recorded_at,
+                  parent_run_id, root_run_id, chain_run_id)
        ORDER BY run_id
       ON CONFLICT (run_id) DO UPDATE
          SET last_recorded_at = GREATEST(cost_execution.last_recorded_at, EXCLUDED.last_recorded_at),
-             tags = cost_execution.tags || EXCLUDED.tags
+             tags = cost_execution.tags || EXCLUDED.tags,
+             parent_run_id = COALESCE(cost_execution.parent_run_id, EXCLUDED.parent_run_id),
+             root_run_id = COALESCE(cost_execution.root_run_id, EXCLUDED.root_run_id),
+             chain_run_id = COALESCE(cost_execution.chain_run_id, EXCLUDED.chain_run_id)
       """)
   void lockExecutions(
       @Bind("runIds") String[] runIds,
@@ -39,7 +46,10 @@ interface CostDao {
       @Bind("workflowTypes") String[] workflowTypes,
       @Bind("taskQueues") String[] taskQueues,
       @Bind("tags") String[] tags,
-      @Bind("recordedAt") String[] recordedAt);
+      @Bind("recordedAt") String[] recordedAt,
+      @Bind("parentRunIds") String[] parentRunIds,
+      @Bind("rootRunIds") String[] rootRunIds,
+      @Bind("chainRunIds") String[] chainRunIds);
 
   /** The lines already stored for several attempts, given as parallel arrays of their keys. */
   @SqlQuery(
@@ -83,7 +93,7 @@ interface CostDao {
                                audio_seconds, priced, unpriced_reason, cost_usd, input_cost, output_cost,
                                cache_read_cost, cache_write_cost, reasoning_cost, image_cost, video_cost,
                                speech_cost, audio_cost, tags, started_at, recorded_at,
-                               cache_write_1h_tokens, cache_write_1h_cost)
+                               cache_write_1h_tokens, cache_write_1h_cost, root_run_id)
         SELECT * FROM unnest(
           CAST(:c.runId AS text[]), CAST(:c.activityId AS text[]), CAST(:c.attempt AS int[]),
           CAST(:c.lineNo AS int[]), CAST(:c.namespace AS text[]), CAST(:c.workflowId AS text[]),
@@ -100,7 +110,8 @@ interface CostDao {
           CAST(:c.reasoningCost AS numeric[]), CAST(:c.imageCost AS numeric[]), CAST(:c.videoCost AS numeric[]),
           CAST(:c.speechCost AS numeric[]), CAST(:c.audioCost AS numeric[]), CAST(:c.tags AS jsonb[]),
           CAST(:c.startedAt AS timestamptz[]), CAST(:c.recordedAt AS timestamptz[]),
-          CAST(:c.cacheWrite1hTokens AS bigint[]), CAST(:c.cacheWrite1hCost AS numeric[]))
+          CAST(:c.cacheWrite1hTokens AS bigint[]), CAST(:c.cacheWrite1hCost AS numeric[]),
+          CAST(:c.rootRunId AS text[]))
         ON CONFLICT (run_id, activity_id, attempt, line_no, started_at) DO UPDATE SET
           outcome = EXCLUDED.outcome, provider = EXCLUDED.provider, model = EXCLUDED.model,
           priced_model = EXCLUDED.priced_model, input_tokens = EXCLUDED.input_tokens,
@@ -116,7 +127,8 @@ interface CostDao {
           video_cost = EXCLUDED.video_cost, speech_cost = EXCLUDED.speech_cost, audio_cost = EXCLUDED.audio_cost,
           tags = EXCLUDED.tags, recorded_at = EXCLUDED.recorded_at,
           cache_write_1h_tokens = EXCLUDED.cache_write_1h_tokens,
-          cache_write_1h_cost = EXCLUDED.cache_write_1h_cost
+          cache_write_1h_cost = EXCLUDED.cache_write_1h_cost,
+          root_run_id = COALESCE(EXCLUDED.root_run_id, cost_step.root_run_id)
         RETURNING 1),
       totals AS (
         UPDATE cost_execution e SET

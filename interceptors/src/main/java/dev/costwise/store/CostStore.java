@@ -249,6 +249,9 @@ public final class CostStore implements CostRecorder {
     String[] taskQueues = new String[r];
     String[] tags = new String[r];
     String[] recordedAt = new String[r];
+    String[] parents = new String[r];
+    String[] roots = new String[r];
+    String[] chains = new String[r];
     int j = 0;
     for (StepRow first : runs.values()) {
       runIds[j] = first.runId();
@@ -257,10 +260,22 @@ public final class CostStore implements CostRecorder {
       workflowTypes[j] = first.workflowType();
       taskQueues[j] = first.taskQueue();
       tags[j] = first.tags();
+      parents[j] = first.parentRunId();
+      roots[j] = first.rootRunId() != null ? first.rootRunId() : first.runId();
+      chains[j] = first.chainRunId() != null ? first.chainRunId() : first.runId();
       recordedAt[j++] = StepColumns.timestamp(first.recordedAt());
     }
     dao.lockExecutions(
-        runIds, namespaces, workflowIds, workflowTypes, taskQueues, tags, recordedAt);
+        runIds,
+        namespaces,
+        workflowIds,
+        workflowTypes,
+        taskQueues,
+        tags,
+        recordedAt,
+        parents,
+        roots,
+        chains);
 
     int n = attempts.size();
     String[] attemptRuns = new String[n];

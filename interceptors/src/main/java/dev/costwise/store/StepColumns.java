@@ -51,7 +51,8 @@ public record StepColumns(
     String[] startedAt,
     String[] recordedAt,
     String[] cacheWrite1hTokens,
-    String[] cacheWrite1hCost) {
+    String[] cacheWrite1hCost,
+    String[] rootRunId) {
 
   /** The columns of {@code rows}, in order. */
   static StepColumns of(List<StepRow> rows) {
@@ -62,6 +63,7 @@ public record StepColumns(
             new String[n],
             new int[n],
             new int[n],
+            new String[n],
             new String[n],
             new String[n],
             new String[n],
@@ -144,6 +146,7 @@ public record StepColumns(
       c.recordedAt[i] = timestamp(r.recordedAt());
       c.cacheWrite1hTokens[i] = Long.toString(r.cacheWrite1hTokens());
       c.cacheWrite1hCost[i] = decimal(r.cacheWrite1hCost());
+      c.rootRunId[i] = r.rootRunId() != null ? r.rootRunId() : r.runId();
     }
     return c;
   }

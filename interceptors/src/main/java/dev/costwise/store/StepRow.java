@@ -50,7 +50,10 @@ public record StepRow(
     Instant startedAt,
     Instant recordedAt,
     long cacheWrite1hTokens,
-    BigDecimal cacheWrite1hCost) {
+    BigDecimal cacheWrite1hCost,
+    @Nullable String rootRunId,
+    @Nullable String parentRunId,
+    @Nullable String chainRunId) {
 
   /**
    * The row for line {@code lineNo} of {@code attempt}; {@code tagsJson} is the merged tags as
@@ -120,7 +123,10 @@ public record StepRow(
         c.startedAt(),
         recordedAt,
         u.cacheWrite1hTokens(),
-        cost.part(CostComponent.CACHE_WRITE_1H));
+        cost.part(CostComponent.CACHE_WRITE_1H),
+        c.rootRunId(),
+        c.parentRunId(),
+        c.chainRunId());
   }
 
   /** The same row with another outcome and recording time. */
@@ -167,7 +173,10 @@ public record StepRow(
         startedAt,
         recordedAt,
         cacheWrite1hTokens,
-        cacheWrite1hCost);
+        cacheWrite1hCost,
+        rootRunId,
+        parentRunId,
+        chainRunId);
   }
 
   /**
@@ -217,6 +226,9 @@ public record StepRow(
         startedAt,
         recordedAt,
         cacheWrite1hTokens,
-        cacheWrite1hCost);
+        cacheWrite1hCost,
+        Text.storable(rootRunId, Text.MAX_ID),
+        Text.storable(parentRunId, Text.MAX_ID),
+        Text.storable(chainRunId, Text.MAX_ID));
   }
 }

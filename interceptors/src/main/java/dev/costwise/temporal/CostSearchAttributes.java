@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
  * temporal operator search-attribute create --name CostUsd --type Double
  * temporal operator search-attribute create --name CostStatus --type Keyword
  * temporal operator search-attribute create --name CostLimitUsd --type Double
+ * temporal operator search-attribute create --name CostSubtreeUsd --type Double
  * </pre>
  *
  * <p>or call {@link #register}; on a {@code TestWorkflowEnvironment}, {@code
@@ -36,12 +37,21 @@ public final class CostSearchAttributes {
   public static final SearchAttributeKey<Double> COST_LIMIT_USD =
       SearchAttributeKey.forDouble("CostLimitUsd");
 
+  /**
+   * What the run's own limits are compared with: its chain (the runs it continued from, and itself)
+   * and every run those started, in USD. Set on runs that started children or continued from
+   * another run.
+   */
+  public static final SearchAttributeKey<Double> COST_SUBTREE_USD =
+      SearchAttributeKey.forDouble("CostSubtreeUsd");
+
   /** Every attribute by name with its type. */
   public static final Map<String, IndexedValueType> ALL =
       Map.of(
           COST_USD.getName(), IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
           COST_STATUS.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-          COST_LIMIT_USD.getName(), IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE);
+          COST_LIMIT_USD.getName(), IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+          COST_SUBTREE_USD.getName(), IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE);
 
   private CostSearchAttributes() {}
 

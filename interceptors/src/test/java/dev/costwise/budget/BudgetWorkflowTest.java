@@ -409,6 +409,9 @@ class BudgetWorkflowTest {
 
     assertThat(budgetFailure((WorkflowFailedException) failed).limit())
         .isEqualTo("budget:noting-co-weekly");
+    assertThat(budgetFailure((WorkflowFailedException) failed).refused())
+        .as("refused before it was scheduled")
+        .isTrue();
     assertThat(studio.calls("noting/note"))
         .as("the unchecked note ran despite the blocking budget")
         .isEqualTo(1);
@@ -421,7 +424,9 @@ class BudgetWorkflowTest {
                         == io.temporal.api.enums.v1.EventType.EVENT_TYPE_MARKER_RECORDED)
             .count();
     assertThat(markers)
-        .as("only the version marker: no check after the note, none after the refused draw")
-        .isEqualTo(1);
+        .as(
+            "the version marker and the settlement that asked what a draw costs before refusing"
+                + " it: none after the note, none after the refused draw")
+        .isEqualTo(2);
   }
 }

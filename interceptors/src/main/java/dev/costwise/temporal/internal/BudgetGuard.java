@@ -3,7 +3,13 @@ package dev.costwise.temporal.internal;
 import dev.costwise.budget.BudgetCheckActivity;
 import dev.costwise.budget.BudgetCheckRequest;
 import dev.costwise.budget.BudgetExceeded;
+import dev.costwise.budget.BudgetSettleRequest;
+import dev.costwise.budget.BudgetSettlement;
+import dev.costwise.budget.BudgetStatus;
+import dev.costwise.budget.BudgetUtilisation;
 import dev.costwise.budget.ExecutionLimits;
+import dev.costwise.budget.ExpectedCost;
+import dev.costwise.budget.LimitScope;
 import dev.costwise.budget.RunCost;
 import dev.costwise.temporal.CostFailures;
 import dev.costwise.temporal.CostSearchAttributes;
@@ -19,15 +25,18 @@ import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.workflow.CompletablePromise;
+import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInfo;
 import io.temporal.workflow.WorkflowLocal;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 
 /**
@@ -51,7 +60,7 @@ public final class BudgetGuard {
 
   private static final WorkflowLocal<BudgetGuard> CURRENT =
       WorkflowLocal.withCachedInitial(() -> null);
-  private static final LocalActivityOptions CHECK_OPTIONS =
+  static final LocalActivityOptions CHECK_OPTIONS =
       LocalActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofSeconds(10))
           .setRetryOptions(
@@ -61,10 +70,33 @@ public final class BudgetGuard {
                   .build())
           .build();
 
+  /** Version of {@link #CHANGE_ID} that settles each activity and reserves before it. */
+  static final int SETTLING = 2;
+
+  private static final LocalActivityOptions SETTLE_OPTIONS = BudgetGuard.CHECK_OPTIONS;
+
   private final CostTrackingOptions options;
   private final WorkflowOutboundCallsInterceptor next;
   private final Logger log = Workflow.getLogger(BudgetGuard.class);
   private boolean enabled;
+  private int version;
+  // the run's place in its tree and chain
+  private String runId;
+  private String rootRunId;
+  private String parentRunId;
+  private String chainRunId;
+  private List<LimitScope> inherited = List.of();
+  private BigDecimal carriedUsd = BigDecimal.ZERO;
+  private boolean hasChildren;
+  // what the run knows of its spend (settling runs)
+  private BigDecimal ownSpent = BigDecimal.ZERO;
+  private final Map<String, BigDecimal> byModel = new TreeMap<>();
+  private final Map<String, BigDecimal> byActivity = new TreeMap<>();
+  private final Map<String, BigDecimal> scopeSpent = new HashMap<>();
+  private List<BudgetUtilisation> periods = List.of();
+  private final Map<String, Promise<ExpectedCost>> expected = new HashMap<>();
+  private BigDecimal reserved = BigDecimal.ZERO;
+  private Double upsertedSubtree;
   private boolean searchAttributes;
   private ExecutionLimits limits = ExecutionLimits.NONE;
   private Map<String, String> tags = Map.of();
@@ -88,10 +120,12 @@ public final class BudgetGuard {
    * Installs the guard at the start of a run: reads its limits, decides (with a version marker)
    * whether this run checks budgets, and registers the {@code cost} query.
    */
-  static BudgetGuard install(CostTrackingOptions options, WorkflowOutboundCallsInterceptor next) {
+  static BudgetGuard install(
+      CostTrackingOptions options, WorkflowOutboundCallsInterceptor next, Header header) {
     BudgetGuard guard = new BudgetGuard(options, next);
     CURRENT.set(guard);
     WorkflowInfo info = Workflow.getInfo();
+    guard.place(info, RunHeader.read(header), TagsHeader.read(header));
     guard.readSettings(info.getWorkflowType());
     guard.latest = RunCost.empty(info.getRunId(), guard.limits).withNotes(guard.notes);
     next.registerQuery(
@@ -100,12 +134,49 @@ public final class BudgetGuard {
     // decided once per run, so a run never switches upserts on or off midway
     guard.searchAttributes = options.searchAttributes();
     if (options.budgets() != null) {
-      guard.enabled = Workflow.getVersion(CHANGE_ID, Workflow.DEFAULT_VERSION, 1) == 1;
+      guard.version = Workflow.getVersion(CHANGE_ID, Workflow.DEFAULT_VERSION, SETTLING);
+      guard.enabled = guard.version >= 1;
+      if (guard.settling()) {
+        guard.latest = guard.report(null);
+      }
       if (guard.enabled) {
         guard.upsert(guard.latest);
       }
     }
     return guard;
+  }
+
+  /**
+   * Where the run stands in its tree and chain: from the header of the run that started it (a
+   * parent or the run it continues), else at the top of its own tree. Tags in the header are the
+   * starting run's; the run's own memo tags are added over them by {@link #readSettings}.
+   */
+  private void place(WorkflowInfo info, RunHeader header, Map<String, String> headerTags) {
+    runId = info.getRunId();
+    tags = headerTags;
+    if (header == null) {
+      rootRunId = runId;
+      chainRunId = runId;
+      parentRunId = info.getParentRunId().orElse(null);
+      return;
+    }
+    rootRunId = header.rootRunId();
+    parentRunId = header.parentRunId();
+    inherited = header.scopes();
+    if (RunHeader.CONTINUED.equals(header.kind()) && header.chainRunId() != null) {
+      chainRunId = header.chainRunId();
+      carriedUsd = header.carriedUsd() == null ? BigDecimal.ZERO : header.carriedUsd();
+      carriedLimits = header.limits();
+    } else {
+      chainRunId = runId;
+    }
+  }
+
+  private ExecutionLimits carriedLimits;
+
+  /** Whether this run settles each activity and reserves before it (else: checks after it). */
+  boolean settling() {
+    return enabled && version >= SETTLING;
   }
 
   /**
@@ -116,7 +187,8 @@ public final class BudgetGuard {
    * setting is invalid.
    */
   private void readSettings(String workflowType) {
-    ExecutionLimits defaults = options.defaultLimits(workflowType);
+    ExecutionLimits defaults =
+        carriedLimits != null ? carriedLimits : options.defaultLimits(workflowType);
     limits = defaults;
     List<String> problems = new ArrayList<>();
     try {
@@ -132,7 +204,15 @@ public final class BudgetGuard {
       problems.add("memo '" + options.budgetMemoKey() + "' " + bounded(e.getMessage()));
     }
     try {
-      tags = Tags.fromJson(memo(options.tagsMemoKey()), "memo '" + options.tagsMemoKey() + "'");
+      Map<String, String> own =
+          Tags.fromJson(memo(options.tagsMemoKey()), "memo '" + options.tagsMemoKey() + "'");
+      if (!tags.isEmpty() && !own.isEmpty()) {
+        Map<String, String> merged = new TreeMap<>(tags);
+        merged.putAll(own); // the run's own tags win over those it inherited
+        tags = Map.copyOf(merged);
+      } else if (!own.isEmpty()) {
+        tags = own;
+      }
     } catch (IllegalArgumentException e) {
       problems.add(bounded(e.getMessage()));
     }
@@ -232,6 +312,9 @@ public final class BudgetGuard {
 
   /** An explicit check from workflow code before spending {@code estimateUsd}. */
   public RunCost checkBefore(BigDecimal estimateUsd) {
+    if (settling()) {
+      return checkBeforeSettling(estimateUsd);
+    }
     return check(estimateUsd, "CostBudget.check", null);
   }
 
@@ -295,6 +378,367 @@ public final class BudgetGuard {
     return report;
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // Settling runs: a reservation before each cost-bearing activity, a settlement after it.
+
+  /** The run's tags, its lineage and the limits covering it, for a child workflow it starts. */
+  Header childHeader(Header header) {
+    hasChildren = true;
+    List<LimitScope> scopes = new ArrayList<>(inherited);
+    LimitScope own = ownScope();
+    if (own.limited()) {
+      scopes.add(own);
+    }
+    Header h =
+        new RunHeader(RunHeader.CHILD, rootRunId, runId, null, scopes, null, null).addTo(header);
+    return tags.isEmpty() ? h : TagsHeader.with(h, tags);
+  }
+
+  /** The same for the run this one continues as: its chain, and what the chain spent so far. */
+  Header continuedHeader(Header header) {
+    Header h =
+        new RunHeader(
+                RunHeader.CONTINUED,
+                rootRunId,
+                parentRunId,
+                chainRunId,
+                inherited,
+                settling() ? subtreeSpent() : carriedUsd,
+                limits)
+            .addTo(header);
+    return tags.isEmpty() ? h : TagsHeader.with(h, tags);
+  }
+
+  /** The lineage an activity of this run carries, so its cost rows know their tree. */
+  Header activityHeader(Header header) {
+    Header h =
+        new RunHeader(RunHeader.ACTIVITY, rootRunId, parentRunId, chainRunId, List.of(), null, null)
+            .addTo(header);
+    return tags.isEmpty() ? h : TagsHeader.with(h, tags);
+  }
+
+  private LimitScope ownScope() {
+    return new LimitScope(chainRunId, limits);
+  }
+
+  /** What the run's own limits are compared with: its chain's spend and its children's. */
+  private BigDecimal subtreeSpent() {
+    BigDecimal own = carriedUsd.add(ownSpent);
+    BigDecimal read = hasChildren ? scopeSpent.get(chainRunId) : null;
+    return read != null && read.compareTo(own) > 0 ? read : own;
+  }
+
+  /**
+   * Before a cost-bearing activity of {@code activityType} is scheduled: reserves its expected
+   * cost, or returns the failure refusing it when the reservation would take a limit covering the
+   * run past its hard amount (or a period budget past its blocking threshold). Runs in the calling
+   * workflow thread; the first activity of a type asks the budget service what the type costs.
+   *
+   * @return null when reserved (the amount is {@link #reservation}), else the refusal
+   */
+  ApplicationFailure reserve(String activityType) {
+    if (failure != null) {
+      return failure;
+    }
+    ExpectedCost e = expectedCost(activityType);
+    BudgetExceeded.Details refused = refusal(activityType, e.usd());
+    if (refused != null) {
+      latest = report(null);
+      return BudgetExceeded.failure(refused);
+    }
+    reserved = reserved.add(e.usd());
+    latest = report(null);
+    return null;
+  }
+
+  /** The amount {@link #reserve} reserved for {@code activityType}. */
+  BigDecimal reservation(String activityType) {
+    Promise<ExpectedCost> p = expected.get(activityType);
+    return p == null ? BigDecimal.ZERO : p.get().usd();
+  }
+
+  private ExpectedCost expectedCost(String activityType) {
+    Promise<ExpectedCost> p = expected.get(activityType);
+    if (p == null) {
+      CompletablePromise<ExpectedCost> answer = Workflow.newPromise();
+      expected.put(activityType, answer);
+      BudgetSettlement s = settle(null, null, List.of(activityType));
+      ExpectedCost e = s.expected().getOrDefault(activityType, ExpectedCost.unknown());
+      if (ExpectedCost.NONE.equals(e.source())) {
+        addNote(
+            "No expected cost known for "
+                + activityType
+                + " (none declared, too little history): reserved at $0");
+      }
+      answer.complete(e);
+      p = answer;
+    }
+    return p.get();
+  }
+
+  /** What a reservation of {@code usd} would cross, if anything. */
+  private BudgetExceeded.Details refusal(String activityType, BigDecimal usd) {
+    BigDecimal own = subtreeSpent().add(reserved);
+    if (limits.hardUsd() != null && own.add(usd).compareTo(limits.hardUsd()) > 0) {
+      return new BudgetExceeded.Details(
+          "hard", limits.hardUsd(), own, usd, activityType, null, true);
+    }
+    for (LimitScope s : inherited) {
+      BigDecimal spent = scopeSpent.getOrDefault(s.chainRunId(), BigDecimal.ZERO).add(reserved);
+      if (s.limits().hardUsd() != null && spent.add(usd).compareTo(s.limits().hardUsd()) > 0) {
+        return new BudgetExceeded.Details(
+            BudgetExceeded.TREE + s.chainRunId(),
+            s.limits().hardUsd(),
+            spent,
+            usd,
+            activityType,
+            null,
+            true);
+      }
+    }
+    for (BudgetUtilisation b : periods) {
+      if (b.blockAtUsd() == null) {
+        continue;
+      }
+      BigDecimal spent = b.spentUsd().add(reserved);
+      if (b.blocking() || spent.add(usd).compareTo(b.blockAtUsd()) > 0) {
+        return new BudgetExceeded.Details(
+            BudgetExceeded.BUDGET + b.name(), b.blockAtUsd(), spent, usd, activityType, null, true);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Waits for an activity's result, settles its cost (releasing its reservation), then completes
+   * {@code result}: with the activity's value, its failure, or {@value BudgetExceeded#TYPE} when
+   * the activity took a limit covering the run past its hard amount.
+   */
+  <R> void settleActivity(
+      String activityType,
+      BigDecimal reservedUsd,
+      WorkflowOutboundCallsInterceptor.ActivityOutput<R> output,
+      CompletablePromise<R> result) {
+    R value = null;
+    RuntimeException activityFailure = null;
+    try {
+      value = output.getResult().get();
+    } catch (ActivityFailure e) {
+      if (e.getCause() instanceof ApplicationFailure af
+          && BudgetExceeded.TYPE.equals(af.getType())) {
+        reserved = reserved.subtract(reservedUsd); // blocked before running: nothing spent
+        failure = failure != null ? failure : af;
+        result.completeExceptionally(af);
+        return;
+      }
+      activityFailure = e;
+    } catch (CanceledFailure e) {
+      activityFailure = e;
+    } catch (RuntimeException e) {
+      activityFailure = e;
+    }
+    RuntimeException exceeded = null;
+    try {
+      settleAndJudge(activityType, output.getActivityId(), reservedUsd);
+    } catch (RuntimeException e) {
+      exceeded = e;
+    }
+    if (exceeded != null && !(activityFailure instanceof CanceledFailure)) {
+      result.completeExceptionally(exceeded);
+    } else if (activityFailure != null) {
+      result.completeExceptionally(activityFailure);
+    } else {
+      result.complete(value);
+    }
+  }
+
+  /** After a child run ended: reads the subtree's spend again and judges the limits. */
+  void childEnded() {
+    settleAndJudge(null, null, BigDecimal.ZERO);
+  }
+
+  private void settleAndJudge(String activityType, String activityId, BigDecimal reservedUsd) {
+    BudgetSettlement s;
+    try {
+      s = settle(activityType, activityId, List.of());
+    } finally {
+      reserved = reserved.subtract(reservedUsd);
+    }
+    BudgetExceeded.Details d = crossed(activityType, activityId);
+    latest = report(d);
+    upsert(latest);
+    if (d != null) {
+      failure = failure != null ? failure : BudgetExceeded.failure(d);
+      throw failure;
+    }
+  }
+
+  /** A hard limit the run's known spend is past, if any. */
+  private BudgetExceeded.Details crossed(String activityType, String activityId) {
+    BigDecimal own = subtreeSpent();
+    if (limits.hardUsd() != null && own.compareTo(limits.hardUsd()) > 0) {
+      return new BudgetExceeded.Details(
+          "hard", limits.hardUsd(), own, BigDecimal.ZERO, activityType, activityId);
+    }
+    for (LimitScope s : inherited) {
+      BigDecimal spent = scopeSpent.get(s.chainRunId());
+      if (spent != null
+          && s.limits().hardUsd() != null
+          && spent.compareTo(s.limits().hardUsd()) > 0) {
+        return new BudgetExceeded.Details(
+            BudgetExceeded.TREE + s.chainRunId(),
+            s.limits().hardUsd(),
+            spent,
+            BigDecimal.ZERO,
+            activityType,
+            activityId);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Asks the budget service (a local activity, recorded in history) to settle {@code activityId}
+   * (null: settle nothing) and answer what the run needs; folds the answer into the run's state. A
+   * failing service leaves the state as it was (logged): work goes on, as with the checks.
+   */
+  private BudgetSettlement settle(String activityType, String activityId, List<String> types) {
+    WorkflowInfo info = Workflow.getInfo();
+    List<LimitScope> scopes = new ArrayList<>();
+    scopes.add(ownScope());
+    scopes.addAll(inherited);
+    List<String> read = new ArrayList<>();
+    if (hasChildren) {
+      read.add(chainRunId);
+    }
+    for (LimitScope s : inherited) {
+      if (s.limited()) {
+        read.add(s.chainRunId());
+      }
+    }
+    BudgetSettleRequest request =
+        new BudgetSettleRequest(
+            info.getRunId(),
+            info.getWorkflowId(),
+            info.getWorkflowType(),
+            info.getTaskQueue(),
+            tags,
+            rootRunId,
+            scopes,
+            read,
+            subtreeSpent(),
+            activityType,
+            activityId,
+            types);
+    BudgetSettlement s;
+    try {
+      s =
+          next.executeLocalActivity(
+                  new LocalActivityInput<>(
+                      BudgetCheckActivity.SETTLE_TYPE,
+                      BudgetSettlement.class,
+                      BudgetSettlement.class,
+                      new Object[] {request},
+                      SETTLE_OPTIONS,
+                      Header.empty()))
+              .getResult()
+              .get();
+    } catch (ActivityFailure e) {
+      log.warn(
+          "Budget settlement failed; run {} keeps its last figures: {}",
+          info.getRunId(),
+          e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+      return new BudgetSettlement(null, null, 0, null, periods, null, List.of());
+    }
+    Objects.requireNonNull(s, "budget settlement returned nothing");
+    ownSpent = ownSpent.add(s.activityUsd());
+    s.activityByModel().forEach((m, usd) -> byModel.merge(m, usd, BigDecimal::add));
+    if (activityType != null && s.activityUsd().signum() != 0) {
+      byActivity.merge(activityType, s.activityUsd(), BigDecimal::add);
+    }
+    scopeSpent.putAll(s.scopeSpentUsd());
+    periods = s.budgets();
+    s.notes().forEach(this::addNote);
+    return s;
+  }
+
+  private void addNote(String note) {
+    if (!notes.contains(note) && notes.size() < 20) {
+      notes.add(note);
+    }
+  }
+
+  /** The run's report from what it knows. */
+  private RunCost report(BudgetExceeded.Details exceeded) {
+    BigDecimal subtree = subtreeSpent();
+    BudgetStatus status = BudgetStatus.OK;
+    if (limits.softUsd() != null && subtree.compareTo(limits.softUsd()) > 0) {
+      status = BudgetStatus.WARNING;
+    }
+    for (LimitScope s : inherited) {
+      BigDecimal spent = scopeSpent.get(s.chainRunId());
+      if (spent != null
+          && s.limits().softUsd() != null
+          && spent.compareTo(s.limits().softUsd()) > 0) {
+        status = BudgetStatus.WARNING;
+      }
+    }
+    for (BudgetUtilisation b : periods) {
+      if (b.reached() != null) {
+        BudgetStatus level = b.blocking() ? BudgetStatus.BLOCKED : BudgetStatus.WARNING;
+        status = status.compareTo(level) >= 0 ? status : level;
+      }
+    }
+    if (exceeded != null || failure != null) {
+      status = BudgetStatus.EXCEEDED;
+    }
+    BudgetExceeded.Details shown = exceeded;
+    if (shown == null && failure != null && latest != null) {
+      shown = latest.exceeded();
+    }
+    return new RunCost(
+        runId,
+        ownSpent,
+        limits.softUsd(),
+        limits.hardUsd(),
+        status,
+        Map.copyOf(byModel),
+        Map.copyOf(byActivity),
+        periods,
+        shown,
+        List.copyOf(notes),
+        rootRunId,
+        parentRunId,
+        subtree,
+        reserved);
+  }
+
+  /**
+   * An explicit check from workflow code in a settling run: reads the figures the run cannot know,
+   * then refuses {@code estimateUsd} as a reservation would (the run may go on after a refusal).
+   */
+  private RunCost checkBeforeSettling(BigDecimal estimateUsd) {
+    if (failure != null) {
+      throw failure;
+    }
+    settle(null, null, List.of());
+    BudgetExceeded.Details refused = refusal("CostBudget.check", estimateUsd);
+    latest = report(null);
+    upsert(latest);
+    if (refused != null) {
+      throw BudgetExceeded.failure(
+          new BudgetExceeded.Details(
+              refused.limit(),
+              refused.limitUsd(),
+              refused.spentUsd(),
+              refused.estimateUsd(),
+              refused.activityType(),
+              null,
+              false));
+    }
+    return latest;
+  }
+
   private void upsert(RunCost report) {
     if (!searchAttributes) {
       return;
@@ -312,6 +756,13 @@ public final class BudgetGuard {
             CostSearchAttributes.COST_LIMIT_USD.valueSet(report.hardLimitUsd().doubleValue()));
       }
       upsertedStatus = report.status().name();
+    }
+    if (report.subtreeSpentUsd() != null && (hasChildren || carriedUsd.signum() != 0)) {
+      double subtree = report.subtreeSpentUsd().doubleValue();
+      if (upsertedSubtree == null || upsertedSubtree != subtree) {
+        updates.add(CostSearchAttributes.COST_SUBTREE_USD.valueSet(subtree));
+        upsertedSubtree = subtree;
+      }
     }
     if (!updates.isEmpty()) {
       Workflow.upsertTypedSearchAttributes(updates.toArray(new SearchAttributeUpdate<?>[0]));

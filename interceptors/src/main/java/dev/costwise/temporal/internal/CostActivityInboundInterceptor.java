@@ -64,7 +64,7 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
     AttemptContext ctx = null;
     UsageScope.Listener journal = (lineNo, line) -> {};
     try {
-      ctx = attemptContext(context.getInfo(), started);
+      ctx = attemptContext(context.getInfo(), started, RunHeader.read(input.getHeader()));
       journal = options.recorder().observe(ctx, headerTags, options.clock());
     } catch (RuntimeException e) {
       log.error("Cannot identify activity attempt for cost recording: {}", e.toString());
@@ -89,6 +89,9 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
       scope.close(lateUsageHandler(context.getInfo()));
       if (!scope.isEmpty() && ctx != null) {
         persist(ctx, headerTags, scope, outcome, startedNanos);
+      }
+      if (ctx != null && options.budgets() != null) {
+        options.budgets().activityCosts().ended(ctx, outcome, scope.records());
       }
     }
   }
@@ -243,7 +246,8 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
     return left.isNegative() ? now : now.plus(left.dividedBy(2));
   }
 
-  private static AttemptContext attemptContext(ActivityInfo info, Instant started) {
+  private static AttemptContext attemptContext(
+      ActivityInfo info, Instant started, RunHeader lineage) {
     boolean standalone = info.getWorkflowRunId() == null;
     String runId = standalone ? info.getActivityRunId() : info.getWorkflowRunId();
     return new AttemptContext(
@@ -255,6 +259,9 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
         info.getActivityType(),
         info.getAttempt(),
         info.getActivityTaskQueue(),
-        started);
+        started,
+        lineage == null ? null : lineage.rootRunId(),
+        lineage == null ? null : lineage.parentRunId(),
+        lineage == null ? null : lineage.chainRunId());
   }
 }

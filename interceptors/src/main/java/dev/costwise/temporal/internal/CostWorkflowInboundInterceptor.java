@@ -29,7 +29,7 @@ final class CostWorkflowInboundInterceptor extends WorkflowInboundCallsIntercept
 
   @Override
   public WorkflowOutput execute(WorkflowInput input) {
-    BudgetGuard guard = BudgetGuard.install(options, outbound);
+    BudgetGuard guard = BudgetGuard.install(options, outbound, input.getHeader());
     WorkflowOutput output;
     try {
       output = super.execute(input);

@@ -5,10 +5,11 @@ import dev.costwise.temporal.CostTrackingOptions;
 import io.temporal.common.interceptors.Header;
 import io.temporal.common.interceptors.WorkflowOutboundCallsInterceptor;
 import io.temporal.common.interceptors.WorkflowOutboundCallsInterceptorBase;
+import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.CompletablePromise;
 import io.temporal.workflow.Workflow;
-import java.util.Map;
+import java.math.BigDecimal;
 
 /**
  * Adds the run's tags (from its memo) to every activity's header, and follows every activity with a
@@ -29,35 +30,124 @@ final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterce
 
   @Override
   public <R> ActivityOutput<R> executeActivity(ActivityInput<R> input) {
-    ActivityOutput<R> output =
-        super.executeActivity(
-            new ActivityInput<>(
-                input.getActivityName(),
-                input.getResultClass(),
-                input.getResultType(),
-                input.getArgs(),
-                input.getOptions(),
-                withTags(input.getHeader())));
-    return checked(input.getActivityName(), output);
+    BudgetGuard guard = BudgetGuard.current();
+    String type = input.getActivityName();
+    if (guard != null && guard.settling() && !options.unchecked(type)) {
+      ApplicationFailure refused = guard.reserve(type);
+      if (refused != null) {
+        return new ActivityOutput<>(null, Workflow.newFailedPromise(refused));
+      }
+      BigDecimal reserved = guard.reservation(type);
+      ActivityOutput<R> output = super.executeActivity(withHeader(input, guard));
+      CompletablePromise<R> result = Workflow.newPromise();
+      Async.procedure(() -> guard.settleActivity(type, reserved, output, result));
+      return new ActivityOutput<>(output.getActivityId(), result);
+    }
+    ActivityOutput<R> output = super.executeActivity(withHeader(input, guard));
+    return checked(type, output);
+  }
+
+  private static <R> ActivityInput<R> withHeader(ActivityInput<R> input, BudgetGuard guard) {
+    return new ActivityInput<>(
+        input.getActivityName(),
+        input.getResultClass(),
+        input.getResultType(),
+        input.getArgs(),
+        input.getOptions(),
+        header(input.getHeader(), guard));
   }
 
   @Override
   public <R> LocalActivityOutput<R> executeLocalActivity(LocalActivityInput<R> input) {
-    if (BudgetCheckActivity.TYPE.equals(input.getActivityName())) {
+    String type = input.getActivityName();
+    if (BudgetCheckActivity.TYPE.equals(type) || BudgetCheckActivity.SETTLE_TYPE.equals(type)) {
       return super.executeLocalActivity(input);
     }
-    LocalActivityOutput<R> output =
-        super.executeLocalActivity(
-            new LocalActivityInput<>(
-                input.getActivityName(),
+    BudgetGuard guard = BudgetGuard.current();
+    LocalActivityInput<R> tagged =
+        new LocalActivityInput<>(
+            type,
+            input.getResultClass(),
+            input.getResultType(),
+            input.getArgs(),
+            input.getOptions(),
+            header(input.getHeader(), guard));
+    if (guard != null && guard.settling() && !options.unchecked(type)) {
+      ApplicationFailure refused = guard.reserve(type);
+      if (refused != null) {
+        return new LocalActivityOutput<>(Workflow.newFailedPromise(refused));
+      }
+      BigDecimal reserved = guard.reservation(type);
+      LocalActivityOutput<R> output = super.executeLocalActivity(tagged);
+      CompletablePromise<R> result = Workflow.newPromise();
+      Async.procedure(
+          () ->
+              guard.settleActivity(
+                  type, reserved, new ActivityOutput<>(null, output.getResult()), result));
+      return new LocalActivityOutput<>(result);
+    }
+    LocalActivityOutput<R> output = super.executeLocalActivity(tagged);
+    ActivityOutput<R> checked = checked(type, new ActivityOutput<>(null, output.getResult()));
+    return new LocalActivityOutput<>(checked.getResult());
+  }
+
+  @Override
+  public <R> ChildWorkflowOutput<R> executeChildWorkflow(ChildWorkflowInput<R> input) {
+    BudgetGuard guard = BudgetGuard.current();
+    if (guard == null) {
+      return super.executeChildWorkflow(input);
+    }
+    ChildWorkflowOutput<R> output =
+        super.executeChildWorkflow(
+            new ChildWorkflowInput<>(
+                input.getWorkflowId(),
+                input.getWorkflowType(),
                 input.getResultClass(),
                 input.getResultType(),
                 input.getArgs(),
                 input.getOptions(),
-                withTags(input.getHeader())));
-    ActivityOutput<R> checked =
-        checked(input.getActivityName(), new ActivityOutput<>(null, output.getResult()));
-    return new LocalActivityOutput<>(checked.getResult());
+                guard.childHeader(input.getHeader())));
+    if (!guard.settling()) {
+      return output;
+    }
+    CompletablePromise<R> result = Workflow.newPromise();
+    Async.procedure(
+        () -> {
+          R value = null;
+          RuntimeException childFailure = null;
+          try {
+            value = output.getResult().get();
+          } catch (RuntimeException e) {
+            childFailure = e;
+          }
+          try {
+            guard.childEnded();
+          } catch (RuntimeException exceeded) {
+            result.completeExceptionally(childFailure != null ? childFailure : exceeded);
+            return;
+          }
+          if (childFailure != null) {
+            result.completeExceptionally(childFailure);
+          } else {
+            result.complete(value);
+          }
+        });
+    return new ChildWorkflowOutput<>(result, output.getWorkflowExecution());
+  }
+
+  @Override
+  public void continueAsNew(ContinueAsNewInput input) {
+    BudgetGuard guard = BudgetGuard.current();
+    if (guard == null) {
+      super.continueAsNew(input);
+      return;
+    }
+    super.continueAsNew(
+        new ContinueAsNewInput(
+            input.getWorkflowType(),
+            input.getOptions(),
+            input.getArgs(),
+            guard.continuedHeader(input.getHeader())));
   }
 
   private <R> ActivityOutput<R> checked(String activityType, ActivityOutput<R> output) {
@@ -70,9 +160,8 @@ final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterce
     return new ActivityOutput<>(output.getActivityId(), result);
   }
 
-  private Header withTags(Header header) {
-    BudgetGuard guard = BudgetGuard.current();
-    Map<String, String> tags = guard == null ? Map.of() : guard.tags();
-    return tags.isEmpty() ? header : TagsHeader.with(header, tags);
+  /** The run's tags and its place in its tree, for an activity's header. */
+  private static Header header(Header header, BudgetGuard guard) {
+    return guard == null ? header : guard.activityHeader(header);
   }
 }

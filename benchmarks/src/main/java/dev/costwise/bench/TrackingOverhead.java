@@ -1,0 +1,248 @@
+package dev.costwise.bench;
+
+import dev.costwise.budget.BudgetPeriod;
+import dev.costwise.budget.BudgetScope;
+import dev.costwise.budget.PeriodBudget;
+import dev.costwise.budget.Threshold;
+import dev.costwise.temporal.CostwisePlugin;
+import dev.costwise.temporal.CostwiseRun;
+import dev.costwise.usage.Usage;
+import dev.costwise.usage.UsageReporting;
+import io.temporal.activity.ActivityInterface;
+import io.temporal.activity.ActivityMethod;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerFactoryOptions;
+import io.temporal.workflow.Workflow;
+import io.temporal.workflow.WorkflowInterface;
+import io.temporal.workflow.WorkflowMethod;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * What tracking and budgets cost a worker's activity throughput. N workflows each run K activities
+ * one after another; an activity does nothing but report one model call's usage. The same load runs
+ * on three workers of one process, each on its own task queue over the same in-process Temporal
+ * test server and one embedded PostgreSQL with durable commits (fsync and synchronous commit on):
+ *
+ * <ul>
+ *   <li>{@code off}: no Costwise at all;
+ *   <li>{@code on}: the plugin's tracking, budgets off;
+ *   <li>{@code budgets}: tracking with budgets on, every run under its own hard limit and a period
+ *       budget covering its workflow type (limits high enough never to be reached, so every run
+ *       does the same work).
+ * </ul>
+ *
+ * Modes are alternated round by round (the starting mode rotates), so a noisy machine affects each
+ * alike; the report is activities per second per mode and each round's ratio to {@code off}, as
+ * median [min–max].
+ *
+ * <p>Run: {@code ./mvnw -Pbenchmarks -pl benchmarks -am package -DskipTests && java -cp
+ * benchmarks/target/benchmarks.jar dev.costwise.bench.TrackingOverhead [workflows] [activities]
+ * [rounds]} (defaults 40, 20, 7; the first round is warm-up and not reported).
+ */
+public final class TrackingOverhead {
+  private static final String[] MODES = {"off", "on", "budgets"};
+
+  private TrackingOverhead() {}
+
+  /** An activity that reports one model call's usage and does nothing else. */
+  @ActivityInterface
+  public interface Call {
+    @ActivityMethod(name = "Call")
+    Reply call(int step);
+  }
+
+  /** The activity's result, carrying its usage. */
+  public record Reply(List<Usage> usage) implements UsageReporting {}
+
+  /** The activity's implementation. */
+  public static final class CallImpl implements Call {
+    @Override
+    public Reply call(int step) {
+      return new Reply(
+          List.of(
+              Usage.of("openai", "gpt-4o-mini").inputTokens(400).outputTokens(100 + step).build()));
+    }
+  }
+
+  /** K calls in sequence. */
+  @WorkflowInterface
+  public interface Steps {
+    @WorkflowMethod(name = "OverheadSteps")
+    int run(int steps);
+  }
+
+  /** The workflow. */
+  public static final class StepsImpl implements Steps {
+    private final Call call =
+        Workflow.newActivityStub(
+            Call.class,
+            ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(30)).build());
+
+    @Override
+    public int run(int steps) {
+      int done = 0;
+      for (int i = 0; i < steps; i++) {
+        call.call(i);
+        done++;
+      }
+      return done;
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    int workflows = args.length > 0 ? Integer.parseInt(args[0]) : 40;
+    int activities = args.length > 1 ? Integer.parseInt(args[1]) : 20;
+    int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 7;
+    Path data = Files.createTempDirectory("costwise-overhead");
+    try (EmbeddedPostgres postgres =
+            EmbeddedPostgres.builder()
+                .setServerConfig("fsync", "on")
+                .setServerConfig("synchronous_commit", "on")
+                .setServerConfig("full_page_writes", "on")
+                .start();
+        TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
+      WorkflowClient client = env.getWorkflowClient();
+      CostwisePlugin tracking =
+          CostwisePlugin.newBuilder(postgres.getPostgresDatabase())
+              .setDataDirectory(data.resolve("on"))
+              .setBudgets(false)
+              .build();
+      CostwisePlugin budgets =
+          CostwisePlugin.newBuilder(postgres.getPostgresDatabase())
+              .setDataDirectory(data.resolve("budgets"))
+              .setBudgets(true)
+              .build();
+      budgets
+          .budgets()
+          .create(
+              new PeriodBudget(
+                  "overhead-daily",
+                  BudgetPeriod.DAILY,
+                  BudgetScope.workflowType("OverheadSteps"),
+                  new BigDecimal("1000000"),
+                  List.of(Threshold.parse("80:notify"), Threshold.parse("100:block"))));
+      List<WorkerFactory> factories = new ArrayList<>();
+      for (String mode : MODES) {
+        WorkerFactoryOptions.Builder options = WorkerFactoryOptions.newBuilder();
+        CostwisePlugin plugin =
+            mode.equals("on") ? tracking : mode.equals("budgets") ? budgets : null;
+        if (plugin != null) {
+          options.setWorkerInterceptors(plugin.tracking().workerInterceptor());
+        }
+        WorkerFactory factory = WorkerFactory.newInstance(client, options.build());
+        Worker worker = factory.newWorker("overhead-" + mode);
+        worker.registerWorkflowImplementationTypes(StepsImpl.class);
+        worker.registerActivitiesImplementations(new CallImpl());
+        if (plugin != null && plugin.budgets() != null) {
+          worker.registerActivitiesImplementations(plugin.budgets().checkActivity());
+        }
+        factory.start();
+        factories.add(factory);
+      }
+      Map<String, List<Double>> rates = new LinkedHashMap<>();
+      Map<String, List<Double>> ratios = new LinkedHashMap<>();
+      for (String mode : MODES) {
+        rates.put(mode, new ArrayList<>());
+        ratios.put(mode, new ArrayList<>());
+      }
+      for (int round = 0; round < rounds; round++) {
+        Map<String, Double> thisRound = new LinkedHashMap<>();
+        for (int m = 0; m < MODES.length; m++) {
+          String mode = MODES[(m + round) % MODES.length];
+          thisRound.put(mode, run(client, mode, workflows, activities));
+        }
+        System.out.printf(
+            Locale.ROOT,
+            "round %d%s: %s%n",
+            round,
+            round == 0 ? " (warm-up)" : "",
+            thisRound.entrySet().stream()
+                .map(e -> String.format(Locale.ROOT, "%s %.0f/s", e.getKey(), e.getValue()))
+                .toList());
+        if (round == 0) {
+          continue;
+        }
+        for (String mode : MODES) {
+          rates.get(mode).add(thisRound.get(mode));
+          ratios.get(mode).add(thisRound.get(mode) / thisRound.get("off"));
+        }
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "%n%d workflows x %d activities, %d rounds after warm-up, %d cores, load %s%n",
+          workflows,
+          activities,
+          rounds - 1,
+          Runtime.getRuntime().availableProcessors(),
+          Files.readString(Path.of("/proc/loadavg")).trim());
+      for (String mode : MODES) {
+        System.out.printf(
+            Locale.ROOT,
+            "%-8s activities/s %s   ratio to off %s%n",
+            mode,
+            spread(rates.get(mode), "%.0f"),
+            spread(ratios.get(mode), "%.2f"));
+      }
+      factories.forEach(WorkerFactory::shutdownNow);
+      tracking.close();
+      budgets.close();
+    }
+  }
+
+  private static double run(WorkflowClient client, String mode, int workflows, int activities)
+      throws InterruptedException {
+    List<WorkflowStub> stubs = new ArrayList<>();
+    long start = System.nanoTime();
+    for (int i = 0; i < workflows; i++) {
+      WorkflowOptions.Builder options =
+          WorkflowOptions.newBuilder()
+              .setTaskQueue("overhead-" + mode)
+              .setWorkflowId("overhead-" + mode + "-" + UUID.randomUUID());
+      if (mode.equals("budgets")) {
+        CostwiseRun.limits("500.00", "1000.00").applyTo(options);
+      }
+      WorkflowStub stub = client.newUntypedWorkflowStub("OverheadSteps", options.build());
+      stub.start(activities);
+      stubs.add(stub);
+    }
+    for (WorkflowStub stub : stubs) {
+      int done = stub.getResult(Integer.class);
+      if (done != activities) {
+        throw new IllegalStateException(mode + ": a run did " + done + " of " + activities);
+      }
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    return workflows * activities / seconds;
+  }
+
+  private static String spread(List<Double> values, String format) {
+    double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    double median =
+        v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    return String.format(Locale.ROOT, format, median)
+        + " ["
+        + String.format(Locale.ROOT, format, v[0])
+        + "–"
+        + String.format(Locale.ROOT, format, v[v.length - 1])
+        + "] "
+        + Arrays.toString(
+            values.stream().map(x -> String.format(Locale.ROOT, format, x)).toArray());
+  }
+}

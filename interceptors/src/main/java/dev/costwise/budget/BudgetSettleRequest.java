@@ -1,0 +1,41 @@
+package dev.costwise.budget;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a run asks the budget service, as a local activity, before the first activity of a type
+ * (expected costs) and after each activity (what it cost, and how the limits covering the run
+ * stand). Everything the run decides from the answer is recorded in history with it.
+ *
+ * @param scopes the limits covering the run: its own (its chain's) first, then its ancestors'
+ * @param readScopes which of {@code scopes} (by chain run id) to read spend for from the store: the
+ *     ancestors', and the run's own once it has started children; a run without children knows its
+ *     own spend from its settlements
+ * @param ownSpentUsd the run's chain's own spend known to the run before this settlement
+ * @param activityType the activity to settle, or null when only asking
+ * @param activityId that activity's id, or null
+ * @param expectTypes activity types whose expected cost the run wants to know
+ */
+public record BudgetSettleRequest(
+    String runId,
+    String workflowId,
+    String workflowType,
+    String taskQueue,
+    Map<String, String> tags,
+    String rootRunId,
+    List<LimitScope> scopes,
+    List<String> readScopes,
+    java.math.BigDecimal ownSpentUsd,
+    String activityType,
+    String activityId,
+    List<String> expectTypes) {
+
+  /** Copies the lists and maps; nulls become empty. */
+  public BudgetSettleRequest {
+    tags = tags == null ? Map.of() : Map.copyOf(tags);
+    scopes = scopes == null ? List.of() : List.copyOf(scopes);
+    readScopes = readScopes == null ? List.of() : List.copyOf(readScopes);
+    expectTypes = expectTypes == null ? List.of() : List.copyOf(expectTypes);
+  }
+}

@@ -1,0 +1,106 @@
+package dev.costwise.store;
+
+import dev.costwise.usage.PricedUsage;
+import java.math.BigDecimal;
+import java.util.BitSet;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * What the activities this worker ran cost, kept in memory until the workflow settles them: the
+ * budget service answers "what did activity X of run R cost?" from here instead of reading the
+ * store. An answer is given only when it is whole: every attempt from the first to the last ended
+ * on this worker and the last one completed. Otherwise (an attempt ran on another worker, the
+ * activity failed for good, this worker restarted) the store is read.
+ *
+ * <p>Bounded: the oldest activities are forgotten first, which only costs a read.
+ */
+public final class ActivityCosts {
+  /** Activities remembered at most. */
+  public static final int CAPACITY = 100_000;
+
+  /** What one activity cost: all its attempts, priced lines only, and its unpriced line count. */
+  public record ActivityCost(BigDecimal usd, Map<String, BigDecimal> byModel, int unpriced) {
+    /** Copies the map. */
+    public ActivityCost {
+      byModel = Map.copyOf(byModel);
+    }
+
+    /** Nothing. */
+    public static final ActivityCost NONE = new ActivityCost(BigDecimal.ZERO, Map.of(), 0);
+  }
+
+  private static final class Entry {
+    final BitSet attempts = new BitSet();
+    int last;
+    boolean lastCompleted;
+    BigDecimal usd = BigDecimal.ZERO;
+    final Map<String, BigDecimal> byModel = new TreeMap<>();
+    int unpriced;
+  }
+
+  private final Map<String, Entry> entries =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(1024, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+              return size() > CAPACITY;
+            }
+          });
+
+  /** Notes that an attempt ended with {@code lines} (possibly none). */
+  public void ended(AttemptContext ctx, Outcome outcome, List<PricedUsage> lines) {
+    String key = key(ctx.runId(), ctx.activityId());
+    synchronized (entries) {
+      Entry e = entries.computeIfAbsent(key, k -> new Entry());
+      if (e.attempts.get(ctx.attempt())) {
+        return; // the same attempt ended twice: never count it again
+      }
+      e.attempts.set(ctx.attempt());
+      if (ctx.attempt() >= e.last) {
+        e.last = ctx.attempt();
+        e.lastCompleted = outcome == Outcome.COMPLETED;
+      }
+      for (PricedUsage line : lines) {
+        if (line.cost().priced()) {
+          e.usd = e.usd.add(line.cost().total());
+          String model =
+              line.cost().pricedModel() != null ? line.cost().pricedModel() : line.usage().model();
+          e.byModel.merge(model, line.cost().total(), BigDecimal::add);
+        } else {
+          e.unpriced++;
+        }
+      }
+    }
+  }
+
+  /**
+   * The cost of activity {@code activityId} of run {@code runId}, when every attempt from the first
+   * ended here and the last completed; else empty (the store knows).
+   */
+  public Optional<ActivityCost> whole(String runId, String activityId) {
+    synchronized (entries) {
+      Entry e = entries.get(key(runId, activityId));
+      if (e == null
+          || !e.lastCompleted
+          || e.attempts.nextClearBit(1) != e.last + 1
+          || e.attempts.get(0)) {
+        return Optional.empty();
+      }
+      return Optional.of(new ActivityCost(e.usd, e.byModel, e.unpriced));
+    }
+  }
+
+  /** Forgets an activity its run has settled. */
+  public void forget(String runId, String activityId) {
+    entries.remove(key(runId, activityId));
+  }
+
+  private static String key(String runId, String activityId) {
+    return runId + '\u0000' + activityId;
+  }
+}
