@@ -1,5 +1,7 @@
 package dev.costwise.bench;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.costwise.budget.BudgetPeriod;
 import dev.costwise.budget.BudgetScope;
 import dev.costwise.budget.PeriodBudget;
@@ -38,7 +40,8 @@ import java.util.UUID;
  * What tracking and budgets cost a worker's activity throughput. N workflows each run K activities
  * one after another; an activity does nothing but report one model call's usage. The same load runs
  * on three workers of one process, each on its own task queue over the same in-process Temporal
- * test server and one embedded PostgreSQL with durable commits (fsync and synchronous commit on):
+ * test server and one embedded PostgreSQL with durable commits (fsync and synchronous commit on),
+ * reached through a HikariCP pool as a production worker is:
  *
  * <ul>
  *   <li>{@code off}: no Costwise at all;
@@ -119,13 +122,18 @@ public final class TrackingOverhead {
                 .start();
         TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
       WorkflowClient client = env.getWorkflowClient();
+      // a pool, as a production worker is given (a new connection per read would dominate)
+      HikariConfig pool = new HikariConfig();
+      pool.setDataSource(postgres.getPostgresDatabase());
+      pool.setMaximumPoolSize(10);
+      HikariDataSource ds = new HikariDataSource(pool);
       CostwisePlugin tracking =
-          CostwisePlugin.newBuilder(postgres.getPostgresDatabase())
+          CostwisePlugin.newBuilder(ds)
               .setDataDirectory(data.resolve("on"))
               .setBudgets(false)
               .build();
       CostwisePlugin budgets =
-          CostwisePlugin.newBuilder(postgres.getPostgresDatabase())
+          CostwisePlugin.newBuilder(ds)
               .setDataDirectory(data.resolve("budgets"))
               .setBudgets(true)
               .build();
@@ -203,6 +211,7 @@ public final class TrackingOverhead {
       factories.forEach(WorkerFactory::shutdownNow);
       tracking.close();
       budgets.close();
+      ds.close();
     }
   }
 

@@ -24,6 +24,7 @@ import io.temporal.common.interceptors.WorkflowOutboundCallsInterceptor.LocalAct
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
+import io.temporal.failure.ChildWorkflowFailure;
 import io.temporal.workflow.CompletablePromise;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
@@ -550,6 +551,42 @@ public final class BudgetGuard {
     } else {
       result.complete(value);
     }
+  }
+
+  /**
+   * The failure this run takes from a child's: a child stopped by this run's own limit (which
+   * covers the child as part of this run's tree) stops this run too; else null.
+   */
+  ApplicationFailure fromChild(RuntimeException childFailure) {
+    if (!(childFailure instanceof ChildWorkflowFailure cf)
+        || !(cf.getCause() instanceof ApplicationFailure af)
+        || !BudgetExceeded.TYPE.equals(af.getType())) {
+      return null;
+    }
+    BudgetExceeded.Details d;
+    try {
+      d = af.getDetails().get(BudgetExceeded.Details.class);
+    } catch (RuntimeException unreadable) {
+      return null;
+    }
+    if (d == null || !(BudgetExceeded.TREE + chainRunId).equals(d.limit())) {
+      return null;
+    }
+    if (failure == null) {
+      BudgetExceeded.Details own =
+          new BudgetExceeded.Details(
+              "hard",
+              d.limitUsd(),
+              d.spentUsd(),
+              d.estimateUsd(),
+              d.activityType(),
+              d.activityId(),
+              d.refused());
+      failure = BudgetExceeded.failure(own);
+      latest = report(own);
+      upsert(latest);
+    }
+    return failure;
   }
 
   /** After a child run ended: reads the subtree's spend again and judges the limits. */

@@ -118,7 +118,8 @@ final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterce
           try {
             value = output.getResult().get();
           } catch (RuntimeException e) {
-            childFailure = e;
+            ApplicationFailure ours = guard.fromChild(e);
+            childFailure = ours != null ? ours : e;
           }
           try {
             guard.childEnded();
