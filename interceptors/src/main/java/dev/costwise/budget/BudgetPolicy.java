@@ -53,8 +53,10 @@ public final class BudgetPolicy {
   /** How long budget definitions and period spend are reused before they are read again. */
   public static final Duration REFRESH = Duration.ofSeconds(1);
 
-  /** How long an activity type's expected cost from history is reused. */
+  /** How long an activity type's expected cost from history is reused, by default. */
   public static final Duration HISTORY_REFRESH = Duration.ofSeconds(60);
+
+  private volatile Duration historyRefresh = HISTORY_REFRESH;
 
   /** How far back an activity type's history is read for its expected cost. */
   public static final Duration HISTORY = Duration.ofDays(7);
@@ -94,6 +96,17 @@ public final class BudgetPolicy {
   public void expect(String activityType, BigDecimal usd) {
     Objects.requireNonNull(activityType, "activityType");
     declared.put(activityType, new ExpectedCost(usd, ExpectedCost.DECLARED, 0).usd());
+  }
+
+  /**
+   * How long an activity type's expected cost read from history is reused before it is read again
+   * (default {@link #HISTORY_REFRESH}); zero reads it for every run's first activity of the type.
+   */
+  public void historyRefresh(Duration every) {
+    if (every == null || every.isNegative()) {
+      throw new IllegalArgumentException("history refresh must be zero or more, was " + every);
+    }
+    this.historyRefresh = every;
   }
 
   /**
@@ -305,7 +318,7 @@ public final class BudgetPolicy {
     }
     String key = "history\u0000" + workflowType + '\u0000' + activityType;
     Cached<Object> c = cache.get(key);
-    if (c != null && c.readAt().plus(HISTORY_REFRESH).isAfter(now)) {
+    if (c != null && c.readAt().plus(historyRefresh).isAfter(now)) {
       return (ExpectedCost) c.value();
     }
     List<BudgetDao.TypeHistory> rows =
