@@ -4,10 +4,15 @@ import dev.costwise.pricing.Cost;
 import dev.costwise.pricing.CostComponent;
 import dev.costwise.usage.PricedUsage;
 import dev.costwise.usage.Usage;
+import dev.costwise.usage.UsageCounts;
 import java.math.BigDecimal;
 import java.time.Instant;
+import org.jdbi.v3.core.mapper.Nested;
 
-/** One row of {@code cost_step}: one usage record of one activity attempt, priced. */
+/**
+ * One row of {@code cost_step}: one usage record of one activity attempt, priced. The amounts are
+ * {@link #counts()}, mapped from the columns of the same names.
+ */
 public record StepRow(
     String runId,
     String activityId,
@@ -22,18 +27,10 @@ public record StepRow(
     String provider,
     String model,
     String pricedModel,
-    long inputTokens,
-    long outputTokens,
-    long cacheReadTokens,
-    long cacheWriteTokens,
-    long reasoningTokens,
-    long images,
+    @Nested UsageCounts counts,
     String imageSize,
     String imageQuality,
-    BigDecimal videoSeconds,
     boolean videoWithAudio,
-    long characters,
-    BigDecimal audioSeconds,
     boolean priced,
     String unpricedReason,
     BigDecimal costUsd,
@@ -49,7 +46,6 @@ public record StepRow(
     String tags,
     Instant startedAt,
     Instant recordedAt,
-    long cacheWrite1hTokens,
     BigDecimal cacheWrite1hCost) {
 
   /**
@@ -92,18 +88,10 @@ public record StepRow(
             : cost.provider() != null && !cost.provider().isEmpty() ? cost.provider() : "unknown",
         u.model(),
         cost.pricedModel(),
-        u.inputTokens(),
-        u.outputTokens(),
-        u.cacheReadTokens(),
-        u.cacheWriteTokens(),
-        u.reasoningTokens(),
-        u.images(),
+        u.counts(),
         u.imageSize(),
         u.imageQuality(),
-        u.videoSeconds(),
         u.videoWithAudio(),
-        u.characters(),
-        u.audioSeconds(),
         cost.priced(),
         cost.unpricedReason(),
         cost.total(),
@@ -119,7 +107,6 @@ public record StepRow(
         tagsJson,
         c.startedAt(),
         recordedAt,
-        u.cacheWrite1hTokens(),
         cost.part(CostComponent.CACHE_WRITE_1H));
   }
 
@@ -139,18 +126,10 @@ public record StepRow(
         provider,
         model,
         pricedModel,
-        inputTokens,
-        outputTokens,
-        cacheReadTokens,
-        cacheWriteTokens,
-        reasoningTokens,
-        images,
+        counts,
         imageSize,
         imageQuality,
-        videoSeconds,
         videoWithAudio,
-        characters,
-        audioSeconds,
         priced,
         unpricedReason,
         costUsd,
@@ -166,7 +145,6 @@ public record StepRow(
         tags,
         startedAt,
         recordedAt,
-        cacheWrite1hTokens,
         cacheWrite1hCost);
   }
 
@@ -189,18 +167,10 @@ public record StepRow(
         Text.storable(provider, Text.MAX_NAME),
         Text.storable(model, Text.MAX_NAME),
         Text.storable(pricedModel, Text.MAX_NAME),
-        inputTokens,
-        outputTokens,
-        cacheReadTokens,
-        cacheWriteTokens,
-        reasoningTokens,
-        images,
+        counts,
         Text.storable(imageSize, Text.MAX_NAME),
         Text.storable(imageQuality, Text.MAX_NAME),
-        videoSeconds,
         videoWithAudio,
-        characters,
-        audioSeconds,
         priced,
         Text.storable(unpricedReason, Text.MAX_REASON),
         costUsd,
@@ -216,7 +186,6 @@ public record StepRow(
         Text.storableTagsJson(tags),
         startedAt,
         recordedAt,
-        cacheWrite1hTokens,
         cacheWrite1hCost);
   }
 }
