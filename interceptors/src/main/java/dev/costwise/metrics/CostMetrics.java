@@ -4,6 +4,7 @@ import dev.costwise.pricing.Cost;
 import dev.costwise.store.AttemptContext;
 import dev.costwise.usage.PricedUsage;
 import dev.costwise.usage.Usage;
+import dev.costwise.usage.UsageCounts;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -74,26 +75,27 @@ public final class CostMetrics implements MeterBinder {
         counter("costwise.usage.unpriced", "Usage records that could not be priced", null, tags)
             .increment();
       }
-      tokens(tags, "input", u.inputTokens());
-      tokens(tags, "output", u.outputTokens());
-      tokens(tags, "cache_read", u.cacheReadTokens());
-      tokens(tags, "cache_write", u.cacheWriteTokens());
-      tokens(tags, "cache_write_1h", u.cacheWrite1hTokens());
-      tokens(tags, "reasoning", u.reasoningTokens());
-      add("costwise.images", "Generated images", null, tags, u.images());
-      add("costwise.video", "Generated video", "seconds", tags, u.videoSeconds().doubleValue());
+      UsageCounts k = u.counts();
+      tokens(tags, "input", k.inputTokens());
+      tokens(tags, "output", k.outputTokens());
+      tokens(tags, "cache_read", k.cacheReadTokens());
+      tokens(tags, "cache_write", k.cacheWriteTokens());
+      tokens(tags, "cache_write_1h", k.cacheWrite1hTokens());
+      tokens(tags, "reasoning", k.reasoningTokens());
+      add("costwise.images", "Generated images", null, tags, k.images());
+      add("costwise.video", "Generated video", "seconds", tags, k.videoSeconds().doubleValue());
       add(
           "costwise.speech.characters",
           "Characters synthesized to speech",
           null,
           tags,
-          u.characters());
+          k.characters());
       add(
           "costwise.audio",
           "Audio transcribed or generated",
           "seconds",
           tags,
-          u.audioSeconds().doubleValue());
+          k.audioSeconds().doubleValue());
     }
   }
 

@@ -32,6 +32,7 @@ final class AttemptJournal implements AutoCloseable {
   static final ObjectMapper JSON =
       new ObjectMapper()
           .registerModule(new JavaTimeModule())
+          .registerModule(LegacyStepRows.module())
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
           .setSerializationInclusion(JsonInclude.Include.NON_NULL);
   private static final long ROLL_BYTES = 4L << 20;

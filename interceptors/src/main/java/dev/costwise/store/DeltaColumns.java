@@ -42,18 +42,18 @@ public record DeltaColumns(
     for (int i = 0; i < n; i++) {
       TotalsDelta d = deltas.get(i);
       c.costUsd[i] = d.costUsd().toPlainString();
-      c.inputTokens[i] = Long.toString(d.inputTokens());
-      c.outputTokens[i] = Long.toString(d.outputTokens());
-      c.cacheReadTokens[i] = Long.toString(d.cacheReadTokens());
-      c.cacheWriteTokens[i] = Long.toString(d.cacheWriteTokens());
-      c.reasoningTokens[i] = Long.toString(d.reasoningTokens());
-      c.images[i] = Long.toString(d.images());
-      c.videoSeconds[i] = d.videoSeconds().toPlainString();
-      c.characters[i] = Long.toString(d.characters());
-      c.audioSeconds[i] = d.audioSeconds().toPlainString();
+      c.inputTokens[i] = Long.toString(d.counts().inputTokens());
+      c.outputTokens[i] = Long.toString(d.counts().outputTokens());
+      c.cacheReadTokens[i] = Long.toString(d.counts().cacheReadTokens());
+      c.cacheWriteTokens[i] = Long.toString(d.counts().cacheWriteTokens());
+      c.reasoningTokens[i] = Long.toString(d.counts().reasoningTokens());
+      c.images[i] = Long.toString(d.counts().images());
+      c.videoSeconds[i] = d.counts().videoSeconds().toPlainString();
+      c.characters[i] = Long.toString(d.counts().characters());
+      c.audioSeconds[i] = d.counts().audioSeconds().toPlainString();
       c.usageCount[i] = Integer.toString(d.usageCount());
       c.unpricedUsageCount[i] = Integer.toString(d.unpricedUsageCount());
-      c.cacheWrite1hTokens[i] = Long.toString(d.cacheWrite1hTokens());
+      c.cacheWrite1hTokens[i] = Long.toString(d.counts().cacheWrite1hTokens());
     }
     return c;
   }

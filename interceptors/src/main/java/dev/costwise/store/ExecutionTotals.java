@@ -1,9 +1,14 @@
 package dev.costwise.store;
 
+import dev.costwise.usage.UsageCounts;
 import java.math.BigDecimal;
 import java.time.Instant;
+import org.jdbi.v3.core.mapper.Nested;
 
-/** One row of {@code cost_execution}: the running totals of one workflow run. */
+/**
+ * One row of {@code cost_execution}: the running totals of one workflow run, amounts in {@link
+ * #counts()}.
+ */
 public record ExecutionTotals(
     String runId,
     String namespace,
@@ -12,15 +17,7 @@ public record ExecutionTotals(
     String taskQueue,
     String tags,
     BigDecimal costUsd,
-    long inputTokens,
-    long outputTokens,
-    long cacheReadTokens,
-    long cacheWriteTokens,
-    long reasoningTokens,
-    long images,
-    BigDecimal videoSeconds,
-    long characters,
-    BigDecimal audioSeconds,
+    @Nested UsageCounts counts,
     int usageCount,
     int unpricedUsageCount,
     Instant firstRecordedAt,

@@ -117,18 +117,18 @@ public record StepColumns(
       c.provider[i] = r.provider();
       c.model[i] = r.model();
       c.pricedModel[i] = r.pricedModel();
-      c.inputTokens[i] = Long.toString(r.inputTokens());
-      c.outputTokens[i] = Long.toString(r.outputTokens());
-      c.cacheReadTokens[i] = Long.toString(r.cacheReadTokens());
-      c.cacheWriteTokens[i] = Long.toString(r.cacheWriteTokens());
-      c.reasoningTokens[i] = Long.toString(r.reasoningTokens());
-      c.images[i] = Long.toString(r.images());
+      c.inputTokens[i] = Long.toString(r.counts().inputTokens());
+      c.outputTokens[i] = Long.toString(r.counts().outputTokens());
+      c.cacheReadTokens[i] = Long.toString(r.counts().cacheReadTokens());
+      c.cacheWriteTokens[i] = Long.toString(r.counts().cacheWriteTokens());
+      c.reasoningTokens[i] = Long.toString(r.counts().reasoningTokens());
+      c.images[i] = Long.toString(r.counts().images());
       c.imageSize[i] = r.imageSize();
       c.imageQuality[i] = r.imageQuality();
-      c.videoSeconds[i] = decimal(r.videoSeconds());
+      c.videoSeconds[i] = decimal(r.counts().videoSeconds());
       c.videoWithAudio[i] = Boolean.toString(r.videoWithAudio());
-      c.characters[i] = Long.toString(r.characters());
-      c.audioSeconds[i] = decimal(r.audioSeconds());
+      c.characters[i] = Long.toString(r.counts().characters());
+      c.audioSeconds[i] = decimal(r.counts().audioSeconds());
       c.priced[i] = Boolean.toString(r.priced());
       c.unpricedReason[i] = r.unpricedReason();
       c.costUsd[i] = decimal(r.costUsd());
@@ -144,7 +144,7 @@ public record StepColumns(
       c.tags[i] = r.tags();
       c.startedAt[i] = timestamp(r.startedAt());
       c.recordedAt[i] = timestamp(r.recordedAt());
-      c.cacheWrite1hTokens[i] = Long.toString(r.cacheWrite1hTokens());
+      c.cacheWrite1hTokens[i] = Long.toString(r.counts().cacheWrite1hTokens());
       c.cacheWrite1hCost[i] = decimal(r.cacheWrite1hCost());
       c.rootRunId[i] = r.rootRunId() != null ? r.rootRunId() : r.runId();
     }

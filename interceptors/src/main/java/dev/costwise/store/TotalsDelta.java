@@ -1,5 +1,6 @@
 package dev.costwise.store;
 
+import dev.costwise.usage.UsageCounts;
 import java.math.BigDecimal;
 import java.util.List;
 
@@ -8,26 +9,12 @@ import java.util.List;
  * change.
  */
 public record TotalsDelta(
-    BigDecimal costUsd,
-    long inputTokens,
-    long outputTokens,
-    long cacheReadTokens,
-    long cacheWriteTokens,
-    long reasoningTokens,
-    long images,
-    BigDecimal videoSeconds,
-    long characters,
-    BigDecimal audioSeconds,
-    int usageCount,
-    int unpricedUsageCount,
-    long cacheWrite1hTokens) {
+    BigDecimal costUsd, UsageCounts counts, int usageCount, int unpricedUsageCount) {
 
   /** The sum over {@code rows}; unpriced rows add to the counts but not to the cost. */
   public static TotalsDelta of(List<StepRow> rows) {
     BigDecimal cost = BigDecimal.ZERO;
-    BigDecimal video = BigDecimal.ZERO;
-    BigDecimal audio = BigDecimal.ZERO;
-    long in = 0, out = 0, cr = 0, cw = 0, cw1h = 0, rs = 0, img = 0, chars = 0;
+    UsageCounts counts = UsageCounts.ZERO;
     int unpriced = 0;
     for (StepRow r : rows) {
       if (r.priced()) {
@@ -35,19 +22,9 @@ public record TotalsDelta(
       } else {
         unpriced++;
       }
-      in += r.inputTokens();
-      out += r.outputTokens();
-      cr += r.cacheReadTokens();
-      cw += r.cacheWriteTokens();
-      cw1h += r.cacheWrite1hTokens();
-      rs += r.reasoningTokens();
-      img += r.images();
-      chars += r.characters();
-      video = video.add(r.videoSeconds());
-      audio = audio.add(r.audioSeconds());
+      counts = counts.plus(r.counts());
     }
-    return new TotalsDelta(
-        cost, in, out, cr, cw, rs, img, video, chars, audio, rows.size(), unpriced, cw1h);
+    return new TotalsDelta(cost, counts, rows.size(), unpriced);
   }
 
   /** Nothing added. */
@@ -55,41 +32,24 @@ public record TotalsDelta(
 
   /** Whether this adds nothing at all (an attempt rewritten unchanged). */
   public boolean isZero() {
-    return costUsd.signum() == 0
-        && inputTokens == 0
-        && outputTokens == 0
-        && cacheReadTokens == 0
-        && cacheWriteTokens == 0
-        && cacheWrite1hTokens == 0
-        && reasoningTokens == 0
-        && images == 0
-        && videoSeconds.signum() == 0
-        && characters == 0
-        && audioSeconds.signum() == 0
-        && usageCount == 0
-        && unpricedUsageCount == 0;
+    return costUsd.signum() == 0 && counts.isZero() && usageCount == 0 && unpricedUsageCount == 0;
   }
 
   /** This plus {@code other}. */
   public TotalsDelta plus(TotalsDelta o) {
-    return minus(ZERO.minus(o));
+    return new TotalsDelta(
+        costUsd.add(o.costUsd),
+        counts.plus(o.counts),
+        usageCount + o.usageCount,
+        unpricedUsageCount + o.unpricedUsageCount);
   }
 
   /** This minus {@code other}. */
   public TotalsDelta minus(TotalsDelta o) {
     return new TotalsDelta(
         costUsd.subtract(o.costUsd),
-        inputTokens - o.inputTokens,
-        outputTokens - o.outputTokens,
-        cacheReadTokens - o.cacheReadTokens,
-        cacheWriteTokens - o.cacheWriteTokens,
-        reasoningTokens - o.reasoningTokens,
-        images - o.images,
-        videoSeconds.subtract(o.videoSeconds),
-        characters - o.characters,
-        audioSeconds.subtract(o.audioSeconds),
+        counts.minus(o.counts),
         usageCount - o.usageCount,
-        unpricedUsageCount - o.unpricedUsageCount,
-        cacheWrite1hTokens - o.cacheWrite1hTokens);
+        unpricedUsageCount - o.unpricedUsageCount);
   }
 }

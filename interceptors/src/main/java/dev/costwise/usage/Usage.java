@@ -14,6 +14,10 @@ import java.util.Objects;
  * provider's default lifetime (Anthropic's 5 minutes), {@code cacheWrite1hTokens} are one-hour
  * writes (Anthropic bills them at twice the input rate); the two never overlap. Build instances
  * with {@link #of(String, String)}.
+ *
+ * <p>The amounts are also available as one {@link UsageCounts} ({@link #counts()}), the value
+ * stored steps and totals carry; they stay flat here because a usage record is part of activity
+ * results (its JSON shape is a wire format) and of the public constructor.
  */
 public record Usage(
     String provider,
@@ -138,7 +142,25 @@ public record Usage(
 
   /** Input tokens of every kind that count toward a long-context tier threshold. */
   public long promptTokens() {
-    return inputTokens + cacheReadTokens + cacheWriteTokens + cacheWrite1hTokens;
+    return counts().promptTokens();
+  }
+
+  /**
+   * The amounts of this record, kind by kind. (Named so that JSON mappers do not see a bean
+   * property.)
+   */
+  public UsageCounts counts() {
+    return new UsageCounts(
+        inputTokens,
+        outputTokens,
+        cacheReadTokens,
+        cacheWriteTokens,
+        cacheWrite1hTokens,
+        reasoningTokens,
+        images,
+        videoSeconds,
+        characters,
+        audioSeconds);
   }
 
   /**
@@ -146,16 +168,7 @@ public record Usage(
    * records travel inside activity results.)
    */
   public boolean hasConsumption() {
-    return !(inputTokens == 0
-        && outputTokens == 0
-        && cacheReadTokens == 0
-        && cacheWriteTokens == 0
-        && cacheWrite1hTokens == 0
-        && reasoningTokens == 0
-        && images == 0
-        && videoSeconds.signum() == 0
-        && characters == 0
-        && audioSeconds.signum() == 0);
+    return !counts().isZero();
   }
 
   private static void checkCount(String field, long value, long max, String model) {

@@ -36,7 +36,7 @@ class CostStoreTest {
     ExecutionTotals t = store.execution("run-repeat").orElseThrow();
     assertThat(t.costUsd()).isEqualByComparingTo("0.00271");
     assertThat(t.usageCount()).isEqualTo(2);
-    assertThat(t.inputTokens()).isEqualTo(2_000);
+    assertThat(t.counts().inputTokens()).isEqualTo(2_000);
   }
 
   @Test
@@ -85,11 +85,11 @@ class CostStoreTest {
     List<StepRow> rows = store.steps("run-unpriced");
     assertThat(rows.get(1).priced()).isFalse();
     assertThat(rows.get(1).costUsd()).isNull();
-    assertThat(rows.get(1).inputTokens()).isEqualTo(42);
+    assertThat(rows.get(1).counts().inputTokens()).isEqualTo(42);
     ExecutionTotals t = store.execution("run-unpriced").orElseThrow();
     assertThat(t.unpricedUsageCount()).isEqualTo(1);
     assertThat(t.costUsd()).isEqualByComparingTo("0.00021");
-    assertThat(t.inputTokens()).isEqualTo(1_042);
+    assertThat(t.counts().inputTokens()).isEqualTo(1_042);
   }
 
   @Test

@@ -124,10 +124,17 @@ class PartitionMigrationTest {
     String before = jdbi.withHandle(h -> h.createQuery(DIGEST).mapTo(String.class).one());
     assertThat(before).startsWith("1080:");
 
-    assertThat(CostSchema.migrate(ds)).isGreaterThanOrEqualTo(1);
+    Flyway.configure()
+        .dataSource(ds)
+        .locations("classpath:db/migration/costwise")
+        .table(CostSchema.HISTORY_TABLE)
+        .target("6") // partitioning alone: later versions add columns, which changes row text
+        .load()
+        .migrate();
 
     String after = jdbi.withHandle(h -> h.createQuery(DIGEST).mapTo(String.class).one());
     assertThat(after).isEqualTo(before);
+    CostSchema.migrate(ds);
     assertThat(text(jdbi, "SELECT relkind::text FROM pg_class WHERE relname = 'cost_step'"))
         .isEqualTo("p");
     CostStore store = new CostStore(jdbi);

@@ -128,11 +128,11 @@ class CostTrackingWorkflowTest {
     assertThat(totals.costUsd()).isEqualByComparingTo("3.74143");
     assertThat(totals.usageCount()).isEqualTo(9);
     assertThat(totals.unpricedUsageCount()).isZero();
-    assertThat(totals.images()).isEqualTo(4);
-    assertThat(totals.videoSeconds()).isEqualByComparingTo("8");
-    assertThat(totals.characters()).isEqualTo(1500);
-    assertThat(totals.audioSeconds()).isEqualByComparingTo("90.5");
-    assertThat(totals.reasoningTokens()).isEqualTo(2000);
+    assertThat(totals.counts().images()).isEqualTo(4);
+    assertThat(totals.counts().videoSeconds()).isEqualByComparingTo("8");
+    assertThat(totals.counts().characters()).isEqualTo(1500);
+    assertThat(totals.counts().audioSeconds()).isEqualByComparingTo("90.5");
+    assertThat(totals.counts().reasoningTokens()).isEqualTo(2000);
     assertThat(totals.workflowId()).isEqualTo("pipeline-all-kinds");
 
     double metered =
@@ -164,7 +164,7 @@ class CostTrackingWorkflowTest {
     assertThat(row.priced()).isFalse();
     assertThat(row.costUsd()).isNull();
     assertThat(row.unpricedReason()).contains("Unknown model 'acme/gpt-5o-turbo-ultra'");
-    assertThat(row.inputTokens()).isEqualTo(100);
+    assertThat(row.counts().inputTokens()).isEqualTo(100);
     ExecutionTotals totals = store.execution(runId).orElseThrow();
     assertThat(totals.unpricedUsageCount()).isEqualTo(1);
     assertThat(totals.costUsd()).isEqualByComparingTo("3.74143");

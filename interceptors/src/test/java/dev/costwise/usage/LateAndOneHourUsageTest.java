@@ -66,10 +66,11 @@ class LateAndOneHourUsageTest {
 
     List<StepRow> steps = harness.steps(runId);
     assertThat(steps).hasSize(1);
-    assertThat(steps.get(0).inputTokens()).isEqualTo(1_000);
+    assertThat(steps.get(0).counts().inputTokens()).isEqualTo(1_000);
     assertThat(steps.get(0).costUsd()).isEqualByComparingTo("0.0025"); // 1000*2.5/M
     assertThat(harness.count("costwise.usage.late")).isEqualTo(1.0);
-    assertThat(harness.store().execution(runId).orElseThrow().inputTokens()).isEqualTo(1_000);
+    assertThat(harness.store().execution(runId).orElseThrow().counts().inputTokens())
+        .isEqualTo(1_000);
   }
 
   @Test
@@ -88,8 +89,8 @@ class LateAndOneHourUsageTest {
               return "done";
             });
     StepRow row = harness.steps(runId).get(0);
-    assertThat(row.cacheWriteTokens()).isEqualTo(1_000);
-    assertThat(row.cacheWrite1hTokens()).isEqualTo(2_000);
+    assertThat(row.counts().cacheWriteTokens()).isEqualTo(1_000);
+    assertThat(row.counts().cacheWrite1hTokens()).isEqualTo(2_000);
     assertThat(row.cacheWriteCost()).isEqualByComparingTo("0.00375"); // 1000*3.75/M
     assertThat(row.cacheWrite1hCost()).isEqualByComparingTo("0.012"); // 2000*6/M
     assertThat(row.costUsd())

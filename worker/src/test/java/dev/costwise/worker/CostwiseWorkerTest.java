@@ -86,8 +86,8 @@ class CostwiseWorkerTest {
   void aWorkflowStartedByAnotherClientIsPricedPerStep() {
     var totals = worker.store().execution(runId).orElseThrow();
     // script (claude-sonnet-4-5) + 2 hd images at 0.12 + 3 video attempts of 4 s at 0.10 + voice
-    assertThat(totals.images()).isEqualTo(2);
-    assertThat(totals.videoSeconds()).isEqualByComparingTo("12");
+    assertThat(totals.counts().images()).isEqualTo(2);
+    assertThat(totals.counts().videoSeconds()).isEqualByComparingTo("12");
     assertThat(worker.store().steps(runId))
         .filteredOn(s -> s.activityType().equals("AnimateScene"))
         .extracting(s -> s.outcome())

@@ -101,9 +101,9 @@ class ContentPipelineWorkflowTest {
     // recorded by the anthropic-java integration, with no cost code in the activity
     assertThat(script.provider()).isEqualTo("anthropic");
     assertThat(script.model()).isEqualTo(SimulatedProviders.LLM_MODEL);
-    assertThat(script.inputTokens()).isEqualTo(call.inputTokens());
-    assertThat(script.cacheReadTokens()).isEqualTo(call.cacheReadTokens());
-    assertThat(script.outputTokens()).isEqualTo(call.outputTokens());
+    assertThat(script.counts().inputTokens()).isEqualTo(call.inputTokens());
+    assertThat(script.counts().cacheReadTokens()).isEqualTo(call.cacheReadTokens());
+    assertThat(script.counts().outputTokens()).isEqualTo(call.outputTokens());
     assertThat(script.costUsd()).isEqualByComparingTo(expected);
     assertThat(store.execution(runId).orElseThrow().costUsd())
         .isEqualByComparingTo(

@@ -14,6 +14,7 @@ import dev.costwise.report.ExecutionReport;
 import dev.costwise.store.ExecutionTotals;
 import dev.costwise.store.StepRow;
 import dev.costwise.temporal.CostTrackingOptions;
+import dev.costwise.usage.UsageCounts;
 import dev.costwise.worker.CostwiseWorker;
 import dev.costwise.worker.StopSignals;
 import dev.costwise.worker.WorkerConfig;
@@ -326,29 +327,30 @@ public final class DemoCommand implements Callable<Integer> {
 
   static String units(StepRow s) {
     StringBuilder b = new StringBuilder();
-    if (s.inputTokens() + s.cacheReadTokens() + s.outputTokens() > 0) {
+    UsageCounts u = s.counts();
+    if (u.inputTokens() + u.cacheReadTokens() + u.outputTokens() > 0) {
       b.append(
           String.format(
               Locale.ROOT,
               "%,d in + %,d cached + %,d out tok",
-              s.inputTokens(),
-              s.cacheReadTokens(),
-              s.outputTokens()));
+              u.inputTokens(),
+              u.cacheReadTokens(),
+              u.outputTokens()));
     }
-    if (s.images() > 0) {
-      b.append(s.images())
+    if (u.images() > 0) {
+      b.append(u.images())
           .append(" image ")
           .append(s.imageQuality())
           .append(' ')
           .append(s.imageSize());
     }
-    if (s.videoSeconds().signum() > 0) {
-      b.append(s.videoSeconds().stripTrailingZeros().toPlainString())
+    if (u.videoSeconds().signum() > 0) {
+      b.append(u.videoSeconds().stripTrailingZeros().toPlainString())
           .append(" s video")
           .append(s.videoWithAudio() ? " + audio" : "");
     }
-    if (s.characters() > 0) {
-      b.append(String.format(Locale.ROOT, "%,d characters", s.characters()));
+    if (u.characters() > 0) {
+      b.append(String.format(Locale.ROOT, "%,d characters", u.characters()));
     }
     return b.toString();
   }

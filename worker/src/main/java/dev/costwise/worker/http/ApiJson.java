@@ -172,15 +172,15 @@ final class ApiJson {
       } else {
         n.put("unpricedReason", s.unpricedReason());
       }
-      n.put("inputTokens", s.inputTokens());
-      n.put("outputTokens", s.outputTokens());
-      n.put("cacheReadTokens", s.cacheReadTokens());
-      n.put("cacheWriteTokens", s.cacheWriteTokens());
-      n.put("reasoningTokens", s.reasoningTokens());
-      n.put("images", s.images());
-      n.put("videoSeconds", Money.plain(s.videoSeconds()));
-      n.put("characters", s.characters());
-      n.put("audioSeconds", Money.plain(s.audioSeconds()));
+      n.put("inputTokens", s.counts().inputTokens());
+      n.put("outputTokens", s.counts().outputTokens());
+      n.put("cacheReadTokens", s.counts().cacheReadTokens());
+      n.put("cacheWriteTokens", s.counts().cacheWriteTokens());
+      n.put("reasoningTokens", s.counts().reasoningTokens());
+      n.put("images", s.counts().images());
+      n.put("videoSeconds", Money.plain(s.counts().videoSeconds()));
+      n.put("characters", s.counts().characters());
+      n.put("audioSeconds", Money.plain(s.counts().audioSeconds()));
       n.put("startedAt", s.startedAt().toString());
     }
     return root;

@@ -122,10 +122,10 @@ class AnthropicIntegrationTest {
     String runId = harness.run("anthropic-cached", AnthropicIntegrationTest::create);
 
     StepRow row = only(runId);
-    assertThat(row.inputTokens()).isEqualTo(100);
-    assertThat(row.cacheReadTokens()).isEqualTo(5000);
-    assertThat(row.cacheWriteTokens()).isEqualTo(1000);
-    assertThat(row.cacheWrite1hTokens()).isEqualTo(2000);
+    assertThat(row.counts().inputTokens()).isEqualTo(100);
+    assertThat(row.counts().cacheReadTokens()).isEqualTo(5000);
+    assertThat(row.counts().cacheWriteTokens()).isEqualTo(1000);
+    assertThat(row.counts().cacheWrite1hTokens()).isEqualTo(2000);
     assertThat(row.inputCost()).isEqualByComparingTo("0.0003"); // 100 * 3 / M
     assertThat(row.cacheReadCost()).isEqualByComparingTo("0.0015"); // 5000 * 0.30 / M
     assertThat(row.cacheWriteCost()).isEqualByComparingTo("0.00375"); // 1000 * 3.75 / M (1.25x)
@@ -151,8 +151,8 @@ class AnthropicIntegrationTest {
     String runId = harness.run("anthropic-thinking", AnthropicIntegrationTest::create);
 
     StepRow row = only(runId);
-    assertThat(row.outputTokens()).isEqualTo(1500);
-    assertThat(row.reasoningTokens()).isZero();
+    assertThat(row.counts().outputTokens()).isEqualTo(1500);
+    assertThat(row.counts().reasoningTokens()).isZero();
     assertThat(row.costUsd()).isEqualByComparingTo("0.0231"); // 200*3/M + 1500*15/M
   }
 
@@ -202,9 +202,9 @@ class AnthropicIntegrationTest {
     String runId = harness.run("anthropic-stream", AnthropicIntegrationTest::readStream);
 
     StepRow row = only(runId);
-    assertThat(row.inputTokens()).isEqualTo(500);
-    assertThat(row.cacheReadTokens()).isEqualTo(1000);
-    assertThat(row.outputTokens()).isEqualTo(250);
+    assertThat(row.counts().inputTokens()).isEqualTo(500);
+    assertThat(row.counts().cacheReadTokens()).isEqualTo(1000);
+    assertThat(row.counts().outputTokens()).isEqualTo(250);
     assertThat(row.costUsd()).isEqualByComparingTo("0.00555"); // 500*3/M + 1000*0.3/M + 250*15/M
   }
 
@@ -214,7 +214,7 @@ class AnthropicIntegrationTest {
     String runId = harness.run("anthropic-cut", AnthropicIntegrationTest::readStream);
 
     StepRow row = only(runId);
-    assertThat(row.outputTokens()).isEqualTo(40);
+    assertThat(row.counts().outputTokens()).isEqualTo(40);
     assertThat(row.costUsd()).isEqualByComparingTo("0.0024"); // 500*3/M + 1000*0.3/M + 40*15/M
   }
 

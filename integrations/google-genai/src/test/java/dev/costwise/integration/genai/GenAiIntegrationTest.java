@@ -90,10 +90,10 @@ class GenAiIntegrationTest {
     StepRow row = only(runId);
     assertThat(row.provider()).isEqualTo("gemini");
     assertThat(row.model()).isEqualTo("gemini-2.5-flash");
-    assertThat(row.inputTokens()).isEqualTo(500);
-    assertThat(row.cacheReadTokens()).isEqualTo(1500);
-    assertThat(row.outputTokens()).isEqualTo(300);
-    assertThat(row.reasoningTokens()).isEqualTo(700);
+    assertThat(row.counts().inputTokens()).isEqualTo(500);
+    assertThat(row.counts().cacheReadTokens()).isEqualTo(1500);
+    assertThat(row.counts().outputTokens()).isEqualTo(300);
+    assertThat(row.counts().reasoningTokens()).isEqualTo(700);
     assertThat(row.inputCost()).isEqualByComparingTo("0.00015");
     assertThat(row.cacheReadCost()).isEqualByComparingTo("0.000045");
     assertThat(row.reasoningCost()).isEqualByComparingTo("0.00175");

@@ -93,10 +93,10 @@ class LangChain4jIntegrationTest {
     StepRow row = only(runId);
     assertThat(row.provider()).isEqualTo("openai");
     assertThat(row.model()).isEqualTo("o4-mini-2025-04-16");
-    assertThat(row.inputTokens()).isEqualTo(500);
-    assertThat(row.cacheReadTokens()).isEqualTo(1500);
-    assertThat(row.outputTokens()).isEqualTo(200);
-    assertThat(row.reasoningTokens()).isEqualTo(800);
+    assertThat(row.counts().inputTokens()).isEqualTo(500);
+    assertThat(row.counts().cacheReadTokens()).isEqualTo(1500);
+    assertThat(row.counts().outputTokens()).isEqualTo(200);
+    assertThat(row.counts().reasoningTokens()).isEqualTo(800);
     // 500*1.1/M + 1500*0.275/M + 200*4.4/M + 800*4.4/M = 0.00055 + 0.0004125 + 0.00088 + 0.00352
     assertThat(row.costUsd()).isEqualByComparingTo("0.0053625");
   }
@@ -210,9 +210,9 @@ class LangChain4jIntegrationTest {
 
     StepRow row = only(runId);
     assertThat(row.provider()).isEqualTo("anthropic");
-    assertThat(row.inputTokens()).isEqualTo(100);
-    assertThat(row.cacheReadTokens()).isEqualTo(5000);
-    assertThat(row.cacheWriteTokens()).isEqualTo(1000);
+    assertThat(row.counts().inputTokens()).isEqualTo(100);
+    assertThat(row.counts().cacheReadTokens()).isEqualTo(5000);
+    assertThat(row.counts().cacheWriteTokens()).isEqualTo(1000);
     // 100*3/M + 5000*0.3/M + 1000*3.75/M + 50*15/M = 0.0003 + 0.0015 + 0.00375 + 0.00075
     assertThat(row.costUsd()).isEqualByComparingTo("0.0063");
   }

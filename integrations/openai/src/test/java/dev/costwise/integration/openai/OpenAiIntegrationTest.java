@@ -120,8 +120,8 @@ class OpenAiIntegrationTest {
     assertThat(row.provider()).isEqualTo("openai");
     assertThat(row.model()).isEqualTo("gpt-4o-2024-08-06");
     assertThat(row.pricedModel()).isEqualTo("gpt-4o-2024-08-06");
-    assertThat(row.inputTokens()).isEqualTo(1200);
-    assertThat(row.outputTokens()).isEqualTo(300);
+    assertThat(row.counts().inputTokens()).isEqualTo(1200);
+    assertThat(row.counts().outputTokens()).isEqualTo(300);
     assertThat(row.inputCost()).isEqualByComparingTo("0.003"); // 1200 * 2.5 / M
     assertThat(row.outputCost()).isEqualByComparingTo("0.003"); // 300 * 10 / M
     assertThat(row.costUsd()).isEqualByComparingTo("0.006");
@@ -137,8 +137,8 @@ class OpenAiIntegrationTest {
         harness.run("openai-cached", () -> openai.chat().completions().create(chat("gpt-4o")).id());
 
     StepRow row = only(runId);
-    assertThat(row.inputTokens()).isEqualTo(500);
-    assertThat(row.cacheReadTokens()).isEqualTo(1500);
+    assertThat(row.counts().inputTokens()).isEqualTo(500);
+    assertThat(row.counts().cacheReadTokens()).isEqualTo(1500);
     assertThat(row.inputCost()).isEqualByComparingTo("0.00125"); // 500 * 2.5 / M
     assertThat(row.cacheReadCost()).isEqualByComparingTo("0.001875"); // 1500 * 1.25 / M
     assertThat(row.outputCost()).isEqualByComparingTo("0.001"); // 100 * 10 / M
@@ -157,8 +157,8 @@ class OpenAiIntegrationTest {
 
     StepRow row = only(runId);
     assertThat(row.model()).isEqualTo("o4-mini-2025-04-16");
-    assertThat(row.outputTokens()).isEqualTo(200);
-    assertThat(row.reasoningTokens()).isEqualTo(800);
+    assertThat(row.counts().outputTokens()).isEqualTo(200);
+    assertThat(row.counts().reasoningTokens()).isEqualTo(800);
     assertThat(row.inputCost()).isEqualByComparingTo("0.00011"); // 100 * 1.1 / M
     assertThat(row.outputCost()).isEqualByComparingTo("0.00088"); // 200 * 4.4 / M
     assertThat(row.reasoningCost()).isEqualByComparingTo("0.00352"); // 800 * 4.4 / M (output rate)
@@ -196,9 +196,9 @@ class OpenAiIntegrationTest {
 
     assertThat(provider.received().get(0).body()).contains("\"include_usage\":true");
     StepRow row = only(runId);
-    assertThat(row.inputTokens()).isEqualTo(800);
-    assertThat(row.cacheReadTokens()).isEqualTo(200);
-    assertThat(row.outputTokens()).isEqualTo(50);
+    assertThat(row.counts().inputTokens()).isEqualTo(800);
+    assertThat(row.counts().cacheReadTokens()).isEqualTo(200);
+    assertThat(row.counts().outputTokens()).isEqualTo(50);
     assertThat(row.costUsd()).isEqualByComparingTo("0.00275"); // 800*2.5/M + 200*1.25/M + 50*10/M
   }
 
@@ -296,10 +296,10 @@ class OpenAiIntegrationTest {
                     .id());
 
     StepRow row = only(runId);
-    assertThat(row.inputTokens()).isEqualTo(2000);
-    assertThat(row.cacheReadTokens()).isEqualTo(1000);
-    assertThat(row.outputTokens()).isEqualTo(100);
-    assertThat(row.reasoningTokens()).isEqualTo(500);
+    assertThat(row.counts().inputTokens()).isEqualTo(2000);
+    assertThat(row.counts().cacheReadTokens()).isEqualTo(1000);
+    assertThat(row.counts().outputTokens()).isEqualTo(100);
+    assertThat(row.counts().reasoningTokens()).isEqualTo(500);
     // 2000*1.1/M + 1000*0.275/M + 100*4.4/M + 500*4.4/M = 0.0022 + 0.000275 + 0.00044 + 0.0022
     assertThat(row.costUsd()).isEqualByComparingTo("0.005115");
   }
@@ -415,11 +415,11 @@ class OpenAiIntegrationTest {
         .extracting(StepRow::model)
         .containsExactly("text-embedding-3-small", "dall-e-3", "tts-1", "whisper-1");
     assertThat(rows.get(0).costUsd()).isEqualByComparingTo("0.0001"); // 5000 * 0.02 / M
-    assertThat(rows.get(1).images()).isEqualTo(2);
+    assertThat(rows.get(1).counts().images()).isEqualTo(2);
     assertThat(rows.get(1).costUsd()).isEqualByComparingTo("0.24"); // 2 hd 1024x1792 at 0.12
-    assertThat(rows.get(2).characters()).isEqualTo(35);
+    assertThat(rows.get(2).counts().characters()).isEqualTo(35);
     assertThat(rows.get(2).costUsd()).isEqualByComparingTo("0.000525"); // 35 chars at 0.015/1K
-    assertThat(rows.get(3).audioSeconds()).isEqualByComparingTo("90");
+    assertThat(rows.get(3).counts().audioSeconds()).isEqualByComparingTo("90");
     assertThat(rows.get(3).costUsd()).isEqualByComparingTo("0.009"); // 90 s at 0.0001
   }
 
@@ -438,7 +438,7 @@ class OpenAiIntegrationTest {
     assertThat(row.priced()).isFalse();
     assertThat(row.costUsd()).isNull();
     assertThat(row.unpricedReason()).contains("gpt-9-ultra-preview");
-    assertThat(row.inputTokens()).isEqualTo(100);
+    assertThat(row.counts().inputTokens()).isEqualTo(100);
   }
 
   @Test

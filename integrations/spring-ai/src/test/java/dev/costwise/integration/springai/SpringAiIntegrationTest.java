@@ -124,10 +124,10 @@ class SpringAiIntegrationTest {
     StepRow row = only(runId);
     assertThat(row.provider()).isEqualTo("openai");
     assertThat(row.model()).isEqualTo("gpt-4o-2024-08-06");
-    assertThat(row.inputTokens()).isEqualTo(1200);
-    assertThat(row.outputTokens()).isEqualTo(300);
-    assertThat(row.cacheReadTokens()).isZero();
-    assertThat(row.reasoningTokens()).isZero();
+    assertThat(row.counts().inputTokens()).isEqualTo(1200);
+    assertThat(row.counts().outputTokens()).isEqualTo(300);
+    assertThat(row.counts().cacheReadTokens()).isZero();
+    assertThat(row.counts().reasoningTokens()).isZero();
     assertThat(row.inputCost()).isEqualByComparingTo("0.003"); // 1200 * 2.5 / 1M
     assertThat(row.outputCost()).isEqualByComparingTo("0.003"); // 300 * 10 / 1M
     assertThat(row.costUsd()).isEqualByComparingTo("0.006");
@@ -149,9 +149,9 @@ class SpringAiIntegrationTest {
     String runId = harness.run("springai-cached", () -> model.call("Write about otters"));
 
     StepRow row = only(runId);
-    assertThat(row.inputTokens()).isEqualTo(464);
-    assertThat(row.cacheReadTokens()).isEqualTo(1536);
-    assertThat(row.outputTokens()).isEqualTo(100);
+    assertThat(row.counts().inputTokens()).isEqualTo(464);
+    assertThat(row.counts().cacheReadTokens()).isEqualTo(1536);
+    assertThat(row.counts().outputTokens()).isEqualTo(100);
     assertThat(row.inputCost()).isEqualByComparingTo("0.00116"); // 464 * 2.5 / 1M
     assertThat(row.cacheReadCost()).isEqualByComparingTo("0.00192"); // 1536 * 1.25 / 1M
     assertThat(row.outputCost()).isEqualByComparingTo("0.001"); // 100 * 10 / 1M
@@ -168,10 +168,10 @@ class SpringAiIntegrationTest {
 
     StepRow row = only(runId);
     assertThat(row.model()).isEqualTo("o4-mini-2025-04-16");
-    assertThat(row.inputTokens()).isEqualTo(500);
-    assertThat(row.cacheReadTokens()).isEqualTo(1500);
-    assertThat(row.outputTokens()).isEqualTo(200);
-    assertThat(row.reasoningTokens()).isEqualTo(800);
+    assertThat(row.counts().inputTokens()).isEqualTo(500);
+    assertThat(row.counts().cacheReadTokens()).isEqualTo(1500);
+    assertThat(row.counts().outputTokens()).isEqualTo(200);
+    assertThat(row.counts().reasoningTokens()).isEqualTo(800);
     assertThat(row.inputCost()).isEqualByComparingTo("0.00055"); // 500 * 1.1 / 1M
     assertThat(row.cacheReadCost()).isEqualByComparingTo("0.0004125"); // 1500 * 0.275 / 1M
     assertThat(row.outputCost()).isEqualByComparingTo("0.00088"); // 200 * 4.4 / 1M
@@ -265,9 +265,9 @@ class SpringAiIntegrationTest {
     // 800 reasoning tokens (same rate as output).
     StepRow row = only(runId);
     assertThat(row.model()).isEqualTo("o4-mini-2025-04-16");
-    assertThat(row.inputTokens()).isEqualTo(2000);
-    assertThat(row.cacheReadTokens()).isZero();
-    assertThat(row.outputTokens()).isEqualTo(1000);
+    assertThat(row.counts().inputTokens()).isEqualTo(2000);
+    assertThat(row.counts().cacheReadTokens()).isZero();
+    assertThat(row.counts().outputTokens()).isEqualTo(1000);
     assertThat(row.inputCost()).isEqualByComparingTo("0.0022"); // 2000 * 1.1 / 1M
     assertThat(row.outputCost()).isEqualByComparingTo("0.0044"); // 1000 * 4.4 / 1M
     assertThat(row.costUsd()).isEqualByComparingTo("0.0066");
@@ -357,8 +357,8 @@ class SpringAiIntegrationTest {
                         .block(Duration.ofSeconds(30))));
 
     StepRow row = only(runId);
-    assertThat(row.cacheReadTokens()).isEqualTo(1500);
-    assertThat(row.reasoningTokens()).isEqualTo(800);
+    assertThat(row.counts().cacheReadTokens()).isEqualTo(1500);
+    assertThat(row.counts().reasoningTokens()).isEqualTo(800);
     assertThat(row.costUsd()).isEqualByComparingTo("0.0053625");
   }
 
@@ -434,11 +434,11 @@ class SpringAiIntegrationTest {
     // ... each call is stored with its own usage.
     List<StepRow> rows = harness.steps(runId);
     assertThat(rows).hasSize(2);
-    assertThat(rows.get(0).inputTokens()).isEqualTo(1000);
-    assertThat(rows.get(0).outputTokens()).isEqualTo(20);
+    assertThat(rows.get(0).counts().inputTokens()).isEqualTo(1000);
+    assertThat(rows.get(0).counts().outputTokens()).isEqualTo(20);
     assertThat(rows.get(0).costUsd()).isEqualByComparingTo("0.0027"); // 1000*2.5/M + 20*10/M
-    assertThat(rows.get(1).inputTokens()).isEqualTo(1100);
-    assertThat(rows.get(1).outputTokens()).isEqualTo(50);
+    assertThat(rows.get(1).counts().inputTokens()).isEqualTo(1100);
+    assertThat(rows.get(1).counts().outputTokens()).isEqualTo(50);
     assertThat(rows.get(1).costUsd()).isEqualByComparingTo("0.00325"); // 1100*2.5/M + 50*10/M
   }
 
@@ -456,7 +456,7 @@ class SpringAiIntegrationTest {
 
     StepRow row = only(runId);
     assertThat(row.model()).isEqualTo("house-model-7");
-    assertThat(row.inputTokens()).isEqualTo(10);
+    assertThat(row.counts().inputTokens()).isEqualTo(10);
     assertThat(row.priced()).isFalse();
     assertThat(row.costUsd()).isNull();
   }
@@ -510,11 +510,11 @@ class SpringAiIntegrationTest {
     StepRow row = only(runId);
     assertThat(row.provider()).isEqualTo("anthropic");
     assertThat(row.model()).isEqualTo("claude-sonnet-4-5-20250929");
-    assertThat(row.inputTokens()).isEqualTo(100);
-    assertThat(row.cacheReadTokens()).isEqualTo(5000);
-    assertThat(row.cacheWriteTokens()).isEqualTo(1000);
-    assertThat(row.cacheWrite1hTokens()).isEqualTo(2000);
-    assertThat(row.outputTokens()).isEqualTo(50);
+    assertThat(row.counts().inputTokens()).isEqualTo(100);
+    assertThat(row.counts().cacheReadTokens()).isEqualTo(5000);
+    assertThat(row.counts().cacheWriteTokens()).isEqualTo(1000);
+    assertThat(row.counts().cacheWrite1hTokens()).isEqualTo(2000);
+    assertThat(row.counts().outputTokens()).isEqualTo(50);
     assertThat(row.inputCost()).isEqualByComparingTo("0.0003"); // 100 * 3 / 1M
     assertThat(row.cacheReadCost()).isEqualByComparingTo("0.0015"); // 5000 * 0.3 / 1M
     assertThat(row.cacheWriteCost()).isEqualByComparingTo("0.00375"); // 1000 * 3.75 / 1M
