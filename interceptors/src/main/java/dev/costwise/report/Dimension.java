@@ -17,6 +17,11 @@ public enum Dimension {
   TASK_QUEUE("task_queue", "task_queue"),
   /** The Temporal namespace; not kept in the rollup, so always summed from the step lines. */
   NAMESPACE(null, "namespace"),
+  /**
+   * The root run of the tree a line belongs to (the first run of the top-level workflow's chain);
+   * not kept in the rollup, so summed from the step lines.
+   */
+  ROOT_RUN(null, "COALESCE(root_run_id, run_id)"),
   /** The {@code tenant} tag, {@code ""} for lines without one (as the rollup keeps it). */
   TENANT("tenant", "COALESCE(tags ->> '" + dev.costwise.usage.Tags.TENANT + "', '')");
 

@@ -121,6 +121,9 @@ public final class CostwisePlugin extends SimplePlugin implements AutoCloseable 
           settings.budgets
               ? new Budgets(store.jdbi(), metrics, settings.alertSinks, settings.clock, recorder)
               : null;
+      if (budgets != null) {
+        settings.expectedCosts.forEach(budgets::expect);
+      }
       CostTrackingOptions.Builder options =
           CostTrackingOptions.newBuilder()
               .setPricer(new Pricer(catalog, settings.strictPricing))
@@ -319,6 +322,7 @@ public final class CostwisePlugin extends SimplePlugin implements AutoCloseable 
     private Duration reloadEvery = Duration.ofSeconds(30);
     private final List<AlertSink> alertSinks = new ArrayList<>();
     private final Map<String, ExecutionLimits> defaultLimits = new HashMap<>();
+    private final Map<String, java.math.BigDecimal> expectedCosts = new HashMap<>();
     private final List<UsageExtractor> extractors = new ArrayList<>();
     private final Set<String> unchecked = new LinkedHashSet<>();
 
@@ -341,6 +345,33 @@ public final class CostwisePlugin extends SimplePlugin implements AutoCloseable 
     /** Registry for the meters; Micrometer's global registry by default. */
     public Builder setMeterRegistry(MeterRegistry registry) {
       this.registry = registry;
+      return this;
+    }
+
+    /**
+     * What one activity of {@code activityType} is expected to cost in USD (all its attempts):
+     * reserved against the limits covering a run before such an activity is scheduled. Types
+     * without a figure are reserved at a high percentile of their history, else at zero.
+     *
+     * @throws IllegalArgumentException when the amount is not a decimal of zero or more
+     */
+    public Builder setExpectedCost(String activityType, String usd) {
+      java.math.BigDecimal amount;
+      try {
+        amount = new java.math.BigDecimal(Objects.requireNonNull(usd, "usd"));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(
+            "expected cost of "
+                + activityType
+                + " must be a decimal USD amount, was '"
+                + usd
+                + "'");
+      }
+      if (amount.signum() < 0) {
+        throw new IllegalArgumentException(
+            "expected cost of " + activityType + " cannot be negative, was " + usd);
+      }
+      expectedCosts.put(Objects.requireNonNull(activityType, "activityType"), amount);
       return this;
     }
 

@@ -7,6 +7,10 @@ import dev.costwise.metrics.CostMetrics;
 import dev.costwise.pricing.CatalogSource;
 import dev.costwise.pricing.PriceCatalog;
 import dev.costwise.pricing.Pricer;
+import dev.costwise.report.CostReports;
+import dev.costwise.report.Dimension;
+import dev.costwise.report.Period;
+import dev.costwise.report.PeriodTotal;
 import dev.costwise.store.CostStore;
 import dev.costwise.temporal.CostBudget;
 import dev.costwise.temporal.CostSearchAttributes;
@@ -281,6 +285,20 @@ class RunTreeTest {
                 .getTypedSearchAttributes()
                 .get(CostSearchAttributes.COST_SUBTREE_USD))
         .isEqualTo(tree.doubleValue());
+
+    // reports group by root run: the whole tree is one group
+    java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+    List<PeriodTotal> byRoot =
+        new CostReports(jdbi)
+            .totals(Period.DAY, today.minusDays(1), today.plusDays(1), Dimension.ROOT_RUN);
+    assertThat(byRoot)
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.group()).isEqualTo(root);
+              assertThat(t.costUsd()).isEqualByComparingTo(tree);
+              assertThat(t.usageCount()).isEqualTo(7);
+            });
   }
 
   @Test

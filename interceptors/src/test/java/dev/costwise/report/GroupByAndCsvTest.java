@@ -42,12 +42,12 @@ class GroupByAndCsvTest {
   void aBadGroupingGetsTheOneMessageListingEveryChoice() {
     String message =
         "Unknown grouping 'colour'; use one of none, model, provider, workflow-type,"
-            + " activity-type, task-queue, namespace, tenant, tag:NAME";
+            + " activity-type, task-queue, namespace, root-run, tenant, tag:NAME";
     assertThatThrownBy(() -> GroupBy.parse("colour")).hasMessage(message);
     assertThat(GroupBy.CHOICES)
         .isEqualTo(
-            "none, model, provider, workflow-type, activity-type, task-queue, namespace, tenant,"
-                + " tag:NAME");
+            "none, model, provider, workflow-type, activity-type, task-queue, namespace, root-run,"
+                + " tenant, tag:NAME");
     assertThatThrownBy(() -> GroupBy.parse("x".repeat(200)))
         .hasMessageContaining("... (200 characters)")
         .hasMessageNotContaining("x".repeat(81));

@@ -5,6 +5,7 @@ import dev.costwise.budget.Budgets;
 import dev.costwise.budget.WebhookAlertSink;
 import dev.costwise.demo.ContentActivitiesImpl;
 import dev.costwise.demo.ContentPipelineWorkflowImpl;
+import dev.costwise.demo.SimulatedProviders;
 import dev.costwise.estimate.CostEstimates;
 import dev.costwise.estimate.CostEstimator;
 import dev.costwise.estimate.EstimateStore;
@@ -120,6 +121,10 @@ public final class CostwiseWorker implements AutoCloseable {
             .setPriceFile(config.priceFile())
             .setStrictPricing(config.strictPricing())
             .setStopGrace(config.stopGrace());
+    if (serveDemo) {
+      // the demo's drawings have a published price: capped runs reserve it before each one
+      costwise.setExpectedCost("DrawScene", SimulatedProviders.DRAW_SCENE_EXPECTED_USD);
+    }
     if (config.alertWebhook() != null) {
       costwise.addAlertSink(
           new WebhookAlertSink(

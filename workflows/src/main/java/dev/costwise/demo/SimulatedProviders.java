@@ -28,6 +28,13 @@ public final class SimulatedProviders {
   /** Image quality requested. */
   public static final String IMAGE_QUALITY = "hd";
 
+  /**
+   * What one {@code DrawScene} is expected to cost, declared to the budgets so a capped run
+   * reserves it before each drawing: one HD 1792x1024 DALL-E 3 image, $0.12 at OpenAI's published
+   * price. The other steps are reserved from their history once they have some.
+   */
+  public static final String DRAW_SCENE_EXPECTED_USD = "0.12";
+
   /** Video provider. */
   public static final String VIDEO_PROVIDER = "vertex_ai";
 

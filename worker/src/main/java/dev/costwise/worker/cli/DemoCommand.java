@@ -92,8 +92,8 @@ public final class DemoCommand implements Callable<Integer> {
                   false,
                   true),
               ExecutionLimits.NONE),
-          // a $0.10 cap on a run estimated at $26: the check after the first image stops it before
-          // any video
+          // a $0.10 cap on a run estimated at $26: each drawing is reserved at $0.12 before it is
+          // scheduled, so all eight are refused and nothing past the cap runs
           new DemoRun(
               "spice-trade",
               new PipelineRequest(
@@ -280,6 +280,16 @@ public final class DemoCommand implements Callable<Integer> {
     String set =
         (limits.softUsd() == null ? "" : "soft " + usd(limits.softUsd()) + ", ")
             + (limits.hardUsd() == null ? "no hard limit" : "hard " + usd(limits.hardUsd()));
+    if (exceeded != null && exceeded.refused()) {
+      return set
+          + ": REFUSED "
+          + exceeded.activityType()
+          + " before it ran ("
+          + usd(exceeded.spentUsd())
+          + " spent or reserved, "
+          + usd(exceeded.estimateUsd())
+          + " expected); nothing that would cross the limit was started";
+    }
     if (exceeded != null) {
       return set
           + ": EXCEEDED after "

@@ -209,9 +209,9 @@ public final class ReportCommand {
         names = "--group-by",
         defaultValue = "model",
         description =
-            "none, model, provider, workflow-type, activity-type, task-queue, namespace, tenant or"
-                + " tag:NAME (default: model). namespace and tags other than tenant are summed"
-                + " from the step lines.")
+            "none, model, provider, workflow-type, activity-type, task-queue, namespace, root-run,"
+                + " tenant or tag:NAME (default: model). namespace, root-run and tags other than"
+                + " tenant are summed from the step lines.")
     String groupBy;
 
     @Override
