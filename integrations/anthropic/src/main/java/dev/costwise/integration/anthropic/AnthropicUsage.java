@@ -50,7 +50,7 @@ public final class AnthropicUsage {
       return "anthropic";
     }
     if (host.endsWith(".amazonaws.com")
-        && (host.startsWith("bedrock-runtime.") || host.contains(".bedrock-runtime."))) {
+        && (host.startsWith("bedrock-runtime") || host.contains(".bedrock-runtime"))) {
       return "bedrock";
     }
     if (host.endsWith(".googleapis.com")

@@ -23,6 +23,8 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The transport as seen by a Costwise interceptor: every attempt's response to a message creation
@@ -30,6 +32,8 @@ import java.util.concurrent.CompletableFuture;
  * request started. Failed attempts report no usage and record nothing.
  */
 final class RecordingHttpClient implements HttpClient {
+  private static final Logger log = LoggerFactory.getLogger(RecordingHttpClient.class);
+
   private final HttpClient next;
 
   RecordingHttpClient(HttpClient next) {
@@ -87,7 +91,13 @@ final class RecordingHttpClient implements HttpClient {
     }
     ByteArrayOutputStream out =
         new ByteArrayOutputStream((int) Math.max(256, Math.min(body.contentLength(), 1 << 16)));
-    body.writeTo(out);
+    try {
+      body.writeTo(out);
+    } catch (RuntimeException e) {
+      // the transport meets the same body and reports its failure; the answer names a model
+      log.debug("Cannot read the model of a message request: {}", e.toString());
+      return null;
+    }
     return Json.topLevelText(out.toByteArray(), "model");
   }
 

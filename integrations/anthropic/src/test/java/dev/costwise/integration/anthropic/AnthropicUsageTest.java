@@ -24,6 +24,8 @@ class AnthropicUsageTest {
             AnthropicUsage.provider(
                 "https://vpce-0a1b2c3d-4e5f6a7b.bedrock-runtime.us-east-1.vpce.amazonaws.com"))
         .isEqualTo("bedrock");
+    assertThat(AnthropicUsage.provider("https://bedrock-runtime-fips.us-east-1.amazonaws.com"))
+        .isEqualTo("bedrock");
     assertThat(AnthropicUsage.provider("https://storage.googleapis.com")).isEqualTo("anthropic");
     assertThat(AnthropicUsage.provider("https://s3.us-east-1.amazonaws.com"))
         .isEqualTo("anthropic");
