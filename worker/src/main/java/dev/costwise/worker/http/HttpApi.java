@@ -9,8 +9,6 @@ import dev.costwise.report.ExecutionReport;
 import dev.costwise.report.GroupBy;
 import dev.costwise.report.Period;
 import dev.costwise.report.PeriodTotal;
-import dev.costwise.worker.StartupException;
-import dev.costwise.worker.WorkerConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -125,21 +123,20 @@ public final class HttpApi implements AutoCloseable {
   /**
    * Binds {@code backend.httpHost():backend.httpPort()} and starts serving {@code backend}'s data.
    *
-   * @throws StartupException when the address cannot be bound
+   * @throws HttpStartException when the address cannot be bound
    */
   public static HttpApi start(HttpBackend backend) {
     InetAddress host;
     try {
       host = InetAddress.getByName(backend.httpHost());
     } catch (UnknownHostException e) {
-      throw new StartupException(
+      throw new HttpStartException(
+          HttpStartException.Problem.UNKNOWN_HOST,
           "Cannot serve HTTP on "
               + backend.httpHost()
               + ":"
               + backend.httpPort()
-              + ": unknown host; use an interface address such as 127.0.0.1 or 0.0.0.0 with"
-              + " --http-host / "
-              + WorkerConfig.Env.HTTP_HOST,
+              + ": unknown host",
           e);
     }
     QueuedThreadPool threads =
@@ -184,18 +181,17 @@ public final class HttpApi implements AutoCloseable {
       if (cause instanceof BindException
           && cause.getMessage() != null
           && cause.getMessage().contains("in use")) {
-        throw new StartupException(
+        throw new HttpStartException(
+            HttpStartException.Problem.PORT_IN_USE,
             "Cannot serve HTTP on "
                 + backend.httpHost()
                 + ":"
                 + backend.httpPort()
-                + ": the port is in use; choose another"
-                + " with --http-port / "
-                + WorkerConfig.Env.HTTP_PORT
-                + " (0 picks a free one, -1 turns HTTP off)",
+                + ": the port is in use",
             e);
       }
-      throw new StartupException(
+      throw new HttpStartException(
+          HttpStartException.Problem.OTHER,
           "Cannot serve HTTP on "
               + backend.httpHost()
               + ":"
