@@ -2,6 +2,7 @@ package dev.costwise.integration.anthropic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.anthropic.backends.Backend;
 import com.anthropic.bedrock.backends.BedrockBackend;
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
@@ -17,6 +18,9 @@ import dev.costwise.testing.ActivityHarness;
 import dev.costwise.testing.FakeProvider;
 import dev.costwise.testing.FakeProvider.Received;
 import dev.costwise.testing.FakeProvider.Reply;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Date;
@@ -86,6 +90,79 @@ class AnthropicBackendsTest {
         .maxRetries(0)
         .build()
         .withOptions(o -> o.baseUrl(endpoint));
+  }
+
+  /** The SDK's own endpoints, reached through {@code proxy}, which ends TLS on loopback. */
+  private static AnthropicClient onOwnHost(TunnellingProxy proxy, Backend backend)
+      throws Exception {
+    return CostwiseAnthropic.wrap(
+        AnthropicOkHttpClient.builder()
+            .backend(backend)
+            .proxy(proxy.proxy())
+            .sslSocketFactory(proxy.clientTls().getSocketFactory())
+            .trustManager(proxy.trustManager())
+            .maxRetries(0)
+            .build());
+  }
+
+  @Test
+  void onTheCloudsOwnHostsTheHostNamesTheProvider() throws Exception {
+    String bedrockHost = "bedrock-runtime.us-east-1.amazonaws.com";
+    String vertexHost = "us-east5-aiplatform.googleapis.com";
+    URI local = URI.create(provider.baseUrl());
+    try (TunnellingProxy proxy =
+        new TunnellingProxy(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), local.getPort()),
+            List.of(bedrockHost, vertexHost))) {
+      AnthropicClient realBedrock =
+          onOwnHost(
+              proxy,
+              BedrockBackend.builder()
+                  .awsCredentials(
+                      AwsBasicCredentials.create("AKIDCOSTWISETEST", "costwise-test-secret-key"))
+                  .region(Region.US_EAST_1)
+                  .build());
+      AnthropicClient realVertex =
+          onOwnHost(
+              proxy,
+              VertexBackend.builder()
+                  .googleCredentials(
+                      GoogleCredentials.create(
+                          new AccessToken(
+                              "ya29.test-token",
+                              Date.from(Instant.now().plus(1, ChronoUnit.HOURS)))))
+                  .project("costwise-test")
+                  .region("us-east5")
+                  .build());
+      provider.on(
+          "/model/" + BEDROCK_MODEL + "/invoke",
+          Reply.json(message("msg_bdrk_01Own", "claude-sonnet-4-5-20250929")));
+      provider.on(
+          "/v1/projects/costwise-test/locations/us-east5/publishers/anthropic/models/"
+              + VERTEX_MODEL
+              + ":rawPredict",
+          Reply.json(message("msg_vrtx_01Own", "claude-sonnet-4-5-20250929")));
+
+      String bedrockRun =
+          harness.run(
+              "bedrock-own-host", () -> realBedrock.messages().create(params(BEDROCK_MODEL)).id());
+      String vertexRun =
+          harness.run(
+              "vertex-own-host", () -> realVertex.messages().create(params(VERTEX_MODEL)).id());
+
+      assertThat(proxy.connects()).containsExactly(bedrockHost + ":443", vertexHost + ":443");
+      assertThat(provider.received())
+          .extracting(r -> r.headers().get("host"))
+          .containsExactly(bedrockHost, vertexHost);
+      StepRow bedrockRow = only(bedrockRun);
+      assertThat(bedrockRow.provider()).isEqualTo("bedrock");
+      assertThat(bedrockRow.pricedModel()).isEqualTo(BEDROCK_MODEL);
+      assertThat(bedrockRow.costUsd()).isEqualByComparingTo("0.025575");
+      StepRow vertexRow = only(vertexRun);
+      assertThat(vertexRow.provider()).isEqualTo("vertex_ai");
+      assertThat(vertexRow.pricedModel()).isEqualTo("vertex_ai/" + VERTEX_MODEL);
+      assertThat(vertexRow.costUsd()).isEqualByComparingTo("0.02325");
+    }
   }
 
   @AfterAll
