@@ -241,6 +241,39 @@ class AnthropicBackendsTest {
     assertThat(row.costUsd()).isEqualByComparingTo("0.025575");
   }
 
+  @Test
+  void anAsyncBedrockCallIsRecordedToo() {
+    provider.on(
+        "/model/" + BEDROCK_MODEL + "/invoke",
+        Reply.json(message("msg_bdrk_01Async", "claude-sonnet-4-5-20250929")));
+    String runId =
+        harness.run(
+            "bedrock-async",
+            () -> bedrock.async().messages().create(params(BEDROCK_MODEL)).get().id());
+
+    assertThat(provider.received().get(0).headers()).doesNotContainKey("x-costwise-attempt");
+    StepRow row = only(runId);
+    assertThat(row.provider()).isEqualTo("bedrock");
+    assertThat(row.costUsd()).isEqualByComparingTo("0.025575");
+  }
+
+  @Test
+  void aBedrockModelTheCatalogDoesNotKnowIsStoredUnpriced() {
+    String unknown = "us.anthropic.claude-future-9-v1:0";
+    provider.on(
+        "/model/" + unknown + "/invoke",
+        Reply.json(message("msg_bdrk_01Future", "claude-future-9")));
+    String runId =
+        harness.run("bedrock-unknown", () -> bedrock.messages().create(params(unknown)).id());
+
+    StepRow row = only(runId);
+    assertThat(row.provider()).isEqualTo("bedrock");
+    assertThat(row.priced()).isFalse();
+    assertThat(row.costUsd()).isNull();
+    assertThat(row.unpricedReason()).contains(unknown);
+    assertThat(row.inputTokens()).isEqualTo(1000);
+  }
+
   private static String events(String id, String model) {
     return List.of(
             """
