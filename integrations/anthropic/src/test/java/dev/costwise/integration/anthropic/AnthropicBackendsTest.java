@@ -226,11 +226,11 @@ class AnthropicBackendsTest {
     assertThat(row.provider()).isEqualTo("bedrock");
     assertThat(row.model()).isEqualTo(BEDROCK_MODEL);
     assertThat(row.pricedModel()).isEqualTo(BEDROCK_MODEL);
-    assertThat(row.inputTokens()).isEqualTo(1000);
-    assertThat(row.cacheReadTokens()).isEqualTo(5000);
-    assertThat(row.cacheWriteTokens()).isEqualTo(1000);
-    assertThat(row.cacheWrite1hTokens()).isEqualTo(2000);
-    assertThat(row.outputTokens()).isEqualTo(200);
+    assertThat(row.counts().inputTokens()).isEqualTo(1000);
+    assertThat(row.counts().cacheReadTokens()).isEqualTo(5000);
+    assertThat(row.counts().cacheWriteTokens()).isEqualTo(1000);
+    assertThat(row.counts().cacheWrite1hTokens()).isEqualTo(2000);
+    assertThat(row.counts().outputTokens()).isEqualTo(200);
     // the US cross-region profile's prices: 3.30 in, 0.33 cache read, 4.125 5-minute write,
     // 6.60 1-hour write, 16.50 out, per million tokens
     assertThat(row.inputCost()).isEqualByComparingTo("0.0033");
@@ -271,7 +271,7 @@ class AnthropicBackendsTest {
     assertThat(row.priced()).isFalse();
     assertThat(row.costUsd()).isNull();
     assertThat(row.unpricedReason()).contains(unknown);
-    assertThat(row.inputTokens()).isEqualTo(1000);
+    assertThat(row.counts().inputTokens()).isEqualTo(1000);
   }
 
   private static String events(String id, String model) {
@@ -315,9 +315,9 @@ class AnthropicBackendsTest {
     StepRow row = only(runId);
     assertThat(row.provider()).isEqualTo("bedrock");
     assertThat(row.pricedModel()).isEqualTo(BEDROCK_MODEL);
-    assertThat(row.inputTokens()).isEqualTo(500);
-    assertThat(row.cacheReadTokens()).isEqualTo(1000);
-    assertThat(row.outputTokens()).isEqualTo(250);
+    assertThat(row.counts().inputTokens()).isEqualTo(500);
+    assertThat(row.counts().cacheReadTokens()).isEqualTo(1000);
+    assertThat(row.counts().outputTokens()).isEqualTo(250);
     // 500 * 3.30 / M + 1000 * 0.33 / M + 250 * 16.50 / M
     assertThat(row.costUsd()).isEqualByComparingTo("0.006105");
   }
@@ -370,7 +370,7 @@ class AnthropicBackendsTest {
     StepRow row = only(runId);
     assertThat(row.provider()).isEqualTo("vertex_ai");
     assertThat(row.pricedModel()).isEqualTo("vertex_ai/" + VERTEX_MODEL);
-    assertThat(row.outputTokens()).isEqualTo(250);
+    assertThat(row.counts().outputTokens()).isEqualTo(250);
     // 500 * 3 / M + 1000 * 0.30 / M + 250 * 15 / M
     assertThat(row.costUsd()).isEqualByComparingTo("0.00555");
   }

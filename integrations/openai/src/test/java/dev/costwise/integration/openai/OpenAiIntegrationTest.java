@@ -462,7 +462,7 @@ class OpenAiIntegrationTest {
       assertThat(sent).contains(new String(audio, StandardCharsets.US_ASCII));
       StepRow row = only(runId);
       assertThat(row.model()).as(call.getKey()).isEqualTo("whisper-1");
-      assertThat(row.audioSeconds()).isEqualByComparingTo("120");
+      assertThat(row.counts().audioSeconds()).isEqualByComparingTo("120");
       assertThat(row.costUsd()).isEqualByComparingTo("0.012"); // 120 s at 0.0001
     }
   }
