@@ -67,7 +67,8 @@ class CurrentDetailsWorkflowTest {
     }
     env = TrackedTestEnvironment.create(new CostTracking(options.build()));
     Worker worker = env.newWorker(QUEUE);
-    worker.registerWorkflowImplementationTypes(BudgetedPipeline.StoryboardWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(
+        BudgetedPipeline.StoryboardWorkflowImpl.class, OwnDetailsImpl.class);
     worker.registerActivitiesImplementations(
         new BudgetedPipeline.StudioImpl(), budgets.checkActivity());
     env.start();
@@ -141,6 +142,39 @@ class CurrentDetailsWorkflowTest {
         .startsWith("**Cost tracked by Costwise** · budget checks off")
         .contains("Estimate est-off-1: $0.2500 expected")
         .doesNotContain("% spent");
+  }
+
+  @Test
+  void detailsTheWorkflowSetsItselfAreLeftAlone() {
+    start(true);
+    OwnDetails wf =
+        client.newWorkflowStub(
+            OwnDetails.class,
+            CostwiseRun.limits("0.50", "5.00")
+                .applyTo(WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId("own"))
+                .build());
+    assertThat(wf.run()).isEqualTo("drew");
+    WorkflowStub stub = WorkflowStub.fromTyped(wf);
+    assertThat(stub.query(CostBudget.QUERY, RunCost.class).spentUsd()).isPositive();
+    assertThat(details(stub)).isEqualTo("drawing the *one* storyboard");
+  }
+
+  @io.temporal.workflow.WorkflowInterface
+  public interface OwnDetails {
+    @io.temporal.workflow.WorkflowMethod
+    String run();
+  }
+
+  /** Sets its own current details, then spends. */
+  public static final class OwnDetailsImpl implements OwnDetails {
+    private final BudgetedPipeline.Studio studio = BudgetedPipeline.studio();
+
+    @Override
+    public String run() {
+      io.temporal.workflow.Workflow.setCurrentDetails("drawing the *one* storyboard");
+      studio.draw(1);
+      return "drew";
+    }
   }
 
   private static String details(WorkflowStub stub) {

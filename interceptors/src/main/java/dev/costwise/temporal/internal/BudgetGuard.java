@@ -179,10 +179,15 @@ public final class BudgetGuard {
   }
 
   /**
-   * Shows the run's summary as its current details when it changed. Current details are workflow
-   * state read by the metadata query, not a command, so setting them never affects replay.
+   * Shows the run's summary as its current details when it changed, unless the workflow set details
+   * of its own. Current details are workflow state read by the metadata query, not a command, so
+   * setting them never affects replay.
    */
   private void showDetails() {
+    String own = Workflow.getCurrentDetails();
+    if (own != null && !own.isEmpty() && !own.equals(detailsShown)) {
+      return;
+    }
     String text =
         enabled ? RunSummary.of(latest, null, estimate) : RunSummary.unchecked(estimate, notes);
     if (text != null && !text.equals(detailsShown)) {
