@@ -58,15 +58,7 @@ final class ApiJson {
 
   /**
    * {@code /api/dashboard}: the report's spend series and top runs, budget utilisation and recent
-   * over-budget failures.
-   */
-  static ObjectNode dashboard(
-      Dashboard d, List<BudgetUtilisation> utilisation, List<BudgetAlert> alerts) {
-    return dashboard(d, utilisation, alerts, null, false);
-  }
-
-  /**
-   * {@code /api/dashboard}, with the final spend of each over-budget run from {@code finals}; when
+   * over-budget failures, with the final spend of each over-budget run from {@code finals}; when
    * {@code filtered}, runs missing from it are left out (they do not match the overview's filter).
    */
   static ObjectNode dashboard(
