@@ -1,6 +1,7 @@
 package dev.costwise.report;
 
 import dev.costwise.store.ExecutionTotals;
+import dev.costwise.usage.UsageCounts;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
@@ -50,15 +51,7 @@ public record RunDetail(
       List<String> models,
       BigDecimal costUsd,
       int unpriced,
-      long inputTokens,
-      long outputTokens,
-      long cacheReadTokens,
-      long cacheWriteTokens,
-      long reasoningTokens,
-      long images,
-      BigDecimal videoSeconds,
-      long characters,
-      BigDecimal audioSeconds) {
+      UsageCounts usage) {
 
     /** Whether the attempt failed or was interrupted and still cost something or used something. */
     public boolean failedButBilled() {
@@ -68,19 +61,7 @@ public record RunDetail(
 
   /** The usage behind one step (activity type and model) of the run, summed over its attempts. */
   public record StepUsage(
-      String activityType,
-      String model,
-      int attempts,
-      int failedAttempts,
-      long inputTokens,
-      long outputTokens,
-      long cacheReadTokens,
-      long cacheWriteTokens,
-      long reasoningTokens,
-      long images,
-      BigDecimal videoSeconds,
-      long characters,
-      BigDecimal audioSeconds) {}
+      String activityType, String model, int attempts, int failedAttempts, UsageCounts usage) {}
 
   /**
    * A limit the run crossed.

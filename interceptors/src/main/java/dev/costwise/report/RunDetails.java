@@ -2,6 +2,7 @@ package dev.costwise.report;
 
 import dev.costwise.store.ExecutionTotals;
 import dev.costwise.store.StepRow;
+import dev.costwise.usage.UsageCounts;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -99,9 +100,7 @@ final class RunDetails {
       StepRow first = rows.get(0);
       List<String> models = new ArrayList<>();
       BigDecimal cost = BigDecimal.ZERO;
-      BigDecimal video = BigDecimal.ZERO;
-      BigDecimal audio = BigDecimal.ZERO;
-      long[] n = new long[8];
+      UsageCounts usage = UsageCounts.ZERO;
       int unpriced = 0;
       java.time.Instant ended = first.recordedAt();
       for (StepRow s : rows) {
@@ -114,15 +113,7 @@ final class RunDetails {
         } else {
           unpriced++;
         }
-        n[0] += s.inputTokens();
-        n[1] += s.outputTokens();
-        n[2] += s.cacheReadTokens();
-        n[3] += s.cacheWriteTokens();
-        n[4] += s.reasoningTokens();
-        n[5] += s.images();
-        n[6] += s.characters();
-        video = video.add(s.videoSeconds());
-        audio = audio.add(s.audioSeconds());
+        usage = usage.plus(s.counts());
         if (s.recordedAt().isAfter(ended)) {
           ended = s.recordedAt();
         }
@@ -138,15 +129,7 @@ final class RunDetails {
               List.copyOf(models),
               cost,
               unpriced,
-              n[0],
-              n[1],
-              n[2],
-              n[3],
-              n[4],
-              n[5],
-              video,
-              n[6],
-              audio));
+              usage));
     }
     out.sort(
         java.util.Comparator.comparing(RunDetail.Attempt::startedAt)
@@ -168,40 +151,18 @@ final class RunDetails {
           byStep.getOrDefault(step.activityType() + '\u0000' + step.model(), List.of());
       java.util.Set<String> attempts = new java.util.HashSet<>();
       java.util.Set<String> failed = new java.util.HashSet<>();
-      long[] n = new long[7];
-      BigDecimal video = BigDecimal.ZERO;
-      BigDecimal audio = BigDecimal.ZERO;
+      UsageCounts usage = UsageCounts.ZERO;
       for (StepRow s : rows) {
         String key = s.activityId() + '\u0000' + s.attempt();
         attempts.add(key);
         if (!"COMPLETED".equals(s.outcome()) && !"CANCELED".equals(s.outcome())) {
           failed.add(key);
         }
-        n[0] += s.inputTokens();
-        n[1] += s.outputTokens();
-        n[2] += s.cacheReadTokens();
-        n[3] += s.cacheWriteTokens();
-        n[4] += s.reasoningTokens();
-        n[5] += s.images();
-        n[6] += s.characters();
-        video = video.add(s.videoSeconds());
-        audio = audio.add(s.audioSeconds());
+        usage = usage.plus(s.counts());
       }
       out.add(
           new RunDetail.StepUsage(
-              step.activityType(),
-              step.model(),
-              attempts.size(),
-              failed.size(),
-              n[0],
-              n[1],
-              n[2],
-              n[3],
-              n[4],
-              n[5],
-              video,
-              n[6],
-              audio));
+              step.activityType(), step.model(), attempts.size(), failed.size(), usage));
     }
     return out;
   }

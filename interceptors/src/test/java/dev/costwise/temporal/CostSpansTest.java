@@ -117,11 +117,11 @@ class CostSpansTest {
               .as(key)
               .isEqualByComparingTo(cost);
           assertThat(tags.get(CostSpans.INPUT_TOKENS))
-              .isEqualTo(rows.stream().mapToLong(StepRow::inputTokens).sum());
+              .isEqualTo(rows.stream().mapToLong(r -> r.counts().inputTokens()).sum());
           assertThat(tags.get(CostSpans.OUTPUT_TOKENS))
-              .isEqualTo(rows.stream().mapToLong(StepRow::outputTokens).sum());
+              .isEqualTo(rows.stream().mapToLong(r -> r.counts().outputTokens()).sum());
           assertThat(tags.get(CostSpans.CACHE_READ_TOKENS))
-              .isEqualTo(rows.stream().mapToLong(StepRow::cacheReadTokens).sum());
+              .isEqualTo(rows.stream().mapToLong(r -> r.counts().cacheReadTokens()).sum());
           assertThat(tags.get(CostSpans.REQUEST_MODEL)).isEqualTo(rows.get(0).model());
           assertThat(tags.get("costwise.outcome")).isEqualTo(rows.get(0).outcome());
           assertThat(tags.get(CostSpans.UNPRICED))

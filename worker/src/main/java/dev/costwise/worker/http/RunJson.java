@@ -9,6 +9,7 @@ import dev.costwise.report.RunDetail;
 import dev.costwise.report.StepComparison;
 import dev.costwise.report.UnpricedModel;
 import dev.costwise.store.ExecutionTotals;
+import dev.costwise.usage.UsageCounts;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -69,7 +70,7 @@ final class RunJson {
       n.put("estimatedLowUsd", Money.plain(s.estimatedLowUsd()));
       n.put("estimatedHighUsd", Money.plain(s.estimatedHighUsd()));
       n.put("varianceUsd", Money.plain(s.varianceUsd()));
-      n.set("usage", usage(u));
+      n.set("usage", usage(u.usage()));
     }
 
     ArrayNode attempts = root.putArray("attempts");
@@ -86,13 +87,7 @@ final class RunJson {
       a.models().forEach(models::add);
       n.put("costUsd", Money.plain(a.costUsd()));
       n.put("unpricedUsageCount", a.unpriced());
-      n.put("inputTokens", a.inputTokens());
-      n.put("outputTokens", a.outputTokens());
-      n.put("cacheReadTokens", a.cacheReadTokens());
-      n.put("images", a.images());
-      n.put("videoSeconds", Money.plain(a.videoSeconds()));
-      n.put("characters", a.characters());
-      n.put("audioSeconds", Money.plain(a.audioSeconds()));
+      n.set("usage", usage(a.usage()));
     }
 
     ArrayNode crossings = root.putArray("budget");
@@ -149,12 +144,12 @@ final class RunJson {
     return list;
   }
 
-  private static ObjectNode usage(RunDetail.StepUsage u) {
+  private static ObjectNode usage(UsageCounts u) {
     ObjectNode n = JSON.createObjectNode();
     n.put("inputTokens", u.inputTokens());
     n.put("outputTokens", u.outputTokens());
     n.put("cacheReadTokens", u.cacheReadTokens());
-    n.put("cacheWriteTokens", u.cacheWriteTokens());
+    n.put("cacheWriteTokens", u.cacheWriteTokens() + u.cacheWrite1hTokens());
     n.put("reasoningTokens", u.reasoningTokens());
     n.put("images", u.images());
     n.put("videoSeconds", Money.plain(u.videoSeconds()));
