@@ -13,6 +13,9 @@ import dev.costwise.report.CostReports;
 import dev.costwise.report.Dimension;
 import dev.costwise.report.Period;
 import dev.costwise.report.PeriodTotal;
+import dev.costwise.report.RunDetail;
+import dev.costwise.report.RunFilter;
+import dev.costwise.report.UnpricedModel;
 import dev.costwise.store.CostSchema;
 import dev.costwise.store.CostStore;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -146,6 +149,45 @@ public final class ReportBenchmark {
           scanned.toPlainString(),
           fromRollup.compareTo(scanned) == 0,
           top.isEmpty() ? "-" : top.get(0).group());
+      // The dashboard's overview and run page: every run of the seed is first recorded in the
+      // month, so the run list reads all of them (the worst case for the range index).
+      jdbi.useHandle(
+          h ->
+              h.execute(
+                  """
+          UPDATE cost_execution SET parent_run_id = 'run-0', root_run_id = 'run-0'
+           WHERE run_id IN (SELECT 'run-' || r FROM generate_series(1, 50) AS r)
+          """));
+      LocalDate last = end.minusDays(1);
+      time(
+          "dashboard overview, the month",
+          repetitions,
+          () -> reports.dashboard(MONTH, last, RunFilter.NONE));
+      time(
+          "dashboard overview, the month, one tenant",
+          repetitions,
+          () -> reports.dashboard(MONTH, last, new RunFilter(null, null, "tenant-3")));
+      List<UnpricedModel> unpricedModels =
+          time(
+              "unpriced models with first seen (partial index)",
+              repetitions,
+              () ->
+                  reports.unpricedModels(
+                      MONTH.atStartOfDay(ZoneOffset.UTC).toInstant(),
+                      end.atStartOfDay(ZoneOffset.UTC).toInstant(),
+                      RunFilter.NONE));
+      RunDetail tree =
+          time(
+              "run page: a run with 50 children",
+              repetitions,
+              () -> reports.runDetail("run-0").orElseThrow());
+      time(
+          "run page: an ordinary run",
+          repetitions,
+          () -> reports.runDetail("run-" + rows / LINES_PER_RUN / 2).orElseThrow());
+      System.out.printf(
+          "run page check: %d attempts, %d children; %d unpriced models%n",
+          tree.attempts().size(), tree.children().size(), unpricedModels.size());
       ds.close();
     }
   }

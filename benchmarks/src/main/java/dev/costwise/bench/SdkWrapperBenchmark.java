@@ -73,6 +73,8 @@ public class SdkWrapperBenchmark {
   private OpenAIClient openAiWrapped;
   private AnthropicClient claudePlain;
   private AnthropicClient claudeWrapped;
+  private AnthropicClient bedrockPlain;
+  private AnthropicClient bedrockWrapped;
   private com.openai.core.http.HttpClient openAiTransport;
   private com.openai.core.http.HttpClient openAiRecording;
   private com.openai.core.http.HttpRequest openAiRequest;
@@ -81,6 +83,7 @@ public class SdkWrapperBenchmark {
   private com.anthropic.core.http.HttpRequest anthropicRequest;
   private ChatCompletionCreateParams chat;
   private MessageCreateParams message;
+  private MessageCreateParams bedrockMessage;
 
   @Setup
   public void setUp() {
@@ -99,6 +102,14 @@ public class SdkWrapperBenchmark {
                 .putHeader("x-api-key", "sk-ant-bench")
                 .build());
     claudeWrapped = CostwiseAnthropic.wrap(claudePlain);
+    // a Bedrock endpoint: the integration also reads the request's model from its body
+    bedrockPlain =
+        new AnthropicClientImpl(
+            com.anthropic.core.ClientOptions.builder()
+                .httpClient(new AnthropicTransport())
+                .baseUrl("https://bedrock-runtime.us-east-1.amazonaws.com")
+                .build());
+    bedrockWrapped = CostwiseAnthropic.wrap(bedrockPlain);
     openAiTransport = new OpenAiTransport();
     openAiRecording = CostwiseOpenAI.recording(openAiTransport);
     openAiRequest =
@@ -126,6 +137,8 @@ public class SdkWrapperBenchmark {
             .maxTokens(1024)
             .addUserMessage("Write a haiku about otters")
             .build();
+    bedrockMessage =
+        message.toBuilder().model("us.anthropic.claude-sonnet-4-5-20250929-v1:0").build();
   }
 
   private Object inAttempt(java.util.function.Supplier<Object> call) {
@@ -152,6 +165,17 @@ public class SdkWrapperBenchmark {
   @Benchmark
   public Object anthropicWrapped() {
     return inAttempt(() -> claudeWrapped.messages().create(message));
+  }
+
+  @Benchmark
+  public Object anthropicOnBedrockPlain() {
+    return inAttempt(() -> bedrockPlain.messages().create(bedrockMessage));
+  }
+
+  /** On Bedrock the wrapped call also reads the requested model from the request's body. */
+  @Benchmark
+  public Object anthropicOnBedrockWrapped() {
+    return inAttempt(() -> bedrockWrapped.messages().create(bedrockMessage));
   }
 
   private static long drain(InputStream in) {

@@ -85,6 +85,48 @@ public final class CostReports {
         ReportDao.class, dao -> dao.execution(runId).map(e -> execution(dao, e)));
   }
 
+  /**
+   * Everything the run page shows about one run ({@link RunDetail}), if it recorded cost. Reads
+   * only per-run indexed queries: its lines by key, its estimate, its alerts, its descendants.
+   */
+  public Optional<RunDetail> runDetail(String runId) {
+    return jdbi.inTransaction(
+        h -> {
+          ReportDao dao = h.attach(ReportDao.class);
+          return dao.execution(runId).map(e -> RunDetails.build(dao, e, execution(dao, e)));
+        });
+  }
+
+  /** The newest run of {@code workflowId} that recorded cost. */
+  public Optional<String> latestRunId(String workflowId) {
+    return jdbi.withExtension(
+        ReportDao.class, dao -> dao.latestExecution(workflowId).map(ExecutionTotals::runId));
+  }
+
+  /**
+   * The final totals of those of {@code runIds} that recorded cost and match {@code filter}, by run
+   * id (at most 1,000 ids are asked for at once).
+   */
+  public Map<String, RunTotal> runTotals(java.util.Collection<String> runIds, RunFilter filter) {
+    if (runIds.isEmpty()) {
+      return Map.of();
+    }
+    if (runIds.size() > 1_000) {
+      throw new IllegalArgumentException("at most 1000 run ids at once, was " + runIds.size());
+    }
+    Map<String, RunTotal> out = new LinkedHashMap<>();
+    jdbi.withExtension(
+            ReportDao.class,
+            dao ->
+                dao.runTotals(
+                    runIds.toArray(new String[0]),
+                    filter.workflowType(),
+                    filter.taskQueue(),
+                    filter.tenant()))
+        .forEach(r -> out.put(r.runId(), r));
+    return out;
+  }
+
   private static ExecutionReport execution(ReportDao dao, ExecutionTotals e) {
     Optional<ReportDao.EstimateHeader> estimate =
         dao.estimateForRun(e.runId())
@@ -257,6 +299,27 @@ public final class CostReports {
    */
   public long stepsCsv(Instant from, Instant to, Writer out) {
     checkRange(from, to);
+    return writeStepsCsv(
+        "recorded_at >= :from AND recorded_at < :to",
+        "recorded_at, run_id, activity_id, attempt, line_no",
+        Map.of("from", from, "to", to),
+        out);
+  }
+
+  /**
+   * Writes every step line of one run as CSV, the same columns as {@link #stepsCsv}, in attempt
+   * order (the run page's CSV link). Reads the run's lines by key. Returns the number of lines.
+   */
+  public long runStepsCsv(String runId, Writer out) {
+    return writeStepsCsv(
+        "run_id = :runId",
+        "started_at, activity_id, attempt, line_no",
+        Map.of("runId", runId),
+        out);
+  }
+
+  /** {@code where} and {@code order} are fixed SQL from the two callers above, never user text. */
+  private long writeStepsCsv(String where, String order, Map<String, Object> binds, Writer out) {
     Csv.writeRow(out, STEP_CSV_COLUMNS);
     return jdbi.inTransaction(
         h -> {
@@ -270,12 +333,13 @@ public final class CostReports {
                          audio_seconds, priced, cost_usd, unpriced_reason, started_at, namespace,
                          image_size, image_quality, video_with_audio, CAST(tags AS text) AS tags
                     FROM cost_step
-                   WHERE recorded_at >= :from AND recorded_at < :to
-                   ORDER BY recorded_at, run_id, activity_id, attempt, line_no
+                   WHERE <where>
+                   ORDER BY <order>
                   """)
+              .define("where", where)
+              .define("order", order)
               .bind("tenantTag", Tags.TENANT)
-              .bind("from", from)
-              .bind("to", to)
+              .bindMap(binds)
               .setFetchSize(1_000)
               .map(
                   (rs, ctx) -> {
@@ -342,50 +406,106 @@ public final class CostReports {
     if (days < 1 || days > 366) {
       throw new IllegalArgumentException("days must be 1-366, was " + days);
     }
-    Instant to = midnight(today.plusDays(1));
-    Instant from = midnight(today.minusDays(days - 1L));
-    List<PeriodTotal> buckets = totals(Period.DAY, from, to, GroupBy.of(Dimension.MODEL));
+    return dashboard(today.minusDays(days - 1L), today, RunFilter.NONE);
+  }
 
-    Map<String, BigDecimal> byModel = new TreeMap<>();
-    BigDecimal total = BigDecimal.ZERO;
-    for (PeriodTotal b : buckets) {
-      byModel.merge(b.group(), b.costUsd(), BigDecimal::add);
-      total = total.add(b.costUsd());
+  /**
+   * What the dashboard draws over UTC days {@code first} to {@code last} (both inclusive, at most
+   * 366 days), narrowed by {@code filter}: spend per day stacked by model from the daily rollup,
+   * the run count and the most expensive runs from the run totals.
+   */
+  public Dashboard dashboard(LocalDate first, LocalDate last, RunFilter filter) {
+    long days = java.time.temporal.ChronoUnit.DAYS.between(first, last) + 1;
+    if (days < 1 || days > 366) {
+      throw new IllegalArgumentException(
+          "the range must cover 1-366 days, was " + first + " to " + last);
     }
-    List<String> top =
-        byModel.entrySet().stream()
-            .sorted(Map.Entry.<String, BigDecimal>comparingByValue().reversed())
-            .limit(DASHBOARD_MODELS)
-            .map(Map.Entry::getKey)
-            .toList();
-    List<String> models = new ArrayList<>(top);
-    if (byModel.size() > top.size()) {
-      models.add("other");
-    }
-    Map<LocalDate, Map<String, BigDecimal>> perDay = new LinkedHashMap<>();
-    for (int i = 0; i < days; i++) {
-      perDay.put(today.minusDays(days - 1L - i), new LinkedHashMap<>());
-    }
-    for (PeriodTotal b : buckets) {
-      String model = top.contains(b.group()) ? b.group() : "other";
-      perDay
-          .computeIfAbsent(b.periodStart(), d -> new LinkedHashMap<>())
-          .merge(model, b.costUsd(), BigDecimal::add);
-    }
-    List<Dashboard.DaySpend> series = new ArrayList<>();
-    perDay.forEach((day, costs) -> series.add(new Dashboard.DaySpend(day, costs)));
-    BigDecimal totalUsd = total;
+    Instant to = midnight(last.plusDays(1));
+    Instant from = midnight(first);
+    return jdbi.withExtension(
+        ReportDao.class,
+        dao -> {
+          List<PeriodTotal> buckets =
+              dao.filteredSpendByModel(
+                  first,
+                  last.plusDays(1),
+                  filter.workflowType(),
+                  filter.taskQueue(),
+                  filter.tenant());
+          Map<String, BigDecimal> byModel = new TreeMap<>();
+          BigDecimal total = BigDecimal.ZERO;
+          for (PeriodTotal b : buckets) {
+            byModel.merge(b.group(), b.costUsd(), BigDecimal::add);
+            total = total.add(b.costUsd());
+          }
+          List<String> top =
+              byModel.entrySet().stream()
+                  .sorted(Map.Entry.<String, BigDecimal>comparingByValue().reversed())
+                  .limit(DASHBOARD_MODELS)
+                  .map(Map.Entry::getKey)
+                  .toList();
+          List<String> models = new ArrayList<>(top);
+          if (byModel.size() > top.size()) {
+            models.add("other");
+          }
+          Map<LocalDate, Map<String, BigDecimal>> perDay = new LinkedHashMap<>();
+          for (LocalDate d = first; !d.isAfter(last); d = d.plusDays(1)) {
+            perDay.put(d, new LinkedHashMap<>());
+          }
+          for (PeriodTotal b : buckets) {
+            String model = top.contains(b.group()) ? b.group() : "other";
+            perDay
+                .computeIfAbsent(b.periodStart(), d -> new LinkedHashMap<>())
+                .merge(model, b.costUsd(), BigDecimal::add);
+          }
+          List<Dashboard.DaySpend> series = new ArrayList<>();
+          perDay.forEach((day, costs) -> series.add(new Dashboard.DaySpend(day, costs)));
+          return new Dashboard(
+              from,
+              to,
+              total,
+              dao.filteredRunCount(
+                  from, to, filter.workflowType(), filter.taskQueue(), filter.tenant()),
+              models,
+              series,
+              dao.filteredTopRuns(
+                  from,
+                  to,
+                  filter.workflowType(),
+                  filter.taskQueue(),
+                  filter.tenant(),
+                  DASHBOARD_RUNS));
+        });
+  }
+
+  /**
+   * Models whose usage could not be priced in [from, to), narrowed by {@code filter}: how many
+   * records, in how many runs, first and last seen. Reads the unpriced lines only.
+   */
+  public List<UnpricedModel> unpricedModels(Instant from, Instant to, RunFilter filter) {
+    checkRange(from, to);
     return jdbi.withExtension(
         ReportDao.class,
         dao ->
-            new Dashboard(
-                from,
-                to,
-                totalUsd,
-                dao.runsBetween(from, to),
-                models,
-                series,
-                dao.topRuns(from, to, DASHBOARD_RUNS)));
+            dao.unpricedModels(
+                from, to, filter.workflowType(), filter.taskQueue(), filter.tenant()));
+  }
+
+  /**
+   * The workflow types, task queues and tenants that recorded cost on days [first, last], for the
+   * dashboard's filters (at most 200 of each), from the daily rollup.
+   */
+  public Map<Dimension, List<String>> filterValues(LocalDate first, LocalDate last) {
+    Map<Dimension, List<String>> out = new LinkedHashMap<>();
+    jdbi.useExtension(
+        ReportDao.class,
+        dao -> {
+          for (Dimension d :
+              List.of(Dimension.WORKFLOW_TYPE, Dimension.TASK_QUEUE, Dimension.TENANT)) {
+            out.put(d, dao.filterValues(d.rollupColumn(), first, last.plusDays(1)));
+          }
+        });
+    return out;
   }
 
   private static Instant midnight(LocalDate day) {

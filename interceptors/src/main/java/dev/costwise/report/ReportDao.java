@@ -27,7 +27,24 @@ import org.jdbi.v3.sqlobject.statement.SqlQuery;
 @RegisterConstructorMapper(ReportDao.EstimateStep.class)
 @RegisterConstructorMapper(RunTotal.class)
 @RegisterConstructorMapper(StepRow.class)
+@RegisterConstructorMapper(ReportDao.TreeRow.class)
+@RegisterConstructorMapper(ReportDao.RunLinks.class)
+@RegisterConstructorMapper(RunDetail.Crossing.class)
+@RegisterConstructorMapper(UnpricedModel.class)
 interface ReportDao {
+
+  /** Where a run sits in its tree. */
+  record RunLinks(String runId, String parentRunId, String rootRunId) {}
+
+  /** One run below another, found by following parent_run_id down. */
+  record TreeRow(
+      String runId,
+      String parentRunId,
+      String workflowId,
+      String workflowType,
+      BigDecimal costUsd,
+      Instant firstRecordedAt,
+      int depth) {}
 
   /** Cost of one step of a run as recorded. */
   record ActualStep(
@@ -240,4 +257,152 @@ interface ReportDao {
        ORDER BY started_at, activity_id, attempt, line_no
       """)
   List<StepRow> steps(@Bind("runId") String runId);
+
+  @SqlQuery(
+      """
+      SELECT run_id, parent_run_id, COALESCE(root_run_id, run_id) AS root_run_id
+        FROM cost_execution WHERE run_id = :runId
+      """)
+  Optional<RunLinks> runLinks(@Bind("runId") String runId);
+
+  /**
+   * The runs below {@code runId} (children, their children, ...), at most {@code limit} of them and
+   * {@code maxDepth} levels deep; each level is an index lookup on parent_run_id.
+   */
+  @SqlQuery(
+      """
+      WITH RECURSIVE tree AS (
+        SELECT run_id, parent_run_id, workflow_id, workflow_type, cost_usd, first_recorded_at, 1 AS depth
+          FROM cost_execution WHERE parent_run_id = :runId
+        UNION ALL
+        SELECT e.run_id, e.parent_run_id, e.workflow_id, e.workflow_type, e.cost_usd, e.first_recorded_at,
+               t.depth + 1
+          FROM cost_execution e JOIN tree t ON e.parent_run_id = t.run_id
+         WHERE t.depth < :maxDepth AND e.run_id <> :runId
+      )
+      SELECT * FROM tree ORDER BY depth, first_recorded_at, run_id LIMIT :limit
+      """)
+  List<TreeRow> descendants(
+      @Bind("runId") String runId, @Bind("maxDepth") int maxDepth, @Bind("limit") int limit);
+
+  /** The limits this run crossed and the period budgets that blocked it, oldest first. */
+  @SqlQuery(
+      """
+      SELECT subject, threshold, level, action, limit_usd, spent_usd, created_at AS at
+        FROM budget_alert
+       WHERE run_id = :runId AND (level = 'EXCEEDED' OR level = 'BLOCKED' OR subject = 'run:' || :runId)
+       ORDER BY created_at, id
+      """)
+  List<RunDetail.Crossing> crossings(@Bind("runId") String runId);
+
+  /** Final totals of the given runs that match the filter. */
+  @SqlQuery(
+      """
+      SELECT run_id, workflow_id, workflow_type, cost_usd, usage_count, unpriced_usage_count,
+             first_recorded_at, last_recorded_at
+        FROM cost_execution WHERE run_id = ANY(:runIds)
+         AND (CAST(:workflowType AS text) IS NULL OR workflow_type = :workflowType)
+         AND (CAST(:taskQueue AS text) IS NULL OR task_queue = :taskQueue)
+         AND (CAST(:tenant AS text) IS NULL OR tags ->> 'tenant' = :tenant)
+      """)
+  List<RunTotal> runTotals(
+      @Bind("runIds") String[] runIds,
+      @Bind("workflowType") String workflowType,
+      @Bind("taskQueue") String taskQueue,
+      @Bind("tenant") String tenant);
+
+  /** Spend per day and model over [from, to) from the rollup, narrowed by the filter. */
+  @SqlQuery(
+      """
+      SELECT day AS period_start, model AS "group",
+             SUM(cost_usd) AS cost_usd, SUM(usage_count) AS usage_count,
+             SUM(unpriced_usage_count) AS unpriced_usage_count, SUM(input_tokens) AS input_tokens,
+             SUM(output_tokens) AS output_tokens, SUM(images) AS images, SUM(video_seconds) AS video_seconds,
+             SUM(characters) AS characters, SUM(audio_seconds) AS audio_seconds
+        FROM cost_rollup_daily
+       WHERE day >= :from AND day < :to
+         AND (CAST(:workflowType AS text) IS NULL OR workflow_type = :workflowType)
+         AND (CAST(:taskQueue AS text) IS NULL OR task_queue = :taskQueue)
+         AND (CAST(:tenant AS text) IS NULL OR tenant = :tenant)
+       GROUP BY 1, 2
+      HAVING SUM(usage_count) != 0
+       ORDER BY 1, 3 DESC, 2
+      """)
+  List<PeriodTotal> filteredSpendByModel(
+      @Bind("from") LocalDate from,
+      @Bind("to") LocalDate to,
+      @Bind("workflowType") String workflowType,
+      @Bind("taskQueue") String taskQueue,
+      @Bind("tenant") String tenant);
+
+  /** The most expensive runs first recorded in [from, to), narrowed by the filter. */
+  @SqlQuery(
+      """
+      SELECT run_id, workflow_id, workflow_type, cost_usd, usage_count, unpriced_usage_count,
+             first_recorded_at, last_recorded_at
+        FROM cost_execution
+       WHERE first_recorded_at >= :from AND first_recorded_at < :to
+         AND (CAST(:workflowType AS text) IS NULL OR workflow_type = :workflowType)
+         AND (CAST(:taskQueue AS text) IS NULL OR task_queue = :taskQueue)
+         AND (CAST(:tenant AS text) IS NULL OR tags ->> 'tenant' = :tenant)
+       ORDER BY cost_usd DESC, first_recorded_at DESC
+       LIMIT :limit
+      """)
+  List<RunTotal> filteredTopRuns(
+      @Bind("from") Instant from,
+      @Bind("to") Instant to,
+      @Bind("workflowType") String workflowType,
+      @Bind("taskQueue") String taskQueue,
+      @Bind("tenant") String tenant,
+      @Bind("limit") int limit);
+
+  /** How many runs were first recorded in [from, to), narrowed by the filter. */
+  @SqlQuery(
+      """
+      SELECT COUNT(*) FROM cost_execution
+       WHERE first_recorded_at >= :from AND first_recorded_at < :to
+         AND (CAST(:workflowType AS text) IS NULL OR workflow_type = :workflowType)
+         AND (CAST(:taskQueue AS text) IS NULL OR task_queue = :taskQueue)
+         AND (CAST(:tenant AS text) IS NULL OR tags ->> 'tenant' = :tenant)
+      """)
+  long filteredRunCount(
+      @Bind("from") Instant from,
+      @Bind("to") Instant to,
+      @Bind("workflowType") String workflowType,
+      @Bind("taskQueue") String taskQueue,
+      @Bind("tenant") String tenant);
+
+  /**
+   * Models whose usage could not be priced in [from, to): how many records, the first and last
+   * seen; reads only the unpriced lines (a partial index).
+   */
+  @SqlQuery(
+      """
+      SELECT provider, model, COUNT(*) AS unpriced_usage_count, COUNT(DISTINCT run_id) AS runs,
+             MIN(recorded_at) AS first_seen, MAX(recorded_at) AS last_seen, MIN(unpriced_reason) AS reason
+        FROM cost_step
+       WHERE NOT priced AND recorded_at >= :from AND recorded_at < :to
+         AND (CAST(:workflowType AS text) IS NULL OR workflow_type = :workflowType)
+         AND (CAST(:taskQueue AS text) IS NULL OR task_queue = :taskQueue)
+         AND (CAST(:tenant AS text) IS NULL OR tags ->> 'tenant' = :tenant)
+       GROUP BY provider, model
+       ORDER BY 3 DESC, provider, model
+       LIMIT 50
+      """)
+  List<UnpricedModel> unpricedModels(
+      @Bind("from") Instant from,
+      @Bind("to") Instant to,
+      @Bind("workflowType") String workflowType,
+      @Bind("taskQueue") String taskQueue,
+      @Bind("tenant") String tenant);
+
+  /** The values of a rollup column ({@link Dimension}, never user text) seen in [from, to). */
+  @SqlQuery(
+      """
+      SELECT DISTINCT <column> FROM cost_rollup_daily
+       WHERE day >= :from AND day < :to AND <column> <> ''
+       ORDER BY 1 LIMIT 200
+      """)
+  List<String> filterValues(
+      @Define("column") String column, @Bind("from") LocalDate from, @Bind("to") LocalDate to);
 }

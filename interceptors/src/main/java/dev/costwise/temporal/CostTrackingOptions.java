@@ -41,6 +41,7 @@ public final class CostTrackingOptions {
   private final java.util.function.BooleanSupplier searchAttributes;
   private final Set<String> uncheckedActivityTypes;
   private final boolean failOnInvalidSettings;
+  private final List<AttemptObserver> attemptObservers;
 
   private CostTrackingOptions(Builder b) {
     this.pricer =
@@ -56,6 +57,7 @@ public final class CostTrackingOptions {
     this.budgetMemoKey = b.budgetMemoKey;
     this.searchAttributes = b.searchAttributes;
     this.uncheckedActivityTypes = Set.copyOf(b.uncheckedActivityTypes);
+    this.attemptObservers = List.copyOf(b.attemptObservers);
     this.failOnInvalidSettings = b.failOnInvalidSettings;
     if (budgets == null && !defaultLimits.isEmpty()) {
       throw new IllegalArgumentException(
@@ -86,6 +88,11 @@ public final class CostTrackingOptions {
   /** Extractors tried on every activity result, after {@code UsageReporting}. */
   public List<UsageExtractor> extractors() {
     return extractors;
+  }
+
+  /** Observers told of each attempt's priced usage as it ends ({@link CostSpans}). */
+  public List<AttemptObserver> attemptObservers() {
+    return attemptObservers;
   }
 
   /** Memo key read for run-wide tags. */
@@ -140,6 +147,7 @@ public final class CostTrackingOptions {
     private CostRecorder recorder;
     private CostMetrics metrics;
     private final List<UsageExtractor> extractors = new ArrayList<>();
+    private final List<AttemptObserver> attemptObservers = new ArrayList<>();
     private String tagsMemoKey = DEFAULT_TAGS_MEMO_KEY;
     private Clock clock = Clock.systemUTC();
     private Budgets budgets;
@@ -238,6 +246,12 @@ public final class CostTrackingOptions {
     /** Adds an extractor for result types that do not implement {@code UsageReporting}. */
     public Builder addExtractor(UsageExtractor extractor) {
       this.extractors.add(Objects.requireNonNull(extractor));
+      return this;
+    }
+
+    /** Adds an observer told of each attempt's priced usage as it ends, e.g. {@link CostSpans}. */
+    public Builder addAttemptObserver(AttemptObserver observer) {
+      this.attemptObservers.add(Objects.requireNonNull(observer));
       return this;
     }
 

@@ -135,6 +135,7 @@ public final class CostwisePlugin extends SimplePlugin implements AutoCloseable 
               .setSearchAttributes(() -> searchAttributes);
       settings.defaultLimits.forEach(options::setDefaultLimits);
       settings.extractors.forEach(options::addExtractor);
+      settings.attemptObservers.forEach(options::addAttemptObserver);
       options.addUncheckedActivityTypes(settings.unchecked.toArray(new String[0]));
       tracking = new CostTracking(options.build());
       housekeeping =
@@ -220,7 +221,9 @@ public final class CostwisePlugin extends SimplePlugin implements AutoCloseable 
     List<WorkerInterceptor> all =
         set == null ? new ArrayList<>() : new ArrayList<>(Arrays.asList(set));
     if (!all.contains(ours)) {
-      all.add(ours);
+      // first in the list is innermost: tracing interceptors the user registered wrap the cost
+      // interceptor, so an attempt's span is still open when its cost is known (CostSpans)
+      all.add(0, ours);
     }
     builder.setWorkerInterceptors(all.toArray(new WorkerInterceptor[0]));
   }
@@ -324,6 +327,7 @@ public final class CostwisePlugin extends SimplePlugin implements AutoCloseable 
     private final Map<String, ExecutionLimits> defaultLimits = new HashMap<>();
     private final Map<String, java.math.BigDecimal> expectedCosts = new HashMap<>();
     private final List<UsageExtractor> extractors = new ArrayList<>();
+    private final List<AttemptObserver> attemptObservers = new ArrayList<>();
     private final Set<String> unchecked = new LinkedHashSet<>();
 
     private Builder(DataSource dataSource) {
@@ -420,6 +424,15 @@ public final class CostwisePlugin extends SimplePlugin implements AutoCloseable 
     /** Reads usage from result types you do not own. */
     public Builder addExtractor(UsageExtractor extractor) {
       this.extractors.add(Objects.requireNonNull(extractor));
+      return this;
+    }
+
+    /**
+     * Adds an observer told of each attempt's priced usage as it ends; {@link
+     * CostSpans#openTracing} puts usage and cost on the SDK's OpenTracing activity spans.
+     */
+    public Builder addAttemptObserver(AttemptObserver observer) {
+      this.attemptObservers.add(Objects.requireNonNull(observer));
       return this;
     }
 

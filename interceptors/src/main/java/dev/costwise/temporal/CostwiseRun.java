@@ -30,14 +30,24 @@ import java.util.Map;
  * Instances are immutable.
  */
 public final class CostwiseRun {
+  /** Memo key of the estimate linked to a run ({@link #estimate}). */
+  public static final String ESTIMATE_MEMO_KEY = "costwise.estimate";
+
   private static final ThreadLocal<CostwiseRun> CURRENT = new ThreadLocal<>();
 
   private final ExecutionLimits limits;
   private final Map<String, String> tags;
+  private final RunSummary.EstimateLink estimate;
 
   private CostwiseRun(ExecutionLimits limits, Map<String, String> tags) {
+    this(limits, tags, null);
+  }
+
+  private CostwiseRun(
+      ExecutionLimits limits, Map<String, String> tags, RunSummary.EstimateLink estimate) {
     this.limits = limits;
     this.tags = Map.copyOf(tags);
+    this.estimate = estimate;
   }
 
   /**
@@ -66,7 +76,31 @@ public final class CostwiseRun {
     Map<String, String> more = new LinkedHashMap<>(tags);
     more.put(Tags.checkKey(key), Tags.checkValue(key, value));
     Tags.fromJson(more, "tags");
-    return new CostwiseRun(limits, more);
+    return new CostwiseRun(limits, more, estimate);
+  }
+
+  /**
+   * These settings plus the estimate made for the run: its current details compare spend with
+   * {@code expectedUsd}, and {@link #applyTo} gives it a static summary naming the estimate.
+   *
+   * @param expectedUsd the estimate's expected total, or null
+   * @throws IllegalArgumentException when the id is blank or longer than 255 characters
+   */
+  public CostwiseRun estimate(String estimateId, BigDecimal expectedUsd) {
+    return new CostwiseRun(limits, tags, new RunSummary.EstimateLink(estimateId, expectedUsd));
+  }
+
+  /** These settings plus a saved estimate (see {@link #estimate(String, BigDecimal)}). */
+  public CostwiseRun estimate(dev.costwise.estimate.Estimate saved) {
+    if (saved.estimateId() == null) {
+      throw new IllegalArgumentException("the estimate was not saved, so it has no id to link");
+    }
+    return estimate(saved.estimateId(), saved.expectedUsd());
+  }
+
+  /** A run with no limits or tags of its own, linked to a saved estimate. */
+  public static CostwiseRun estimated(dev.costwise.estimate.Estimate saved) {
+    return new CostwiseRun(ExecutionLimits.NONE, Map.of()).estimate(saved);
   }
 
   /** The limits. */
@@ -95,20 +129,33 @@ public final class CostwiseRun {
     if (!tags.isEmpty()) {
       memo.put(CostTrackingOptions.DEFAULT_TAGS_MEMO_KEY, tags);
     }
+    if (estimate != null) {
+      Map<String, String> e = new LinkedHashMap<>();
+      e.put("id", estimate.estimateId());
+      if (estimate.expectedUsd() != null) {
+        e.put("expectedUsd", plain(estimate.expectedUsd()));
+      }
+      memo.put(ESTIMATE_MEMO_KEY, e);
+    }
     return memo;
   }
 
   /**
    * Adds these settings to the memo {@code options} already has (its other entries are kept) and
-   * returns {@code options}.
+   * returns {@code options}. With an estimate linked and no static summary set, the run's static
+   * summary (shown by the Web UI) names the estimate.
    */
   public WorkflowOptions.Builder applyTo(WorkflowOptions.Builder options) {
     Map<String, Object> memo = new LinkedHashMap<>();
-    Map<String, Object> existing = options.build().getMemo();
+    WorkflowOptions built = options.build();
+    Map<String, Object> existing = built.getMemo();
     if (existing != null) {
       memo.putAll(existing);
     }
     memo.putAll(memo());
+    if (estimate != null && built.getStaticSummary() == null) {
+      options.setStaticSummary(RunSummary.staticSummary(estimate));
+    }
     return options.setMemo(memo);
   }
 

@@ -18,6 +18,7 @@ import dev.costwise.store.CostStore;
 import dev.costwise.store.ResilientRecorder;
 import dev.costwise.temporal.CostwisePlugin;
 import dev.costwise.worker.http.HttpApi;
+import dev.costwise.worker.http.HttpStartException;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -169,7 +170,11 @@ public final class CostwiseWorker implements AutoCloseable {
         serveDemo ? " (serving the demo pipeline)" : "");
 
     if (config.httpPort() >= 0) {
-      http = HttpApi.start(new WorkerHttpBackend(config, this));
+      try {
+        http = HttpApi.start(new WorkerHttpBackend(config, this));
+      } catch (HttpStartException e) {
+        throw WorkerHttpBackend.startupError(e);
+      }
       onClose("HTTP server", http);
       log.info(
           "HTTP listening on {}: dashboard {}/ , metrics {}/metrics , health {}/health",

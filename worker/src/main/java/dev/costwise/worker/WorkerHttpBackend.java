@@ -4,6 +4,7 @@ import dev.costwise.budget.BudgetAlert;
 import dev.costwise.budget.BudgetUtilisation;
 import dev.costwise.report.CostReports;
 import dev.costwise.worker.http.HttpBackend;
+import dev.costwise.worker.http.HttpStartException;
 import java.util.List;
 
 /** The running worker as its HTTP server sees it: an adapter from {@link CostwiseWorker}. */
@@ -17,6 +18,25 @@ public final class WorkerHttpBackend implements HttpBackend {
     this.config = config;
     this.worker = worker;
     this.reports = new CostReports(worker.store().jdbi());
+  }
+
+  /**
+   * The worker's startup error for an HTTP server that could not start: its message, and which
+   * setting to change for it.
+   */
+  public static StartupException startupError(HttpStartException e) {
+    String hint =
+        switch (e.problem()) {
+          case UNKNOWN_HOST ->
+              "; use an interface address such as 127.0.0.1 or 0.0.0.0 with --http-host / "
+                  + WorkerConfig.Env.HTTP_HOST;
+          case PORT_IN_USE ->
+              "; choose another with --http-port / "
+                  + WorkerConfig.Env.HTTP_PORT
+                  + " (0 picks a free one, -1 turns HTTP off)";
+          case OTHER -> "";
+        };
+    return new StartupException(e.getMessage() + hint, e);
   }
 
   @Override

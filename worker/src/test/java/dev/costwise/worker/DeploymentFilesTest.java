@@ -175,7 +175,7 @@ class DeploymentFilesTest {
     JsonNode dash = JSON.readTree(ROOT.resolve("deploy/grafana/dashboards/costwise.json").toFile());
     Set<String> metrics = new HashSet<>();
     for (JsonNode panel : dash.path("panels")) {
-      assertThat(panel.path("datasource").path("uid").asText()).isEqualTo(uid);
+      assertThat(panel.path("datasource").path("uid").asText()).isIn(uid, "costwise-postgres");
       for (JsonNode t : panel.path("targets")) {
         Matcher m = Pattern.compile("costwise_[a-z_]+").matcher(t.path("expr").asText());
         while (m.find()) {
@@ -193,5 +193,66 @@ class DeploymentFilesTest {
             "costwise_audio_seconds_total",
             "costwise_usage_unpriced_total",
             "costwise_persistence_failures_total");
+  }
+
+  @Test
+  void grafanasSqlPanelsRunAgainstTheCostSchemaAsTheReadOnlyRole() throws Exception {
+    JsonNode ds =
+        YAML.readTree(
+            ROOT.resolve("deploy/grafana/provisioning/datasources/costwise-postgres.yml").toFile());
+    JsonNode pg = ds.path("datasources").get(0);
+    assertThat(pg.path("uid").asText()).isEqualTo("costwise-postgres");
+    assertThat(pg.path("url").asText()).isEqualTo("postgresql:5432");
+    assertThat(pg.path("jsonData").path("database").asText()).isEqualTo("costwise");
+    assertThat(Files.readString(ROOT.resolve("deploy/postgres/10-costwise.sql")))
+        .contains("CREATE ROLE " + pg.path("user").asText())
+        .contains("GRANT SELECT ON TABLES TO " + pg.path("user").asText());
+
+    JsonNode dash = JSON.readTree(ROOT.resolve("deploy/grafana/dashboards/costwise.json").toFile());
+    List<String> queries = new ArrayList<>();
+    Set<String> variables = new HashSet<>();
+    for (JsonNode v : dash.path("templating").path("list")) {
+      variables.add(v.path("name").asText());
+      if (v.path("datasource").path("uid").asText().equals("costwise-postgres")) {
+        queries.add(v.path("query").asText());
+      }
+    }
+    assertThat(variables).contains("tenant", "root_run");
+    for (JsonNode panel : dash.path("panels")) {
+      if (panel.path("datasource").path("uid").asText().equals("costwise-postgres")) {
+        for (JsonNode t : panel.path("targets")) {
+          queries.add(t.path("rawSql").asText());
+        }
+      }
+    }
+    assertThat(queries).hasSizeGreaterThanOrEqualTo(4);
+    assertThat(String.join("\n", queries)).contains("tenant").contains("root_run_id");
+
+    javax.sql.DataSource db = dev.costwise.testing.TestDatabase.fresh();
+    try (java.sql.Connection c = db.getConnection();
+        java.sql.Statement s = c.createStatement()) {
+      s.execute(
+          "DO $$ BEGIN CREATE ROLE costwise_reader; EXCEPTION WHEN duplicate_object THEN NULL;"
+              + " END $$");
+      s.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO costwise_reader");
+      s.execute("SET ROLE costwise_reader");
+      for (String q : queries) {
+        String sql = grafanaMacros(q);
+        assertThat(sql).as("every macro and variable replaced in: " + q).doesNotContain("$");
+        s.executeQuery(sql).close();
+      }
+    }
+  }
+
+  /** The query as Grafana sends it, for the last 7 days, one tenant and one root run. */
+  private static String grafanaMacros(String q) {
+    String from = "'2026-11-16T00:00:00Z'::timestamptz";
+    String to = "'2026-11-23T00:00:00Z'::timestamptz";
+    Matcher m = Pattern.compile("\\$__timeFilter\\(([a-z_]+)\\)").matcher(q);
+    q = m.replaceAll(r -> r.group(1) + " BETWEEN " + from + " AND " + to);
+    return q.replace("$__timeFrom()", from)
+        .replace("$__timeTo()", to)
+        .replace("${tenant:sqlstring}", "'acme'")
+        .replace("${root_run:sqlstring}", "'run-1'");
   }
 }

@@ -14,6 +14,8 @@ import dev.costwise.budget.RunCost;
 import dev.costwise.temporal.CostFailures;
 import dev.costwise.temporal.CostSearchAttributes;
 import dev.costwise.temporal.CostTrackingOptions;
+import dev.costwise.temporal.CostwiseRun;
+import dev.costwise.temporal.RunSummary;
 import dev.costwise.usage.Tags;
 import io.temporal.activity.LocalActivityOptions;
 import io.temporal.common.RetryOptions;
@@ -106,6 +108,8 @@ public final class BudgetGuard {
   private ApplicationFailure failure;
   private Double upsertedCost;
   private String upsertedStatus;
+  private RunSummary.EstimateLink estimate;
+  private String detailsShown;
 
   private BudgetGuard(CostTrackingOptions options, WorkflowOutboundCallsInterceptor next) {
     this.options = options;
@@ -144,6 +148,8 @@ public final class BudgetGuard {
         guard.upsert(guard.latest);
       }
     }
+    guard.estimate = RunSummary.estimateFromMemo(memoOrNull(CostwiseRun.ESTIMATE_MEMO_KEY));
+    guard.showDetails();
     return guard;
   }
 
@@ -242,6 +248,32 @@ public final class BudgetGuard {
       return Workflow.getMemo(key, Object.class);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("cannot be read as JSON");
+    }
+  }
+
+  private static Object memoOrNull(String key) {
+    try {
+      return memo(key);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Shows the run's summary as its current details when it changed, unless the workflow set details
+   * of its own. Current details are workflow state read by the metadata query, not a command, so
+   * setting them never affects replay.
+   */
+  private void showDetails() {
+    String own = Workflow.getCurrentDetails();
+    if (own != null && !own.isEmpty() && !own.equals(detailsShown)) {
+      return;
+    }
+    String text =
+        enabled ? RunSummary.of(latest, null, estimate) : RunSummary.unchecked(estimate, notes);
+    if (text != null && !text.equals(detailsShown)) {
+      Workflow.setCurrentDetails(text);
+      detailsShown = text;
     }
   }
 
@@ -371,6 +403,7 @@ public final class BudgetGuard {
       throw BudgetExceeded.failure(report.exceeded());
     }
     latest = report.withNotes(notes);
+    showDetails();
     upsert(report);
     if (report.exceeded() != null) {
       failure = BudgetExceeded.failure(report.exceeded());

@@ -229,6 +229,14 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
       options.metrics().persistenceFailed(false);
     }
     options.metrics().recordAttempt(ctx, lines);
+    for (dev.costwise.temporal.AttemptObserver observer : options.attemptObservers()) {
+      try {
+        observer.attemptEnded(ctx, outcome, lines);
+      } catch (RuntimeException e) {
+        log.warn("Attempt observer {} failed: {}", observer.getClass().getName(), e.toString());
+        options.metrics().internalError("attempt-observer");
+      }
+    }
   }
 
   /**

@@ -58,10 +58,15 @@ final class ApiJson {
 
   /**
    * {@code /api/dashboard}: the report's spend series and top runs, budget utilisation and recent
-   * over-budget failures.
+   * over-budget failures, with the final spend of each over-budget run from {@code finals}; when
+   * {@code filtered}, runs missing from it are left out (they do not match the overview's filter).
    */
   static ObjectNode dashboard(
-      Dashboard d, List<BudgetUtilisation> utilisation, List<BudgetAlert> alerts) {
+      Dashboard d,
+      List<BudgetUtilisation> utilisation,
+      List<BudgetAlert> alerts,
+      java.util.Map<String, RunTotal> finals,
+      boolean filtered) {
     ObjectNode root = JSON.createObjectNode();
     root.put("from", d.from().toString());
     root.put("to", d.to().toString());
@@ -88,7 +93,7 @@ final class ApiJson {
       n.put("startedAt", r.firstRecordedAt().toString());
     }
     root.set("budgets", budgets(utilisation));
-    root.set("overBudget", overBudget(alerts, d.from(), d.to()));
+    root.set("overBudget", overBudget(alerts, d.from(), d.to(), finals, filtered));
     return root;
   }
 
@@ -112,13 +117,16 @@ final class ApiJson {
   }
 
   /** Runs that failed or were blocked on a limit in [from, to), newest first. */
-  static ArrayNode overBudget(List<BudgetAlert> alerts, Instant from, Instant to) {
+  static ArrayNode overBudget(
+      List<BudgetAlert> alerts,
+      Instant from,
+      Instant to,
+      java.util.Map<String, RunTotal> finals,
+      boolean filtered) {
     ArrayNode list = JSON.createArrayNode();
     List<BudgetAlert> hits =
-        alerts.stream()
-            .filter(a -> a.level() == BudgetStatus.EXCEEDED || a.level() == BudgetStatus.BLOCKED)
-            .filter(a -> !a.createdAt().isBefore(from) && a.createdAt().isBefore(to))
-            .sorted(Comparator.comparing(BudgetAlert::createdAt).reversed())
+        overBudgetAlerts(alerts, from, to).stream()
+            .filter(a -> !filtered || finals.containsKey(a.runId()))
             .limit(RECENT_FAILURES)
             .toList();
     for (BudgetAlert a : hits) {
@@ -137,9 +145,27 @@ final class ApiJson {
       n.put("level", a.level().name());
       n.put("limitUsd", Money.plain(a.limitUsd()));
       n.put("costUsd", Money.plain(a.spentUsd()));
+      n.put("spentAtCrossingUsd", Money.plain(a.spentUsd()));
+      RunTotal last = finals == null ? null : finals.get(a.runId());
+      if (last != null) {
+        n.put("finalUsd", Money.plain(last.costUsd()));
+      }
       n.put("at", a.createdAt().toString());
     }
     return list;
+  }
+
+  /**
+   * Crossings that failed or blocked a run in [from, to), newest first, at most 1,000 (the
+   * candidates whose final spend is looked up).
+   */
+  static List<BudgetAlert> overBudgetAlerts(List<BudgetAlert> alerts, Instant from, Instant to) {
+    return alerts.stream()
+        .filter(a -> a.level() == BudgetStatus.EXCEEDED || a.level() == BudgetStatus.BLOCKED)
+        .filter(a -> !a.createdAt().isBefore(from) && a.createdAt().isBefore(to))
+        .sorted(Comparator.comparing(BudgetAlert::createdAt).reversed())
+        .limit(1_000)
+        .toList();
   }
 
   /** {@code /api/executions/RUN_ID} and {@code /api/workflows/ID}: one run with every line. */

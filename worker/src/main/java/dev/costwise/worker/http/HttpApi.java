@@ -2,6 +2,7 @@ package dev.costwise.worker.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.costwise.budget.BudgetAlert;
 import dev.costwise.report.CostReports;
 import dev.costwise.report.Dashboard;
 import dev.costwise.report.ExecutionLines;
@@ -9,8 +10,8 @@ import dev.costwise.report.ExecutionReport;
 import dev.costwise.report.GroupBy;
 import dev.costwise.report.Period;
 import dev.costwise.report.PeriodTotal;
-import dev.costwise.worker.StartupException;
-import dev.costwise.worker.WorkerConfig;
+import dev.costwise.report.RunDetail;
+import dev.costwise.report.RunFilter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -97,6 +98,12 @@ public final class HttpApi implements AutoCloseable {
 
   static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999Z");
 
+  /** Where the pages load Chart.js from, and the WebJar resource served there. */
+  static final String CHART_JS_PATH = "/assets/chart.umd.min.js";
+
+  static final String CHART_JS_RESOURCE =
+      "/META-INF/resources/webjars/chart.js/4.5.1/dist/chart.umd.min.js";
+
   /** Renders report records: ISO times, exact decimals as written. */
   private static final ObjectMapper REPORT_JSON =
       new ObjectMapper()
@@ -125,21 +132,20 @@ public final class HttpApi implements AutoCloseable {
   /**
    * Binds {@code backend.httpHost():backend.httpPort()} and starts serving {@code backend}'s data.
    *
-   * @throws StartupException when the address cannot be bound
+   * @throws HttpStartException when the address cannot be bound
    */
   public static HttpApi start(HttpBackend backend) {
     InetAddress host;
     try {
       host = InetAddress.getByName(backend.httpHost());
     } catch (UnknownHostException e) {
-      throw new StartupException(
+      throw new HttpStartException(
+          HttpStartException.Problem.UNKNOWN_HOST,
           "Cannot serve HTTP on "
               + backend.httpHost()
               + ":"
               + backend.httpPort()
-              + ": unknown host; use an interface address such as 127.0.0.1 or 0.0.0.0 with"
-              + " --http-host / "
-              + WorkerConfig.Env.HTTP_HOST,
+              + ": unknown host",
           e);
     }
     QueuedThreadPool threads =
@@ -184,18 +190,17 @@ public final class HttpApi implements AutoCloseable {
       if (cause instanceof BindException
           && cause.getMessage() != null
           && cause.getMessage().contains("in use")) {
-        throw new StartupException(
+        throw new HttpStartException(
+            HttpStartException.Problem.PORT_IN_USE,
             "Cannot serve HTTP on "
                 + backend.httpHost()
                 + ":"
                 + backend.httpPort()
-                + ": the port is in use; choose another"
-                + " with --http-port / "
-                + WorkerConfig.Env.HTTP_PORT
-                + " (0 picks a free one, -1 turns HTTP off)",
+                + ": the port is in use",
             e);
       }
-      throw new StartupException(
+      throw new HttpStartException(
+          HttpStartException.Problem.OTHER,
           "Cannot serve HTTP on "
               + backend.httpHost()
               + ":"
@@ -371,6 +376,10 @@ public final class HttpApi implements AutoCloseable {
     String path = ex.path;
     if (path.equals("/") || path.equals("/dashboard")) {
       resource(ex, "/costwise/dashboard.html", "text/html; charset=utf-8");
+    } else if (path.equals("/run")) {
+      resource(ex, "/costwise/run.html", "text/html; charset=utf-8");
+    } else if (path.equals(CHART_JS_PATH)) {
+      resource(ex, CHART_JS_RESOURCE, "text/javascript; charset=utf-8");
     } else if (path.equals("/metrics")) {
       ex.send(200, "text/plain; version=0.0.4; charset=utf-8", backend.scrapeMetrics());
     } else if (path.equals("/health")) {
@@ -407,6 +416,41 @@ public final class HttpApi implements AutoCloseable {
         throw HttpError.notFound("no cost recorded for run " + HttpError.echo(runId));
       }
       sendJson(ex, 200, REPORT_JSON.valueToTree(report.get()));
+    } else if (parts[0].equals("executions") && parts.length == 3 && parts[2].equals("detail")) {
+      String runId = id(parts[1], "run id");
+      Optional<RunDetail> detail = reports.runDetail(runId);
+      if (detail.isEmpty()) {
+        throw HttpError.notFound("no cost recorded for run " + HttpError.echo(runId));
+      }
+      sendJson(ex, 200, RunJson.detail(detail.get()));
+    } else if (parts[0].equals("executions") && parts.length == 3 && parts[2].equals("steps.csv")) {
+      String runId = id(parts[1], "run id");
+      if (reports.runTotals(List.of(runId), RunFilter.NONE).isEmpty()) {
+        throw HttpError.notFound("no cost recorded for run " + HttpError.echo(runId));
+      }
+      ex.header("Content-Disposition", "attachment; filename=\"costwise-run-steps.csv\"");
+      if (ex.head()) {
+        ex.send(200, "text/csv; charset=utf-8", "");
+        return;
+      }
+      try (Writer w =
+          new OutputStreamWriter(
+              ex.stream(200, "text/csv; charset=utf-8"), StandardCharsets.UTF_8)) {
+        reports.runStepsCsv(runId, w);
+      }
+    } else if (path.equals("/find")) {
+      String wanted = id(q.getOrDefault("id", ""), "id");
+      Optional<String> runId =
+          reports.runTotals(List.of(wanted), RunFilter.NONE).isEmpty()
+              ? reports.latestRunId(wanted)
+              : Optional.of(wanted);
+      if (runId.isEmpty()) {
+        throw HttpError.notFound(
+            "no run or workflow with recorded cost has id " + HttpError.echo(wanted));
+      }
+      ObjectNode found = JSON.createObjectNode();
+      found.put("runId", runId.get());
+      sendJson(ex, 200, found);
     } else if (parts[0].equals("workflows") && parts.length == 2) {
       String workflowId = id(parts[1], "workflow id");
       Optional<ExecutionLines> lines = reports.latestExecutionLines(workflowId);
@@ -441,17 +485,81 @@ public final class HttpApi implements AutoCloseable {
         reports.stepsCsv(range.from(), range.to(), w);
       }
     } else if (path.equals("/dashboard")) {
-      Dashboard d =
-          reports.dashboard(LocalDate.now(ZoneOffset.UTC), days(q.getOrDefault("days", "30")));
-      sendJson(ex, 200, ApiJson.dashboard(d, backend.budgetUtilisation(), backend.budgetAlerts()));
+      dashboard(ex, q);
     } else if (path.equals("/budgets")) {
       sendJson(ex, 200, ApiJson.budgets(backend.budgetUtilisation()));
     } else {
       throw HttpError.notFound(
           "no such API: /api"
               + HttpError.echo(path)
-              + " (executions/RUN_ID, executions/RUN_ID/report, workflows/WORKFLOW_ID, totals,"
+              + " (executions/RUN_ID, executions/RUN_ID/report, executions/RUN_ID/detail,"
+              + " executions/RUN_ID/steps.csv, find?id=ID, workflows/WORKFLOW_ID, totals,"
               + " steps.csv, budgets, dashboard)");
+    }
+  }
+
+  /**
+   * The overview: the last {@code days} (30 by default) or the days {@code from} to {@code to}
+   * (inclusive dates), narrowed by {@code workflowType}, {@code taskQueue} and {@code tenant}.
+   */
+  private void dashboard(Exchange ex, Map<String, String> q) throws IOException {
+    LocalDate last = q.containsKey("to") ? date("to", q.get("to")) : LocalDate.now(ZoneOffset.UTC);
+    LocalDate first =
+        q.containsKey("from")
+            ? date("from", q.get("from"))
+            : last.minusDays(days(q.getOrDefault("days", "30")) - 1L);
+    if (first.isAfter(last) || first.plusDays(365).isBefore(last)) {
+      throw HttpError.badRequest(
+          "from (" + first + ") must be on or before to (" + last + "), at most 366 days apart");
+    }
+    RunFilter filter;
+    try {
+      filter = new RunFilter(q.get("workflowType"), q.get("taskQueue"), q.get("tenant"));
+    } catch (IllegalArgumentException e) {
+      throw HttpError.badRequest(e.getMessage());
+    }
+    Dashboard d = reports.dashboard(first, last, filter);
+    List<BudgetAlert> alerts = backend.budgetAlerts();
+    java.util.Set<String> overBudgetRuns = new java.util.LinkedHashSet<>();
+    ApiJson.overBudgetAlerts(alerts, d.from(), d.to()).forEach(a -> overBudgetRuns.add(a.runId()));
+    ObjectNode body =
+        ApiJson.dashboard(
+            d,
+            backend.budgetUtilisation(),
+            alerts,
+            reports.runTotals(overBudgetRuns, filter),
+            !filter.equals(RunFilter.NONE));
+    body.set("unpriced", RunJson.unpriced(reports.unpricedModels(d.from(), d.to(), filter)));
+    ObjectNode f = body.putObject("filter");
+    f.put("from", first.toString());
+    f.put("to", last.toString());
+    f.put("workflowType", filter.workflowType());
+    f.put("taskQueue", filter.taskQueue());
+    f.put("tenant", filter.tenant());
+    ObjectNode options = body.putObject("filterValues");
+    reports
+        .filterValues(first, last)
+        .forEach(
+            (dim, values) -> {
+              var arr = options.putArray(camel(dim.key()));
+              values.forEach(arr::add);
+            });
+    sendJson(ex, 200, body);
+  }
+
+  private static String camel(String key) {
+    int i = key.indexOf('_');
+    return i < 0
+        ? key
+        : key.substring(0, i) + Character.toUpperCase(key.charAt(i + 1)) + key.substring(i + 2);
+  }
+
+  private static LocalDate date(String name, String value) {
+    try {
+      return LocalDate.parse(value);
+    } catch (DateTimeParseException e) {
+      throw HttpError.badRequest(
+          name + " '" + HttpError.echo(value) + "' is not a date such as 2026-11-23");
     }
   }
 

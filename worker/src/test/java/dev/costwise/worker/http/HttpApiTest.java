@@ -1,7 +1,7 @@
 package dev.costwise.worker.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -346,9 +346,17 @@ class HttpApiTest {
   @Test
   void aPortInUseIsAClearStartupError() {
     var config = TestWorkers.config(dataDir).httpPort(worker.http().port()).build();
-    assertThatThrownBy(() -> HttpApi.start(new WorkerHttpBackend(config, worker)).close())
+    HttpStartException e =
+        catchThrowableOfType(
+            () -> HttpApi.start(new WorkerHttpBackend(config, worker)).close(),
+            HttpStartException.class);
+    assertThat(e.problem()).isEqualTo(HttpStartException.Problem.PORT_IN_USE);
+    assertThat(e).hasMessageContaining("port is in use");
+    // the worker names its own settings in the one line the command prints
+    assertThat(WorkerHttpBackend.startupError(e))
         .isInstanceOf(StartupException.class)
-        .hasMessageContaining("port is in use");
+        .hasMessageContaining(
+            "port is in use; choose another with --http-port / COSTWISE_HTTP_PORT");
   }
 
   @Test

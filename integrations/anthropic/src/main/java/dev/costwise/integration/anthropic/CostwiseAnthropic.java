@@ -21,10 +21,14 @@ import java.util.Set;
  * recorded apart; cache writes are split into 5-minute and 1-hour writes by {@code cache_creation};
  * thinking tokens are inside {@code output_tokens} and billed at the output rate. A streamed
  * message records the usage of {@code message_start} updated by the last cumulative {@code
- * message_delta}. The provider follows the endpoint: {@code anthropic}, {@code bedrock} or {@code
- * vertex_ai} (the SDK shows interceptors Bedrock and Vertex responses in Anthropic's shape). Each
- * record carries the message id, so a framework over this client that records the same call is
- * counted once.
+ * message_delta}. The provider follows the endpoint's host: {@code anthropic}, {@code bedrock} or
+ * {@code vertex_ai}; behind a host that names none (a gateway, a private endpoint), the shape of
+ * the requested model ({@code us.anthropic.claude-…-v1:0}, {@code claude-…@20250929}) or the
+ * message id's prefix tells. On Bedrock and Vertex the requested model id is the one priced, since
+ * that is what the cloud bills (a cross-region profile costs more than the model in one region);
+ * the SDK's backends hand interceptors the request before and the response after their own
+ * translation, so both are in Anthropic's shape. Each record carries the message id, so a framework
+ * over this client that records the same call is counted once.
  */
 public final class CostwiseAnthropic {
   private static final AttemptCarrier.Sdk SDK =

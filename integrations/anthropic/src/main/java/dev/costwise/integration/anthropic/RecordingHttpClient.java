@@ -5,6 +5,7 @@ import com.anthropic.core.http.Headers;
 import com.anthropic.core.http.HttpClient;
 import com.anthropic.core.http.HttpMethod;
 import com.anthropic.core.http.HttpRequest;
+import com.anthropic.core.http.HttpRequestBody;
 import com.anthropic.core.http.HttpResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -14,6 +15,7 @@ import dev.costwise.integration.http.Json;
 import dev.costwise.integration.http.SseTap;
 import dev.costwise.integration.http.UsageSink;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
@@ -21,6 +23,8 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The transport as seen by a Costwise interceptor: every attempt's response to a message creation
@@ -28,6 +32,8 @@ import java.util.concurrent.CompletableFuture;
  * request started. Failed attempts report no usage and record nothing.
  */
 final class RecordingHttpClient implements HttpClient {
+  private static final Logger log = LoggerFactory.getLogger(RecordingHttpClient.class);
+
   private final HttpClient next;
 
   RecordingHttpClient(HttpClient next) {
@@ -74,16 +80,46 @@ final class RecordingHttpClient implements HttpClient {
     return !path.isEmpty() && path.get(path.size() - 1).equalsIgnoreCase("messages");
   }
 
+  /**
+   * The model a message creation asks for, read from its JSON body, which the SDK keeps in memory;
+   * null when the body is not repeatable or larger than {@link Json#MAX_BODY}.
+   */
+  static String requestedModel(HttpRequest request) {
+    HttpRequestBody body = request.body().orElse(null);
+    if (body == null || !body.repeatable() || body.contentLength() > Json.MAX_BODY) {
+      return null;
+    }
+    ByteArrayOutputStream out =
+        new ByteArrayOutputStream((int) Math.max(256, Math.min(body.contentLength(), 1 << 16)));
+    try {
+      body.writeTo(out);
+    } catch (RuntimeException e) {
+      // the transport meets the same body and reports its failure; the answer names a model
+      log.debug("Cannot read the model of a message request: {}", e.toString());
+      return null;
+    }
+    return Json.topLevelText(out.toByteArray(), "model");
+  }
+
   /** One message creation in flight. */
   static final class Call {
     final UsageSink sink;
-    final String provider;
+    final String byEndpoint;
+    final String requested;
     final HttpRequest request;
 
-    private Call(UsageSink sink, String provider, HttpRequest request) {
+    private Call(UsageSink sink, String byEndpoint, String requested, HttpRequest request) {
       this.sink = sink;
-      this.provider = provider;
+      this.byEndpoint = byEndpoint;
+      this.requested = requested;
       this.request = request;
+    }
+
+    /** Records one message's usage, priced as the provider that served it bills it. */
+    void record(String id, String answeredModel, JsonNode usage) {
+      AnthropicUsage.Billing billing =
+          AnthropicUsage.billing(byEndpoint, requested, id, answeredModel);
+      sink.record(AnthropicUsage.of(billing.provider(), billing.model(), usage), id);
     }
 
     static Call start(HttpRequest tagged) {
@@ -98,7 +134,10 @@ final class RecordingHttpClient implements HttpClient {
       if (!sink.active()) {
         return null;
       }
-      return new Call(sink, AnthropicUsage.provider(tagged.baseUrl()), untagged(tagged));
+      String byEndpoint = AnthropicUsage.providerOfEndpoint(tagged.baseUrl());
+      // Anthropic's own API names the model it served; elsewhere the request says what is billed
+      String requested = "anthropic".equals(byEndpoint) ? null : requestedModel(tagged);
+      return new Call(sink, byEndpoint, requested, untagged(tagged));
     }
 
     HttpResponse tap(HttpResponse response) {
@@ -123,9 +162,7 @@ final class RecordingHttpClient implements HttpClient {
       }
       JsonNode body = Json.parse(read.bytes());
       if (body != null) {
-        sink.record(
-            AnthropicUsage.of(provider, Json.text(body, "model"), body.get("usage")),
-            Json.text(body, "id"));
+        record(Json.text(body, "id"), Json.text(body, "model"), body.get("usage"));
       }
       return new TappedResponse(response, replay);
     }
@@ -178,7 +215,7 @@ final class RecordingHttpClient implements HttpClient {
       private void record() {
         if (!recorded && usage != null) {
           recorded = true;
-          sink.record(AnthropicUsage.of(provider, model, usage), id);
+          Call.this.record(id, model, usage);
         }
       }
     }

@@ -1,5 +1,7 @@
 package dev.costwise.integration.http;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
@@ -51,6 +53,31 @@ public final class Json {
     }
     JsonNode v = node.get(field);
     return v != null && v.isTextual() && !v.asText().isBlank() ? v.asText() : null;
+  }
+
+  /**
+   * The text of top-level field {@code field} of the JSON object in {@code bytes} (such as the
+   * model of a request), read without building the document; null when absent, not text or not
+   * JSON.
+   */
+  public static String topLevelText(byte[] bytes, String field) {
+    try (JsonParser p = MAPPER.getFactory().createParser(bytes)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        if (field.equals(name)) {
+          String text = value == JsonToken.VALUE_STRING ? p.getText() : null;
+          return text == null || text.isBlank() ? null : text;
+        }
+        p.skipChildren();
+      }
+      return null;
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   /**

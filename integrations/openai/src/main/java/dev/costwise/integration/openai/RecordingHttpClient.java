@@ -10,12 +10,14 @@ import com.openai.core.http.HttpRequest;
 import com.openai.core.http.HttpRequestBody;
 import com.openai.core.http.HttpResponse;
 import dev.costwise.integration.http.AttemptCarrier;
+import dev.costwise.integration.http.FormFieldTap;
 import dev.costwise.integration.http.Json;
 import dev.costwise.integration.http.Multipart;
 import dev.costwise.integration.http.SseTap;
 import dev.costwise.integration.http.UsageSink;
 import dev.costwise.usage.Usage;
 import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -108,6 +110,7 @@ final class RecordingHttpClient implements HttpClient {
     final HttpRequest request;
     final JsonNode params;
     final String formModel;
+    final FormFieldTap sentModel;
 
     private Call(
         UsageSink sink,
@@ -115,13 +118,15 @@ final class RecordingHttpClient implements HttpClient {
         String provider,
         HttpRequest request,
         JsonNode params,
-        String formModel) {
+        String formModel,
+        FormFieldTap sentModel) {
       this.sink = sink;
       this.endpoint = endpoint;
       this.provider = provider;
       this.request = request;
       this.params = params;
       this.formModel = formModel;
+      this.sentModel = sentModel;
     }
 
     /** The request to send: without the attempt token, which never leaves the process. */
@@ -150,8 +155,13 @@ final class RecordingHttpClient implements HttpClient {
       HttpRequestBody body = request.body();
       JsonNode params = null;
       String formModel = null;
-      if (body != null && body.repeatable()) {
-        String type = body.contentType() == null ? "" : body.contentType();
+      FormFieldTap sentModel = null;
+      String type = body == null || body.contentType() == null ? "" : body.contentType();
+      if (body != null && !body.repeatable() && type.startsWith("multipart/form-data")) {
+        // a file streamed from an InputStream can be read once: find the model as it is sent
+        sentModel = new FormFieldTap("model");
+        request = request.toBuilder().body(new TappedBody(body, sentModel)).build();
+      } else if (body != null && body.repeatable()) {
         // a chat request's body is read only when streamed (to ask for usage in the stream)
         if (type.startsWith("application/json")
             && ((endpoint == Endpoint.CHAT && acceptsEvents(request))
@@ -173,7 +183,7 @@ final class RecordingHttpClient implements HttpClient {
                 .body(new JsonBody(p.toString().getBytes(StandardCharsets.UTF_8)))
                 .build();
       }
-      return new Call(sink, endpoint, provider, request, params, formModel);
+      return new Call(sink, endpoint, provider, request, params, formModel, sentModel);
     }
 
     /** Whether the SDK asked for server-sent events, as it does for every streamed call. */
@@ -250,14 +260,18 @@ final class RecordingHttpClient implements HttpClient {
       }
     }
 
-    /** The model the request named. */
+    /** The model the request named; for a form streamed from an InputStream, as it was sent. */
     private String model() {
-      return params != null ? Json.text(params, "model") : formModel;
+      if (params != null) {
+        return Json.text(params, "model");
+      }
+      return formModel != null || sentModel == null ? formModel : sentModel.value();
     }
 
     /**
-     * The model of an upload. A form streamed from an {@code InputStream} cannot be read without
-     * consuming it, so its model is unknown and the usage is stored unpriced, never dropped.
+     * The model of an upload. When the form could not be read (larger than {@link Json#MAX_BODY},
+     * or the response came before the model field was sent), the usage is stored unpriced under a
+     * model that says so, never dropped.
      */
     private String uploadModel() {
       String m = model();
@@ -372,6 +386,85 @@ final class RecordingHttpClient implements HttpClient {
         // the delegate's close below releases the connection
       }
       delegate.close();
+    }
+  }
+
+  /**
+   * A request body that can be sent once, passed through unchanged while its bytes are shown to a
+   * {@link FormFieldTap} on the way.
+   */
+  private static final class TappedBody implements HttpRequestBody {
+    private final HttpRequestBody body;
+    private final FormFieldTap tap;
+
+    TappedBody(HttpRequestBody body, FormFieldTap tap) {
+      this.body = body;
+      this.tap = tap;
+    }
+
+    @Override
+    public void writeTo(OutputStream out) {
+      body.writeTo(
+          new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+              out.write(b);
+              tap.accept(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+              out.write(b, off, len);
+              tap.accept(b, off, len);
+            }
+
+            @Override
+            public void flush() throws IOException {
+              out.flush();
+            }
+          });
+    }
+
+    @Override
+    public InputStream content() {
+      InputStream in = body.content();
+      return new FilterInputStream(in) {
+        @Override
+        public int read() throws IOException {
+          int b = super.read();
+          if (b >= 0) {
+            tap.accept(new byte[] {(byte) b}, 0, 1);
+          }
+          return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+          int n = super.read(b, off, len);
+          tap.accept(b, off, n);
+          return n;
+        }
+      };
+    }
+
+    @Override
+    public String contentType() {
+      return body.contentType();
+    }
+
+    @Override
+    public long contentLength() {
+      return body.contentLength();
+    }
+
+    @Override
+    public boolean repeatable() {
+      return body.repeatable();
+    }
+
+    @Override
+    public void close() {
+      body.close();
     }
   }
 

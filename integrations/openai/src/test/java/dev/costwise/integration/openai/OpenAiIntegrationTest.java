@@ -22,8 +22,14 @@ import dev.costwise.store.StepRow;
 import dev.costwise.testing.ActivityHarness;
 import dev.costwise.testing.FakeProvider;
 import dev.costwise.testing.FakeProvider.Reply;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -421,6 +427,52 @@ class OpenAiIntegrationTest {
     assertThat(rows.get(2).costUsd()).isEqualByComparingTo("0.000525"); // 35 chars at 0.015/1K
     assertThat(rows.get(3).counts().audioSeconds()).isEqualByComparingTo("90");
     assertThat(rows.get(3).costUsd()).isEqualByComparingTo("0.009"); // 90 s at 0.0001
+  }
+
+  @Test
+  void aTranscriptionUploadedFromAStreamIsPricedByItsModel() throws Exception {
+    // without retries the SDK sends the stream as it is, once, without holding it in memory
+    OpenAIClient once =
+        CostwiseOpenAI.wrap(
+            OpenAIOkHttpClient.builder()
+                .baseUrl(provider.baseUrl() + "/v1")
+                .apiKey("sk-test")
+                .maxRetries(0)
+                .build());
+    // larger than any buffer on the way, so the model field is sent long after the file starts
+    byte[] audio = "RIFF-not-really-audio-".repeat(150_000).getBytes(StandardCharsets.US_ASCII);
+    Map<String, Callable<String>> calls = new LinkedHashMap<>();
+    calls.put("sync-once", () -> once.audio().transcriptions().create(upload(audio)).toString());
+    calls.put(
+        "sync-retrying", () -> openai.audio().transcriptions().create(upload(audio)).toString());
+    calls.put(
+        "async",
+        () -> once.async().audio().transcriptions().create(upload(audio)).get().toString());
+    for (Map.Entry<String, Callable<String>> call : calls.entrySet()) {
+      provider.reset();
+      provider.on(
+          "/v1/audio/transcriptions",
+          Reply.json(
+              """
+              {"text": "Otters hold hands.", "usage": {"type": "duration", "seconds": 120}}
+              """));
+      String runId = harness.run("openai-transcription-" + call.getKey(), call.getValue());
+
+      String sent = provider.received().get(0).body();
+      assertThat(sent).contains(new String(audio, StandardCharsets.US_ASCII));
+      StepRow row = only(runId);
+      assertThat(row.model()).as(call.getKey()).isEqualTo("whisper-1");
+      assertThat(row.counts().audioSeconds()).isEqualByComparingTo("120");
+      assertThat(row.costUsd()).isEqualByComparingTo("0.012"); // 120 s at 0.0001
+    }
+  }
+
+  /** A whisper-1 transcription whose file is read from a stream that can be read only once. */
+  private static TranscriptionCreateParams upload(byte[] audio) {
+    return TranscriptionCreateParams.builder()
+        .model(AudioModel.WHISPER_1)
+        .file(new BufferedInputStream(new ByteArrayInputStream(audio)))
+        .build();
   }
 
   @Test
