@@ -269,8 +269,12 @@ public final class BudgetGuard {
     if (own != null && !own.isEmpty() && !own.equals(detailsShown)) {
       return;
     }
+    BigDecimal subtree =
+        latest != null && (hasChildren || carriedUsd.signum() != 0)
+            ? latest.subtreeSpentUsd()
+            : null;
     String text =
-        enabled ? RunSummary.of(latest, null, estimate) : RunSummary.unchecked(estimate, notes);
+        enabled ? RunSummary.of(latest, subtree, estimate) : RunSummary.unchecked(estimate, notes);
     if (text != null && !text.equals(detailsShown)) {
       Workflow.setCurrentDetails(text);
       detailsShown = text;
@@ -477,7 +481,9 @@ public final class BudgetGuard {
     ExpectedCost e = expectedCost(activityType);
     BudgetExceeded.Details refused = refusal(activityType, e.usd());
     if (refused != null) {
-      latest = report(null);
+      latest =
+          report(null).withNotes(List.of(BudgetExceeded.failure(refused).getOriginalMessage()));
+      showDetails();
       return BudgetExceeded.failure(refused);
     }
     reserved = reserved.add(e.usd());
@@ -810,6 +816,9 @@ public final class BudgetGuard {
   }
 
   private void upsert(RunCost report) {
+    if (settling()) {
+      showDetails();
+    }
     if (!searchAttributes) {
       return;
     }
