@@ -356,7 +356,16 @@ public final class BudgetPolicy {
 
   /** A period budget's spend, reused for {@link #REFRESH}. */
   private BigDecimal periodSpentCached(PeriodBudget b, Instant now) {
-    String key = "period\u0000" + b.name() + '\u0000' + b.period().start(now);
+    return periodSpentCached(b, now, "period");
+  }
+
+  /**
+   * A period budget's spend, reused for {@link #REFRESH} under {@code view}: settlements read it
+   * again after spending (view {@code period}); the activity worker's last-line block check keeps
+   * its own view (view {@code block}), so it reads at most once a second whatever is spent.
+   */
+  private BigDecimal periodSpentCached(PeriodBudget b, Instant now, String view) {
+    String key = view + "\u0000" + b.name() + '\u0000' + b.period().start(now);
     Cached<Object> c = cache.get(key);
     if (c != null && c.readAt().plus(REFRESH).isAfter(now)) {
       return (BigDecimal) c.value();
@@ -409,7 +418,8 @@ public final class BudgetPolicy {
     for (PeriodBudget b : definitions(now)) {
       if (blockAt(b) != null && b.scope().covers(workflowType, taskQueue, tags)) {
         Optional<BudgetExceeded.Details> d =
-            blockedBy(b, periodSpentCached(b, now), BigDecimal.ZERO, activityType, activityId);
+            blockedBy(
+                b, periodSpentCached(b, now, "block"), BigDecimal.ZERO, activityType, activityId);
         if (d.isPresent()) {
           return d;
         }
