@@ -41,13 +41,18 @@ interface CostDao {
       @Bind("tags") String[] tags,
       @Bind("recordedAt") String[] recordedAt);
 
-  /** The lines already stored for several attempts, given as parallel arrays of their keys. */
+  /**
+   * The lines already stored for several attempts, given as parallel arrays of their keys. The
+   * {@code ANY} conditions repeat the join's keys so that every plan probes the key index, however
+   * stale the table's statistics (a join planned as a scan would read the whole table per batch).
+   */
   @SqlQuery(
       """
       SELECT s.* FROM cost_step s
         JOIN unnest(CAST(:runIds AS text[]), CAST(:activityIds AS text[]), CAST(:attempts AS int[]))
              AS k(run_id, activity_id, attempt)
           ON s.run_id = k.run_id AND s.activity_id = k.activity_id AND s.attempt = k.attempt
+       WHERE s.run_id = ANY(CAST(:runIds AS text[])) AND s.activity_id = ANY(CAST(:activityIds AS text[]))
        ORDER BY s.run_id, s.activity_id, s.attempt, s.line_no
       """)
   List<StepRow> linesOfAttempts(
@@ -60,10 +65,10 @@ interface CostDao {
    * and {@link #linesOfAttempts} gave the lines already stored: deletes the lines rewrites no
    * longer have (from {@code trimFrom} on, or stored under another start time), upserts every line
    * from parallel arrays (see {@link StepColumns}), adds each run's delta to its totals ({@code d},
-   * one per run in {@code keys}) and each rollup key's delta to the daily rollup ({@code r}),
-   * rollup rows taken in key order so that concurrent writers never deadlock. The rows each part
-   * touches are disjoint, as data-modifying WITH parts must be. No key may appear twice in an array
-   * set. Returns the lines upserted.
+   * one per run in {@code keys}) and each rollup key's delta to the rows of rollup shard {@code
+   * shard} ({@code r}), rollup rows taken in key order so that concurrent writers never deadlock.
+   * The rows each part touches are disjoint, as data-modifying WITH parts must be. No key may
+   * appear twice in an array set. Returns the lines upserted.
    */
   @SqlQuery(
       """
@@ -73,6 +78,7 @@ interface CostDao {
                       CAST(:trimFrom AS int[]), CAST(:trimKeep AS timestamptz[]))
                AS k(run_id, activity_id, attempt, from_line, keep_started_at)
          WHERE s.run_id = k.run_id AND s.activity_id = k.activity_id AND s.attempt = k.attempt
+           AND s.run_id = ANY(CAST(:trimRuns AS text[]))
            AND (s.line_no >= k.from_line OR s.started_at <> k.keep_started_at)
         RETURNING 1),
       upserted AS (
@@ -139,14 +145,14 @@ interface CostDao {
                AS d(run_id, cost_usd, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
                     reasoning_tokens, images, video_seconds, characters, audio_seconds, usage_count,
                     unpriced_usage_count, cache_write_1h_tokens)
-         WHERE e.run_id = d.run_id
+         WHERE e.run_id = d.run_id AND e.run_id = ANY(CAST(:keys AS text[]))
         RETURNING 1),
       rolled AS (
-        INSERT INTO cost_rollup_daily AS r (day, provider, model, workflow_type, activity_type, task_queue, tenant,
-                                       cost_usd, usage_count, unpriced_usage_count, input_tokens, output_tokens,
-                                       cache_read_tokens, cache_write_tokens, reasoning_tokens, images,
-                                       video_seconds, characters, audio_seconds, cache_write_1h_tokens)
-        SELECT day, provider, model, workflow_type, activity_type, task_queue, tenant, cost_usd, usage_count,
+        INSERT INTO cost_rollup_daily_shard AS r (day, provider, model, workflow_type, activity_type, task_queue,
+                                       tenant, shard, cost_usd, usage_count, unpriced_usage_count, input_tokens,
+                                       output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
+                                       images, video_seconds, characters, audio_seconds, cache_write_1h_tokens)
+        SELECT day, provider, model, workflow_type, activity_type, task_queue, tenant, :shard, cost_usd, usage_count,
                unpriced_usage_count, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
                reasoning_tokens, images, video_seconds, characters, audio_seconds, cache_write_1h_tokens
           FROM unnest(CAST(:day AS date[]), CAST(:provider AS text[]), CAST(:model AS text[]),
@@ -164,7 +170,7 @@ interface CostDao {
                     cache_write_1h_tokens)
          ORDER BY day, provider COLLATE "C", model COLLATE "C", workflow_type COLLATE "C",
                   activity_type COLLATE "C", task_queue COLLATE "C", tenant COLLATE "C"
-        ON CONFLICT (day, provider, model, workflow_type, activity_type, task_queue, tenant) DO UPDATE SET
+        ON CONFLICT (day, provider, model, workflow_type, activity_type, task_queue, tenant, shard) DO UPDATE SET
           cost_usd = r.cost_usd + EXCLUDED.cost_usd, usage_count = r.usage_count + EXCLUDED.usage_count,
           unpriced_usage_count = r.unpriced_usage_count + EXCLUDED.unpriced_usage_count,
           input_tokens = r.input_tokens + EXCLUDED.input_tokens, output_tokens = r.output_tokens + EXCLUDED.output_tokens,
@@ -193,6 +199,7 @@ interface CostDao {
       @Bind("activityType") String[] activityType,
       @Bind("taskQueue") String[] taskQueue,
       @Bind("tenant") String[] tenant,
+      @Bind("shard") short shard,
       @BindMethods("r") DeltaColumns rollup);
 
   /** One execution's totals. */
