@@ -97,14 +97,8 @@ public class PersistBenchmark {
             .setServerConfig("synchronous_commit", "on");
     if (pgStats) {
       builder
-          .setServerConfig("shared_preload_libraries", "pg_stat_statements,auto_explain")
-          .setServerConfig("pg_stat_statements.track_planning", "on")
-          .setServerConfig("auto_explain.log_min_duration", "8ms")
-          .setServerConfig("auto_explain.log_analyze", "on")
-          .setServerConfig("auto_explain.log_buffers", "on")
-          .setServerConfig("auto_explain.log_nested_statements", "on")
-          .setServerConfig("logging_collector", "on")
-          .setServerConfig("log_directory", "/tmp/store/pglog");
+          .setServerConfig("shared_preload_libraries", "pg_stat_statements")
+          .setServerConfig("pg_stat_statements.track_planning", "on");
     }
     postgres = builder.start();
     HikariConfig pool = new HikariConfig();

@@ -112,6 +112,17 @@ public final class ReportBenchmark {
               repetitions,
               () -> reports.topDrivers(MONTH, end, Dimension.ACTIVITY_TYPE, 10));
       time("unpriced per model (rollup)", repetitions, () -> reports.unpriced(MONTH, end));
+      // per-run reads: a different run each time, so no repetition is served from a warm page
+      long[] run = {12_345};
+      time(
+          "one run's report: totals, steps, estimate (by key)",
+          repetitions,
+          () -> reports.execution("run-" + (run[0] += 7_919) % (rows / LINES_PER_RUN)));
+      time(
+          "one run's lines (by key)",
+          repetitions,
+          () -> reports.executionLines("run-" + (run[0] += 7_919) % (rows / LINES_PER_RUN)));
+
       BigDecimal scanned =
           time(
               "monthly total by scanning cost_step (for comparison)",

@@ -41,18 +41,13 @@ interface CostDao {
       @Bind("tags") String[] tags,
       @Bind("recordedAt") String[] recordedAt);
 
-  /**
-   * The lines already stored for several attempts, given as parallel arrays of their keys. The
-   * {@code ANY} conditions repeat the join's keys so that every plan probes the key index, however
-   * stale the table's statistics (a join planned as a scan would read the whole table per batch).
-   */
+  /** The lines already stored for several attempts, given as parallel arrays of their keys. */
   @SqlQuery(
       """
       SELECT s.* FROM cost_step s
         JOIN unnest(CAST(:runIds AS text[]), CAST(:activityIds AS text[]), CAST(:attempts AS int[]))
              AS k(run_id, activity_id, attempt)
           ON s.run_id = k.run_id AND s.activity_id = k.activity_id AND s.attempt = k.attempt
-       WHERE s.run_id = ANY(CAST(:runIds AS text[])) AND s.activity_id = ANY(CAST(:activityIds AS text[]))
        ORDER BY s.run_id, s.activity_id, s.attempt, s.line_no
       """)
   List<StepRow> linesOfAttempts(
@@ -78,7 +73,6 @@ interface CostDao {
                       CAST(:trimFrom AS int[]), CAST(:trimKeep AS timestamptz[]))
                AS k(run_id, activity_id, attempt, from_line, keep_started_at)
          WHERE s.run_id = k.run_id AND s.activity_id = k.activity_id AND s.attempt = k.attempt
-           AND s.run_id = ANY(CAST(:trimRuns AS text[]))
            AND (s.line_no >= k.from_line OR s.started_at <> k.keep_started_at)
         RETURNING 1),
       upserted AS (
