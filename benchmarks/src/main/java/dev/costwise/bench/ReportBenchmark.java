@@ -95,23 +95,48 @@ public final class ReportBenchmark {
       LocalDate end = MONTH.plusMonths(1);
       List<PeriodTotal> byModel =
           time(
-              "monthly totals by model (rollup)",
+              "monthly totals by model (rollup, 4 shards)",
               repetitions,
               () -> reports.totals(Period.MONTH, MONTH, end, Dimension.MODEL));
       time(
-          "monthly totals by tenant (rollup)",
+          "monthly totals by tenant (rollup, 4 shards)",
           repetitions,
           () -> reports.totals(Period.MONTH, MONTH, end, Dimension.TENANT));
       time(
-          "daily totals by workflow type (rollup)",
+          "daily totals by workflow type (rollup, 4 shards)",
           repetitions,
           () -> reports.totals(Period.DAY, MONTH, end, Dimension.WORKFLOW_TYPE));
       List<CostDriver> top =
           time(
-              "top 10 activity types (rollup)",
+              "top 10 activity types (rollup, 4 shards)",
               repetitions,
               () -> reports.topDrivers(MONTH, end, Dimension.ACTIVITY_TYPE, 10));
-      time("unpriced per model (rollup)", repetitions, () -> reports.unpriced(MONTH, end));
+      time(
+          "unpriced per model (rollup, 4 shards)", repetitions, () -> reports.unpriced(MONTH, end));
+      // past days folded into one shard, as a running worker does once a day
+      long f0 = System.nanoTime();
+      int folded = new CostStore(jdbi).foldRollupShards(end);
+      jdbi.useHandle(h -> h.execute("VACUUM ANALYZE cost_rollup_daily_shard"));
+      System.out.printf(
+          "folded %,d shard rows into one per key in %.1f s%n",
+          folded, (System.nanoTime() - f0) / 1e9);
+      time(
+          "monthly totals by model (rollup, folded)",
+          repetitions,
+          () -> reports.totals(Period.MONTH, MONTH, end, Dimension.MODEL));
+      time(
+          "monthly totals by tenant (rollup, folded)",
+          repetitions,
+          () -> reports.totals(Period.MONTH, MONTH, end, Dimension.TENANT));
+      time(
+          "daily totals by workflow type (rollup, folded)",
+          repetitions,
+          () -> reports.totals(Period.DAY, MONTH, end, Dimension.WORKFLOW_TYPE));
+      time(
+          "top 10 activity types (rollup, folded)",
+          repetitions,
+          () -> reports.topDrivers(MONTH, end, Dimension.ACTIVITY_TYPE, 10));
+      time("unpriced per model (rollup, folded)", repetitions, () -> reports.unpriced(MONTH, end));
       // per-run reads: a different run each time, so no repetition is served from a warm page
       long[] run = {12_345};
       time(

@@ -196,6 +196,55 @@ interface CostDao {
       @Bind("shard") short shard,
       @BindMethods("r") DeltaColumns rollup);
 
+  /**
+   * Folds the rollup shards of the days before {@code before} into shard 0, so that reports over
+   * past days read one row per key. Rows are locked in key order first, shard after key, the order
+   * every writer locks its own shard's rows in, so folding never deadlocks with a writer. Returns
+   * the shard rows folded.
+   */
+  @SqlQuery(
+      """
+      WITH locked AS (
+        SELECT day, provider, model, workflow_type, activity_type, task_queue, tenant, shard
+          FROM cost_rollup_daily_shard
+         WHERE day < :before AND shard <> 0
+         ORDER BY day, provider COLLATE "C", model COLLATE "C", workflow_type COLLATE "C",
+                  activity_type COLLATE "C", task_queue COLLATE "C", tenant COLLATE "C", shard
+           FOR UPDATE),
+      folded AS (
+        DELETE FROM cost_rollup_daily_shard s USING locked l
+         WHERE s.day = l.day AND s.provider = l.provider AND s.model = l.model
+           AND s.workflow_type = l.workflow_type AND s.activity_type = l.activity_type
+           AND s.task_queue = l.task_queue AND s.tenant = l.tenant AND s.shard = l.shard
+        RETURNING s.*),
+      added AS (
+        INSERT INTO cost_rollup_daily_shard AS r (day, provider, model, workflow_type, activity_type, task_queue,
+                                       tenant, shard, cost_usd, usage_count, unpriced_usage_count, input_tokens,
+                                       output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
+                                       images, video_seconds, characters, audio_seconds, cache_write_1h_tokens)
+        SELECT day, provider, model, workflow_type, activity_type, task_queue, tenant, 0, SUM(cost_usd),
+               SUM(usage_count), SUM(unpriced_usage_count), SUM(input_tokens), SUM(output_tokens),
+               SUM(cache_read_tokens), SUM(cache_write_tokens), SUM(reasoning_tokens), SUM(images),
+               SUM(video_seconds), SUM(characters), SUM(audio_seconds), SUM(cache_write_1h_tokens)
+          FROM folded
+         GROUP BY day, provider, model, workflow_type, activity_type, task_queue, tenant
+         ORDER BY day, provider COLLATE "C", model COLLATE "C", workflow_type COLLATE "C",
+                  activity_type COLLATE "C", task_queue COLLATE "C", tenant COLLATE "C"
+        ON CONFLICT (day, provider, model, workflow_type, activity_type, task_queue, tenant, shard) DO UPDATE SET
+          cost_usd = r.cost_usd + EXCLUDED.cost_usd, usage_count = r.usage_count + EXCLUDED.usage_count,
+          unpriced_usage_count = r.unpriced_usage_count + EXCLUDED.unpriced_usage_count,
+          input_tokens = r.input_tokens + EXCLUDED.input_tokens, output_tokens = r.output_tokens + EXCLUDED.output_tokens,
+          cache_read_tokens = r.cache_read_tokens + EXCLUDED.cache_read_tokens,
+          cache_write_tokens = r.cache_write_tokens + EXCLUDED.cache_write_tokens,
+          reasoning_tokens = r.reasoning_tokens + EXCLUDED.reasoning_tokens, images = r.images + EXCLUDED.images,
+          video_seconds = r.video_seconds + EXCLUDED.video_seconds, characters = r.characters + EXCLUDED.characters,
+          audio_seconds = r.audio_seconds + EXCLUDED.audio_seconds,
+          cache_write_1h_tokens = r.cache_write_1h_tokens + EXCLUDED.cache_write_1h_tokens
+        RETURNING 1)
+      SELECT count(*) FROM folded
+      """)
+  int foldRollupShards(@Bind("before") java.time.LocalDate before);
+
   /** One execution's totals. */
   @SqlQuery("SELECT * FROM cost_execution WHERE run_id = :runId")
   Optional<ExecutionTotals> execution(@Bind("runId") String runId);

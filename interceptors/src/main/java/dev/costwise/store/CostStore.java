@@ -153,6 +153,15 @@ public final class CostStore implements CostRecorder {
     }
   }
 
+  /**
+   * Folds the rollup shards of the UTC days before {@code before} into one row per key, so that
+   * reports over closed days read as few rows as an unsharded rollup; returns the shard rows
+   * folded. Safe while writers run (a late line of a folded day goes to its writer's shard again).
+   */
+  public int foldRollupShards(java.time.LocalDate before) {
+    return jdbi.inTransaction(h -> h.attach(CostDao.class).foldRollupShards(before));
+  }
+
   /** Whether the database answers a trivial query. */
   public boolean ping() {
     try {

@@ -109,6 +109,23 @@ class CostStoreTest {
     assertThat(rollupMismatches).isEmpty();
     assertThat(totalsMismatches).isEmpty();
     assertThat(lines).isEqualTo(42L);
+
+    // closed days are folded into shard 0; a late write goes to its writer's shard again
+    java.time.LocalDate tomorrow = java.time.LocalDate.now(java.time.ZoneOffset.UTC).plusDays(1);
+    assertThat(first.foldRollupShards(tomorrow)).isPositive();
+    assertThat(first.foldRollupShards(tomorrow)).isZero();
+    first.record(attempt("run-shards", "late", 1, Outcome.COMPLETED, gpt4o()));
+    List<Integer> afterFold =
+        jdbi.withHandle(
+            h ->
+                h.createQuery("SELECT DISTINCT shard FROM cost_rollup_daily_shard ORDER BY 1")
+                    .mapTo(Integer.class)
+                    .list());
+    List<String> mismatchesAfterFold =
+        jdbi.withHandle(
+            h -> h.createQuery(PartitionMigrationTest.ROLLUP_MISMATCH).mapTo(String.class).list());
+    assertThat(afterFold).hasSize(2).contains(0);
+    assertThat(mismatchesAfterFold).isEmpty();
   }
 
   @Test
