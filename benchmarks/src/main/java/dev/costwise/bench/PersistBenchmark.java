@@ -17,6 +17,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -44,7 +45,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * direct}: {@link CostStore#record}, one transaction per attempt. {@code grouped}: {@link
  * ResilientRecorder}, as the worker uses it, where concurrent activities share commits; every call
  * still returns only once its step is durable. 32 threads stand for 32 activities finishing at once
- * (a worker runs up to 200 by default). Target: at least 10,000 steps per second on 2 cores.
+ * (a worker runs up to 200 by default). Each activity goes through the recorder as the activity
+ * interceptor drives it: its usage is journaled when recorded ({@link CostRecorder#observe}), then
+ * the attempt is recorded. The tables hold {@code history} lines of earlier runs, analyzed, before
+ * timing starts: a store that has run for a while, not an empty one whose statistics say every
+ * table is tiny. Target: at least 10,000 steps per second on 2 cores.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -65,6 +70,17 @@ public class PersistBenchmark {
   @Param({"2"})
   public int writers;
 
+  /**
+   * {@code true} loads {@code pg_stat_statements} and prints, after the trial, where PostgreSQL
+   * spent its time per statement (planning and execution, per call and per row).
+   */
+  @Param({"false"})
+  public boolean pgStats;
+
+  /** Lines of earlier runs stored (set-based, with their executions and rollups) before timing. */
+  @Param({"200000"})
+  public int history;
+
   private EmbeddedPostgres postgres;
   private HikariDataSource ds;
   private CostRecorder recorder;
@@ -75,17 +91,31 @@ public class PersistBenchmark {
   @Setup(Level.Trial)
   public void start() throws IOException {
     // durable commits, as a production server runs (the embedded default turns them off for tests)
-    postgres =
+    EmbeddedPostgres.Builder builder =
         EmbeddedPostgres.builder()
             .setServerConfig("fsync", "on")
-            .setServerConfig("synchronous_commit", "on")
-            .start();
+            .setServerConfig("synchronous_commit", "on");
+    if (pgStats) {
+      builder
+          .setServerConfig("shared_preload_libraries", "pg_stat_statements")
+          .setServerConfig("pg_stat_statements.track_planning", "on");
+    }
+    postgres = builder.start();
     HikariConfig pool = new HikariConfig();
     pool.setJdbcUrl(postgres.getJdbcUrl("postgres", "postgres"));
     pool.addDataSourceProperty("reWriteBatchedInserts", "true");
     pool.setMaximumPoolSize(40);
     ds = new HikariDataSource(pool);
     CostSchema.migrate(ds);
+    if (pgStats) {
+      try (var c = ds.getConnection();
+          var st = c.createStatement()) {
+        st.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+      } catch (java.sql.SQLException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    seedHistory();
     CostStore store = new CostStore(CostStore.jdbi(ds));
     Pricer pricer = Pricer.of(CatalogSource.bundledCatalog());
     Usage usage = Usage.of("openai", "gpt-4o").inputTokens(1_200).outputTokens(300).build();
@@ -122,9 +152,118 @@ public class PersistBenchmark {
     if (recorder instanceof AutoCloseable c) {
       c.close();
     }
+    if (pgStats) {
+      printStatementStats();
+    }
     ds.close();
     postgres.close();
     Files.deleteIfExists(spool);
+  }
+
+  /**
+   * Stores {@link #history} lines of 2,000 earlier runs over the last 30 days, with their execution
+   * totals and daily rollups, in three set-based statements, then analyzes the tables.
+   */
+  private void seedHistory() {
+    if (history == 0) {
+      return;
+    }
+    String lines =
+        """
+        INSERT INTO cost_step (run_id, activity_id, attempt, line_no, namespace, workflow_id, workflow_type,
+                               activity_type, task_queue, outcome, provider, model, priced_model, input_tokens,
+                               output_tokens, priced, cost_usd, input_cost, output_cost, tags, started_at,
+                               recorded_at)
+        SELECT 'hist-' || (i %% 2000), 'act-' || i, 1, 0, 'default', 'wf-hist-' || (i %% 2000), 'Bench', 'Chat',
+               'bench', 'COMPLETED', 'openai', 'gpt-4o', 'gpt-4o', 1200, 300, true, 0.006, 0.003, 0.003,
+               jsonb_build_object('tenant', 't' || (i %% 7)), t, t
+          FROM generate_series(1, %d) i,
+               LATERAL (SELECT now() - interval '30 days' * i / %d AS t) w
+        """
+            .formatted(history, history);
+    String executions =
+        """
+        INSERT INTO cost_execution (run_id, namespace, workflow_id, workflow_type, task_queue,
+                                    first_recorded_at, last_recorded_at)
+        SELECT 'hist-' || r, 'default', 'wf-hist-' || r, 'Bench', 'bench', now(), now()
+          FROM generate_series(0, 1999) r
+        """;
+    String totals =
+        """
+        UPDATE cost_execution e
+           SET cost_usd = s.cost_usd, input_tokens = s.input_tokens, output_tokens = s.output_tokens,
+               usage_count = s.n, first_recorded_at = s.first, last_recorded_at = s.last
+          FROM (SELECT run_id, SUM(cost_usd) AS cost_usd, SUM(input_tokens) AS input_tokens,
+                       SUM(output_tokens) AS output_tokens, COUNT(*) AS n, MIN(recorded_at) AS first,
+                       MAX(recorded_at) AS last
+                  FROM cost_step GROUP BY run_id) s
+         WHERE e.run_id = s.run_id
+        """;
+    String rollups =
+        """
+        INSERT INTO cost_rollup_daily_shard (day, provider, model, workflow_type, activity_type, task_queue,
+                                             tenant, cost_usd, usage_count, input_tokens, output_tokens)
+        SELECT (recorded_at AT TIME ZONE 'UTC')::date, provider, model, workflow_type, activity_type,
+               task_queue, tags ->> 'tenant', SUM(cost_usd), COUNT(*), SUM(input_tokens), SUM(output_tokens)
+          FROM cost_step GROUP BY 1, 2, 3, 4, 5, 6, 7
+        """;
+    try (var c = ds.getConnection();
+        var st = c.createStatement()) {
+      // months of the history that V6 did not create
+      for (int m = 0; m <= 2; m++) {
+        java.time.YearMonth month =
+            java.time.YearMonth.now(java.time.ZoneOffset.UTC).minusMonths(m);
+        st.execute(
+            """
+            CREATE TABLE IF NOT EXISTS %s PARTITION OF cost_step
+               FOR VALUES FROM ('%s 00:00:00+00') TO ('%s 00:00:00+00')
+            """
+                .formatted(
+                    dev.costwise.store.StepPartitions.name(month),
+                    month.atDay(1),
+                    month.plusMonths(1).atDay(1)));
+      }
+      st.execute(executions);
+      st.execute(lines);
+      st.execute(totals);
+      st.execute(rollups);
+      st.execute("VACUUM ANALYZE");
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException("cannot seed the history", e);
+    }
+  }
+
+  private void printStatementStats() throws java.sql.SQLException {
+    try (var c = ds.getConnection();
+        var st = c.createStatement();
+        var rs =
+            st.executeQuery(
+                """
+                SELECT calls, rows, round(total_plan_time::numeric, 0) AS plan_ms,
+                       round(total_exec_time::numeric, 0) AS exec_ms,
+                       round((1000 * (total_plan_time + total_exec_time) / GREATEST(calls, 1))::numeric, 0)
+                         AS us_per_call,
+                       round((1000 * (total_plan_time + total_exec_time)
+                              / GREATEST(rows, 1))::numeric, 1) AS us_per_row,
+                       left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS query
+                  FROM pg_stat_statements
+                 ORDER BY total_plan_time + total_exec_time DESC LIMIT 12
+                """)) {
+      System.out.printf(
+          "%n%9s %9s %9s %9s %9s %9s  %s%n",
+          "calls", "rows", "plan ms", "exec ms", "us/call", "us/row", "statement");
+      while (rs.next()) {
+        System.out.printf(
+            "%9d %9d %9s %9s %9s %9s  %s%n",
+            rs.getLong(1),
+            rs.getLong(2),
+            rs.getString(3),
+            rs.getString(4),
+            rs.getString(5),
+            rs.getString(6),
+            rs.getString(7));
+      }
+    }
   }
 
   @Benchmark
@@ -142,8 +281,8 @@ public class PersistBenchmark {
             1,
             "bench",
             Instant.now());
-    recorder.record(
-        new AttemptCost(
-            ctx, Outcome.COMPLETED, lines, Map.of("tenant", "t" + (n % 7)), Instant.now()));
+    Map<String, String> tags = Map.of("tenant", "t" + (n % 7));
+    recorder.observe(ctx, tags, Clock.systemUTC()).recorded(0, lines.get(0));
+    recorder.record(new AttemptCost(ctx, Outcome.COMPLETED, lines, tags, Instant.now()));
   }
 }

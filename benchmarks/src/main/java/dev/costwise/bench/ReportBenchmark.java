@@ -34,10 +34,10 @@ import org.jdbi.v3.core.Jdbi;
 /**
  * Times period reports over a large cost history: seeds an embedded PostgreSQL with N step rows
  * (default 10 million, one month, 10 lines per run) using set-based {@code INSERT ... SELECT
- * generate_series}, builds the daily rollup from them with the same statement the V3 migration
- * uses, then times monthly and daily reports (which read the rollup), the same monthly total
- * computed by scanning {@code cost_step} for comparison, and an estimate from history alone. Calls
- * go through a connection pool so that connection setup is not timed. Not part of the test run:
+ * generate_series}, builds the daily rollup from them as four writers' shards would hold it, then
+ * times monthly and daily reports (which read the rollup), the same monthly total computed by
+ * scanning {@code cost_step} for comparison, and an estimate from history alone. Calls go through a
+ * connection pool so that connection setup is not timed. Not part of the test run:
  *
  * <pre>
  * ./mvnw -Pbenchmarks -pl benchmarks -am package -DskipTests
@@ -77,16 +77,20 @@ public final class ReportBenchmark {
               h ->
                   h.execute(
                       """
-          INSERT INTO cost_rollup_daily
+          INSERT INTO cost_rollup_daily_shard (day, provider, model, workflow_type, activity_type, task_queue,
+                                               tenant, shard, cost_usd, usage_count, unpriced_usage_count,
+                                               input_tokens, output_tokens, cache_read_tokens,
+                                               cache_write_tokens, reasoning_tokens, images, video_seconds,
+                                               characters, audio_seconds)
           SELECT (recorded_at AT TIME ZONE 'UTC')::date, provider, COALESCE(priced_model, model), workflow_type,
-                 activity_type, task_queue, COALESCE(tags ->> 'tenant', ''),
+                 activity_type, task_queue, COALESCE(tags ->> 'tenant', ''), hashtext(run_id) & 3,
                  COALESCE(SUM(cost_usd), 0), COUNT(*), COUNT(*) FILTER (WHERE NOT priced),
                  SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens), SUM(cache_write_tokens),
                  SUM(reasoning_tokens), SUM(images), SUM(video_seconds), SUM(characters), SUM(audio_seconds)
             FROM cost_step
-           GROUP BY 1, 2, 3, 4, 5, 6, 7
+           GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
           """));
-      jdbi.useHandle(h -> h.execute("VACUUM ANALYZE cost_rollup_daily"));
+      jdbi.useHandle(h -> h.execute("VACUUM ANALYZE cost_rollup_daily_shard"));
       System.out.printf(
           "rollup built: %,d rows in %.1f s%n", rollupRows, (System.nanoTime() - t0) / 1e9);
 
@@ -94,23 +98,59 @@ public final class ReportBenchmark {
       LocalDate end = MONTH.plusMonths(1);
       List<PeriodTotal> byModel =
           time(
-              "monthly totals by model (rollup)",
+              "monthly totals by model (rollup, 4 shards)",
               repetitions,
               () -> reports.totals(Period.MONTH, MONTH, end, Dimension.MODEL));
       time(
-          "monthly totals by tenant (rollup)",
+          "monthly totals by tenant (rollup, 4 shards)",
           repetitions,
           () -> reports.totals(Period.MONTH, MONTH, end, Dimension.TENANT));
       time(
-          "daily totals by workflow type (rollup)",
+          "daily totals by workflow type (rollup, 4 shards)",
           repetitions,
           () -> reports.totals(Period.DAY, MONTH, end, Dimension.WORKFLOW_TYPE));
       List<CostDriver> top =
           time(
-              "top 10 activity types (rollup)",
+              "top 10 activity types (rollup, 4 shards)",
               repetitions,
               () -> reports.topDrivers(MONTH, end, Dimension.ACTIVITY_TYPE, 10));
-      time("unpriced per model (rollup)", repetitions, () -> reports.unpriced(MONTH, end));
+      time(
+          "unpriced per model (rollup, 4 shards)", repetitions, () -> reports.unpriced(MONTH, end));
+      // past days folded into one shard, as a running worker does once a day
+      long f0 = System.nanoTime();
+      int folded = new CostStore(jdbi).foldRollupShards(end);
+      jdbi.useHandle(h -> h.execute("VACUUM ANALYZE cost_rollup_daily_shard"));
+      System.out.printf(
+          "folded %,d shard rows into one per key in %.1f s%n",
+          folded, (System.nanoTime() - f0) / 1e9);
+      time(
+          "monthly totals by model (rollup, folded)",
+          repetitions,
+          () -> reports.totals(Period.MONTH, MONTH, end, Dimension.MODEL));
+      time(
+          "monthly totals by tenant (rollup, folded)",
+          repetitions,
+          () -> reports.totals(Period.MONTH, MONTH, end, Dimension.TENANT));
+      time(
+          "daily totals by workflow type (rollup, folded)",
+          repetitions,
+          () -> reports.totals(Period.DAY, MONTH, end, Dimension.WORKFLOW_TYPE));
+      time(
+          "top 10 activity types (rollup, folded)",
+          repetitions,
+          () -> reports.topDrivers(MONTH, end, Dimension.ACTIVITY_TYPE, 10));
+      time("unpriced per model (rollup, folded)", repetitions, () -> reports.unpriced(MONTH, end));
+      // per-run reads: a different run each time, so no repetition is served from a warm page
+      long[] run = {12_345};
+      time(
+          "one run's report: totals, steps, estimate (by key)",
+          repetitions,
+          () -> reports.execution("run-" + (run[0] += 7_919) % (rows / LINES_PER_RUN)));
+      time(
+          "one run's lines (by key)",
+          repetitions,
+          () -> reports.executionLines("run-" + (run[0] += 7_919) % (rows / LINES_PER_RUN)));
+
       BigDecimal scanned =
           time(
               "monthly total by scanning cost_step (for comparison)",

@@ -62,7 +62,7 @@ interface BudgetDao {
   /** Priced spend of a workflow type over whole UTC days [from, to), from the daily rollup. */
   @SqlQuery(
       """
-      SELECT COALESCE(SUM(cost_usd), 0) FROM cost_rollup_daily
+      SELECT COALESCE(SUM(cost_usd), 0) FROM cost_rollup_daily_shard
        WHERE workflow_type = :value AND day >= :from AND day < :to
       """)
   BigDecimal spentByWorkflowType(
@@ -71,7 +71,7 @@ interface BudgetDao {
   /** Priced spend of a task queue over whole UTC days [from, to), from the daily rollup. */
   @SqlQuery(
       """
-      SELECT COALESCE(SUM(cost_usd), 0) FROM cost_rollup_daily
+      SELECT COALESCE(SUM(cost_usd), 0) FROM cost_rollup_daily_shard
        WHERE task_queue = :value AND day >= :from AND day < :to
       """)
   BigDecimal spentByTaskQueue(
@@ -80,7 +80,7 @@ interface BudgetDao {
   /** Priced spend of one tenant over whole UTC days [from, to), from the daily rollup. */
   @SqlQuery(
       """
-      SELECT COALESCE(SUM(cost_usd), 0) FROM cost_rollup_daily
+      SELECT COALESCE(SUM(cost_usd), 0) FROM cost_rollup_daily_shard
        WHERE tenant = :value AND day >= :from AND day < :to
       """)
   BigDecimal spentByTenant(

@@ -35,7 +35,7 @@ interface HistoryDao {
   @SqlQuery(
       """
       WITH steps AS (
-        SELECT DISTINCT activity_type FROM cost_rollup_daily
+        SELECT DISTINCT activity_type FROM cost_rollup_daily_shard
          WHERE workflow_type = :workflowType AND day >= CAST(CAST(:since AS timestamptz) AT TIME ZONE 'UTC' AS date) AND usage_count > 0
       ), recent AS (
         SELECT c.*

@@ -13,10 +13,10 @@ import org.jdbi.v3.sqlobject.customizer.Define;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 
 /**
- * SQL for reports. Period reports read {@code cost_rollup_daily} when it keeps the grouping and the
- * range is whole days, else the step lines; {@code <group>} is always SQL chosen by {@link GroupBy}
- * from {@link Dimension} or a validated, quoted tag name, never other user text; every value is
- * bound.
+ * SQL for reports. Period reports read the daily rollup (its shards, summed) when it keeps the
+ * grouping and the range is whole days, else the step lines; {@code <group>} is always SQL chosen
+ * by {@link GroupBy} from {@link Dimension} or a validated, quoted tag name, never other user text;
+ * every value is bound.
  */
 @RegisterConstructorMapper(PeriodTotal.class)
 @RegisterConstructorMapper(CostDriver.class)
@@ -83,7 +83,7 @@ interface ReportDao {
              SUM(unpriced_usage_count) AS unpriced_usage_count, SUM(input_tokens) AS input_tokens,
              SUM(output_tokens) AS output_tokens, SUM(images) AS images, SUM(video_seconds) AS video_seconds,
              SUM(characters) AS characters, SUM(audio_seconds) AS audio_seconds
-        FROM cost_rollup_daily
+        FROM cost_rollup_daily_shard
        WHERE day >= :from AND day < :to
        GROUP BY 1, 2
       HAVING SUM(usage_count) != 0
@@ -103,7 +103,7 @@ interface ReportDao {
              usage_count, unpriced_usage_count
         FROM (SELECT <group> AS "group", SUM(cost_usd) AS cost_usd, SUM(usage_count) AS usage_count,
                      SUM(unpriced_usage_count) AS unpriced_usage_count
-                FROM cost_rollup_daily
+                FROM cost_rollup_daily_shard
                WHERE day >= :from AND day < :to
                GROUP BY 1
               HAVING SUM(usage_count) != 0) g
@@ -119,7 +119,7 @@ interface ReportDao {
   @SqlQuery(
       """
       SELECT provider, model, SUM(unpriced_usage_count) AS unpriced_usage_count, SUM(usage_count) AS usage_count
-        FROM cost_rollup_daily
+        FROM cost_rollup_daily_shard
        WHERE day >= :from AND day < :to
        GROUP BY provider, model
       HAVING SUM(unpriced_usage_count) > 0

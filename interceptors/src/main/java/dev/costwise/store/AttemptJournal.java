@@ -109,20 +109,43 @@ final class AttemptJournal implements AutoCloseable {
     return result;
   }
 
-  /** Appends one usage record of a running attempt. Never throws: a failure is logged once. */
-  synchronized void observed(StepRow row) {
-    open.computeIfAbsent(key(row), k -> new ArrayList<>()).add(row);
-    append(new Entry(row, null));
+  /**
+   * Appends one usage record of a running attempt. Never throws: a failure is logged once. The line
+   * is encoded before the journal's lock is taken, so concurrent attempts share only the write.
+   */
+  void observed(StepRow row) {
+    byte[] line = encode(new Entry(row, null));
+    synchronized (this) {
+      if (line == null) {
+        broken = true;
+        return;
+      }
+      open.computeIfAbsent(key(row), k -> new ArrayList<>()).add(row);
+      append(line);
+    }
   }
 
   /** Appends the end of an attempt whose cost is now durable in the database or the spool. */
-  synchronized void ended(String key) {
-    if (open.remove(key) == null) {
-      return;
+  void ended(String key) {
+    byte[] line = encode(new Entry(null, key));
+    synchronized (this) {
+      if (open.remove(key) == null || line == null) {
+        return;
+      }
+      append(line);
+      if (size > ROLL_BYTES) {
+        roll();
+      }
     }
-    append(new Entry(null, key));
-    if (size > ROLL_BYTES) {
-      roll();
+  }
+
+  /** The entry as one line of UTF-8 JSON, or null (logged) if it cannot be written as JSON. */
+  private byte[] encode(Entry e) {
+    try {
+      return (JSON.writeValueAsString(e) + "\n").getBytes(StandardCharsets.UTF_8);
+    } catch (IOException ex) {
+      log.error("Cannot write a cost journal entry of {} as JSON: {}", file, ex.getMessage());
+      return null;
     }
   }
 
@@ -131,12 +154,11 @@ final class AttemptJournal implements AutoCloseable {
     return open.size();
   }
 
-  private void append(Entry e) {
+  private void append(byte[] line) {
     if (closed || broken) {
       return;
     }
     try {
-      byte[] line = (JSON.writeValueAsString(e) + "\n").getBytes(StandardCharsets.UTF_8);
       channel.write(line);
       size += line.length;
       dirty = true;

@@ -70,10 +70,10 @@ interface CostDao {
    * and {@link #linesOfAttempts} gave the lines already stored: deletes the lines rewrites no
    * longer have (from {@code trimFrom} on, or stored under another start time), upserts every line
    * from parallel arrays (see {@link StepColumns}), adds each run's delta to its totals ({@code d},
-   * one per run in {@code keys}) and each rollup key's delta to the daily rollup ({@code r}),
-   * rollup rows taken in key order so that concurrent writers never deadlock. The rows each part
-   * touches are disjoint, as data-modifying WITH parts must be. No key may appear twice in an array
-   * set. Returns the lines upserted.
+   * one per run in {@code keys}) and each rollup key's delta to the rows of rollup shard {@code
+   * shard} ({@code r}), rollup rows taken in key order so that concurrent writers never deadlock.
+   * The rows each part touches are disjoint, as data-modifying WITH parts must be. No key may
+   * appear twice in an array set. Returns the lines upserted.
    */
   @SqlQuery(
       """
@@ -151,14 +151,14 @@ interface CostDao {
                AS d(run_id, cost_usd, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
                     reasoning_tokens, images, video_seconds, characters, audio_seconds, usage_count,
                     unpriced_usage_count, cache_write_1h_tokens)
-         WHERE e.run_id = d.run_id
+         WHERE e.run_id = d.run_id AND e.run_id = ANY(CAST(:keys AS text[]))
         RETURNING 1),
       rolled AS (
-        INSERT INTO cost_rollup_daily AS r (day, provider, model, workflow_type, activity_type, task_queue, tenant,
-                                       cost_usd, usage_count, unpriced_usage_count, input_tokens, output_tokens,
-                                       cache_read_tokens, cache_write_tokens, reasoning_tokens, images,
-                                       video_seconds, characters, audio_seconds, cache_write_1h_tokens)
-        SELECT day, provider, model, workflow_type, activity_type, task_queue, tenant, cost_usd, usage_count,
+        INSERT INTO cost_rollup_daily_shard AS r (day, provider, model, workflow_type, activity_type, task_queue,
+                                       tenant, shard, cost_usd, usage_count, unpriced_usage_count, input_tokens,
+                                       output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
+                                       images, video_seconds, characters, audio_seconds, cache_write_1h_tokens)
+        SELECT day, provider, model, workflow_type, activity_type, task_queue, tenant, :shard, cost_usd, usage_count,
                unpriced_usage_count, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
                reasoning_tokens, images, video_seconds, characters, audio_seconds, cache_write_1h_tokens
           FROM unnest(CAST(:day AS date[]), CAST(:provider AS text[]), CAST(:model AS text[]),
@@ -176,7 +176,7 @@ interface CostDao {
                     cache_write_1h_tokens)
          ORDER BY day, provider COLLATE "C", model COLLATE "C", workflow_type COLLATE "C",
                   activity_type COLLATE "C", task_queue COLLATE "C", tenant COLLATE "C"
-        ON CONFLICT (day, provider, model, workflow_type, activity_type, task_queue, tenant) DO UPDATE SET
+        ON CONFLICT (day, provider, model, workflow_type, activity_type, task_queue, tenant, shard) DO UPDATE SET
           cost_usd = r.cost_usd + EXCLUDED.cost_usd, usage_count = r.usage_count + EXCLUDED.usage_count,
           unpriced_usage_count = r.unpriced_usage_count + EXCLUDED.unpriced_usage_count,
           input_tokens = r.input_tokens + EXCLUDED.input_tokens, output_tokens = r.output_tokens + EXCLUDED.output_tokens,
@@ -205,7 +205,57 @@ interface CostDao {
       @Bind("activityType") String[] activityType,
       @Bind("taskQueue") String[] taskQueue,
       @Bind("tenant") String[] tenant,
+      @Bind("shard") short shard,
       @BindMethods("r") DeltaColumns rollup);
+
+  /**
+   * Folds the rollup shards of the days before {@code before} into shard 0, so that reports over
+   * past days read one row per key. Rows are locked in key order first, shard after key, the order
+   * every writer locks its own shard's rows in, so folding never deadlocks with a writer. Returns
+   * the shard rows folded.
+   */
+  @SqlQuery(
+      """
+      WITH locked AS (
+        SELECT day, provider, model, workflow_type, activity_type, task_queue, tenant, shard
+          FROM cost_rollup_daily_shard
+         WHERE day < :before AND shard <> 0
+         ORDER BY day, provider COLLATE "C", model COLLATE "C", workflow_type COLLATE "C",
+                  activity_type COLLATE "C", task_queue COLLATE "C", tenant COLLATE "C", shard
+           FOR UPDATE),
+      folded AS (
+        DELETE FROM cost_rollup_daily_shard s USING locked l
+         WHERE s.day = l.day AND s.provider = l.provider AND s.model = l.model
+           AND s.workflow_type = l.workflow_type AND s.activity_type = l.activity_type
+           AND s.task_queue = l.task_queue AND s.tenant = l.tenant AND s.shard = l.shard
+        RETURNING s.*),
+      added AS (
+        INSERT INTO cost_rollup_daily_shard AS r (day, provider, model, workflow_type, activity_type, task_queue,
+                                       tenant, shard, cost_usd, usage_count, unpriced_usage_count, input_tokens,
+                                       output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
+                                       images, video_seconds, characters, audio_seconds, cache_write_1h_tokens)
+        SELECT day, provider, model, workflow_type, activity_type, task_queue, tenant, 0, SUM(cost_usd),
+               SUM(usage_count), SUM(unpriced_usage_count), SUM(input_tokens), SUM(output_tokens),
+               SUM(cache_read_tokens), SUM(cache_write_tokens), SUM(reasoning_tokens), SUM(images),
+               SUM(video_seconds), SUM(characters), SUM(audio_seconds), SUM(cache_write_1h_tokens)
+          FROM folded
+         GROUP BY day, provider, model, workflow_type, activity_type, task_queue, tenant
+         ORDER BY day, provider COLLATE "C", model COLLATE "C", workflow_type COLLATE "C",
+                  activity_type COLLATE "C", task_queue COLLATE "C", tenant COLLATE "C"
+        ON CONFLICT (day, provider, model, workflow_type, activity_type, task_queue, tenant, shard) DO UPDATE SET
+          cost_usd = r.cost_usd + EXCLUDED.cost_usd, usage_count = r.usage_count + EXCLUDED.usage_count,
+          unpriced_usage_count = r.unpriced_usage_count + EXCLUDED.unpriced_usage_count,
+          input_tokens = r.input_tokens + EXCLUDED.input_tokens, output_tokens = r.output_tokens + EXCLUDED.output_tokens,
+          cache_read_tokens = r.cache_read_tokens + EXCLUDED.cache_read_tokens,
+          cache_write_tokens = r.cache_write_tokens + EXCLUDED.cache_write_tokens,
+          reasoning_tokens = r.reasoning_tokens + EXCLUDED.reasoning_tokens, images = r.images + EXCLUDED.images,
+          video_seconds = r.video_seconds + EXCLUDED.video_seconds, characters = r.characters + EXCLUDED.characters,
+          audio_seconds = r.audio_seconds + EXCLUDED.audio_seconds,
+          cache_write_1h_tokens = r.cache_write_1h_tokens + EXCLUDED.cache_write_1h_tokens
+        RETURNING 1)
+      SELECT count(*) FROM folded
+      """)
+  int foldRollupShards(@Bind("before") java.time.LocalDate before);
 
   /** One execution's totals. */
   @SqlQuery("SELECT * FROM cost_execution WHERE run_id = :runId")

@@ -18,21 +18,39 @@ import org.jdbi.v3.sqlobject.SqlObjectPlugin;
  * Persists priced attempts to PostgreSQL through JDBI: each attempt's lines and its execution's
  * running totals in one transaction. The execution row is locked first, so concurrent attempts of
  * one run serialize and totals never drift; rewriting an attempt subtracts what it added before.
- * The daily rollup ({@code cost_rollup_daily}) is kept in step in the same transaction, the same
- * way.
+ * The daily rollup is kept in step in the same transaction, the same way, in shards: each
+ * transaction adds to the rows of a shard no other transaction of this store holds at the time, so
+ * concurrent writers never wait for each other's rollup rows ({@code cost_rollup_daily} is the view
+ * that sums them).
  */
 public final class CostStore implements CostRecorder {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** Rollup shards; a store starts at a random one, so that workers mostly use different ones. */
+  static final int ROLLUP_SHARDS = 16;
+
   private final Jdbi jdbi;
   private final StepPartitions partitions;
+  private final java.util.concurrent.ConcurrentLinkedDeque<Short> freeShards =
+      new java.util.concurrent.ConcurrentLinkedDeque<>();
 
   /**
    * A store over {@code jdbi}, which must have the SQL Object plugin installed (see {@link #jdbi}).
    */
   public CostStore(Jdbi jdbi) {
+    this(jdbi, java.util.concurrent.ThreadLocalRandom.current().nextInt(ROLLUP_SHARDS));
+  }
+
+  /** A store whose first transaction adds to rollup shard {@code first}. */
+  CostStore(Jdbi jdbi, int first) {
+    if (first < 0 || first >= ROLLUP_SHARDS) {
+      throw new IllegalArgumentException("a rollup shard is from 0 to " + (ROLLUP_SHARDS - 1));
+    }
     this.jdbi = jdbi;
     this.partitions = new StepPartitions(jdbi);
+    for (int i = 0; i < ROLLUP_SHARDS; i++) {
+      freeShards.addLast((short) ((first + i) % ROLLUP_SHARDS));
+    }
   }
 
   /** The monthly partitions of {@code cost_step}. */
@@ -102,10 +120,10 @@ public final class CostStore implements CostRecorder {
             .reduce(java.math.BigDecimal.ZERO, java.math.BigDecimal::add);
     StepRow first = storable.get(0);
     ensurePartitions(one.values());
-    jdbi.useTransaction(
-        handle -> {
+    inTransactionOnShard(
+        (handle, shard) -> {
           CostDao dao = handle.attach(CostDao.class);
-          write(dao, one);
+          write(dao, one, shard);
           dao.insertRejected(
               first.runId(),
               first.activityId(),
@@ -113,7 +131,35 @@ public final class CostStore implements CostRecorder {
               cost,
               Text.storable(reason, Text.MAX_REASON),
               original);
+          return null;
         });
+  }
+
+  /**
+   * Runs {@code work} in a transaction with a rollup shard no other transaction of this store holds
+   * meanwhile (the most recently freed, so a lone writer keeps using one shard).
+   */
+  private <T> T inTransactionOnShard(
+      java.util.function.BiFunction<org.jdbi.v3.core.Handle, Short, T> work) {
+    Short shard = freeShards.pollFirst();
+    if (shard == null) { // more concurrent transactions than shards: share one
+      shard = (short) java.util.concurrent.ThreadLocalRandom.current().nextInt(ROLLUP_SHARDS);
+    }
+    try {
+      short held = shard;
+      return jdbi.inTransaction(handle -> work.apply(handle, held));
+    } finally {
+      freeShards.offerFirst(shard);
+    }
+  }
+
+  /**
+   * Folds the rollup shards of the UTC days before {@code before} into one row per key, so that
+   * reports over closed days read as few rows as an unsharded rollup; returns the shard rows
+   * folded. Safe while writers run (a late line of a folded day goes to its writer's shard again).
+   */
+  public int foldRollupShards(java.time.LocalDate before) {
+    return jdbi.inTransaction(h -> h.attach(CostDao.class).foldRollupShards(before));
   }
 
   /** Whether the database answers a trivial query. */
@@ -179,8 +225,8 @@ public final class CostStore implements CostRecorder {
   }
 
   private int writeOnce(Map<AttemptKey, List<StepRow>> latest, boolean onlyAbsent) {
-    return jdbi.inTransaction(
-        handle -> {
+    return inTransactionOnShard(
+        (handle, shard) -> {
           CostDao dao = handle.attach(CostDao.class);
           if (onlyAbsent) {
             latest.keySet().removeAll(present(dao, latest.keySet()));
@@ -188,7 +234,7 @@ public final class CostStore implements CostRecorder {
               return 0;
             }
           }
-          write(dao, latest);
+          write(dao, latest, shard);
           return latest.size();
         });
   }
@@ -235,10 +281,10 @@ public final class CostStore implements CostRecorder {
    * executions in run-id order; read the lines already stored (a new statement, so it sees every
    * line committed before the locks were granted); then one statement that deletes lines a rewrite
    * no longer has, upserts every line and adds the deltas, summed per run and per rollup key within
-   * the batch, to the totals and the daily rollup (keys in a fixed order, so writers never
-   * deadlock).
+   * the batch, to the totals and the daily rollup's {@code shard} (keys in a fixed order, so
+   * writers never deadlock).
    */
-  private static void write(CostDao dao, Map<AttemptKey, List<StepRow>> attempts) {
+  private static void write(CostDao dao, Map<AttemptKey, List<StepRow>> attempts, short shard) {
     TreeMap<String, StepRow> runs = new TreeMap<>();
     attempts.values().forEach(rows -> runs.putIfAbsent(rows.get(0).runId(), rows.get(0)));
     int r = runs.size();
@@ -372,6 +418,7 @@ public final class CostStore implements CostRecorder {
         activityType,
         taskQueue,
         tenant,
+        shard,
         DeltaColumns.of(List.copyOf(rollup.values())));
   }
 

@@ -93,6 +93,7 @@ public final class ResilientRecorder implements CostRecorder, UnwrittenCost, Aut
   private volatile boolean down;
   private volatile String downReason;
   private volatile boolean closed;
+  private java.time.LocalDate foldedBefore; // probe thread only
 
   /** A recorder writing batches of up to {@value #DEFAULT_MAX_BATCH} attempts. */
   public ResilientRecorder(
@@ -464,6 +465,21 @@ public final class ResilientRecorder implements CostRecorder, UnwrittenCost, Aut
     return new IllegalStateException("PostgreSQL unreachable: " + downReason);
   }
 
+  /** Folds the rollup shards of past days once per UTC day, while the database is up. */
+  private void foldRollupOnceADay() {
+    java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+    if (down || today.equals(foldedBefore)) {
+      return;
+    }
+    try {
+      int folded = store.foldRollupShards(today);
+      foldedBefore = today;
+      log.debug("Folded {} rollup shard row(s) of days before {}", folded, today);
+    } catch (RuntimeException e) {
+      log.warn("Cannot fold the rollup shards of past days now: {}", StoreErrors.message(e, 300));
+    }
+  }
+
   private void probeLoop() {
     long next = System.nanoTime() + PROBE_EVERY.toNanos();
     while (!closed) {
@@ -491,6 +507,7 @@ public final class ResilientRecorder implements CostRecorder, UnwrittenCost, Aut
       } catch (RuntimeException e) {
         log.warn("Cost spool replay failed: {}", e.toString());
       }
+      foldRollupOnceADay();
     }
   }
 

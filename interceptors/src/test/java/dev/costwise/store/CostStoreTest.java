@@ -63,6 +63,72 @@ class CostStoreTest {
   }
 
   @Test
+  void writersAddToTheirOwnRollupShardsAndTheRollupIsTheirSum() throws Exception {
+    DataSource ds = TestDatabase.fresh();
+    CostStore first = new CostStore(CostStore.jdbi(ds), 3);
+    CostStore second = new CostStore(CostStore.jdbi(ds), 11);
+    first.record(attempt("run-shards", "1", 1, Outcome.FAILED, mini(), gpt4o()));
+    first.record(attempt("run-shards", "2", 1, Outcome.COMPLETED, gpt4o()));
+    // a rewrite by another writer subtracts the old lines in its own shard
+    second.record(attempt("run-shards", "1", 1, Outcome.COMPLETED, mini()));
+    // two writers at once, each in a transaction of its own
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    List<Future<?>> done = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      CostStore s = i % 2 == 0 ? first : second;
+      String activity = "c" + i;
+      done.add(
+          pool.submit(
+              () -> s.record(attempt("run-shards", activity, 1, Outcome.COMPLETED, mini()))));
+    }
+    for (Future<?> f : done) {
+      f.get();
+    }
+    pool.shutdown();
+
+    org.jdbi.v3.core.Jdbi jdbi = CostStore.jdbi(ds);
+    List<Integer> shards =
+        jdbi.withHandle(
+            h ->
+                h.createQuery("SELECT DISTINCT shard FROM cost_rollup_daily_shard ORDER BY 1")
+                    .mapTo(Integer.class)
+                    .list());
+    List<String> rollupMismatches =
+        jdbi.withHandle(
+            h -> h.createQuery(PartitionMigrationTest.ROLLUP_MISMATCH).mapTo(String.class).list());
+    List<String> totalsMismatches =
+        jdbi.withHandle(
+            h -> h.createQuery(PartitionMigrationTest.TOTALS_MISMATCH).mapTo(String.class).list());
+    Long lines =
+        jdbi.withHandle(
+            h ->
+                h.createQuery("SELECT SUM(usage_count) FROM cost_rollup_daily")
+                    .mapTo(Long.class)
+                    .one());
+    assertThat(shards).contains(3, 11);
+    assertThat(rollupMismatches).isEmpty();
+    assertThat(totalsMismatches).isEmpty();
+    assertThat(lines).isEqualTo(42L);
+
+    // closed days are folded into shard 0; a late write goes to its writer's shard again
+    java.time.LocalDate tomorrow = java.time.LocalDate.now(java.time.ZoneOffset.UTC).plusDays(1);
+    assertThat(first.foldRollupShards(tomorrow)).isPositive();
+    assertThat(first.foldRollupShards(tomorrow)).isZero();
+    first.record(attempt("run-shards", "late", 1, Outcome.COMPLETED, gpt4o()));
+    List<Integer> afterFold =
+        jdbi.withHandle(
+            h ->
+                h.createQuery("SELECT DISTINCT shard FROM cost_rollup_daily_shard ORDER BY 1")
+                    .mapTo(Integer.class)
+                    .list());
+    List<String> mismatchesAfterFold =
+        jdbi.withHandle(
+            h -> h.createQuery(PartitionMigrationTest.ROLLUP_MISMATCH).mapTo(String.class).list());
+    assertThat(afterFold).hasSize(2).contains(0);
+    assertThat(mismatchesAfterFold).isEmpty();
+  }
+
+  @Test
   void eachAttemptIsItsOwnRowAndAllAreSummed() {
     store.record(attempt("run-retry", "1", 1, Outcome.FAILED, mini()));
     store.record(attempt("run-retry", "1", 2, Outcome.FAILED, mini()));
