@@ -46,7 +46,11 @@ public record StepRow(
     String tags,
     Instant startedAt,
     Instant recordedAt,
-    BigDecimal cacheWrite1hCost) {
+    BigDecimal cacheWrite1hCost,
+    String serviceTier,
+    BigDecimal audioInputCost,
+    BigDecimal audioOutputCost,
+    @Nested PricedWith pricedWith) {
 
   /**
    * The row for line {@code lineNo} of {@code attempt}; {@code tagsJson} is the merged tags as
@@ -107,7 +111,11 @@ public record StepRow(
         tagsJson,
         c.startedAt(),
         recordedAt,
-        cost.part(CostComponent.CACHE_WRITE_1H));
+        cost.part(CostComponent.CACHE_WRITE_1H),
+        u.serviceTier(),
+        cost.part(CostComponent.AUDIO_INPUT),
+        cost.part(CostComponent.AUDIO_OUTPUT),
+        PricedWith.of(cost));
   }
 
   /** The same row with another outcome and recording time. */
@@ -145,7 +153,11 @@ public record StepRow(
         tags,
         startedAt,
         recordedAt,
-        cacheWrite1hCost);
+        cacheWrite1hCost,
+        serviceTier,
+        audioInputCost,
+        audioOutputCost,
+        pricedWith);
   }
 
   /**
@@ -186,6 +198,10 @@ public record StepRow(
         Text.storableTagsJson(tags),
         startedAt,
         recordedAt,
-        cacheWrite1hCost);
+        cacheWrite1hCost,
+        serviceTier,
+        audioInputCost,
+        audioOutputCost,
+        pricedWith);
   }
 }
