@@ -8,6 +8,7 @@ import dev.costwise.worker.cli.EstimateCommand;
 import dev.costwise.worker.cli.PriceCommand;
 import dev.costwise.worker.cli.RejectedCommand;
 import dev.costwise.worker.cli.ReportCommand;
+import dev.costwise.worker.cli.RepriceCommand;
 import dev.costwise.worker.cli.RetentionCommand;
 import dev.costwise.worker.cli.RunCommand;
 import picocli.CommandLine;
@@ -35,6 +36,7 @@ import picocli.CommandLine.Command;
       ReportCommand.class,
       RejectedCommand.class,
       RetentionCommand.class,
+      RepriceCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {
