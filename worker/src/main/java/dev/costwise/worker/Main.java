@@ -6,6 +6,7 @@ import dev.costwise.worker.cli.DecimalConverter;
 import dev.costwise.worker.cli.DemoCommand;
 import dev.costwise.worker.cli.EstimateCommand;
 import dev.costwise.worker.cli.PriceCommand;
+import dev.costwise.worker.cli.ReconcileCommand;
 import dev.costwise.worker.cli.RejectedCommand;
 import dev.costwise.worker.cli.ReportCommand;
 import dev.costwise.worker.cli.RepriceCommand;
@@ -37,6 +38,7 @@ import picocli.CommandLine.Command;
       RejectedCommand.class,
       RetentionCommand.class,
       RepriceCommand.class,
+      ReconcileCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {
