@@ -84,13 +84,17 @@ final class LiteLlmImport {
     return PriceCatalog.of(models.values(), Map.of(), List.of(), name);
   }
 
-  private record Variant(String model, String quality, String size, long pixels) {
+  record Variant(String model, String quality, String size, long pixels) {
     String key() {
       return quality == null ? size : quality + "/" + size;
     }
   }
 
-  private static Variant imageVariant(String key) {
+  /**
+   * The model, size and quality named by a key such as {@code hd/1024-x-1792/dall-e-3} or {@code
+   * 1024-x-1024/50-steps/bedrock/amazon.nova-canvas-v1:0}, or null when the key names no size.
+   */
+  static Variant imageVariant(String key) {
     String[] parts = key.split("/");
     for (int i = 0; i < parts.length - 1; i++) {
       Matcher m = SIZE.matcher(parts[i]);

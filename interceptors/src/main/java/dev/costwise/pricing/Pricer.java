@@ -5,6 +5,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -103,6 +104,17 @@ public final class Pricer {
   private Cost priceOrThrow(Usage usage, Instant startedAt) {
     PriceCatalog current = catalog.get();
     ModelPrice latest = current.resolve(usage.provider(), usage.model()).orElse(null);
+    String size = usage.imageSize();
+    String quality = usage.imageQuality();
+    if (latest == null && usage.images() > 0) {
+      // an image key of the public list, size and steps in the name
+      LiteLlmImport.Variant v = LiteLlmImport.imageVariant(usage.model().toLowerCase(Locale.ROOT));
+      if (v != null) {
+        latest = current.resolve(usage.provider(), v.model()).orElse(null);
+        size = size != null ? size : v.size();
+        quality = quality != null ? quality : v.quality();
+      }
+    }
     if (latest == null) {
       return Cost.unpriced(null, unknownModelMessage(current, usage));
     }
@@ -111,7 +123,7 @@ public final class Pricer {
       return Cost.unpriced(latest, noPriceInForce(current, latest, startedAt))
           .from(current.version(), null, usage.serviceTier());
     }
-    Cost cost = priceEntry(model, usage);
+    Cost cost = priceEntry(model, usage, size, quality);
     String tier = cost.serviceTier();
     return cost.from(current.version(), model.entryKey(), tier);
   }
@@ -138,7 +150,7 @@ public final class Pricer {
    * Prices {@code usage} at entry {@code model}; the cost's service tier says which tier's rates
    * applied (standard when the requested tier has none published, logged once per model and tier).
    */
-  private Cost priceEntry(ModelPrice model, Usage usage) {
+  private Cost priceEntry(ModelPrice model, Usage usage, String size, String quality) {
     Map<CostComponent, BigDecimal> parts = new EnumMap<>(CostComponent.class);
     if (model.free()) {
       zeroForUsedKinds(usage, parts);
@@ -179,7 +191,7 @@ public final class Pricer {
                 usage.reasoningTokens(),
                 r.reasoningPerMTok(),
                 r.outputPerMTok())
-            + images(parts, usage, r)
+            + images(parts, usage.images(), quality, size, r)
             + video(parts, usage, r)
             + perUnit(
                 parts, CostComponent.SPEECH, usage.characters(), r.per1KChars(), 3, "characters")
@@ -311,18 +323,17 @@ public final class Pricer {
     return "";
   }
 
-  private static String images(Map<CostComponent, BigDecimal> parts, Usage usage, Rates r) {
-    if (usage.images() == 0) {
+  private static String images(
+      Map<CostComponent, BigDecimal> parts, long images, String quality, String size, Rates r) {
+    if (images == 0) {
       return "";
     }
-    BigDecimal each = imagePrice(usage.imageQuality(), usage.imageSize(), r);
+    BigDecimal each = imagePrice(quality, size, r);
     if (each == null) {
-      String variant =
-          (usage.imageQuality() == null ? "" : usage.imageQuality() + " ")
-              + (usage.imageSize() == null ? "" : usage.imageSize() + " ");
+      String variant = (quality == null ? "" : quality + " ") + (size == null ? "" : size + " ");
       return ", " + variant + "images";
     }
-    parts.put(CostComponent.IMAGES, each.multiply(BigDecimal.valueOf(usage.images())));
+    parts.put(CostComponent.IMAGES, each.multiply(BigDecimal.valueOf(images)));
     return "";
   }
 
