@@ -31,14 +31,22 @@ import java.util.Set;
  *   "models": [
  *     {"id": "gpt-4o", "provider": "openai", "mode": "chat",
  *      "prices": {"inputPerMTok": "2.50", "outputPerMTok": "10", "cacheReadPerMTok": "1.25"},
- *      // also: cacheWritePerMTok (5-minute writes), cacheWrite1hPerMTok (one-hour writes)
- *      "tiers": [{"aboveInputTokens": 200000, "prices": {"inputPerMTok": "5"}}]},
+ *      // also: cacheWritePerMTok (5-minute writes), cacheWrite1hPerMTok (one-hour writes),
+ *      // audioInputPerMTok, audioOutputPerMTok (audio tokens of chat and realtime models)
+ *      "tiers": [{"aboveInputTokens": 200000, "prices": {"inputPerMTok": "5"}}],
+ *      "serviceTiers": {"batch": {"inputPerMTok": "1.25", "outputPerMTok": "5"}}},
+ *     {"id": "gpt-4o", "effectiveFrom": "2026-12-01", "prices": {"inputPerMTok": "2"}},
+ *     {"id": "llama3-local", "free": true}
  *     {"id": "llama3-local", "free": true}
  *   ],
  *   "aliases": {"writer-model": "gpt-4o"},
  *   "patterns": [{"match": "ollama/*", "model": "llama3-local"}]
  * }
  * }</pre>
+ *
+ * <p>An id may appear more than once when every appearance carries dates ({@code effectiveFrom}
+ * inclusive, {@code effectiveTo} exclusive, UTC days) that do not overlap: a usage record is priced
+ * at the version in force on the day its attempt started.
  */
 public final class CatalogFormat {
   static final ObjectMapper JSON =
@@ -60,7 +68,9 @@ public final class CatalogFormat {
           "perVideoSecond",
           "perVideoSecondWithAudio",
           "per1KChars",
-          "perAudioSecond");
+          "perAudioSecond",
+          "audioInputPerMTok",
+          "audioOutputPerMTok");
 
   private CatalogFormat() {}
 
@@ -152,11 +162,18 @@ public final class CatalogFormat {
         throw new CatalogException(where + ": each model needs a non-empty text \"id\"");
       }
       where += " ('" + shorten(m.get("id").asText(), 80) + "')";
+      boolean dated = m.hasNonNull("effectiveFrom") || m.hasNonNull("effectiveTo");
       Integer first =
-          seen.putIfAbsent(m.get("id").asText().strip().toLowerCase(java.util.Locale.ROOT), at);
+          dated
+              ? null
+              : seen.putIfAbsent(
+                  m.get("id").asText().strip().toLowerCase(java.util.Locale.ROOT), at);
       if (first != null) {
         throw new CatalogException(
-            where + ": duplicate id, already given at models[" + first + "]; give each model once");
+            where
+                + ": duplicate id, already given at models["
+                + first
+                + "]; give each model once, or give each version effectiveFrom/effectiveTo dates");
       }
       try {
         List<Tier> tiers = new ArrayList<>();
@@ -175,7 +192,10 @@ public final class CatalogFormat {
                 m.path("free").asBoolean(false),
                 rates(m.path("prices"), where),
                 tiers,
-                m.hasNonNull("source") ? m.get("source").asText() : label);
+                m.hasNonNull("source") ? m.get("source").asText() : label,
+                serviceTiers(m.path("serviceTiers"), where),
+                day(m.get("effectiveFrom"), where + " effectiveFrom"),
+                day(m.get("effectiveTo"), where + " effectiveTo"));
         if (!price.hasAnyPrice()) {
           throw new CatalogException(
               where
@@ -202,7 +222,41 @@ public final class CatalogFormat {
         throw new CatalogException("Price file " + name + ": " + e.getMessage(), e);
       }
     }
-    return PriceCatalog.of(models, aliases, patterns, label);
+    try {
+      return PriceCatalog.of(models, aliases, patterns, label, asOf);
+    } catch (CatalogException e) {
+      throw new CatalogException("Price file " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Map<String, Rates> serviceTiers(JsonNode node, String where) {
+    if (node.isMissingNode() || node.isNull()) {
+      return Map.of();
+    }
+    if (!node.isObject()) {
+      throw new CatalogException(where + ": \"serviceTiers\" must be an object");
+    }
+    Map<String, Rates> tiers = new LinkedHashMap<>();
+    node.fields()
+        .forEachRemaining(
+            e ->
+                tiers.put(
+                    e.getKey(),
+                    rates(e.getValue(), where + " serviceTiers." + shorten(e.getKey(), 40))));
+    return tiers;
+  }
+
+  private static java.time.LocalDate day(JsonNode node, String where) {
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    String text = node.asText().strip();
+    try {
+      return java.time.LocalDate.parse(text.length() > 10 ? "bad" : text);
+    } catch (java.time.format.DateTimeParseException e) {
+      throw new CatalogException(
+          where + ": '" + shorten(text, 40) + "' is not a date (yyyy-mm-dd)");
+    }
   }
 
   private static Rates rates(JsonNode prices, String where) {
@@ -242,7 +296,9 @@ public final class CatalogFormat {
         decimal(prices.get("perVideoSecondWithAudio"), where + " perVideoSecondWithAudio"),
         decimal(prices.get("per1KChars"), where + " per1KChars"),
         decimal(prices.get("perAudioSecond"), where + " perAudioSecond"),
-        decimal(prices.get("cacheWrite1hPerMTok"), where + " cacheWrite1hPerMTok"));
+        decimal(prices.get("cacheWrite1hPerMTok"), where + " cacheWrite1hPerMTok"),
+        decimal(prices.get("audioInputPerMTok"), where + " audioInputPerMTok"),
+        decimal(prices.get("audioOutputPerMTok"), where + " audioOutputPerMTok"));
   }
 
   private static BigDecimal decimal(JsonNode node, String where) {
@@ -295,10 +351,47 @@ public final class CatalogFormat {
     root.put("source", source);
     root.put("asOf", asOf);
     ArrayNode models = root.putArray("models");
-    catalog.models().stream()
-        .sorted(java.util.Comparator.comparing(ModelPrice::id))
-        .forEach(m -> models.add(modelNode(m)));
+    sorted(catalog).forEach(m -> models.add(modelNode(m)));
     Files.writeString(file, JSON.writeValueAsString(root) + "\n");
+  }
+
+  /** Every version of every entry, by id then first day in force. */
+  private static List<ModelPrice> sorted(PriceCatalog catalog) {
+    return catalog.allVersions().stream()
+        .sorted(
+            java.util.Comparator.comparing(ModelPrice::id)
+                .thenComparing(
+                    ModelPrice::effectiveFrom,
+                    java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder())))
+        .toList();
+  }
+
+  /**
+   * The first 16 hex digits of the SHA-256 of a catalog's canonical content: every version of every
+   * entry (sorted), the aliases (sorted) and the patterns (in order). Labels are left out, so the
+   * same prices loaded from two places hash alike.
+   */
+  static String contentHash(PriceCatalog catalog) {
+    ObjectNode root = JSON.createObjectNode();
+    ArrayNode models = root.putArray("models");
+    sorted(catalog).forEach(m -> models.add(modelNode(m)));
+    ObjectNode aliases = root.putObject("aliases");
+    new java.util.TreeMap<>(catalog.aliases()).forEach(aliases::put);
+    ArrayNode patterns = root.putArray("patterns");
+    catalog
+        .patterns()
+        .forEach(p -> patterns.addObject().put("match", p.glob()).put("model", p.model()));
+    try {
+      byte[] digest =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(
+                  new ObjectMapper()
+                      .writeValueAsString(root)
+                      .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(digest).substring(0, 16);
+    } catch (IOException | java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("cannot hash the catalog", e);
+    }
   }
 
   /** One model's entry as it appears in a catalog file, as pretty JSON. */
@@ -324,6 +417,17 @@ public final class CatalogFormat {
     }
     if (!m.rates().isEmpty()) {
       n.set("prices", ratesNode(m.rates(), Rates.NONE));
+    }
+    if (m.effectiveFrom() != null) {
+      n.put("effectiveFrom", m.effectiveFrom().toString());
+    }
+    if (m.effectiveTo() != null) {
+      n.put("effectiveTo", m.effectiveTo().toString());
+    }
+    if (!m.serviceTiers().isEmpty()) {
+      ObjectNode st = n.putObject("serviceTiers");
+      new java.util.TreeMap<>(m.serviceTiers())
+          .forEach((k, r) -> st.set(k, ratesNode(r, Rates.NONE)));
     }
     if (!m.tiers().isEmpty()) {
       ArrayNode tiers = n.putArray("tiers");
@@ -355,6 +459,8 @@ public final class CatalogFormat {
         n, "perVideoSecondWithAudio", r.perVideoSecondWithAudio(), base.perVideoSecondWithAudio());
     putIfChanged(n, "per1KChars", r.per1KChars(), base.per1KChars());
     putIfChanged(n, "perAudioSecond", r.perAudioSecond(), base.perAudioSecond());
+    putIfChanged(n, "audioInputPerMTok", r.audioInputPerMTok(), base.audioInputPerMTok());
+    putIfChanged(n, "audioOutputPerMTok", r.audioOutputPerMTok(), base.audioOutputPerMTok());
     return n;
   }
 

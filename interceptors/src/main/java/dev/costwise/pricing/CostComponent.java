@@ -12,7 +12,11 @@ public enum CostComponent {
   SPEECH("speech"),
   AUDIO("audio"),
   /** One-hour cache writes, priced apart from default-lifetime writes. */
-  CACHE_WRITE_1H("cache_write_1h");
+  CACHE_WRITE_1H("cache_write_1h"),
+  /** Audio tokens sent to a chat or realtime model. */
+  AUDIO_INPUT("audio_input"),
+  /** Audio tokens returned by a chat or realtime model. */
+  AUDIO_OUTPUT("audio_output");
 
   private final String label;
 

@@ -22,10 +22,13 @@ import java.util.regex.Pattern;
  * rates; long-context fields ({@code *_above_200k_tokens}) become tiers; size- and quality-prefixed
  * image entries ({@code hd/1024-x-1792/dall-e-3}) fold into their model as image variants,
  * per-pixel prices multiplied out to a per-image price rounded to a hundredth of a cent. Batch,
- * flex and priority rates are not imported; {@code cache_creation_input_token_cost_above_1hr}
- * becomes the one-hour cache-write rate (also per long-context tier). Entries with no price this
- * product understands are left out, so usage of them is flagged unpriced rather than priced at
- * zero.
+ * flex and priority rates ({@code *_batches}, {@code *_flex}, {@code *_priority} of the input,
+ * output, cache-read, cache-write and audio-input token prices) become service tiers; their
+ * long-context variants are not imported. {@code input_cost_per_audio_token} and {@code
+ * output_cost_per_audio_token} become the audio-token rates; {@code
+ * cache_creation_input_token_cost_above_1hr} becomes the one-hour cache-write rate (also per
+ * long-context tier). Entries with no price this product understands are left out, so usage of them
+ * is flagged unpriced rather than priced at zero.
  */
 final class LiteLlmImport {
   private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
@@ -81,13 +84,17 @@ final class LiteLlmImport {
     return PriceCatalog.of(models.values(), Map.of(), List.of(), name);
   }
 
-  private record Variant(String model, String quality, String size, long pixels) {
+  record Variant(String model, String quality, String size, long pixels) {
     String key() {
       return quality == null ? size : quality + "/" + size;
     }
   }
 
-  private static Variant imageVariant(String key) {
+  /**
+   * The model, size and quality named by a key such as {@code hd/1024-x-1792/dall-e-3} or {@code
+   * 1024-x-1024/50-steps/bedrock/amazon.nova-canvas-v1:0}, or null when the key names no size.
+   */
+  static Variant imageVariant(String key) {
     String[] parts = key.split("/");
     for (int i = 0; i < parts.length - 1; i++) {
       Matcher m = SIZE.matcher(parts[i]);
@@ -189,8 +196,48 @@ final class LiteLlmImport {
               null,
               perThousand(decimal(n, "input_cost_per_character")),
               audioSecond,
-              perMillion(decimal(n, "cache_creation_input_token_cost_above_1hr")));
-      return new ModelPrice(id, provider, mode, isFree(n, rates), rates, tiers(n), source);
+              perMillion(decimal(n, "cache_creation_input_token_cost_above_1hr")),
+              perMillion(decimal(n, "input_cost_per_audio_token")),
+              perMillion(decimal(n, "output_cost_per_audio_token")));
+      return new ModelPrice(
+          id,
+          provider,
+          mode,
+          isFree(n, rates),
+          rates,
+          tiers(n),
+          source,
+          serviceTiers(n),
+          null,
+          null);
+    }
+
+    private static Map<String, Rates> serviceTiers(JsonNode n) {
+      Map<String, Rates> tiers = new TreeMap<>();
+      for (String[] t :
+          new String[][] {{"batch", "_batches"}, {"flex", "_flex"}, {"priority", "_priority"}}) {
+        String x = t[1];
+        Rates r =
+            new Rates(
+                perMillion(decimal(n, "input_cost_per_token" + x)),
+                perMillion(decimal(n, "output_cost_per_token" + x)),
+                perMillion(decimal(n, "cache_read_input_token_cost" + x)),
+                perMillion(decimal(n, "cache_creation_input_token_cost" + x)),
+                null,
+                null,
+                Map.of(),
+                null,
+                null,
+                null,
+                null,
+                null,
+                perMillion(decimal(n, "input_cost_per_audio_token" + x)),
+                null);
+        if (!r.isEmpty()) {
+          tiers.put(t[0], r);
+        }
+      }
+      return tiers;
     }
 
     private List<Tier> tiers(JsonNode n) {

@@ -1,5 +1,6 @@
 package dev.costwise.pricing;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -21,10 +22,13 @@ public final class PriceCatalog {
   private static final int MAX_CACHED_NAMES = 10_000;
 
   private final Map<String, ModelPrice> models;
+  private final Map<String, List<ModelPrice>> history;
   private final Map<String, String> aliases;
   private final List<PatternRule> patterns;
   private final String source;
+  private final String asOf;
   private final Map<String, Optional<ModelPrice>> resolved = new ConcurrentHashMap<>();
+  private volatile CatalogVersion version;
 
   /**
    * A glob such as {@code ollama/*} that prices every matching name as catalog entry {@code model}.
@@ -43,14 +47,31 @@ public final class PriceCatalog {
   }
 
   private PriceCatalog(
-      Map<String, ModelPrice> models,
+      Map<String, List<ModelPrice>> history,
       Map<String, String> aliases,
       List<PatternRule> patterns,
-      String source) {
-    this.models = models;
+      String source,
+      String asOf) {
+    this.history = history;
+    Map<String, ModelPrice> latest = new LinkedHashMap<>();
+    history.forEach((k, versions) -> latest.put(k, latest(versions)));
+    this.models = Map.copyOf(latest);
     this.aliases = aliases;
     this.patterns = patterns;
     this.source = source;
+    this.asOf = asOf == null ? "" : asOf;
+  }
+
+  /** The version with the latest first day in force (an undated one counts as the earliest). */
+  private static ModelPrice latest(List<ModelPrice> versions) {
+    ModelPrice best = versions.get(0);
+    for (ModelPrice m : versions) {
+      if (m.effectiveFrom() != null
+          && (best.effectiveFrom() == null || m.effectiveFrom().isAfter(best.effectiveFrom()))) {
+        best = m;
+      }
+    }
+    return best;
   }
 
   /** Builds a catalog and checks that every alias and pattern points at an entry. */
@@ -59,23 +80,62 @@ public final class PriceCatalog {
       Map<String, String> aliases,
       List<PatternRule> patterns,
       String source) {
-    Map<String, ModelPrice> byId = new LinkedHashMap<>();
+    return of(models, aliases, patterns, source, "");
+  }
+
+  /**
+   * Builds a catalog whose figures are as of {@code asOf} ({@code yyyy-mm-dd}, or empty). An id may
+   * be given several times with dates ({@link ModelPrice#effectiveFrom()}, {@link
+   * ModelPrice#effectiveTo()}) whose ranges do not overlap.
+   */
+  public static PriceCatalog of(
+      Collection<ModelPrice> models,
+      Map<String, String> aliases,
+      List<PatternRule> patterns,
+      String source,
+      String asOf) {
+    Map<String, List<ModelPrice>> byId = new LinkedHashMap<>();
     for (ModelPrice m : models) {
-      byId.put(key(m.id()), m);
+      List<ModelPrice> versions = byId.computeIfAbsent(key(m.id()), k -> new ArrayList<>());
+      for (ModelPrice other : versions) {
+        if (overlap(m, other)) {
+          throw new CatalogException(
+              "model '"
+                  + CatalogFormat.shorten(m.id(), 80)
+                  + "' is given twice for the same days ("
+                  + range(other)
+                  + " and "
+                  + range(m)
+                  + "); give each version an effectiveFrom/effectiveTo that do not overlap");
+        }
+      }
+      versions.add(m);
     }
+    return build(byId, aliases, patterns, source, asOf);
+  }
+
+  private static PriceCatalog build(
+      Map<String, List<ModelPrice>> byId,
+      Map<String, String> aliases,
+      List<PatternRule> patterns,
+      String source,
+      String asOf) {
+    Map<String, List<ModelPrice>> frozen = new LinkedHashMap<>();
+    byId.forEach((k, v) -> frozen.put(k, List.copyOf(v)));
     Map<String, String> aliasMap = new LinkedHashMap<>();
     aliases.forEach((k, v) -> aliasMap.put(key(k), v));
     PriceCatalog catalog =
-        new PriceCatalog(Map.copyOf(byId), Map.copyOf(aliasMap), List.copyOf(patterns), source);
+        new PriceCatalog(
+            Map.copyOf(frozen), Map.copyOf(aliasMap), List.copyOf(patterns), source, asOf);
     aliasMap.forEach(
         (alias, target) -> {
-          if (!byId.containsKey(key(target))) {
+          if (!frozen.containsKey(key(target))) {
             throw new CatalogException(
                 "alias '" + alias + "' points at '" + target + "', which is not in the catalog");
           }
         });
     for (PatternRule p : patterns) {
-      if (!byId.containsKey(key(p.model()))) {
+      if (!frozen.containsKey(key(p.model()))) {
         throw new CatalogException(
             "pattern '"
                 + p.glob()
@@ -87,23 +147,50 @@ public final class PriceCatalog {
     return catalog;
   }
 
+  private static boolean overlap(ModelPrice a, ModelPrice b) {
+    boolean aEndsBeforeB =
+        a.effectiveTo() != null
+            && b.effectiveFrom() != null
+            && !a.effectiveTo().isAfter(b.effectiveFrom());
+    boolean bEndsBeforeA =
+        b.effectiveTo() != null
+            && a.effectiveFrom() != null
+            && !b.effectiveTo().isAfter(a.effectiveFrom());
+    return !aEndsBeforeB && !bEndsBeforeA;
+  }
+
+  private static String range(ModelPrice m) {
+    return (m.effectiveFrom() == null ? "always" : "from " + m.effectiveFrom())
+        + (m.effectiveTo() == null ? "" : " to " + m.effectiveTo());
+  }
+
   /** An empty catalog. */
   public static PriceCatalog empty() {
-    return new PriceCatalog(Map.of(), Map.of(), List.of(), "empty");
+    return new PriceCatalog(Map.of(), Map.of(), List.of(), "empty", "");
   }
 
   /**
    * A catalog with {@code over}'s entries added or replacing these, its aliases and patterns added
-   * (its patterns tried first).
+   * (its patterns tried first). An undated entry of {@code over} replaces every version of its id;
+   * dated entries are added to the id's history and take precedence on their days.
    */
   public PriceCatalog overlay(PriceCatalog over) {
-    Map<String, ModelPrice> merged = new LinkedHashMap<>(models);
-    merged.putAll(over.models);
+    Map<String, List<ModelPrice>> merged = new LinkedHashMap<>(history);
+    over.history.forEach(
+        (k, versions) -> {
+          boolean replaces = versions.stream().anyMatch(v -> !v.dated());
+          List<ModelPrice> next = new ArrayList<>(versions);
+          if (!replaces) {
+            next.addAll(history.getOrDefault(k, List.of()));
+          }
+          merged.put(k, next);
+        });
     Map<String, String> mergedAliases = new LinkedHashMap<>(aliases);
     mergedAliases.putAll(over.aliases);
     List<PatternRule> mergedPatterns = new ArrayList<>(over.patterns);
     mergedPatterns.addAll(patterns);
-    return of(merged.values(), mergedAliases, mergedPatterns, source + " + " + over.source);
+    String newest = asOf.compareTo(over.asOf) >= 0 ? asOf : over.asOf;
+    return build(merged, mergedAliases, mergedPatterns, source + " + " + over.source, newest);
   }
 
   /** Where the figures come from. */
@@ -111,14 +198,75 @@ public final class PriceCatalog {
     return source;
   }
 
-  /** Every entry. */
+  /** The date the figures are as of ({@code yyyy-mm-dd}), or empty when not given. */
+  public String asOf() {
+    return asOf;
+  }
+
+  /**
+   * Which catalog this is: source, as-of date and a hash of its content (entries with their dates,
+   * aliases and patterns), computed once.
+   */
+  public CatalogVersion version() {
+    CatalogVersion v = version;
+    if (v == null) {
+      v = new CatalogVersion(source, asOf, CatalogFormat.contentHash(this));
+      version = v;
+    }
+    return v;
+  }
+
+  /** Every entry, the latest version of each id. */
   public Collection<ModelPrice> models() {
     return models.values();
   }
 
-  /** The entry with exactly this id, ignoring case. */
+  /** Every version of every entry, in precedence order per id (dated overrides first). */
+  public Collection<ModelPrice> allVersions() {
+    return history.values().stream().flatMap(List::stream).toList();
+  }
+
+  /** Aliases, by lower-case name. */
+  Map<String, String> aliases() {
+    return aliases;
+  }
+
+  /** Patterns, in the order they are tried. */
+  List<PatternRule> patterns() {
+    return patterns;
+  }
+
+  /** The entry with exactly this id, ignoring case (its latest version). */
   public Optional<ModelPrice> byId(String id) {
     return Optional.ofNullable(models.get(key(id)));
+  }
+
+  /**
+   * The version of the entry named {@code model} (resolved as by {@link #resolve(String, String)})
+   * whose prices are in force at {@code at}; empty when the name is unknown or no version is in
+   * force then.
+   */
+  public Optional<ModelPrice> resolve(String provider, String model, Instant at) {
+    return resolve(provider, model).flatMap(latest -> inForce(latest.id(), at));
+  }
+
+  /** The version of entry {@code id} in force at {@code at}. */
+  public Optional<ModelPrice> inForce(String id, Instant at) {
+    List<ModelPrice> versions = history.get(key(id));
+    if (versions == null) {
+      return Optional.empty();
+    }
+    for (ModelPrice m : versions) {
+      if (m.inForceAt(at)) {
+        return Optional.of(m);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Every version of entry {@code id}, in precedence order. */
+  public List<ModelPrice> history(String id) {
+    return history.getOrDefault(key(id), List.of());
   }
 
   /**

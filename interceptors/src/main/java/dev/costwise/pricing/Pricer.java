@@ -2,16 +2,23 @@ package dev.costwise.pricing;
 
 import dev.costwise.usage.Usage;
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Prices usage records against the current catalog, exactly. Unknown models and usage kinds a model
  * has no price for come back unpriced with a reason; in strict mode they throw instead.
  */
 public final class Pricer {
+  private static final Logger log = LoggerFactory.getLogger(Pricer.class);
   private final Supplier<PriceCatalog> catalog;
   private final boolean strict;
 
@@ -42,7 +49,16 @@ public final class Pricer {
    * @throws UnknownModelException in strict mode, when the record cannot be priced
    */
   public Cost price(Usage usage) {
-    Cost cost = priceLenient(usage);
+    return price(usage, Instant.now());
+  }
+
+  /**
+   * Prices one record of an attempt that started at {@code startedAt}, at the prices in force then.
+   *
+   * @throws UnknownModelException in strict mode, when the record cannot be priced
+   */
+  public Cost price(Usage usage, Instant startedAt) {
+    Cost cost = priceLenient(usage, startedAt);
     if (strict && !cost.priced()) {
       throw new UnknownModelException(cost.unpricedReason());
     }
@@ -55,8 +71,25 @@ public final class Pricer {
    * attempt that was billed.
    */
   public Cost priceLenient(Usage usage) {
+    return priceLenient(usage, Instant.now());
+  }
+
+  /**
+   * Prices one record of an attempt that started at {@code startedAt} at the prices in force then,
+   * with {@code catalog} rather than the current one (repricing), returning an unpriced cost rather
+   * than throwing.
+   */
+  public static Cost priceWith(PriceCatalog catalog, Usage usage, Instant startedAt) {
+    return Pricer.of(catalog).priceLenient(usage, startedAt);
+  }
+
+  /**
+   * Prices one record of an attempt that started at {@code startedAt} at the prices in force then,
+   * returning an unpriced cost rather than throwing, whatever the mode.
+   */
+  public Cost priceLenient(Usage usage, Instant startedAt) {
     try {
-      return priceOrThrow(usage);
+      return priceOrThrow(usage, startedAt);
     } catch (RuntimeException e) {
       String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
       return Cost.unpriced(
@@ -68,19 +101,69 @@ public final class Pricer {
     }
   }
 
-  private Cost priceOrThrow(Usage usage) {
+  private Cost priceOrThrow(Usage usage, Instant startedAt) {
     PriceCatalog current = catalog.get();
-    ModelPrice model = current.resolve(usage.provider(), usage.model()).orElse(null);
-    if (model == null) {
+    ModelPrice latest = current.resolve(usage.provider(), usage.model()).orElse(null);
+    String size = usage.imageSize();
+    String quality = usage.imageQuality();
+    if (latest == null && usage.images() > 0) {
+      // an image key of the public list, size and steps in the name
+      LiteLlmImport.Variant v = LiteLlmImport.imageVariant(usage.model().toLowerCase(Locale.ROOT));
+      if (v != null) {
+        latest = current.resolve(usage.provider(), v.model()).orElse(null);
+        size = size != null ? size : v.size();
+        quality = quality != null ? quality : v.quality();
+      }
+    }
+    if (latest == null) {
       return Cost.unpriced(null, unknownModelMessage(current, usage));
     }
+    ModelPrice model = current.inForce(latest.id(), startedAt).orElse(null);
+    if (model == null) {
+      return Cost.unpriced(latest, noPriceInForce(current, latest, startedAt))
+          .from(current.version(), null, usage.serviceTier());
+    }
+    Cost cost = priceEntry(model, usage, size, quality);
+    String tier = cost.serviceTier();
+    return cost.from(current.version(), model.entryKey(), tier);
+  }
+
+  private static String noPriceInForce(PriceCatalog catalog, ModelPrice latest, Instant at) {
+    List<String> ranges =
+        catalog.history(latest.id()).stream()
+            .limit(5)
+            .map(
+                m ->
+                    (m.effectiveFrom() == null ? "" : "from " + m.effectiveFrom())
+                        + (m.effectiveTo() == null ? "" : " to " + m.effectiveTo()))
+            .toList();
+    return "model '"
+        + latest.id()
+        + "' has no price in force on "
+        + at.atZone(java.time.ZoneOffset.UTC).toLocalDate()
+        + " (prices are given "
+        + String.join(", ", ranges)
+        + "); add a version for that day to a price override file";
+  }
+
+  /**
+   * Prices {@code usage} at entry {@code model}; the cost's service tier says which tier's rates
+   * applied (standard when the requested tier has none published, logged once per model and tier).
+   */
+  private Cost priceEntry(ModelPrice model, Usage usage, String size, String quality) {
     Map<CostComponent, BigDecimal> parts = new EnumMap<>(CostComponent.class);
     if (model.free()) {
       zeroForUsedKinds(usage, parts);
-      return Cost.priced(model, parts, 0);
+      return Cost.priced(model, parts, 0).from(null, null, usage.serviceTier());
     }
     long prompt = usage.promptTokens();
-    Rates r = model.ratesFor(prompt);
+    String tier = usage.serviceTier() == null ? ModelPrice.STANDARD : usage.serviceTier();
+    Rates r = model.ratesFor(prompt, tier);
+    if (r == null) {
+      tierFallback(model, tier);
+      tier = ModelPrice.STANDARD;
+      r = model.ratesFor(prompt);
+    }
     String missing =
         perToken(parts, CostComponent.INPUT, usage.inputTokens(), r.inputPerMTok(), null)
             + perToken(parts, CostComponent.OUTPUT, usage.outputTokens(), r.outputPerMTok(), null)
@@ -108,7 +191,7 @@ public final class Pricer {
                 usage.reasoningTokens(),
                 r.reasoningPerMTok(),
                 r.outputPerMTok())
-            + images(parts, usage, r)
+            + images(parts, usage.images(), quality, size, r)
             + video(parts, usage, r)
             + perUnit(
                 parts, CostComponent.SPEECH, usage.characters(), r.per1KChars(), 3, "characters")
@@ -118,17 +201,49 @@ public final class Pricer {
                 usage.audioSeconds(),
                 r.perAudioSecond(),
                 0,
-                "audio seconds");
+                "audio seconds")
+            + perToken(
+                parts,
+                CostComponent.AUDIO_INPUT,
+                usage.audioInputTokens(),
+                r.audioInputPerMTok(),
+                null)
+            + perToken(
+                parts,
+                CostComponent.AUDIO_OUTPUT,
+                usage.audioOutputTokens(),
+                r.audioOutputPerMTok(),
+                null);
     if (!missing.isEmpty()) {
       return Cost.unpriced(
-          model,
-          "model '"
-              + model.id()
-              + "' has no published price for "
-              + missing.substring(2)
-              + "; add the rate to a price override file");
+              model,
+              "model '"
+                  + model.id()
+                  + "' has no published price for "
+                  + missing.substring(2)
+                  + "; add the rate to a price override file")
+          .from(null, null, tier);
     }
-    return Cost.priced(model, parts, model.tierFor(prompt));
+    return Cost.priced(model, parts, model.tierFor(prompt)).from(null, null, tier);
+  }
+
+  private final Set<String> fallbacksLogged = ConcurrentHashMap.newKeySet();
+
+  /**
+   * Logs (once per model and tier) that a service tier has no published rates for a model, so its
+   * usage is priced at the standard rates; the stored step keeps both the requested and the applied
+   * tier.
+   */
+  private void tierFallback(ModelPrice model, String tier) {
+    if (fallbacksLogged.size() < 1_000 && fallbacksLogged.add(model.id() + "/" + tier)) {
+      log.warn(
+          "Model '{}' has no published {} rates; its {} usage is priced at standard rates"
+              + " (add serviceTiers.{} to a price override file to price it)",
+          model.id(),
+          tier,
+          tier,
+          tier);
+    }
   }
 
   /** Anthropic's published multiplier for one-hour cache writes: twice the base input price. */
@@ -208,18 +323,17 @@ public final class Pricer {
     return "";
   }
 
-  private static String images(Map<CostComponent, BigDecimal> parts, Usage usage, Rates r) {
-    if (usage.images() == 0) {
+  private static String images(
+      Map<CostComponent, BigDecimal> parts, long images, String quality, String size, Rates r) {
+    if (images == 0) {
       return "";
     }
-    BigDecimal each = imagePrice(usage.imageQuality(), usage.imageSize(), r);
+    BigDecimal each = imagePrice(quality, size, r);
     if (each == null) {
-      String variant =
-          (usage.imageQuality() == null ? "" : usage.imageQuality() + " ")
-              + (usage.imageSize() == null ? "" : usage.imageSize() + " ");
+      String variant = (quality == null ? "" : quality + " ") + (size == null ? "" : size + " ");
       return ", " + variant + "images";
     }
-    parts.put(CostComponent.IMAGES, each.multiply(BigDecimal.valueOf(usage.images())));
+    parts.put(CostComponent.IMAGES, each.multiply(BigDecimal.valueOf(images)));
     return "";
   }
 
@@ -263,6 +377,8 @@ public final class Pricer {
     putZeroIf(parts, CostComponent.VIDEO, u.videoSeconds().signum() > 0);
     putZeroIf(parts, CostComponent.SPEECH, u.characters() > 0);
     putZeroIf(parts, CostComponent.AUDIO, u.audioSeconds().signum() > 0);
+    putZeroIf(parts, CostComponent.AUDIO_INPUT, u.audioInputTokens() > 0);
+    putZeroIf(parts, CostComponent.AUDIO_OUTPUT, u.audioOutputTokens() > 0);
   }
 
   private static void putZeroIf(

@@ -12,6 +12,8 @@ import java.util.Map;
  *     quality}
  * @param cacheWrite1hPerMTok price of one-hour cache writes; {@code cacheWritePerMTok} is the
  *     default-lifetime (5-minute) write price
+ * @param audioInputPerMTok price of audio input tokens (speech sent to a chat or realtime model)
+ * @param audioOutputPerMTok price of audio output tokens (speech a chat or realtime model returns)
  */
 public record Rates(
     BigDecimal inputPerMTok,
@@ -25,7 +27,9 @@ public record Rates(
     BigDecimal perVideoSecondWithAudio,
     BigDecimal per1KChars,
     BigDecimal perAudioSecond,
-    BigDecimal cacheWrite1hPerMTok) {
+    BigDecimal cacheWrite1hPerMTok,
+    BigDecimal audioInputPerMTok,
+    BigDecimal audioOutputPerMTok) {
 
   /**
    * Highest price accepted for any unit (USD per million tokens, per image, per second, per
@@ -67,7 +71,39 @@ public record Rates(
 
   /** Rates with nothing published. */
   public static final Rates NONE =
-      new Rates(null, null, null, null, null, null, Map.of(), null, null, null, null, null);
+      new Rates(
+          null, null, null, null, null, null, Map.of(), null, null, null, null, null, null, null);
+
+  /** Rates without audio-token prices. */
+  public Rates(
+      BigDecimal inputPerMTok,
+      BigDecimal outputPerMTok,
+      BigDecimal cacheReadPerMTok,
+      BigDecimal cacheWritePerMTok,
+      BigDecimal reasoningPerMTok,
+      BigDecimal perImage,
+      Map<String, BigDecimal> imageVariants,
+      BigDecimal perVideoSecond,
+      BigDecimal perVideoSecondWithAudio,
+      BigDecimal per1KChars,
+      BigDecimal perAudioSecond,
+      BigDecimal cacheWrite1hPerMTok) {
+    this(
+        inputPerMTok,
+        outputPerMTok,
+        cacheReadPerMTok,
+        cacheWritePerMTok,
+        reasoningPerMTok,
+        perImage,
+        imageVariants,
+        perVideoSecond,
+        perVideoSecondWithAudio,
+        per1KChars,
+        perAudioSecond,
+        cacheWrite1hPerMTok,
+        null,
+        null);
+  }
 
   /** Rates without a separate one-hour cache-write price. */
   public Rates(
@@ -104,7 +140,7 @@ public record Rates(
         new BigDecimal[] {
           inputPerMTok, outputPerMTok, cacheReadPerMTok, cacheWritePerMTok, reasoningPerMTok,
           perImage, perVideoSecond, perVideoSecondWithAudio, per1KChars, perAudioSecond,
-          cacheWrite1hPerMTok
+          cacheWrite1hPerMTok, audioInputPerMTok, audioOutputPerMTok
         }) {
       check(v);
     }
@@ -134,7 +170,9 @@ public record Rates(
         pick(over.perVideoSecondWithAudio, perVideoSecondWithAudio),
         pick(over.per1KChars, per1KChars),
         pick(over.perAudioSecond, perAudioSecond),
-        pick(over.cacheWrite1hPerMTok, cacheWrite1hPerMTok));
+        pick(over.cacheWrite1hPerMTok, cacheWrite1hPerMTok),
+        pick(over.audioInputPerMTok, audioInputPerMTok),
+        pick(over.audioOutputPerMTok, audioOutputPerMTok));
   }
 
   /** Whether no rate at all is published. */
@@ -150,7 +188,9 @@ public record Rates(
         && perVideoSecondWithAudio == null
         && per1KChars == null
         && perAudioSecond == null
-        && cacheWrite1hPerMTok == null;
+        && cacheWrite1hPerMTok == null
+        && audioInputPerMTok == null
+        && audioOutputPerMTok == null;
   }
 
   private static BigDecimal pick(BigDecimal preferred, BigDecimal fallback) {

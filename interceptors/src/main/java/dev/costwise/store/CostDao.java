@@ -93,7 +93,9 @@ interface CostDao {
                                audio_seconds, priced, unpriced_reason, cost_usd, input_cost, output_cost,
                                cache_read_cost, cache_write_cost, reasoning_cost, image_cost, video_cost,
                                speech_cost, audio_cost, tags, started_at, recorded_at,
-                               cache_write_1h_tokens, cache_write_1h_cost, root_run_id)
+                               cache_write_1h_tokens, cache_write_1h_cost, root_run_id, audio_input_tokens,
+                               audio_output_tokens, service_tier, audio_input_cost, audio_output_cost,
+                               catalog_source, catalog_as_of, catalog_hash, price_entry, priced_tier)
         SELECT * FROM unnest(
           CAST(:c.runId AS text[]), CAST(:c.activityId AS text[]), CAST(:c.attempt AS int[]),
           CAST(:c.lineNo AS int[]), CAST(:c.namespace AS text[]), CAST(:c.workflowId AS text[]),
@@ -111,7 +113,12 @@ interface CostDao {
           CAST(:c.speechCost AS numeric[]), CAST(:c.audioCost AS numeric[]), CAST(:c.tags AS jsonb[]),
           CAST(:c.startedAt AS timestamptz[]), CAST(:c.recordedAt AS timestamptz[]),
           CAST(:c.cacheWrite1hTokens AS bigint[]), CAST(:c.cacheWrite1hCost AS numeric[]),
-          CAST(:c.rootRunId AS text[]))
+          CAST(:c.rootRunId AS text[]),
+          CAST(:c.audioInputTokens AS bigint[]), CAST(:c.audioOutputTokens AS bigint[]),
+          CAST(:c.serviceTier AS text[]), CAST(:c.audioInputCost AS numeric[]),
+          CAST(:c.audioOutputCost AS numeric[]), CAST(:c.catalogSource AS text[]),
+          CAST(:c.catalogAsOf AS text[]), CAST(:c.catalogHash AS text[]), CAST(:c.priceEntry AS text[]),
+          CAST(:c.pricedTier AS text[]))
         ON CONFLICT (run_id, activity_id, attempt, line_no, started_at) DO UPDATE SET
           outcome = EXCLUDED.outcome, provider = EXCLUDED.provider, model = EXCLUDED.model,
           priced_model = EXCLUDED.priced_model, input_tokens = EXCLUDED.input_tokens,
@@ -128,7 +135,12 @@ interface CostDao {
           tags = EXCLUDED.tags, recorded_at = EXCLUDED.recorded_at,
           cache_write_1h_tokens = EXCLUDED.cache_write_1h_tokens,
           cache_write_1h_cost = EXCLUDED.cache_write_1h_cost,
-          root_run_id = COALESCE(EXCLUDED.root_run_id, cost_step.root_run_id)
+          root_run_id = COALESCE(EXCLUDED.root_run_id, cost_step.root_run_id),
+          audio_input_tokens = EXCLUDED.audio_input_tokens, audio_output_tokens = EXCLUDED.audio_output_tokens,
+          service_tier = EXCLUDED.service_tier, audio_input_cost = EXCLUDED.audio_input_cost,
+          audio_output_cost = EXCLUDED.audio_output_cost, catalog_source = EXCLUDED.catalog_source,
+          catalog_as_of = EXCLUDED.catalog_as_of, catalog_hash = EXCLUDED.catalog_hash,
+          price_entry = EXCLUDED.price_entry, priced_tier = EXCLUDED.priced_tier
         RETURNING 1),
       totals AS (
         UPDATE cost_execution e SET
@@ -140,27 +152,32 @@ interface CostDao {
           reasoning_tokens = e.reasoning_tokens + d.reasoning_tokens, images = e.images + d.images,
           video_seconds = e.video_seconds + d.video_seconds, characters = e.characters + d.characters,
           audio_seconds = e.audio_seconds + d.audio_seconds, usage_count = e.usage_count + d.usage_count,
-          unpriced_usage_count = e.unpriced_usage_count + d.unpriced_usage_count
+          unpriced_usage_count = e.unpriced_usage_count + d.unpriced_usage_count,
+          audio_input_tokens = e.audio_input_tokens + d.audio_input_tokens,
+          audio_output_tokens = e.audio_output_tokens + d.audio_output_tokens
           FROM unnest(CAST(:keys AS text[]), CAST(:d.costUsd AS numeric[]), CAST(:d.inputTokens AS bigint[]),
                       CAST(:d.outputTokens AS bigint[]), CAST(:d.cacheReadTokens AS bigint[]),
                       CAST(:d.cacheWriteTokens AS bigint[]), CAST(:d.reasoningTokens AS bigint[]),
                       CAST(:d.images AS bigint[]), CAST(:d.videoSeconds AS numeric[]),
                       CAST(:d.characters AS bigint[]), CAST(:d.audioSeconds AS numeric[]),
                       CAST(:d.usageCount AS bigint[]), CAST(:d.unpricedUsageCount AS bigint[]),
-                      CAST(:d.cacheWrite1hTokens AS bigint[]))
+                      CAST(:d.cacheWrite1hTokens AS bigint[]), CAST(:d.audioInputTokens AS bigint[]),
+                      CAST(:d.audioOutputTokens AS bigint[]))
                AS d(run_id, cost_usd, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
                     reasoning_tokens, images, video_seconds, characters, audio_seconds, usage_count,
-                    unpriced_usage_count, cache_write_1h_tokens)
+                    unpriced_usage_count, cache_write_1h_tokens, audio_input_tokens, audio_output_tokens)
          WHERE e.run_id = d.run_id AND e.run_id = ANY(CAST(:keys AS text[]))
         RETURNING 1),
       rolled AS (
         INSERT INTO cost_rollup_daily_shard AS r (day, provider, model, workflow_type, activity_type, task_queue,
                                        tenant, shard, cost_usd, usage_count, unpriced_usage_count, input_tokens,
                                        output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
-                                       images, video_seconds, characters, audio_seconds, cache_write_1h_tokens)
+                                       images, video_seconds, characters, audio_seconds, cache_write_1h_tokens,
+                                       audio_input_tokens, audio_output_tokens)
         SELECT day, provider, model, workflow_type, activity_type, task_queue, tenant, :shard, cost_usd, usage_count,
                unpriced_usage_count, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
-               reasoning_tokens, images, video_seconds, characters, audio_seconds, cache_write_1h_tokens
+               reasoning_tokens, images, video_seconds, characters, audio_seconds, cache_write_1h_tokens,
+               audio_input_tokens, audio_output_tokens
           FROM unnest(CAST(:day AS date[]), CAST(:provider AS text[]), CAST(:model AS text[]),
                       CAST(:workflowType AS text[]), CAST(:activityType AS text[]), CAST(:taskQueue AS text[]),
                       CAST(:tenant AS text[]), CAST(:r.costUsd AS numeric[]), CAST(:r.usageCount AS bigint[]),
@@ -169,11 +186,12 @@ interface CostDao {
                       CAST(:r.cacheWriteTokens AS bigint[]), CAST(:r.reasoningTokens AS bigint[]),
                       CAST(:r.images AS bigint[]), CAST(:r.videoSeconds AS numeric[]),
                       CAST(:r.characters AS bigint[]), CAST(:r.audioSeconds AS numeric[]),
-                      CAST(:r.cacheWrite1hTokens AS bigint[]))
+                      CAST(:r.cacheWrite1hTokens AS bigint[]), CAST(:r.audioInputTokens AS bigint[]),
+                      CAST(:r.audioOutputTokens AS bigint[]))
                AS k(day, provider, model, workflow_type, activity_type, task_queue, tenant, cost_usd,
                     usage_count, unpriced_usage_count, input_tokens, output_tokens, cache_read_tokens,
                     cache_write_tokens, reasoning_tokens, images, video_seconds, characters, audio_seconds,
-                    cache_write_1h_tokens)
+                    cache_write_1h_tokens, audio_input_tokens, audio_output_tokens)
          ORDER BY day, provider COLLATE "C", model COLLATE "C", workflow_type COLLATE "C",
                   activity_type COLLATE "C", task_queue COLLATE "C", tenant COLLATE "C"
         ON CONFLICT (day, provider, model, workflow_type, activity_type, task_queue, tenant, shard) DO UPDATE SET
@@ -185,7 +203,9 @@ interface CostDao {
           reasoning_tokens = r.reasoning_tokens + EXCLUDED.reasoning_tokens, images = r.images + EXCLUDED.images,
           video_seconds = r.video_seconds + EXCLUDED.video_seconds, characters = r.characters + EXCLUDED.characters,
           audio_seconds = r.audio_seconds + EXCLUDED.audio_seconds,
-          cache_write_1h_tokens = r.cache_write_1h_tokens + EXCLUDED.cache_write_1h_tokens
+          cache_write_1h_tokens = r.cache_write_1h_tokens + EXCLUDED.cache_write_1h_tokens,
+          audio_input_tokens = r.audio_input_tokens + EXCLUDED.audio_input_tokens,
+          audio_output_tokens = r.audio_output_tokens + EXCLUDED.audio_output_tokens
         RETURNING 1)
       SELECT count(*) FROM upserted
       """)
@@ -233,11 +253,13 @@ interface CostDao {
         INSERT INTO cost_rollup_daily_shard AS r (day, provider, model, workflow_type, activity_type, task_queue,
                                        tenant, shard, cost_usd, usage_count, unpriced_usage_count, input_tokens,
                                        output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
-                                       images, video_seconds, characters, audio_seconds, cache_write_1h_tokens)
+                                       images, video_seconds, characters, audio_seconds, cache_write_1h_tokens,
+                                       audio_input_tokens, audio_output_tokens)
         SELECT day, provider, model, workflow_type, activity_type, task_queue, tenant, 0, SUM(cost_usd),
                SUM(usage_count), SUM(unpriced_usage_count), SUM(input_tokens), SUM(output_tokens),
                SUM(cache_read_tokens), SUM(cache_write_tokens), SUM(reasoning_tokens), SUM(images),
-               SUM(video_seconds), SUM(characters), SUM(audio_seconds), SUM(cache_write_1h_tokens)
+               SUM(video_seconds), SUM(characters), SUM(audio_seconds), SUM(cache_write_1h_tokens),
+               SUM(audio_input_tokens), SUM(audio_output_tokens)
           FROM folded
          GROUP BY day, provider, model, workflow_type, activity_type, task_queue, tenant
          ORDER BY day, provider COLLATE "C", model COLLATE "C", workflow_type COLLATE "C",
@@ -251,7 +273,9 @@ interface CostDao {
           reasoning_tokens = r.reasoning_tokens + EXCLUDED.reasoning_tokens, images = r.images + EXCLUDED.images,
           video_seconds = r.video_seconds + EXCLUDED.video_seconds, characters = r.characters + EXCLUDED.characters,
           audio_seconds = r.audio_seconds + EXCLUDED.audio_seconds,
-          cache_write_1h_tokens = r.cache_write_1h_tokens + EXCLUDED.cache_write_1h_tokens
+          cache_write_1h_tokens = r.cache_write_1h_tokens + EXCLUDED.cache_write_1h_tokens,
+          audio_input_tokens = r.audio_input_tokens + EXCLUDED.audio_input_tokens,
+          audio_output_tokens = r.audio_output_tokens + EXCLUDED.audio_output_tokens
         RETURNING 1)
       SELECT count(*) FROM folded
       """)

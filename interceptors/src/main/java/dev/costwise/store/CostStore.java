@@ -162,6 +162,49 @@ public final class CostStore implements CostRecorder {
     return jdbi.inTransaction(h -> h.attach(CostDao.class).foldRollupShards(before));
   }
 
+  /**
+   * Rewrites whole attempts with repriced lines and logs every changed line ({@code before} and
+   * {@code after}, in the same order) in one transaction: lines, execution totals, daily rollups
+   * and the correction log stay in step.
+   */
+  void correct(List<List<StepRow>> attempts, List<StepRow> before, List<StepRow> after) {
+    Map<AttemptKey, List<StepRow>> byAttempt = new LinkedHashMap<>();
+    for (List<StepRow> rows : attempts) {
+      byAttempt.put(AttemptKey.of(rows.get(0)), rows);
+    }
+    inTransactionOnShard(
+        (handle, shard) -> {
+          write(handle.attach(CostDao.class), byAttempt, shard);
+          handle
+              .attach(RepriceDao.class)
+              .logCorrections(
+                  before,
+                  before.stream().map(StepRow::pricedWith).map(CostStore::orNone).toList(),
+                  after,
+                  after.stream().map(StepRow::pricedWith).map(CostStore::orNone).toList());
+          return null;
+        });
+  }
+
+  private static PricedWith orNone(PricedWith w) {
+    return w == null ? new PricedWith(null, null, null, null, null) : w;
+  }
+
+  /** Lines of the given attempts, read in one statement. */
+  List<StepRow> linesOf(List<RepriceDao.AttemptRef> attempts) {
+    int n = attempts.size();
+    String[] runIds = new String[n];
+    String[] activityIds = new String[n];
+    int[] numbers = new int[n];
+    for (int i = 0; i < n; i++) {
+      runIds[i] = attempts.get(i).runId();
+      activityIds[i] = attempts.get(i).activityId();
+      numbers[i] = attempts.get(i).attempt();
+    }
+    return jdbi.withExtension(
+        CostDao.class, dao -> dao.linesOfAttempts(runIds, activityIds, numbers));
+  }
+
   /** Whether the database answers a trivial query. */
   public boolean ping() {
     try {

@@ -19,13 +19,17 @@ public record DeltaColumns(
     String[] audioSeconds,
     String[] usageCount,
     String[] unpricedUsageCount,
-    String[] cacheWrite1hTokens) {
+    String[] cacheWrite1hTokens,
+    String[] audioInputTokens,
+    String[] audioOutputTokens) {
 
   /** The columns of {@code deltas}, in order. */
   static DeltaColumns of(List<TotalsDelta> deltas) {
     int n = deltas.size();
     DeltaColumns c =
         new DeltaColumns(
+            new String[n],
+            new String[n],
             new String[n],
             new String[n],
             new String[n],
@@ -54,6 +58,8 @@ public record DeltaColumns(
       c.usageCount[i] = Integer.toString(d.usageCount());
       c.unpricedUsageCount[i] = Integer.toString(d.unpricedUsageCount());
       c.cacheWrite1hTokens[i] = Long.toString(d.counts().cacheWrite1hTokens());
+      c.audioInputTokens[i] = Long.toString(d.counts().audioInputTokens());
+      c.audioOutputTokens[i] = Long.toString(d.counts().audioOutputTokens());
     }
     return c;
   }

@@ -52,7 +52,17 @@ public record StepColumns(
     String[] recordedAt,
     String[] cacheWrite1hTokens,
     String[] cacheWrite1hCost,
-    String[] rootRunId) {
+    String[] rootRunId,
+    String[] audioInputTokens,
+    String[] audioOutputTokens,
+    String[] serviceTier,
+    String[] audioInputCost,
+    String[] audioOutputCost,
+    String[] catalogSource,
+    String[] catalogAsOf,
+    String[] catalogHash,
+    String[] priceEntry,
+    String[] pricedTier) {
 
   /** The columns of {@code rows}, in order. */
   static StepColumns of(List<StepRow> rows) {
@@ -63,6 +73,16 @@ public record StepColumns(
             new String[n],
             new int[n],
             new int[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
             new String[n],
             new String[n],
             new String[n],
@@ -147,9 +167,22 @@ public record StepColumns(
       c.cacheWrite1hTokens[i] = Long.toString(r.counts().cacheWrite1hTokens());
       c.cacheWrite1hCost[i] = decimal(r.cacheWrite1hCost());
       c.rootRunId[i] = r.rootRunId() != null ? r.rootRunId() : r.runId();
+      c.audioInputTokens[i] = Long.toString(r.counts().audioInputTokens());
+      c.audioOutputTokens[i] = Long.toString(r.counts().audioOutputTokens());
+      c.serviceTier[i] = r.serviceTier();
+      c.audioInputCost[i] = decimal(r.audioInputCost());
+      c.audioOutputCost[i] = decimal(r.audioOutputCost());
+      PricedWith w = r.pricedWith() == null ? NOT_RECORDED : r.pricedWith();
+      c.catalogSource[i] = w.catalogSource();
+      c.catalogAsOf[i] = w.catalogAsOf();
+      c.catalogHash[i] = w.catalogHash();
+      c.priceEntry[i] = w.priceEntry();
+      c.pricedTier[i] = w.pricedTier();
     }
     return c;
   }
+
+  private static final PricedWith NOT_RECORDED = new PricedWith(null, null, null, null, null);
 
   /** An exact decimal string (never exponent notation), or null. */
   static String decimal(BigDecimal v) {

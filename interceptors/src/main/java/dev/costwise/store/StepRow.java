@@ -47,6 +47,10 @@ public record StepRow(
     Instant startedAt,
     Instant recordedAt,
     BigDecimal cacheWrite1hCost,
+    String serviceTier,
+    BigDecimal audioInputCost,
+    BigDecimal audioOutputCost,
+    @Nested PricedWith pricedWith,
     @Nullable String rootRunId,
     @Nullable String parentRunId,
     @Nullable String chainRunId) {
@@ -111,6 +115,10 @@ public record StepRow(
         c.startedAt(),
         recordedAt,
         cost.part(CostComponent.CACHE_WRITE_1H),
+        u.serviceTier(),
+        cost.part(CostComponent.AUDIO_INPUT),
+        cost.part(CostComponent.AUDIO_OUTPUT),
+        PricedWith.of(cost),
         c.rootRunId(),
         c.parentRunId(),
         c.chainRunId());
@@ -152,6 +160,10 @@ public record StepRow(
         startedAt,
         recordedAt,
         cacheWrite1hCost,
+        serviceTier,
+        audioInputCost,
+        audioOutputCost,
+        pricedWith,
         rootRunId,
         parentRunId,
         chainRunId);
@@ -196,8 +208,105 @@ public record StepRow(
         startedAt,
         recordedAt,
         cacheWrite1hCost,
+        serviceTier,
+        audioInputCost,
+        audioOutputCost,
+        pricedWith,
         Text.storable(rootRunId, Text.MAX_ID),
         Text.storable(parentRunId, Text.MAX_ID),
         Text.storable(chainRunId, Text.MAX_ID));
+  }
+
+  /** The usage record this line holds, as recorded (for pricing it again). */
+  public Usage usage() {
+    return new Usage(
+        "unknown".equals(provider) ? "" : provider,
+        model,
+        counts.inputTokens(),
+        counts.outputTokens(),
+        counts.cacheReadTokens(),
+        counts.cacheWriteTokens(),
+        counts.reasoningTokens(),
+        counts.images(),
+        imageSize,
+        imageQuality,
+        counts.videoSeconds(),
+        videoWithAudio,
+        counts.characters(),
+        counts.audioSeconds(),
+        counts.cacheWrite1hTokens(),
+        counts.audioInputTokens(),
+        counts.audioOutputTokens(),
+        serviceTier);
+  }
+
+  /** The same line priced at {@code cost} instead. */
+  StepRow repriced(Cost cost) {
+    return new StepRow(
+        runId,
+        activityId,
+        attempt,
+        lineNo,
+        namespace,
+        workflowId,
+        workflowType,
+        activityType,
+        taskQueue,
+        outcome,
+        provider,
+        model,
+        cost.pricedModel(),
+        counts,
+        imageSize,
+        imageQuality,
+        videoWithAudio,
+        cost.priced(),
+        cost.unpricedReason() == null
+            ? null
+            : Text.storable(cost.unpricedReason(), Text.MAX_REASON),
+        cost.total(),
+        cost.part(CostComponent.INPUT),
+        cost.part(CostComponent.OUTPUT),
+        cost.part(CostComponent.CACHE_READ),
+        cost.part(CostComponent.CACHE_WRITE),
+        cost.part(CostComponent.REASONING),
+        cost.part(CostComponent.IMAGES),
+        cost.part(CostComponent.VIDEO),
+        cost.part(CostComponent.SPEECH),
+        cost.part(CostComponent.AUDIO),
+        tags,
+        startedAt,
+        recordedAt,
+        cost.part(CostComponent.CACHE_WRITE_1H),
+        serviceTier,
+        cost.part(CostComponent.AUDIO_INPUT),
+        cost.part(CostComponent.AUDIO_OUTPUT),
+        PricedWith.of(cost),
+        rootRunId,
+        parentRunId,
+        chainRunId);
+  }
+
+  /** Whether {@code other} carries the same figures: priced flag, priced model, total and parts. */
+  boolean sameFigures(StepRow o) {
+    return priced == o.priced
+        && java.util.Objects.equals(pricedModel, o.pricedModel)
+        && same(costUsd, o.costUsd)
+        && same(inputCost, o.inputCost)
+        && same(outputCost, o.outputCost)
+        && same(cacheReadCost, o.cacheReadCost)
+        && same(cacheWriteCost, o.cacheWriteCost)
+        && same(reasoningCost, o.reasoningCost)
+        && same(imageCost, o.imageCost)
+        && same(videoCost, o.videoCost)
+        && same(speechCost, o.speechCost)
+        && same(audioCost, o.audioCost)
+        && same(cacheWrite1hCost, o.cacheWrite1hCost)
+        && same(audioInputCost, o.audioInputCost)
+        && same(audioOutputCost, o.audioOutputCost);
+  }
+
+  private static boolean same(BigDecimal a, BigDecimal b) {
+    return a == null ? b == null : b != null && a.compareTo(b) == 0;
   }
 }

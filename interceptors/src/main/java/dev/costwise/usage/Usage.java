@@ -15,6 +15,11 @@ import java.util.Objects;
  * writes (Anthropic bills them at twice the input rate); the two never overlap. Build instances
  * with {@link #of(String, String)}.
  *
+ * <p>{@code audioInputTokens} and {@code audioOutputTokens} are audio tokens of chat and realtime
+ * models, counted apart from (not included in) the text tokens. {@code serviceTier} is the
+ * provider's service tier the call ran at ({@code batch}, {@code flex}, {@code priority}); null
+ * means the standard tier.
+ *
  * <p>The amounts are also available as one {@link UsageCounts} ({@link #counts()}), the value
  * stored steps and totals carry; they stay flat here because a usage record is part of activity
  * results (its JSON shape is a wire format) and of the public constructor.
@@ -34,7 +39,10 @@ public record Usage(
     boolean videoWithAudio,
     long characters,
     BigDecimal audioSeconds,
-    long cacheWrite1hTokens) {
+    long cacheWrite1hTokens,
+    long audioInputTokens,
+    long audioOutputTokens,
+    String serviceTier) {
 
   /** Most tokens of one kind a single record may carry; larger values are taken to be bugs. */
   public static final long MAX_TOKENS = 100_000_000L;
@@ -77,6 +85,9 @@ public record Usage(
     checkCount("cacheWriteTokens", cacheWriteTokens, MAX_TOKENS, model);
     checkCount("reasoningTokens", reasoningTokens, MAX_TOKENS, model);
     checkCount("cacheWrite1hTokens", cacheWrite1hTokens, MAX_TOKENS, model);
+    checkCount("audioInputTokens", audioInputTokens, MAX_TOKENS, model);
+    checkCount("audioOutputTokens", audioOutputTokens, MAX_TOKENS, model);
+    serviceTier = normalizeServiceTier(serviceTier, model);
     checkCount("images", images, MAX_IMAGES, model);
     checkCount("characters", characters, MAX_CHARACTERS, model);
     videoSeconds = checkSeconds("videoSeconds", videoSeconds, model);
@@ -132,7 +143,75 @@ public record Usage(
         videoWithAudio,
         characters,
         audioSeconds,
-        0);
+        0,
+        0,
+        0,
+        null);
+  }
+
+  /** A record without audio tokens or a service tier (the shape before they were counted). */
+  public Usage(
+      String provider,
+      String model,
+      long inputTokens,
+      long outputTokens,
+      long cacheReadTokens,
+      long cacheWriteTokens,
+      long reasoningTokens,
+      long images,
+      String imageSize,
+      String imageQuality,
+      BigDecimal videoSeconds,
+      boolean videoWithAudio,
+      long characters,
+      BigDecimal audioSeconds,
+      long cacheWrite1hTokens) {
+    this(
+        provider,
+        model,
+        inputTokens,
+        outputTokens,
+        cacheReadTokens,
+        cacheWriteTokens,
+        reasoningTokens,
+        images,
+        imageSize,
+        imageQuality,
+        videoSeconds,
+        videoWithAudio,
+        characters,
+        audioSeconds,
+        cacheWrite1hTokens,
+        0,
+        0,
+        null);
+  }
+
+  /** Longest service-tier name accepted. */
+  public static final int MAX_SERVICE_TIER = 32;
+
+  /**
+   * The tier in lower case, null for none or {@code standard}/{@code default}/{@code auto}
+   * (providers' names for the standard tier); rejects names that are not short words.
+   */
+  private static String normalizeServiceTier(String tier, String model) {
+    if (tier == null || tier.isBlank()) {
+      return null;
+    }
+    String t = tier.strip().toLowerCase(Locale.ROOT);
+    if (t.length() > MAX_SERVICE_TIER || !t.matches("[a-z0-9_-]+")) {
+      throw new InvalidUsageException(
+          "serviceTier for model '"
+              + model
+              + "' is '"
+              + Printable.echo(tier, MAX_SERVICE_TIER)
+              + "'; give a short name such as batch, flex or priority");
+    }
+    return switch (t) {
+      case "standard", "default", "auto", "standard_only" -> null;
+      case "batches" -> "batch";
+      default -> t;
+    };
   }
 
   /** Starts a record for one call of {@code model} at {@code provider} (provider may be empty). */
@@ -160,7 +239,9 @@ public record Usage(
         images,
         videoSeconds,
         characters,
-        audioSeconds);
+        audioSeconds,
+        audioInputTokens,
+        audioOutputTokens);
   }
 
   /**
@@ -248,6 +329,9 @@ public record Usage(
         && cacheReadTokens == u.cacheReadTokens
         && cacheWriteTokens == u.cacheWriteTokens
         && cacheWrite1hTokens == u.cacheWrite1hTokens
+        && audioInputTokens == u.audioInputTokens
+        && audioOutputTokens == u.audioOutputTokens
+        && Objects.equals(serviceTier, u.serviceTier)
         && reasoningTokens == u.reasoningTokens
         && images == u.images
         && videoWithAudio == u.videoWithAudio
@@ -282,6 +366,9 @@ public record Usage(
     private boolean videoWithAudio;
     private long characters;
     private BigDecimal audioSeconds;
+    private long audioInputTokens;
+    private long audioOutputTokens;
+    private String serviceTier;
 
     private Builder(String provider, String model) {
       this.provider = provider;
@@ -366,6 +453,27 @@ public record Usage(
       return audioSeconds(BigDecimal.valueOf(seconds));
     }
 
+    /** Audio tokens sent to a chat or realtime model (not included in {@code inputTokens}). */
+    public Builder audioInputTokens(long n) {
+      this.audioInputTokens = n;
+      return this;
+    }
+
+    /** Audio tokens a chat or realtime model returned (not included in {@code outputTokens}). */
+    public Builder audioOutputTokens(long n) {
+      this.audioOutputTokens = n;
+      return this;
+    }
+
+    /**
+     * The provider's service tier the call ran at: {@code batch}, {@code flex} or {@code priority};
+     * null or {@code standard} (also {@code default}, {@code auto}) for the standard tier.
+     */
+    public Builder serviceTier(String tier) {
+      this.serviceTier = tier;
+      return this;
+    }
+
     /** Validates and creates the record. */
     public Usage build() {
       return new Usage(
@@ -383,7 +491,10 @@ public record Usage(
           videoWithAudio,
           characters,
           audioSeconds,
-          cacheWrite1hTokens);
+          cacheWrite1hTokens,
+          audioInputTokens,
+          audioOutputTokens,
+          serviceTier);
     }
   }
 }

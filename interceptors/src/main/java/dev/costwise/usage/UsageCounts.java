@@ -22,11 +22,13 @@ public record UsageCounts(
     long images,
     BigDecimal videoSeconds,
     long characters,
-    BigDecimal audioSeconds) {
+    BigDecimal audioSeconds,
+    long audioInputTokens,
+    long audioOutputTokens) {
 
   /** Nothing counted. */
   public static final UsageCounts ZERO =
-      new UsageCounts(0, 0, 0, 0, 0, 0, 0, BigDecimal.ZERO, 0, BigDecimal.ZERO);
+      new UsageCounts(0, 0, 0, 0, 0, 0, 0, BigDecimal.ZERO, 0, BigDecimal.ZERO, 0, 0);
 
   /** Reads missing seconds as zero. */
   public UsageCounts {
@@ -46,7 +48,9 @@ public record UsageCounts(
         && images == 0
         && videoSeconds.signum() == 0
         && characters == 0
-        && audioSeconds.signum() == 0;
+        && audioSeconds.signum() == 0
+        && audioInputTokens == 0
+        && audioOutputTokens == 0;
   }
 
   /** These counts plus {@code o}, kind by kind. */
@@ -61,7 +65,9 @@ public record UsageCounts(
         images + o.images,
         videoSeconds.add(o.videoSeconds),
         characters + o.characters,
-        audioSeconds.add(o.audioSeconds));
+        audioSeconds.add(o.audioSeconds),
+        audioInputTokens + o.audioInputTokens,
+        audioOutputTokens + o.audioOutputTokens);
   }
 
   /** These counts minus {@code o}, kind by kind. */
@@ -76,7 +82,9 @@ public record UsageCounts(
         images - o.images,
         videoSeconds.subtract(o.videoSeconds),
         characters - o.characters,
-        audioSeconds.subtract(o.audioSeconds));
+        audioSeconds.subtract(o.audioSeconds),
+        audioInputTokens - o.audioInputTokens,
+        audioOutputTokens - o.audioOutputTokens);
   }
 
   /** Input tokens of every kind that count toward a long-context tier threshold. */
@@ -99,7 +107,9 @@ public record UsageCounts(
         && images == c.images
         && videoSeconds.compareTo(c.videoSeconds) == 0
         && characters == c.characters
-        && audioSeconds.compareTo(c.audioSeconds) == 0;
+        && audioSeconds.compareTo(c.audioSeconds) == 0
+        && audioInputTokens == c.audioInputTokens
+        && audioOutputTokens == c.audioOutputTokens;
   }
 
   @Override

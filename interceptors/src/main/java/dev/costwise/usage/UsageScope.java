@@ -2,6 +2,7 @@ package dev.costwise.usage;
 
 import dev.costwise.pricing.Cost;
 import dev.costwise.pricing.Pricer;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -46,6 +47,7 @@ public final class UsageScope {
   }
 
   private final Listener listener;
+  private final Instant startedAt;
 
   /** Opens an empty scope pricing with {@code pricer}. */
   public UsageScope(Pricer pricer) {
@@ -57,8 +59,17 @@ public final class UsageScope {
    * it is kept (the recorder makes it durable there, before the attempt ends).
    */
   public UsageScope(Pricer pricer, Listener listener) {
+    this(pricer, listener, Instant.now());
+  }
+
+  /**
+   * Opens an empty scope for an attempt that started at {@code startedAt}: its records are priced
+   * at the prices in force then, whenever they arrive.
+   */
+  public UsageScope(Pricer pricer, Listener listener, Instant startedAt) {
     this.pricer = pricer;
     this.listener = listener;
+    this.startedAt = startedAt;
   }
 
   /**
@@ -99,7 +110,7 @@ public final class UsageScope {
                 + MAX_RECORDS
                 + " usage records in one activity attempt; aggregate calls per model");
       }
-      cost = pricer.priceLenient(usage);
+      cost = pricer.priceLenient(usage, startedAt);
       if (id != null) {
         byResponseId.put(id, cost);
       }

@@ -91,4 +91,65 @@ class PriceCatalogTest {
     }
     assertThat(missing).as("models priced wrongly or missing").isEmpty();
   }
+
+  /**
+   * Every published batch, flex and priority input rate and every audio-token rate of the shared
+   * public data prices identically from the bundled catalog.
+   */
+  @Test
+  void bundledCatalogPricesEveryPublishedServiceTierAndAudioRateOfThePublicData() throws Exception {
+    Path data = Path.of("..", "..", "shared", "data", "model_prices_and_context_window.json");
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Files.exists(data), "public price data not beside the project");
+    JsonNode root = new ObjectMapper().readTree(data.toFile());
+    Pricer pricer = Pricer.of(CatalogSource.bundledCatalog());
+    java.time.Instant at = java.time.Instant.parse("2026-07-24T00:00:00Z");
+    List<String> wrong = new ArrayList<>();
+    int checked = 0;
+    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (e.getKey().equals("sample_spec") || !e.getValue().isObject()) {
+        continue;
+      }
+      for (String[] tier :
+          new String[][] {{"batch", "_batches"}, {"flex", "_flex"}, {"priority", "_priority"}}) {
+        JsonNode rate = e.getValue().get("input_cost_per_token" + tier[1]);
+        if (rate == null || !rate.isNumber() || rate.decimalValue().signum() <= 0) {
+          continue;
+        }
+        checked++;
+        Cost c =
+            pricer.priceLenient(
+                Usage.of("", e.getKey()).inputTokens(1_000).serviceTier(tier[0]).build(), at);
+        if (!c.priced()
+            || !tier[0].equals(c.serviceTier())
+            || c.part(CostComponent.INPUT).compareTo(rate.decimalValue().movePointRight(3)) != 0) {
+          wrong.add(e.getKey() + " " + tier[0]);
+        }
+      }
+      for (String[] audio :
+          new String[][] {
+            {"input_cost_per_audio_token", "in"}, {"output_cost_per_audio_token", "out"}
+          }) {
+        JsonNode rate = e.getValue().get(audio[0]);
+        if (rate == null || !rate.isNumber() || rate.decimalValue().signum() <= 0) {
+          continue;
+        }
+        checked++;
+        Usage.Builder u = Usage.of("", e.getKey());
+        Usage usage =
+            audio[1].equals("in")
+                ? u.audioInputTokens(1_000).build()
+                : u.audioOutputTokens(1_000).build();
+        Cost c = pricer.priceLenient(usage, at);
+        CostComponent part =
+            audio[1].equals("in") ? CostComponent.AUDIO_INPUT : CostComponent.AUDIO_OUTPUT;
+        if (!c.priced() || c.part(part).compareTo(rate.decimalValue().movePointRight(3)) != 0) {
+          wrong.add(e.getKey() + " audio " + audio[1]);
+        }
+      }
+    }
+    assertThat(checked).isGreaterThan(300);
+    assertThat(wrong).as("tier or audio rates priced wrongly or missing").isEmpty();
+  }
 }

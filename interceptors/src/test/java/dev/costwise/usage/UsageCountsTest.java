@@ -11,7 +11,8 @@ class UsageCountsTest {
   private static UsageCounts counts(long base, String seconds) {
     BigDecimal s = new BigDecimal(seconds);
     return new UsageCounts(
-        base, base + 1, base + 2, base + 3, base + 4, base + 5, base + 6, s, base + 7, s);
+        base, base + 1, base + 2, base + 3, base + 4, base + 5, base + 6, s, base + 7, s, base + 8,
+        base + 9);
   }
 
   @Test
@@ -42,11 +43,13 @@ class UsageCountsTest {
             .videoSeconds(8.5, false)
             .characters(9)
             .audioSeconds(10.25)
+            .audioInputTokens(11)
+            .audioOutputTokens(12)
             .build();
     assertThat(u.counts())
         .isEqualTo(
             new UsageCounts(
-                1, 2, 3, 4, 5, 6, 7, new BigDecimal("8.5"), 9, new BigDecimal("10.25")));
+                1, 2, 3, 4, 5, 6, 7, new BigDecimal("8.5"), 9, new BigDecimal("10.25"), 11, 12));
     assertThat(u.promptTokens()).isEqualTo(1 + 3 + 4 + 5);
     assertThat(UsageCounts.ZERO.isZero()).isTrue();
     assertThat(Usage.of("openai", "gpt-4o").build().hasConsumption()).isFalse();

@@ -31,7 +31,9 @@ SELECT day, provider, model, workflow_type, activity_type, task_queue, tenant,
        CAST(SUM(video_seconds) AS NUMERIC(20,3))      AS video_seconds,
        CAST(SUM(characters) AS BIGINT)                AS characters,
        CAST(SUM(audio_seconds) AS NUMERIC(20,3))      AS audio_seconds,
-       CAST(SUM(cache_write_1h_tokens) AS BIGINT)     AS cache_write_1h_tokens
+       CAST(SUM(cache_write_1h_tokens) AS BIGINT)     AS cache_write_1h_tokens,
+       CAST(SUM(audio_input_tokens) AS BIGINT)        AS audio_input_tokens,
+       CAST(SUM(audio_output_tokens) AS BIGINT)       AS audio_output_tokens
   FROM cost_rollup_daily_shard
  GROUP BY day, provider, model, workflow_type, activity_type, task_queue, tenant;
 

@@ -6,8 +6,10 @@ import dev.costwise.worker.cli.DecimalConverter;
 import dev.costwise.worker.cli.DemoCommand;
 import dev.costwise.worker.cli.EstimateCommand;
 import dev.costwise.worker.cli.PriceCommand;
+import dev.costwise.worker.cli.ReconcileCommand;
 import dev.costwise.worker.cli.RejectedCommand;
 import dev.costwise.worker.cli.ReportCommand;
+import dev.costwise.worker.cli.RepriceCommand;
 import dev.costwise.worker.cli.RetentionCommand;
 import dev.costwise.worker.cli.RunCommand;
 import picocli.CommandLine;
@@ -35,6 +37,8 @@ import picocli.CommandLine.Command;
       ReportCommand.class,
       RejectedCommand.class,
       RetentionCommand.class,
+      RepriceCommand.class,
+      ReconcileCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {

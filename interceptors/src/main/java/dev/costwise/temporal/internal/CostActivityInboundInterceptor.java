@@ -70,7 +70,7 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
       log.error("Cannot identify activity attempt for cost recording: {}", e.toString());
       options.metrics().internalError("context");
     }
-    UsageScope scope = new UsageScope(options.pricer(), journal);
+    UsageScope scope = new UsageScope(options.pricer(), journal, started);
     Outcome outcome = Outcome.FAILED;
     try (CostUsage.Binding ignored = CostUsage.bind(scope)) {
       ActivityOutput output = super.execute(input);

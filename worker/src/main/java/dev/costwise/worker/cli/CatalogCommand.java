@@ -1,6 +1,7 @@
 package dev.costwise.worker.cli;
 
 import dev.costwise.pricing.CatalogFormat;
+import dev.costwise.pricing.CatalogHistory;
 import dev.costwise.pricing.ModelPrice;
 import dev.costwise.pricing.PriceCatalog;
 import java.nio.file.Path;
@@ -115,9 +116,20 @@ public final class CatalogCommand {
         description = "Date the figures were published or fetched (YYYY-MM-DD).")
     LocalDate asOf;
 
+    @Option(
+        names = "--append",
+        description = {
+          "Keep the prices OUTPUT already holds: an entry whose prices changed keeps its old",
+          "version (ending at --as-of) and gains the new one from --as-of on."
+        })
+    boolean append;
+
     @Override
     public Integer call() throws Exception {
       PriceCatalog catalog = CatalogFormat.read(input);
+      if (append && java.nio.file.Files.exists(output)) {
+        catalog = CatalogHistory.append(CatalogFormat.read(output), catalog, asOf, source);
+      }
       CatalogFormat.write(catalog, source, asOf.toString(), output);
       long free = catalog.models().stream().filter(ModelPrice::free).count();
       String first =

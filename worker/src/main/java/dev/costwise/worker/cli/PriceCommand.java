@@ -104,6 +104,36 @@ public final class PriceCommand implements Callable<Integer> {
       description = "Seconds of audio transcribed or generated.")
   BigDecimal audioSeconds;
 
+  @Option(
+      names = "--cache-write-1h-tokens",
+      defaultValue = "0",
+      description = "Input tokens written to the prompt cache with a one-hour lifetime.")
+  long cacheWrite1hTokens;
+
+  @Option(
+      names = "--audio-input-tokens",
+      defaultValue = "0",
+      description = "Audio tokens sent to a chat or realtime model.")
+  long audioInputTokens;
+
+  @Option(
+      names = "--audio-output-tokens",
+      defaultValue = "0",
+      description = "Audio tokens returned by a chat or realtime model.")
+  long audioOutputTokens;
+
+  @Option(
+      names = "--service-tier",
+      paramLabel = "TIER",
+      description = "Service tier: batch, flex or priority (default: standard).")
+  String serviceTier;
+
+  @Option(
+      names = "--at",
+      paramLabel = "DAY",
+      description = "Price at the prices in force on this UTC day (default: now).")
+  java.time.LocalDate at;
+
   @Option(names = "--json", description = "Print JSON instead of a table.")
   boolean json;
 
@@ -121,8 +151,18 @@ public final class PriceCommand implements Callable<Integer> {
             .videoSeconds(videoSeconds, withAudio)
             .characters(characters)
             .audioSeconds(audioSeconds)
+            .cacheWrite1hTokens(cacheWrite1hTokens)
+            .audioInputTokens(audioInputTokens)
+            .audioOutputTokens(audioOutputTokens)
+            .serviceTier(serviceTier)
             .build();
-    Cost cost = new Pricer(pricing.catalog(), false).priceLenient(usage);
+    Cost cost =
+        new Pricer(pricing.catalog(), false)
+            .priceLenient(
+                usage,
+                at == null
+                    ? java.time.Instant.now()
+                    : at.atStartOfDay(java.time.ZoneOffset.UTC).toInstant());
     if (!cost.priced()) {
       spec.commandLine().getErr().println("costwise price: " + cost.unpricedReason());
       if (json) {
@@ -143,6 +183,13 @@ public final class PriceCommand implements Callable<Integer> {
     if (cost.tierAboveTokens() > 0) {
       out.printf("tier      above %,d input tokens%n", cost.tierAboveTokens());
     }
+    out.printf("service   %s%n", cost.serviceTier());
+    out.printf("entry     %s%n", cost.priceEntry());
+    if (cost.catalog() != null) {
+      out.printf(
+          "catalog   %s (as of %s, %s)%n",
+          cost.catalog().source(), cost.catalog().asOf(), cost.catalog().hash());
+    }
     for (Map.Entry<CostComponent, BigDecimal> part : cost.breakdown().entrySet()) {
       out.printf("%-11s $%s%n", part.getKey().label(), Money.plain(part.getValue()));
     }
@@ -161,6 +208,14 @@ public final class PriceCommand implements Callable<Integer> {
       ObjectNode breakdown = root.putObject("breakdownUsd");
       cost.breakdown().forEach((k, v) -> breakdown.put(k.label(), Money.plain(v)));
       root.put("tierAboveInputTokens", cost.tierAboveTokens());
+      root.put("serviceTier", cost.serviceTier());
+      root.put("priceEntry", cost.priceEntry());
+      if (cost.catalog() != null) {
+        ObjectNode catalog = root.putObject("catalog");
+        catalog.put("source", cost.catalog().source());
+        catalog.put("asOf", cost.catalog().asOf());
+        catalog.put("hash", cost.catalog().hash());
+      }
     } else {
       root.put("unpricedReason", cost.unpricedReason());
     }

@@ -208,6 +208,17 @@ final class ApiJson {
       n.put("characters", s.counts().characters());
       n.put("audioSeconds", Money.plain(s.counts().audioSeconds()));
       n.put("startedAt", s.startedAt().toString());
+      if (s.serviceTier() != null) {
+        n.put("serviceTier", s.serviceTier());
+      }
+      if (s.pricedWith() != null && s.pricedWith().catalogHash() != null) {
+        ObjectNode with = n.putObject("pricedWith");
+        with.put("catalogSource", s.pricedWith().catalogSource());
+        with.put("catalogAsOf", s.pricedWith().catalogAsOf());
+        with.put("catalogHash", s.pricedWith().catalogHash());
+        with.put("priceEntry", s.pricedWith().priceEntry());
+        with.put("pricedTier", s.pricedWith().pricedTier());
+      }
     }
     return root;
   }

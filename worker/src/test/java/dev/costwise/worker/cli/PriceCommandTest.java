@@ -36,6 +36,38 @@ class PriceCommandTest {
   }
 
   @Test
+  void quotesAServiceTierAndAudioTokensAndSaysWhichPriceApplied() throws Exception {
+    int status =
+        run(
+            "price",
+            "--model",
+            "gpt-4o",
+            "--input-tokens",
+            "1000000",
+            "--service-tier",
+            "batch",
+            "--json");
+    assertThat(status).as(err.toString()).isZero();
+    JsonNode json = new ObjectMapper().readTree(out.toString());
+    assertThat(new BigDecimal(json.get("totalUsd").asText())).isEqualByComparingTo("1.25");
+    assertThat(json.get("serviceTier").asText()).isEqualTo("batch");
+    assertThat(json.get("priceEntry").asText()).isEqualTo("gpt-4o");
+    assertThat(json.get("catalog").get("hash").asText()).hasSize(16);
+
+    status =
+        run(
+            "price",
+            "--model",
+            "gpt-4o-audio-preview",
+            "--audio-input-tokens",
+            "10000",
+            "--audio-output-tokens",
+            "5000");
+    assertThat(status).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("audio_input $0.4", "audio_output $0.4", "total     $0.8");
+  }
+
+  @Test
   void jsonCarriesExactDecimalsForEveryMediaKind() throws Exception {
     int status =
         run(

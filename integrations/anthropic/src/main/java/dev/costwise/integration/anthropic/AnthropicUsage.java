@@ -12,9 +12,10 @@ import java.util.regex.Pattern;
  * Anthropic's usage object normalised to Costwise's disjoint token kinds. Anthropic's {@code
  * input_tokens} already excludes cache reads and cache writes, which it reports apart; cache writes
  * are split by lifetime in {@code cache_creation} ({@code ephemeral_5m_input_tokens}, {@code
- * ephemeral_1h_input_tokens}). Extended-thinking tokens are inside {@code output_tokens} and billed
- * at the output rate, so they stay there. Public for the integrations of frameworks that hand over
- * Anthropic's own usage object (Spring AI).
+ * ephemeral_1h_input_tokens}); {@code service_tier} is kept as the usage's service tier.
+ * Extended-thinking tokens are inside {@code output_tokens} and billed at the output rate, so they
+ * stay there. Public for the integrations of frameworks that hand over Anthropic's own usage object
+ * (Spring AI).
  */
 public final class AnthropicUsage {
   private static final String UNKNOWN_HOST = "";
@@ -143,7 +144,15 @@ public final class AnthropicUsage {
         .cacheWriteTokens(writes5m)
         .cacheWrite1hTokens(writes1h)
         .outputTokens(Json.count(usage, "output_tokens"))
+        .serviceTier(tier(Json.text(usage, "service_tier")))
         .build();
+  }
+
+  /**
+   * The usage's {@code service_tier} ({@code standard}, {@code priority}, {@code batch}), if sane.
+   */
+  private static String tier(String t) {
+    return t == null || !t.strip().matches("[A-Za-z0-9_-]{1,32}") ? null : t.strip();
   }
 
   /**

@@ -112,4 +112,15 @@ class AnthropicUsageTest {
     assertThat(u.cacheWriteTokens()).isEqualTo(400);
     assertThat(u.cacheWrite1hTokens()).isEqualTo(300);
   }
+
+  @Test
+  void theServiceTierOfTheUsageIsKept() {
+    Usage u =
+        AnthropicUsage.of(
+            "anthropic",
+            "claude-sonnet-4-5",
+            Json.parse(
+                "{\"input_tokens\": 5, \"output_tokens\": 2, \"service_tier\": \"priority\"}"));
+    assertThat(u.serviceTier()).isEqualTo("priority");
+  }
 }

@@ -35,6 +35,16 @@ public final class OpenAiUsage {
    * input_tokens}, {@code output_tokens}) usage; null when {@code usage} is absent or empty.
    */
   public static Usage tokens(String provider, String model, JsonNode usage) {
+    return tokens(provider, model, usage, null);
+  }
+
+  /**
+   * As {@link #tokens(String, String, JsonNode)}, for a response that ran at {@code serviceTier}
+   * (the response's {@code service_tier}: {@code default}, {@code flex}, {@code priority}; null
+   * when absent). Audio tokens ({@code audio_tokens} of the token details) are counted apart from
+   * the text tokens they are included in.
+   */
+  public static Usage tokens(String provider, String model, JsonNode usage, String serviceTier) {
     if (model == null || usage == null || !usage.isObject()) {
       return null;
     }
@@ -44,13 +54,23 @@ public final class OpenAiUsage {
     JsonNode in = usage.get(responses ? "input_tokens_details" : "prompt_tokens_details");
     JsonNode out = usage.get(responses ? "output_tokens_details" : "completion_tokens_details");
     long cached = Math.min(prompt, Json.count(in, "cached_tokens"));
+    long audioIn = Math.min(prompt - cached, Json.count(in, "audio_tokens"));
     long reasoning = Math.min(completion, Json.count(out, "reasoning_tokens"));
+    long audioOut = Math.min(completion - reasoning, Json.count(out, "audio_tokens"));
     return Usage.of(provider, model)
-        .inputTokens(prompt - cached)
+        .inputTokens(prompt - cached - audioIn)
         .cacheReadTokens(cached)
-        .outputTokens(completion - reasoning)
+        .audioInputTokens(audioIn)
+        .outputTokens(completion - reasoning - audioOut)
         .reasoningTokens(reasoning)
+        .audioOutputTokens(audioOut)
+        .serviceTier(tier(serviceTier))
         .build();
+  }
+
+  /** A tier name as Usage accepts it, or null when it is not a short word. */
+  private static String tier(String t) {
+    return t == null || !t.strip().matches("[A-Za-z0-9_-]{1,32}") ? null : t.strip();
   }
 
   /** Transcription usage: billed seconds ({@code type: duration}) or tokens. */

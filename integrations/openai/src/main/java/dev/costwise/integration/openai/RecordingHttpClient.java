@@ -252,7 +252,12 @@ final class RecordingHttpClient implements HttpClient {
       switch (endpoint) {
         case CHAT, RESPONSES, EMBEDDINGS ->
             sink.record(
-                OpenAiUsage.tokens(provider, Json.text(body, "model"), body.get("usage")), id);
+                OpenAiUsage.tokens(
+                    provider,
+                    Json.text(body, "model"),
+                    body.get("usage"),
+                    Json.text(body, "service_tier")),
+                id);
         case IMAGES -> sink.record(images(body), id);
         case TRANSCRIPTION ->
             sink.record(OpenAiUsage.transcription(provider, uploadModel(), body), id);
@@ -336,7 +341,10 @@ final class RecordingHttpClient implements HttpClient {
             JsonNode r = node.get("response");
             sink.record(
                 OpenAiUsage.tokens(
-                    provider, Json.text(r, "model"), r == null ? null : r.get("usage")),
+                    provider,
+                    Json.text(r, "model"),
+                    r == null ? null : r.get("usage"),
+                    Json.text(r, "service_tier")),
                 Json.text(r, "id"));
           }
           return;
@@ -344,7 +352,9 @@ final class RecordingHttpClient implements HttpClient {
         JsonNode usage = node.get("usage");
         if (usage != null && usage.isObject()) {
           sink.record(
-              OpenAiUsage.tokens(provider, Json.text(node, "model"), usage), Json.text(node, "id"));
+              OpenAiUsage.tokens(
+                  provider, Json.text(node, "model"), usage, Json.text(node, "service_tier")),
+              Json.text(node, "id"));
         }
       }
 

@@ -51,4 +51,28 @@ class OpenAiUsageTest {
     assertThat(OpenAiUsage.tokens("openai", null, usage)).isNull();
     assertThat(OpenAiUsage.tokens("openai", "o3", null)).isNull();
   }
+
+  @Test
+  void audioTokensAreTakenOutOfTheTextCountsAndTheServiceTierIsKept() {
+    Usage u =
+        OpenAiUsage.tokens(
+            "openai",
+            "gpt-4o-audio-preview",
+            Json.parse(
+                """
+                {"prompt_tokens": 1000, "completion_tokens": 600,
+                 "prompt_tokens_details": {"cached_tokens": 100, "audio_tokens": 700},
+                 "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 500}}
+                """),
+            "flex");
+    assertThat(u.inputTokens()).isEqualTo(200);
+    assertThat(u.cacheReadTokens()).isEqualTo(100);
+    assertThat(u.audioInputTokens()).isEqualTo(700);
+    assertThat(u.outputTokens()).isEqualTo(100);
+    assertThat(u.audioOutputTokens()).isEqualTo(500);
+    assertThat(u.serviceTier()).isEqualTo("flex");
+    Usage standard =
+        OpenAiUsage.tokens("openai", "gpt-4o", Json.parse("{\"prompt_tokens\": 1}"), "default");
+    assertThat(standard.serviceTier()).isNull();
+  }
 }
