@@ -45,6 +45,10 @@ class MetadataQueryFromNodeTest {
         runs(List.of("node", "--version")) && runs(List.of("npm", "--version")),
         "Node.js and npm are not installed (apt-get install nodejs npm; .ci/run does it):"
             + " metadata query not read from a second client");
+    assumeTrue(
+        nodeAtLeast(20, 3),
+        "Node.js is older than 20.3, which Temporal's TypeScript client needs: metadata query not"
+            + " read from a second client");
     install();
     try (CostwiseWorker worker =
         CostwiseWorker.start(TestWorkers.config(dir.resolve("data")).build(), true)) {
@@ -127,6 +131,23 @@ class MetadataQueryFromNodeTest {
     String stderr = Files.readString(err, StandardCharsets.UTF_8);
     assertThat(p.exitValue()).as(command + " exit status; stderr: " + stderr).isZero();
     return Files.readString(out, StandardCharsets.UTF_8);
+  }
+
+  /** Whether {@code node --version} is at least {@code major.minor}. */
+  private static boolean nodeAtLeast(int major, int minor) {
+    try {
+      Process p = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
+      String v = new String(p.getInputStream().readAllBytes()).trim();
+      if (!p.waitFor(30, TimeUnit.SECONDS) || !v.matches("v\\d+\\.\\d+\\..*")) {
+        return false;
+      }
+      String[] parts = v.substring(1).split("\\.");
+      int ma = Integer.parseInt(parts[0]);
+      int mi = Integer.parseInt(parts[1]);
+      return ma > major || (ma == major && mi >= minor);
+    } catch (IOException | InterruptedException | NumberFormatException e) {
+      return false;
+    }
   }
 
   private static boolean runs(List<String> command) {
