@@ -90,6 +90,7 @@ public final class BudgetGuard {
   private String chainRunId;
   private List<LimitScope> inherited = List.of();
   private BigDecimal carriedUsd = BigDecimal.ZERO;
+  private ExecutionLimits carriedLimits; // the limits a continued run was handed, if any
   private boolean hasChildren;
   // what the run knows of its spend (settling runs)
   private BigDecimal ownSpent = BigDecimal.ZERO;
@@ -178,8 +179,6 @@ public final class BudgetGuard {
       chainRunId = runId;
     }
   }
-
-  private ExecutionLimits carriedLimits;
 
   /** Whether this run settles each activity and reserves before it (else: checks after it). */
   boolean settling() {
