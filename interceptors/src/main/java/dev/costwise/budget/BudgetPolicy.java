@@ -67,7 +67,11 @@ public final class BudgetPolicy {
   /** Fewest recorded activities of a type for its history to give an expected cost. */
   public static final int HISTORY_MIN_SAMPLES = 5;
 
-  private record Cached<T>(T value, Instant readAt) {}
+  private record Cached<T>(T value, Instant readAt, long readNanos) {
+    Cached(T value, Instant readAt) {
+      this(value, readAt, System.nanoTime());
+    }
+  }
 
   /**
    * The policy; {@code unwritten} is the recorder's view of spend not yet in the database, {@code
@@ -164,7 +168,7 @@ public final class BudgetPolicy {
         for (PeriodBudget b : definitions(now)) {
           if (b.scope().covers(r.workflowType(), r.taskQueue(), r.tags())) {
             if (cost.usd().signum() != 0) {
-              forgetPeriodSpent(b, now); // this run just spent: read the period again
+              addToPeriodSpent(b, now, cost); // this run just spent
             }
             BigDecimal spent = periodSpentCached(b, now);
             covering.add(utilisation(b, now, spent));
@@ -231,7 +235,7 @@ public final class BudgetPolicy {
       }
       unpriced += row.unpriced();
     }
-    return new ActivityCosts.ActivityCost(total, byModel, unpriced);
+    return new ActivityCosts.ActivityCost(total, byModel, unpriced, Long.MAX_VALUE);
   }
 
   /** Alerts for the limits of the run's own scope, once per crossing and process. */
@@ -350,8 +354,25 @@ public final class BudgetPolicy {
     return list;
   }
 
-  private void forgetPeriodSpent(PeriodBudget b, Instant now) {
-    cache.remove("period\u0000" + b.name() + '\u0000' + b.period().start(now));
+  /**
+   * Counts an activity this run just settled in the period's reused spend: added when it ended on
+   * this worker after the spend was read (before, the read included it); when it is not known here,
+   * the spend is read again. An activity whose write committed before the read but which ended
+   * after it is counted twice until the next read, at most {@link #REFRESH} later: an error toward
+   * the limit, never past it.
+   */
+  private void addToPeriodSpent(PeriodBudget b, Instant now, ActivityCosts.ActivityCost cost) {
+    String key = "period\u0000" + b.name() + '\u0000' + b.period().start(now);
+    if (cost.endedNanos() == Long.MAX_VALUE) {
+      cache.remove(key);
+      return;
+    }
+    cache.computeIfPresent(
+        key,
+        (k, c) ->
+            cost.endedNanos() - c.readNanos() > 0
+                ? new Cached<>(((BigDecimal) c.value()).add(cost.usd()), c.readAt(), c.readNanos())
+                : c);
   }
 
   /** A period budget's spend, reused for {@link #REFRESH}. */

@@ -24,19 +24,28 @@ public final class ActivityCosts {
   public static final int CAPACITY = 100_000;
 
   /** What one activity cost: all its attempts, priced lines only, and its unpriced line count. */
-  public record ActivityCost(BigDecimal usd, Map<String, BigDecimal> byModel, int unpriced) {
+  /**
+   * What one activity cost.
+   *
+   * @param endedNanos {@link System#nanoTime} when its last attempt ended on this worker (its cost
+   *     was durable by then), or {@link Long#MAX_VALUE} when not known here
+   */
+  public record ActivityCost(
+      BigDecimal usd, Map<String, BigDecimal> byModel, int unpriced, long endedNanos) {
     /** Copies the map. */
     public ActivityCost {
       byModel = Map.copyOf(byModel);
     }
 
     /** Nothing. */
-    public static final ActivityCost NONE = new ActivityCost(BigDecimal.ZERO, Map.of(), 0);
+    public static final ActivityCost NONE =
+        new ActivityCost(BigDecimal.ZERO, Map.of(), 0, Long.MAX_VALUE);
   }
 
   private static final class Entry {
     final BitSet attempts = new BitSet();
     int last;
+    long endedNanos;
     boolean lastCompleted;
     BigDecimal usd = BigDecimal.ZERO;
     final Map<String, BigDecimal> byModel = new TreeMap<>();
@@ -61,6 +70,7 @@ public final class ActivityCosts {
         return; // the same attempt ended twice: never count it again
       }
       e.attempts.set(ctx.attempt());
+      e.endedNanos = System.nanoTime();
       if (ctx.attempt() >= e.last) {
         e.last = ctx.attempt();
         e.lastCompleted = outcome == Outcome.COMPLETED;
@@ -91,7 +101,7 @@ public final class ActivityCosts {
           || e.attempts.get(0)) {
         return Optional.empty();
       }
-      return Optional.of(new ActivityCost(e.usd, e.byModel, e.unpriced));
+      return Optional.of(new ActivityCost(e.usd, e.byModel, e.unpriced, e.endedNanos));
     }
   }
 
