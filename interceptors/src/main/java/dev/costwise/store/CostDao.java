@@ -12,6 +12,40 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 @RegisterConstructorMapper(StepRow.class)
 @RegisterConstructorMapper(ExecutionTotals.class)
 interface CostDao {
+  /**
+   * The insert of rows into the rollup shards, as a write or a fold adds them, and the rule that
+   * adds to the row already there: one list for both, so a usage kind added to the rollup is added
+   * to each.
+   */
+  String ROLLUP_INSERT =
+      """
+      INSERT INTO cost_rollup_daily_shard AS r (day, provider, model, workflow_type, activity_type, task_queue,
+                                    tenant, shard, cost_usd, usage_count, unpriced_usage_count, input_tokens,
+                                    output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
+                                    images, video_seconds, characters, audio_seconds, cache_write_1h_tokens,
+                                    audio_input_tokens, audio_output_tokens)
+      """;
+
+  /**
+   * Rows in key order (so writers and folds lock alike, never deadlocking), added to the row there.
+   */
+  String ROLLUP_ADD =
+      """
+       ORDER BY day, provider COLLATE "C", model COLLATE "C", workflow_type COLLATE "C",
+                activity_type COLLATE "C", task_queue COLLATE "C", tenant COLLATE "C"
+      ON CONFLICT (day, provider, model, workflow_type, activity_type, task_queue, tenant, shard) DO UPDATE SET
+        cost_usd = r.cost_usd + EXCLUDED.cost_usd, usage_count = r.usage_count + EXCLUDED.usage_count,
+        unpriced_usage_count = r.unpriced_usage_count + EXCLUDED.unpriced_usage_count,
+        input_tokens = r.input_tokens + EXCLUDED.input_tokens, output_tokens = r.output_tokens + EXCLUDED.output_tokens,
+        cache_read_tokens = r.cache_read_tokens + EXCLUDED.cache_read_tokens,
+        cache_write_tokens = r.cache_write_tokens + EXCLUDED.cache_write_tokens,
+        reasoning_tokens = r.reasoning_tokens + EXCLUDED.reasoning_tokens, images = r.images + EXCLUDED.images,
+        video_seconds = r.video_seconds + EXCLUDED.video_seconds, characters = r.characters + EXCLUDED.characters,
+        audio_seconds = r.audio_seconds + EXCLUDED.audio_seconds,
+        cache_write_1h_tokens = r.cache_write_1h_tokens + EXCLUDED.cache_write_1h_tokens,
+        audio_input_tokens = r.audio_input_tokens + EXCLUDED.audio_input_tokens,
+        audio_output_tokens = r.audio_output_tokens + EXCLUDED.audio_output_tokens
+      """;
 
   /**
    * Creates each run's execution row if needed and locks it for the rest of the transaction, in one
@@ -169,11 +203,9 @@ interface CostDao {
          WHERE e.run_id = d.run_id AND e.run_id = ANY(CAST(:keys AS text[]))
         RETURNING 1),
       rolled AS (
-        INSERT INTO cost_rollup_daily_shard AS r (day, provider, model, workflow_type, activity_type, task_queue,
-                                       tenant, shard, cost_usd, usage_count, unpriced_usage_count, input_tokens,
-                                       output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
-                                       images, video_seconds, characters, audio_seconds, cache_write_1h_tokens,
-                                       audio_input_tokens, audio_output_tokens)
+        """
+          + ROLLUP_INSERT
+          + """
         SELECT day, provider, model, workflow_type, activity_type, task_queue, tenant, :shard, cost_usd, usage_count,
                unpriced_usage_count, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
                reasoning_tokens, images, video_seconds, characters, audio_seconds, cache_write_1h_tokens,
@@ -192,20 +224,9 @@ interface CostDao {
                     usage_count, unpriced_usage_count, input_tokens, output_tokens, cache_read_tokens,
                     cache_write_tokens, reasoning_tokens, images, video_seconds, characters, audio_seconds,
                     cache_write_1h_tokens, audio_input_tokens, audio_output_tokens)
-         ORDER BY day, provider COLLATE "C", model COLLATE "C", workflow_type COLLATE "C",
-                  activity_type COLLATE "C", task_queue COLLATE "C", tenant COLLATE "C"
-        ON CONFLICT (day, provider, model, workflow_type, activity_type, task_queue, tenant, shard) DO UPDATE SET
-          cost_usd = r.cost_usd + EXCLUDED.cost_usd, usage_count = r.usage_count + EXCLUDED.usage_count,
-          unpriced_usage_count = r.unpriced_usage_count + EXCLUDED.unpriced_usage_count,
-          input_tokens = r.input_tokens + EXCLUDED.input_tokens, output_tokens = r.output_tokens + EXCLUDED.output_tokens,
-          cache_read_tokens = r.cache_read_tokens + EXCLUDED.cache_read_tokens,
-          cache_write_tokens = r.cache_write_tokens + EXCLUDED.cache_write_tokens,
-          reasoning_tokens = r.reasoning_tokens + EXCLUDED.reasoning_tokens, images = r.images + EXCLUDED.images,
-          video_seconds = r.video_seconds + EXCLUDED.video_seconds, characters = r.characters + EXCLUDED.characters,
-          audio_seconds = r.audio_seconds + EXCLUDED.audio_seconds,
-          cache_write_1h_tokens = r.cache_write_1h_tokens + EXCLUDED.cache_write_1h_tokens,
-          audio_input_tokens = r.audio_input_tokens + EXCLUDED.audio_input_tokens,
-          audio_output_tokens = r.audio_output_tokens + EXCLUDED.audio_output_tokens
+"""
+          + ROLLUP_ADD
+          + """
         RETURNING 1)
       SELECT count(*) FROM upserted
       """)
@@ -250,11 +271,9 @@ interface CostDao {
            AND s.task_queue = l.task_queue AND s.tenant = l.tenant AND s.shard = l.shard
         RETURNING s.*),
       added AS (
-        INSERT INTO cost_rollup_daily_shard AS r (day, provider, model, workflow_type, activity_type, task_queue,
-                                       tenant, shard, cost_usd, usage_count, unpriced_usage_count, input_tokens,
-                                       output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
-                                       images, video_seconds, characters, audio_seconds, cache_write_1h_tokens,
-                                       audio_input_tokens, audio_output_tokens)
+        """
+          + ROLLUP_INSERT
+          + """
         SELECT day, provider, model, workflow_type, activity_type, task_queue, tenant, 0, SUM(cost_usd),
                SUM(usage_count), SUM(unpriced_usage_count), SUM(input_tokens), SUM(output_tokens),
                SUM(cache_read_tokens), SUM(cache_write_tokens), SUM(reasoning_tokens), SUM(images),
@@ -262,20 +281,9 @@ interface CostDao {
                SUM(audio_input_tokens), SUM(audio_output_tokens)
           FROM folded
          GROUP BY day, provider, model, workflow_type, activity_type, task_queue, tenant
-         ORDER BY day, provider COLLATE "C", model COLLATE "C", workflow_type COLLATE "C",
-                  activity_type COLLATE "C", task_queue COLLATE "C", tenant COLLATE "C"
-        ON CONFLICT (day, provider, model, workflow_type, activity_type, task_queue, tenant, shard) DO UPDATE SET
-          cost_usd = r.cost_usd + EXCLUDED.cost_usd, usage_count = r.usage_count + EXCLUDED.usage_count,
-          unpriced_usage_count = r.unpriced_usage_count + EXCLUDED.unpriced_usage_count,
-          input_tokens = r.input_tokens + EXCLUDED.input_tokens, output_tokens = r.output_tokens + EXCLUDED.output_tokens,
-          cache_read_tokens = r.cache_read_tokens + EXCLUDED.cache_read_tokens,
-          cache_write_tokens = r.cache_write_tokens + EXCLUDED.cache_write_tokens,
-          reasoning_tokens = r.reasoning_tokens + EXCLUDED.reasoning_tokens, images = r.images + EXCLUDED.images,
-          video_seconds = r.video_seconds + EXCLUDED.video_seconds, characters = r.characters + EXCLUDED.characters,
-          audio_seconds = r.audio_seconds + EXCLUDED.audio_seconds,
-          cache_write_1h_tokens = r.cache_write_1h_tokens + EXCLUDED.cache_write_1h_tokens,
-          audio_input_tokens = r.audio_input_tokens + EXCLUDED.audio_input_tokens,
-          audio_output_tokens = r.audio_output_tokens + EXCLUDED.audio_output_tokens
+"""
+          + ROLLUP_ADD
+          + """
         RETURNING 1)
       SELECT count(*) FROM folded
       """)
