@@ -38,7 +38,7 @@ public final class BudgetPolicy {
   private final UnwrittenCost unwritten;
   private final BudgetAlerts alerts;
   private final ActivityCosts activityCosts;
-  private final Map<String, BigDecimal> declared = new ConcurrentHashMap<>();
+  private final Map<String, ExpectedCost> declared = new ConcurrentHashMap<>();
   private final Map<String, Cached<Object>> cache = new ConcurrentHashMap<>();
   private final Set<String> raised = ConcurrentHashMap.newKeySet();
   private final Map<String, BigDecimal> lastRunTotal =
@@ -99,7 +99,7 @@ public final class BudgetPolicy {
    */
   public void expect(String activityType, BigDecimal usd) {
     Objects.requireNonNull(activityType, "activityType");
-    declared.put(activityType, new ExpectedCost(usd, ExpectedCost.DECLARED, 0).usd());
+    declared.put(activityType, new ExpectedCost(usd, ExpectedCost.DECLARED, 0));
   }
 
   /**
@@ -313,9 +313,9 @@ public final class BudgetPolicy {
 
   private ExpectedCost expected(
       String workflowType, String activityType, Instant now, boolean down) {
-    BigDecimal figure = declared.get(activityType);
+    ExpectedCost figure = declared.get(activityType);
     if (figure != null) {
-      return new ExpectedCost(figure, ExpectedCost.DECLARED, 0);
+      return figure;
     }
     if (down) {
       return ExpectedCost.unknown();

@@ -90,7 +90,8 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
       if (!scope.isEmpty() && ctx != null) {
         persist(ctx, headerTags, scope, outcome, startedNanos);
       }
-      if (ctx != null && options.budgets() != null) {
+      if (ctx != null && options.budgets() != null && !options.unchecked(ctx.activityType())) {
+        // kept until the run settles it; unchecked types are never settled
         options.budgets().activityCosts().ended(ctx, outcome, scope.records());
       }
     }

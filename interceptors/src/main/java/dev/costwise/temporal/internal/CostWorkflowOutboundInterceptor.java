@@ -10,6 +10,7 @@ import io.temporal.workflow.Async;
 import io.temporal.workflow.CompletablePromise;
 import io.temporal.workflow.Workflow;
 import java.math.BigDecimal;
+import java.util.function.Supplier;
 
 /**
  * Adds the run's tags (from its memo) to every activity's header, and follows every activity with a
@@ -32,19 +33,33 @@ final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterce
   public <R> ActivityOutput<R> executeActivity(ActivityInput<R> input) {
     BudgetGuard guard = BudgetGuard.current();
     String type = input.getActivityName();
-    if (guard != null && guard.settling() && !options.unchecked(type)) {
-      ApplicationFailure refused = guard.reserve(type);
-      if (refused != null) {
-        return new ActivityOutput<>(null, Workflow.newFailedPromise(refused));
-      }
-      BigDecimal reserved = guard.reservation(type);
-      ActivityOutput<R> output = super.executeActivity(withHeader(input, guard));
-      CompletablePromise<R> result = Workflow.newPromise();
-      Async.procedure(() -> guard.settleActivity(type, reserved, output, result));
-      return new ActivityOutput<>(output.getActivityId(), result);
+    if (settles(guard, type)) {
+      return reservedAndSettled(guard, type, () -> super.executeActivity(withHeader(input, guard)));
     }
     ActivityOutput<R> output = super.executeActivity(withHeader(input, guard));
     return checked(type, output);
+  }
+
+  /** Whether activities of {@code type} are reserved and settled in this run. */
+  private boolean settles(BudgetGuard guard, String type) {
+    return guard != null && guard.settling() && !options.unchecked(type);
+  }
+
+  /**
+   * Reserves what an activity of {@code type} is expected to cost and schedules it, or refuses it;
+   * the caller sees its result once its cost is settled (see {@link BudgetGuard#settleActivity}).
+   */
+  private static <R> ActivityOutput<R> reservedAndSettled(
+      BudgetGuard guard, String type, Supplier<ActivityOutput<R>> schedule) {
+    ApplicationFailure refused = guard.reserve(type);
+    if (refused != null) {
+      return new ActivityOutput<>(null, Workflow.newFailedPromise(refused));
+    }
+    BigDecimal reserved = guard.reservation(type);
+    ActivityOutput<R> output = schedule.get();
+    CompletablePromise<R> result = Workflow.newPromise();
+    Async.procedure(() -> guard.settleActivity(type, reserved, output, result));
+    return new ActivityOutput<>(output.getActivityId(), result);
   }
 
   private static <R> ActivityInput<R> withHeader(ActivityInput<R> input, BudgetGuard guard) {
@@ -72,19 +87,13 @@ final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterce
             input.getArgs(),
             input.getOptions(),
             header(input.getHeader(), guard));
-    if (guard != null && guard.settling() && !options.unchecked(type)) {
-      ApplicationFailure refused = guard.reserve(type);
-      if (refused != null) {
-        return new LocalActivityOutput<>(Workflow.newFailedPromise(refused));
-      }
-      BigDecimal reserved = guard.reservation(type);
-      LocalActivityOutput<R> output = super.executeLocalActivity(tagged);
-      CompletablePromise<R> result = Workflow.newPromise();
-      Async.procedure(
-          () ->
-              guard.settleActivity(
-                  type, reserved, new ActivityOutput<>(null, output.getResult()), result));
-      return new LocalActivityOutput<>(result);
+    if (settles(guard, type)) {
+      ActivityOutput<R> settled =
+          reservedAndSettled(
+              guard,
+              type,
+              () -> new ActivityOutput<>(null, super.executeLocalActivity(tagged).getResult()));
+      return new LocalActivityOutput<>(settled.getResult());
     }
     LocalActivityOutput<R> output = super.executeLocalActivity(tagged);
     ActivityOutput<R> checked = checked(type, new ActivityOutput<>(null, output.getResult()));
