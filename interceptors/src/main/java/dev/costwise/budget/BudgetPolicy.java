@@ -278,10 +278,22 @@ public final class BudgetPolicy {
       String runId,
       String workflowId,
       String workflowType) {
+    periodAlerts(b, spent, now, runId, workflowId, workflowType).forEach(this::raiseOnce);
+  }
+
+  /** The alerts of every threshold of {@code b} that {@code spent} has reached this period. */
+  private static List<BudgetAlert> periodAlerts(
+      PeriodBudget b,
+      BigDecimal spent,
+      Instant now,
+      String runId,
+      String workflowId,
+      String workflowType) {
+    List<BudgetAlert> reached = new ArrayList<>();
     for (Threshold t : b.thresholds()) {
       if (spent.compareTo(t.amount(b.limitUsd())) >= 0) {
         boolean block = t.action() == Threshold.Action.BLOCK;
-        raiseOnce(
+        reached.add(
             new BudgetAlert(
                 "budget:" + b.name(),
                 t.label(),
@@ -296,6 +308,7 @@ public final class BudgetPolicy {
                 now));
       }
     }
+    return reached;
   }
 
   /** Stores (and sends) an alert unless this process did so before; the store dedupes as well. */
@@ -542,25 +555,8 @@ public final class BudgetPolicy {
       BigDecimal periodSpent = periodSpent(dao, b, now);
       BudgetUtilisation u = utilisation(b, now, periodSpent);
       covering.add(u);
-      for (Threshold t : b.thresholds()) {
-        if (periodSpent.compareTo(t.amount(b.limitUsd())) >= 0) {
-          boolean block = t.action() == Threshold.Action.BLOCK;
-          alerts.raise(
-              dao,
-              new BudgetAlert(
-                  "budget:" + b.name(),
-                  t.label(),
-                  b.period().start(now),
-                  block ? BudgetStatus.BLOCKED : BudgetStatus.WARNING,
-                  t.action().name(),
-                  periodSpent,
-                  t.amount(b.limitUsd()),
-                  r.runId(),
-                  r.workflowId(),
-                  r.workflowType(),
-                  now));
-        }
-      }
+      periodAlerts(b, periodSpent, now, r.runId(), r.workflowId(), r.workflowType())
+          .forEach(a -> alerts.raise(dao, a));
       if (u.reached() != null) {
         status = worst(status, u.blocking() ? BudgetStatus.BLOCKED : BudgetStatus.WARNING);
       }
