@@ -57,6 +57,21 @@ public record ExecutionLimits(BigDecimal softUsd, BigDecimal hardUsd) {
     return new ExecutionLimits(decimal(memo, "softUsd"), decimal(memo, "hardUsd"));
   }
 
+  /**
+   * These limits as {@link #fromMap} reads them: {@code softUsd} and {@code hardUsd} as exact
+   * decimal text, each only when set.
+   */
+  public Map<String, String> toMap() {
+    Map<String, String> m = new java.util.LinkedHashMap<>();
+    if (softUsd != null) {
+      m.put("softUsd", softUsd.toPlainString());
+    }
+    if (hardUsd != null) {
+      m.put("hardUsd", hardUsd.toPlainString());
+    }
+    return m;
+  }
+
   /** Largest limit accepted, in USD: a larger one is a mistake, not a cap. */
   public static final BigDecimal MAX_USD = new BigDecimal("1000000000000");
 

@@ -63,12 +63,7 @@ record RunHeader(
       for (LimitScope s : scopes) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("run", s.chainRunId());
-        if (s.limits().softUsd() != null) {
-          m.put("softUsd", s.limits().softUsd().toPlainString());
-        }
-        if (s.limits().hardUsd() != null) {
-          m.put("hardUsd", s.limits().hardUsd().toPlainString());
-        }
+        m.putAll(s.limits().toMap());
         list.add(m);
       }
       map.put("scopes", list);
@@ -77,14 +72,7 @@ record RunHeader(
       map.put("carriedUsd", carriedUsd.toPlainString());
     }
     if (limits != null && limits != ExecutionLimits.NONE) {
-      Map<String, String> m = new LinkedHashMap<>();
-      if (limits.softUsd() != null) {
-        m.put("softUsd", limits.softUsd().toPlainString());
-      }
-      if (limits.hardUsd() != null) {
-        m.put("hardUsd", limits.hardUsd().toPlainString());
-      }
-      map.put("limits", m);
+      map.put("limits", limits.toMap());
     }
     JSON.toPayload(map).ifPresent(p -> values.put(KEY, p));
     return new Header(values);

@@ -249,13 +249,7 @@ public final class DemoCommand implements Callable<Integer> {
     memo.put(
         CostTrackingOptions.DEFAULT_TAGS_MEMO_KEY,
         Map.of("tenant", TENANT, "project", run.label()));
-    Map<String, String> limits = new java.util.LinkedHashMap<>();
-    if (run.limits().softUsd() != null) {
-      limits.put("softUsd", run.limits().softUsd().toPlainString());
-    }
-    if (run.limits().hardUsd() != null) {
-      limits.put("hardUsd", run.limits().hardUsd().toPlainString());
-    }
+    Map<String, String> limits = run.limits().toMap();
     if (!limits.isEmpty()) {
       memo.put(CostTrackingOptions.DEFAULT_BUDGET_MEMO_KEY, limits);
     }
