@@ -16,6 +16,7 @@ import io.temporal.activity.ActivityOptions;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
@@ -61,6 +62,7 @@ import java.util.UUID;
  */
 public final class TrackingOverhead {
   private static final String[] MODES = {"off", "on", "budgets"};
+  private static final Map<String, List<double[]>> CPU = new LinkedHashMap<>();
 
   private TrackingOverhead() {}
 
@@ -120,7 +122,12 @@ public final class TrackingOverhead {
                 .setServerConfig("synchronous_commit", "on")
                 .setServerConfig("full_page_writes", "on")
                 .start();
-        TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
+        TestWorkflowEnvironment env =
+            TestWorkflowEnvironment.newInstance(
+                // a production server does not skip time; the test server's time-skipping locks
+                // cost CPU that grows with the activities in flight, which would charge its own
+                // bookkeeping to whichever mode keeps activities running longest
+                TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build())) {
       WorkflowClient client = env.getWorkflowClient();
       // a pool, as a production worker is given (a new connection per read would dominate)
       HikariConfig pool = new HikariConfig();
@@ -208,6 +215,19 @@ public final class TrackingOverhead {
             spread(rates.get(mode), "%.0f"),
             spread(ratios.get(mode), "%.2f"));
       }
+      System.out.println(
+          "CPU per activity (ms, median of the rounds after warm-up): JVM (worker, test server,"
+              + " client) / PostgreSQL / share of all cores busy");
+      for (String mode : MODES) {
+        List<double[]> c = CPU.get(mode).subList(1, CPU.get(mode).size());
+        System.out.printf(
+            Locale.ROOT,
+            "%-8s %.2f / %.2f / %.0f%%%n",
+            mode,
+            median(c, 0),
+            median(c, 1),
+            median(c, 2) * 100);
+      }
       factories.forEach(WorkerFactory::shutdownNow);
       tracking.close();
       budgets.close();
@@ -215,10 +235,48 @@ public final class TrackingOverhead {
     }
   }
 
+  /** CPU seconds so far of this JVM and of every PostgreSQL process (Linux; 0 elsewhere). */
+  static double[] cpuSeconds() {
+    double jvm = procCpu(Path.of("/proc/self/stat"), false);
+    double pg = 0;
+    try (var dirs = Files.list(Path.of("/proc"))) {
+      for (Path d : dirs.toList()) {
+        String name = d.getFileName().toString();
+        if (name.chars().allMatch(Character::isDigit)) {
+          try {
+            if (Files.readString(d.resolve("comm")).trim().equals("postgres")) {
+              pg += procCpu(d.resolve("stat"), true);
+            }
+          } catch (java.io.IOException gone) {
+            // the process ended while being read
+          }
+        }
+      }
+    } catch (java.io.IOException | UnsupportedOperationException e) {
+      return new double[] {jvm, 0};
+    }
+    return new double[] {jvm, pg};
+  }
+
+  private static double procCpu(Path stat, boolean reaped) {
+    try {
+      String s = Files.readString(stat);
+      String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+      long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+      if (reaped) {
+        ticks += Long.parseLong(f[13]) + Long.parseLong(f[14]);
+      }
+      return ticks / 100.0; // USER_HZ is 100 on Linux
+    } catch (java.io.IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
   private static double run(WorkflowClient client, String mode, int workflows, int activities)
       throws InterruptedException {
     List<WorkflowStub> stubs = new ArrayList<>();
     long start = System.nanoTime();
+    double[] cpuBefore = cpuSeconds();
     for (int i = 0; i < workflows; i++) {
       WorkflowOptions.Builder options =
           WorkflowOptions.newBuilder()
@@ -238,7 +296,23 @@ public final class TrackingOverhead {
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    return workflows * activities / seconds;
+    double[] cpuAfter = cpuSeconds();
+    int n = workflows * activities;
+    CPU.computeIfAbsent(mode, k -> new ArrayList<>())
+        .add(
+            new double[] {
+              (cpuAfter[0] - cpuBefore[0]) * 1000 / n,
+              (cpuAfter[1] - cpuBefore[1]) * 1000 / n,
+              (cpuAfter[0] - cpuBefore[0] + cpuAfter[1] - cpuBefore[1])
+                  / seconds
+                  / Runtime.getRuntime().availableProcessors()
+            });
+    return n / seconds;
+  }
+
+  private static double median(List<double[]> rows, int column) {
+    double[] v = rows.stream().mapToDouble(r -> r[column]).sorted().toArray();
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   }
 
   private static String spread(List<Double> values, String format) {
