@@ -27,8 +27,11 @@ import java.util.regex.Pattern;
  * long-context variants are not imported. {@code input_cost_per_audio_token} and {@code
  * output_cost_per_audio_token} become the audio-token rates; {@code
  * cache_creation_input_token_cost_above_1hr} becomes the one-hour cache-write rate (also per
- * long-context tier). Entries with no price this product understands are left out, so usage of them
- * is flagged unpriced rather than priced at zero.
+ * long-context tier). {@code input_cost_per_request} (or {@code input_cost_per_query}, the per-call
+ * fee of search and rerank APIs) becomes the per-request fee and {@code
+ * search_context_cost_per_query} the web-search fees by search context size, both per thousand.
+ * Entries with no price this product understands are left out, so usage of them is flagged unpriced
+ * rather than priced at zero.
  */
 final class LiteLlmImport {
   private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
@@ -198,7 +201,9 @@ final class LiteLlmImport {
               audioSecond,
               perMillion(decimal(n, "cache_creation_input_token_cost_above_1hr")),
               perMillion(decimal(n, "input_cost_per_audio_token")),
-              perMillion(decimal(n, "output_cost_per_audio_token")));
+              perMillion(decimal(n, "output_cost_per_audio_token")),
+              perThousand(firstDecimal(n, "input_cost_per_request", "input_cost_per_query")),
+              webSearchFees(n));
       return new ModelPrice(
           id,
           provider,
@@ -210,6 +215,22 @@ final class LiteLlmImport {
           serviceTiers(n),
           null,
           null);
+    }
+
+    /**
+     * {@code search_context_cost_per_query} (USD per search, by {@code search_context_size_low},
+     * {@code _medium}, {@code _high}) as fees per thousand searches.
+     */
+    private static Map<String, BigDecimal> webSearchFees(JsonNode n) {
+      JsonNode fees = n.path("search_context_cost_per_query");
+      Map<String, BigDecimal> bySize = new TreeMap<>();
+      for (String size : dev.costwise.usage.Usage.SEARCH_CONTEXT_SIZES) {
+        BigDecimal fee = perThousand(decimal(fees, "search_context_size_" + size));
+        if (fee != null) {
+          bySize.put(size, fee);
+        }
+      }
+      return bySize;
     }
 
     private static Map<String, Rates> serviceTiers(JsonNode n) {
@@ -297,15 +318,16 @@ final class LiteLlmImport {
         return false;
       }
     }
-    return rates.imageVariants().isEmpty();
+    return rates.imageVariants().isEmpty()
+        && rates.per1KWebSearches().values().stream().allMatch(v -> v.signum() == 0);
   }
 
   private static BigDecimal perMillion(BigDecimal perToken) {
     return perToken == null ? null : perToken.multiply(MILLION).stripTrailingZeros();
   }
 
-  private static BigDecimal perThousand(BigDecimal perChar) {
-    return perChar == null ? null : perChar.movePointRight(3).stripTrailingZeros();
+  private static BigDecimal perThousand(BigDecimal perUnit) {
+    return perUnit == null ? null : perUnit.movePointRight(3).stripTrailingZeros();
   }
 
   private static BigDecimal firstDecimal(JsonNode n, String first, String second) {
