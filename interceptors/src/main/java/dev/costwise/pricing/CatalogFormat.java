@@ -35,7 +35,8 @@ import java.util.Set;
  *      // audioInputPerMTok, audioOutputPerMTok (audio tokens of chat and realtime models),
  *      // per1KRequests (a fee per thousand requests), per1KWebSearches (a fee per thousand
  *      // web searches: one decimal, or {"low": …, "medium": …, "high": …} by search context size)
- *      "tiers": [{"aboveInputTokens": 200000, "prices": {"inputPerMTok": "5"}}],
+ *      "tiers": [{"aboveInputTokens": 200000, "prices": {"inputPerMTok": "5"},
+ *                 "serviceTiers": {"priority": {"inputPerMTok": "9"}}}],
  *      "serviceTiers": {"batch": {"inputPerMTok": "1.25", "outputPerMTok": "5"}}},
  *     {"id": "gpt-4o", "effectiveFrom": "2026-12-01", "prices": {"inputPerMTok": "2"}},
  *     {"id": "llama3-local", "free": true}
@@ -186,7 +187,11 @@ public final class CatalogFormat {
             throw new CatalogException(
                 where + ": each tier needs a whole-number \"aboveInputTokens\"");
           }
-          tiers.add(new Tier(t.get("aboveInputTokens").asLong(), rates(t.path("prices"), where)));
+          tiers.add(
+              new Tier(
+                  t.get("aboveInputTokens").asLong(),
+                  rates(t.path("prices"), where),
+                  serviceTiers(t.path("serviceTiers"), where + " tiers")));
         }
         ModelPrice price =
             new ModelPrice(
@@ -471,6 +476,11 @@ public final class CatalogFormat {
         ObjectNode tn = tiers.addObject();
         tn.put("aboveInputTokens", t.aboveInputTokens());
         tn.set("prices", ratesNode(t.rates(), m.rates()));
+        if (!t.serviceTiers().isEmpty()) {
+          ObjectNode st = tn.putObject("serviceTiers");
+          new java.util.TreeMap<>(t.serviceTiers())
+              .forEach((k, r) -> st.set(k, ratesNode(r, Rates.NONE)));
+        }
       }
     }
     return n;
