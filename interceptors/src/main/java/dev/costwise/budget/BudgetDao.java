@@ -116,6 +116,27 @@ interface BudgetDao {
       """)
   List<Amount> runByActivity(@Bind("runId") String runId);
 
+  /** The catalog versions lines of a run were priced with (lines without a version left out). */
+  @SqlQuery(
+      """
+      SELECT DISTINCT catalog_source AS source, catalog_as_of AS as_of, catalog_hash AS hash
+        FROM cost_step WHERE run_id = :runId AND catalog_hash IS NOT NULL
+       ORDER BY 2, 1, 3 LIMIT 16
+      """)
+  @RegisterConstructorMapper(dev.costwise.pricing.CatalogVersion.class)
+  List<dev.costwise.pricing.CatalogVersion> runCatalogs(@Bind("runId") String runId);
+
+  /** The catalog versions lines of one activity were priced with. */
+  @SqlQuery(
+      """
+      SELECT DISTINCT catalog_source AS source, catalog_as_of AS as_of, catalog_hash AS hash
+        FROM cost_step WHERE run_id = :runId AND activity_id = :activityId AND catalog_hash IS NOT NULL
+       ORDER BY 2, 1, 3 LIMIT 16
+      """)
+  @RegisterConstructorMapper(dev.costwise.pricing.CatalogVersion.class)
+  List<dev.costwise.pricing.CatalogVersion> activityCatalogs(
+      @Bind("runId") String runId, @Bind("activityId") String activityId);
+
   /** Priced cost of one activity (all its attempts) per priced model, and its unpriced lines. */
   record ModelCost(String model, BigDecimal usd, int unpriced) {}
 

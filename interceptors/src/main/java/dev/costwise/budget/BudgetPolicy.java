@@ -219,12 +219,25 @@ public final class BudgetPolicy {
       activityCosts.forget(r.runId(), r.activityId()); // settled: an answer retried is read again
     }
     return new BudgetSettlement(
-        cost.usd(), cost.byModel(), cost.unpriced(), scopeSpent, covering, expected, notes);
+        cost.usd(),
+        cost.byModel(),
+        cost.unpriced(),
+        scopeSpent,
+        covering,
+        expected,
+        notes,
+        cost.catalogs());
   }
 
   private ActivityCosts.ActivityCost storedCost(String runId, String activityId) {
+    List<dev.costwise.pricing.CatalogVersion> catalogs = new ArrayList<>();
     List<BudgetDao.ModelCost> rows =
-        jdbi.withExtension(BudgetDao.class, dao -> dao.activityCost(runId, activityId));
+        jdbi.withExtension(
+            BudgetDao.class,
+            dao -> {
+              catalogs.addAll(dao.activityCatalogs(runId, activityId));
+              return dao.activityCost(runId, activityId);
+            });
     BigDecimal total = BigDecimal.ZERO;
     Map<String, BigDecimal> byModel = new LinkedHashMap<>();
     int unpriced = 0;
@@ -235,7 +248,7 @@ public final class BudgetPolicy {
       }
       unpriced += row.unpriced();
     }
-    return new ActivityCosts.ActivityCost(total, byModel, unpriced, Long.MAX_VALUE);
+    return new ActivityCosts.ActivityCost(total, byModel, unpriced, Long.MAX_VALUE, catalogs);
   }
 
   /** Alerts for the limits of the run's own scope, once per crossing and process. */
@@ -579,7 +592,12 @@ public final class BudgetPolicy {
         amounts(dao.runByActivity(r.runId())),
         covering,
         exceeded,
-        List.of());
+        List.of(),
+        null,
+        null,
+        null,
+        null,
+        dao.runCatalogs(r.runId()));
   }
 
   private static BudgetStatus worst(BudgetStatus a, BudgetStatus b) {

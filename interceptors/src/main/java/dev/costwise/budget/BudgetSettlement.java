@@ -1,5 +1,6 @@
 package dev.costwise.budget;
 
+import dev.costwise.pricing.CatalogVersion;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,8 @@ import java.util.Map;
  * @param budgets the period budgets covering the run, with their spend this period
  * @param expected expected cost per requested activity type
  * @param notes how the figures were obtained, when the reader should know (an outage, a guess)
+ * @param activityCatalogs the catalog versions the settled activity's lines were priced with; empty
+ *     in settlements recorded before versions were carried
  */
 public record BudgetSettlement(
     BigDecimal activityUsd,
@@ -22,7 +25,28 @@ public record BudgetSettlement(
     Map<String, BigDecimal> scopeSpentUsd,
     List<BudgetUtilisation> budgets,
     Map<String, ExpectedCost> expected,
-    List<String> notes) {
+    List<String> notes,
+    List<CatalogVersion> activityCatalogs) {
+
+  /** A settlement without catalog versions. */
+  public BudgetSettlement(
+      BigDecimal activityUsd,
+      Map<String, BigDecimal> activityByModel,
+      int activityUnpriced,
+      Map<String, BigDecimal> scopeSpentUsd,
+      List<BudgetUtilisation> budgets,
+      Map<String, ExpectedCost> expected,
+      List<String> notes) {
+    this(
+        activityUsd,
+        activityByModel,
+        activityUnpriced,
+        scopeSpentUsd,
+        budgets,
+        expected,
+        notes,
+        null);
+  }
 
   /** Copies; nulls become empty. */
   public BudgetSettlement {
@@ -32,5 +56,6 @@ public record BudgetSettlement(
     budgets = budgets == null ? List.of() : List.copyOf(budgets);
     expected = expected == null ? Map.of() : Map.copyOf(expected);
     notes = notes == null ? List.of() : List.copyOf(notes);
+    activityCatalogs = activityCatalogs == null ? List.of() : List.copyOf(activityCatalogs);
   }
 }

@@ -1,5 +1,6 @@
 package dev.costwise.budget;
 
+import dev.costwise.pricing.CatalogVersion;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,8 @@ import java.util.Map;
  * @param subtreeSpentUsd what the run's own limits are compared with: its chain (the runs it
  *     continued from, and itself) and every run those started; null before trees were tracked
  * @param reservedUsd expected cost of the run's activities scheduled and not yet settled
+ * @param catalogs the catalog versions (source, as-of date, content hash) the run's recorded lines
+ *     were priced with, oldest first; empty in reports recorded before versions were carried
  */
 public record RunCost(
     String runId,
@@ -36,11 +39,47 @@ public record RunCost(
     String rootRunId,
     String parentRunId,
     BigDecimal subtreeSpentUsd,
-    BigDecimal reservedUsd) {
+    BigDecimal reservedUsd,
+    List<CatalogVersion> catalogs) {
 
-  /** Copies the notes; reports recorded before notes existed have none. */
+  /** Copies the notes and catalogs; reports recorded before they existed have none. */
   public RunCost {
     notes = notes == null ? List.of() : List.copyOf(notes);
+    catalogs = catalogs == null ? List.of() : List.copyOf(catalogs);
+  }
+
+  /** A report without catalog versions. */
+  public RunCost(
+      String runId,
+      BigDecimal spentUsd,
+      BigDecimal softLimitUsd,
+      BigDecimal hardLimitUsd,
+      BudgetStatus status,
+      Map<String, BigDecimal> byModel,
+      Map<String, BigDecimal> byActivity,
+      List<BudgetUtilisation> budgets,
+      BudgetExceeded.Details exceeded,
+      List<String> notes,
+      String rootRunId,
+      String parentRunId,
+      BigDecimal subtreeSpentUsd,
+      BigDecimal reservedUsd) {
+    this(
+        runId,
+        spentUsd,
+        softLimitUsd,
+        hardLimitUsd,
+        status,
+        byModel,
+        byActivity,
+        budgets,
+        exceeded,
+        notes,
+        rootRunId,
+        parentRunId,
+        subtreeSpentUsd,
+        reservedUsd,
+        null);
   }
 
   /** A report without tree figures (a run checked after each activity). */
@@ -93,7 +132,8 @@ public record RunCost(
         rootRunId,
         parentRunId,
         subtreeSpentUsd,
-        reservedUsd);
+        reservedUsd,
+        catalogs);
   }
 
   /** The report of a run nothing has been checked for yet. */

@@ -32,8 +32,11 @@ import java.util.Set;
  *     {"id": "gpt-4o", "provider": "openai", "mode": "chat",
  *      "prices": {"inputPerMTok": "2.50", "outputPerMTok": "10", "cacheReadPerMTok": "1.25"},
  *      // also: cacheWritePerMTok (5-minute writes), cacheWrite1hPerMTok (one-hour writes),
- *      // audioInputPerMTok, audioOutputPerMTok (audio tokens of chat and realtime models)
- *      "tiers": [{"aboveInputTokens": 200000, "prices": {"inputPerMTok": "5"}}],
+ *      // audioInputPerMTok, audioOutputPerMTok (audio tokens of chat and realtime models),
+ *      // per1KRequests (a fee per thousand requests), per1KWebSearches (a fee per thousand
+ *      // web searches: one decimal, or {"low": …, "medium": …, "high": …} by search context size)
+ *      "tiers": [{"aboveInputTokens": 200000, "prices": {"inputPerMTok": "5"},
+ *                 "serviceTiers": {"priority": {"inputPerMTok": "9"}}}],
  *      "serviceTiers": {"batch": {"inputPerMTok": "1.25", "outputPerMTok": "5"}}},
  *     {"id": "gpt-4o", "effectiveFrom": "2026-12-01", "prices": {"inputPerMTok": "2"}},
  *     {"id": "llama3-local", "free": true}
@@ -70,7 +73,9 @@ public final class CatalogFormat {
           "per1KChars",
           "perAudioSecond",
           "audioInputPerMTok",
-          "audioOutputPerMTok");
+          "audioOutputPerMTok",
+          "per1KRequests",
+          "per1KWebSearches");
 
   private CatalogFormat() {}
 
@@ -182,7 +187,11 @@ public final class CatalogFormat {
             throw new CatalogException(
                 where + ": each tier needs a whole-number \"aboveInputTokens\"");
           }
-          tiers.add(new Tier(t.get("aboveInputTokens").asLong(), rates(t.path("prices"), where)));
+          tiers.add(
+              new Tier(
+                  t.get("aboveInputTokens").asLong(),
+                  rates(t.path("prices"), where),
+                  serviceTiers(t.path("serviceTiers"), where + " tiers")));
         }
         ModelPrice price =
             new ModelPrice(
@@ -298,7 +307,39 @@ public final class CatalogFormat {
         decimal(prices.get("perAudioSecond"), where + " perAudioSecond"),
         decimal(prices.get("cacheWrite1hPerMTok"), where + " cacheWrite1hPerMTok"),
         decimal(prices.get("audioInputPerMTok"), where + " audioInputPerMTok"),
-        decimal(prices.get("audioOutputPerMTok"), where + " audioOutputPerMTok"));
+        decimal(prices.get("audioOutputPerMTok"), where + " audioOutputPerMTok"),
+        decimal(prices.get("per1KRequests"), where + " per1KRequests"),
+        webSearchFees(prices.get("per1KWebSearches"), where + " per1KWebSearches"));
+  }
+
+  /**
+   * Web-search fees: one decimal for every search context size, or an object keyed by size ({@code
+   * low}, {@code medium}, {@code high}).
+   */
+  private static Map<String, BigDecimal> webSearchFees(JsonNode node, String where) {
+    if (node == null || node.isNull()) {
+      return Map.of();
+    }
+    Map<String, BigDecimal> fees = new LinkedHashMap<>();
+    if (!node.isObject()) {
+      BigDecimal fee = decimal(node, where);
+      dev.costwise.usage.Usage.SEARCH_CONTEXT_SIZES.forEach(size -> fees.put(size, fee));
+      return fees;
+    }
+    Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+    while (it.hasNext()) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String size = e.getKey().strip().toLowerCase(java.util.Locale.ROOT);
+      if (!dev.costwise.usage.Usage.SEARCH_CONTEXT_SIZES.contains(size)) {
+        throw new CatalogException(
+            where
+                + ": unknown search context size \""
+                + shorten(e.getKey(), 40)
+                + "\"; give low, medium or high");
+      }
+      fees.put(size, decimal(e.getValue(), where + "." + size));
+    }
+    return fees;
   }
 
   private static BigDecimal decimal(JsonNode node, String where) {
@@ -435,6 +476,11 @@ public final class CatalogFormat {
         ObjectNode tn = tiers.addObject();
         tn.put("aboveInputTokens", t.aboveInputTokens());
         tn.set("prices", ratesNode(t.rates(), m.rates()));
+        if (!t.serviceTiers().isEmpty()) {
+          ObjectNode st = tn.putObject("serviceTiers");
+          new java.util.TreeMap<>(t.serviceTiers())
+              .forEach((k, r) -> st.set(k, ratesNode(r, Rates.NONE)));
+        }
       }
     }
     return n;
@@ -461,6 +507,16 @@ public final class CatalogFormat {
     putIfChanged(n, "perAudioSecond", r.perAudioSecond(), base.perAudioSecond());
     putIfChanged(n, "audioInputPerMTok", r.audioInputPerMTok(), base.audioInputPerMTok());
     putIfChanged(n, "audioOutputPerMTok", r.audioOutputPerMTok(), base.audioOutputPerMTok());
+    putIfChanged(n, "per1KRequests", r.per1KRequests(), base.per1KRequests());
+    if (!r.per1KWebSearches().isEmpty() && !r.per1KWebSearches().equals(base.per1KWebSearches())) {
+      ObjectNode searches = n.putObject("per1KWebSearches");
+      for (String size : dev.costwise.usage.Usage.SEARCH_CONTEXT_SIZES) {
+        BigDecimal fee = r.per1KWebSearches().get(size);
+        if (fee != null) {
+          searches.put(size, Money.plain(fee));
+        }
+      }
+    }
     return n;
   }
 

@@ -13,6 +13,17 @@ public record CatalogVersion(String source, String asOf, String hash) {
   /** Stands for "not recorded" on rows priced before versions were kept. */
   public static final CatalogVersion UNKNOWN = new CatalogVersion("", "", "");
 
+  /** Oldest as-of date first, then by label and hash: the order reports list versions in. */
+  public static final java.util.Comparator<CatalogVersion> ORDER =
+      java.util.Comparator.comparing(CatalogVersion::asOf)
+          .thenComparing(CatalogVersion::source)
+          .thenComparing(CatalogVersion::hash);
+
+  /** Whether anything is known of this version (rows priced before versions were kept are not). */
+  public boolean known() {
+    return !hash.isEmpty();
+  }
+
   /** Replaces nulls by empty text. */
   public CatalogVersion {
     source = source == null ? "" : source;

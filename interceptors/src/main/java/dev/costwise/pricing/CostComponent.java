@@ -16,7 +16,11 @@ public enum CostComponent {
   /** Audio tokens sent to a chat or realtime model. */
   AUDIO_INPUT("audio_input"),
   /** Audio tokens returned by a chat or realtime model. */
-  AUDIO_OUTPUT("audio_output");
+  AUDIO_OUTPUT("audio_output"),
+  /** Fees charged per API request. */
+  REQUESTS("requests"),
+  /** Fees charged per web search a model ran. */
+  WEB_SEARCH("web_search");
 
   private final String label;
 

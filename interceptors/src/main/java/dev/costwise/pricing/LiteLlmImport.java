@@ -24,17 +24,21 @@ import java.util.regex.Pattern;
  * per-pixel prices multiplied out to a per-image price rounded to a hundredth of a cent. Batch,
  * flex and priority rates ({@code *_batches}, {@code *_flex}, {@code *_priority} of the input,
  * output, cache-read, cache-write and audio-input token prices) become service tiers; their
- * long-context variants are not imported. {@code input_cost_per_audio_token} and {@code
+ * long-context variants ({@code input_cost_per_token_above_272k_tokens_priority}) become the
+ * service-tier rates of the long-context tier. {@code input_cost_per_audio_token} and {@code
  * output_cost_per_audio_token} become the audio-token rates; {@code
  * cache_creation_input_token_cost_above_1hr} becomes the one-hour cache-write rate (also per
- * long-context tier). Entries with no price this product understands are left out, so usage of them
- * is flagged unpriced rather than priced at zero.
+ * long-context tier). {@code input_cost_per_request} (or {@code input_cost_per_query}, the per-call
+ * fee of search and rerank APIs) becomes the per-request fee and {@code
+ * search_context_cost_per_query} the web-search fees by search context size, both per thousand.
+ * Entries with no price this product understands are left out, so usage of them is flagged unpriced
+ * rather than priced at zero.
  */
 final class LiteLlmImport {
   private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
   private static final Pattern TIER_FIELD =
       Pattern.compile(
-          "^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost|cache_creation_input_token_cost|cache_creation_input_token_cost_above_1hr)_above_(\\d+)k_tokens$");
+          "^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost|cache_creation_input_token_cost|cache_creation_input_token_cost_above_1hr)_above_(\\d+)k_tokens(_batches|_flex|_priority)?$");
   private static final Pattern SIZE = Pattern.compile("^(\\d+)-x-(\\d+)$");
   private static final Set<String> QUALITIES = Set.of("standard", "hd", "low", "medium", "high");
   private static final Set<String> COST_FIELDS_IGNORED_FOR_FREE =
@@ -198,7 +202,9 @@ final class LiteLlmImport {
               audioSecond,
               perMillion(decimal(n, "cache_creation_input_token_cost_above_1hr")),
               perMillion(decimal(n, "input_cost_per_audio_token")),
-              perMillion(decimal(n, "output_cost_per_audio_token")));
+              perMillion(decimal(n, "output_cost_per_audio_token")),
+              perThousand(firstDecimal(n, "input_cost_per_request", "input_cost_per_query")),
+              webSearchFees(n));
       return new ModelPrice(
           id,
           provider,
@@ -210,6 +216,22 @@ final class LiteLlmImport {
           serviceTiers(n),
           null,
           null);
+    }
+
+    /**
+     * {@code search_context_cost_per_query} (USD per search, by {@code search_context_size_low},
+     * {@code _medium}, {@code _high}) as fees per thousand searches.
+     */
+    private static Map<String, BigDecimal> webSearchFees(JsonNode n) {
+      JsonNode fees = n.path("search_context_cost_per_query");
+      Map<String, BigDecimal> bySize = new TreeMap<>();
+      for (String size : dev.costwise.usage.Usage.SEARCH_CONTEXT_SIZES) {
+        BigDecimal fee = perThousand(decimal(fees, "search_context_size_" + size));
+        if (fee != null) {
+          bySize.put(size, fee);
+        }
+      }
+      return bySize;
     }
 
     private static Map<String, Rates> serviceTiers(JsonNode n) {
@@ -241,14 +263,18 @@ final class LiteLlmImport {
     }
 
     private List<Tier> tiers(JsonNode n) {
-      Map<Long, String[]> byThreshold = new TreeMap<>();
+      // fields by threshold, then by service-tier suffix ("" for the standard tier)
+      Map<Long, Map<String, String[]>> byThreshold = new TreeMap<>();
       Iterator<String> names = n.fieldNames();
       while (names.hasNext()) {
         String field = names.next();
         Matcher m = TIER_FIELD.matcher(field);
         if (m.matches()) {
+          String suffix = m.group(3) == null ? "" : m.group(3);
           String[] rates =
-              byThreshold.computeIfAbsent(Long.parseLong(m.group(2)) * 1000, k -> new String[5]);
+              byThreshold
+                  .computeIfAbsent(Long.parseLong(m.group(2)) * 1000, k -> new TreeMap<>())
+                  .computeIfAbsent(suffix, k -> new String[5]);
           int slot =
               switch (m.group(1)) {
                 case "input_cost_per_token" -> 0;
@@ -260,25 +286,36 @@ final class LiteLlmImport {
           rates[slot] = field;
         }
       }
-      return byThreshold.entrySet().stream()
-          .map(
-              e ->
-                  new Tier(
-                      e.getKey(),
-                      new Rates(
-                          perMillion(decimal(n, e.getValue()[0])),
-                          perMillion(decimal(n, e.getValue()[1])),
-                          perMillion(decimal(n, e.getValue()[2])),
-                          perMillion(decimal(n, e.getValue()[3])),
-                          null,
-                          null,
-                          Map.of(),
-                          null,
-                          null,
-                          null,
-                          null,
-                          perMillion(decimal(n, e.getValue()[4])))))
-          .toList();
+      List<Tier> tiers = new java.util.ArrayList<>();
+      for (Map.Entry<Long, Map<String, String[]>> e : byThreshold.entrySet()) {
+        Map<String, Rates> serviceTiers = new TreeMap<>();
+        for (String[] t :
+            new String[][] {{"batch", "_batches"}, {"flex", "_flex"}, {"priority", "_priority"}}) {
+          String[] fields = e.getValue().get(t[1]);
+          if (fields != null) {
+            serviceTiers.put(t[0], tierRates(n, fields));
+          }
+        }
+        String[] standard = e.getValue().getOrDefault("", new String[5]);
+        tiers.add(new Tier(e.getKey(), tierRates(n, standard), serviceTiers));
+      }
+      return tiers;
+    }
+
+    private static Rates tierRates(JsonNode n, String[] fields) {
+      return new Rates(
+          perMillion(decimal(n, fields[0])),
+          perMillion(decimal(n, fields[1])),
+          perMillion(decimal(n, fields[2])),
+          perMillion(decimal(n, fields[3])),
+          null,
+          null,
+          Map.of(),
+          null,
+          null,
+          null,
+          null,
+          perMillion(decimal(n, fields[4])));
     }
   }
 
@@ -297,15 +334,16 @@ final class LiteLlmImport {
         return false;
       }
     }
-    return rates.imageVariants().isEmpty();
+    return rates.imageVariants().isEmpty()
+        && rates.per1KWebSearches().values().stream().allMatch(v -> v.signum() == 0);
   }
 
   private static BigDecimal perMillion(BigDecimal perToken) {
     return perToken == null ? null : perToken.multiply(MILLION).stripTrailingZeros();
   }
 
-  private static BigDecimal perThousand(BigDecimal perChar) {
-    return perChar == null ? null : perChar.movePointRight(3).stripTrailingZeros();
+  private static BigDecimal perThousand(BigDecimal perUnit) {
+    return perUnit == null ? null : perUnit.movePointRight(3).stripTrailingZeros();
   }
 
   private static BigDecimal firstDecimal(JsonNode n, String first, String second) {

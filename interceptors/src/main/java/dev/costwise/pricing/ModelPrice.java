@@ -56,7 +56,7 @@ public record ModelPrice(
         tiers == null
             ? List.of()
             : tiers.stream()
-                .map(t -> new Tier(t.aboveInputTokens(), base.overlay(t.rates())))
+                .map(t -> new Tier(t.aboveInputTokens(), base.overlay(t.rates()), t.serviceTiers()))
                 .sorted(Comparator.comparingLong(Tier::aboveInputTokens))
                 .toList();
     source = source == null ? "" : source;
@@ -144,7 +144,9 @@ public record ModelPrice(
 
   /**
    * The rates of {@code serviceTier} (null or {@code standard} for the base rates) for a prompt of
-   * {@code promptTokens}, or null when this entry publishes no rate for that tier.
+   * {@code promptTokens}, or null when this entry publishes no rate for that tier. Above a
+   * long-context threshold, the service tier's rates are laid over the long-context rates, and the
+   * long-context rates published for that service tier over both.
    */
   public Rates ratesFor(long promptTokens, String serviceTier) {
     Rates base = ratesFor(promptTokens);
@@ -152,7 +154,18 @@ public record ModelPrice(
       return base;
     }
     Rates tier = serviceTiers.get(serviceTier);
-    return tier == null ? null : base.overlay(tier);
+    if (tier == null) {
+      return null;
+    }
+    Rates rates = base.overlay(tier);
+    Tier longContext = null;
+    for (Tier t : tiers) {
+      if (promptTokens > t.aboveInputTokens()) {
+        longContext = t;
+      }
+    }
+    Rates above = longContext == null ? null : longContext.serviceTiers().get(serviceTier);
+    return above == null ? rates : rates.overlay(above);
   }
 
   /** The threshold of the tier in force, or 0 for the base rates. */

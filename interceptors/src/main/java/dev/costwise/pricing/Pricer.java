@@ -213,7 +213,10 @@ public final class Pricer {
                 CostComponent.AUDIO_OUTPUT,
                 usage.audioOutputTokens(),
                 r.audioOutputPerMTok(),
-                null);
+                null)
+            + perUnit(
+                parts, CostComponent.REQUESTS, usage.requests(), r.per1KRequests(), 3, "requests")
+            + webSearches(parts, usage, r, model);
     if (!missing.isEmpty()) {
       return Cost.unpriced(
               model,
@@ -366,6 +369,38 @@ public final class Pricer {
     return perUnit(parts, CostComponent.VIDEO, usage.videoSeconds(), rate, 0, what);
   }
 
+  /**
+   * The context size a web search is priced at when the record names none: OpenAI documents {@code
+   * medium} as the default of its web-search tool; other providers publish one fee for every size.
+   */
+  static final String DEFAULT_SEARCH_CONTEXT_SIZE = "medium";
+
+  /**
+   * Anthropic's published fee for its web-search tool, the same for every model: USD 10 per
+   * thousand searches. Applied to models the catalog lists under provider {@code anthropic} that
+   * publish no web-search fee of their own; other providers have no such rule and such searches
+   * stay unpriced.
+   */
+  static final BigDecimal ANTHROPIC_WEB_SEARCH_PER_1K = BigDecimal.TEN;
+
+  private static String webSearches(
+      Map<CostComponent, BigDecimal> parts, Usage usage, Rates r, ModelPrice model) {
+    if (usage.webSearches() == 0) {
+      return "";
+    }
+    String size =
+        usage.searchContextSize() == null ? DEFAULT_SEARCH_CONTEXT_SIZE : usage.searchContextSize();
+    BigDecimal rate = r.per1KWebSearches().get(size);
+    if (rate == null && r.per1KWebSearches().isEmpty() && "anthropic".equals(model.provider())) {
+      rate = ANTHROPIC_WEB_SEARCH_PER_1K;
+    }
+    String what =
+        usage.searchContextSize() == null
+            ? "web searches"
+            : "web searches (" + size + " search context)";
+    return perUnit(parts, CostComponent.WEB_SEARCH, usage.webSearches(), rate, 3, what);
+  }
+
   private static void zeroForUsedKinds(Usage u, Map<CostComponent, BigDecimal> parts) {
     putZeroIf(parts, CostComponent.INPUT, u.inputTokens() > 0);
     putZeroIf(parts, CostComponent.OUTPUT, u.outputTokens() > 0);
@@ -379,6 +414,8 @@ public final class Pricer {
     putZeroIf(parts, CostComponent.AUDIO, u.audioSeconds().signum() > 0);
     putZeroIf(parts, CostComponent.AUDIO_INPUT, u.audioInputTokens() > 0);
     putZeroIf(parts, CostComponent.AUDIO_OUTPUT, u.audioOutputTokens() > 0);
+    putZeroIf(parts, CostComponent.REQUESTS, u.requests() > 0);
+    putZeroIf(parts, CostComponent.WEB_SEARCH, u.webSearches() > 0);
   }
 
   private static void putZeroIf(

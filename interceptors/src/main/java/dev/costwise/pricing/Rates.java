@@ -5,8 +5,9 @@ import java.util.Map;
 
 /**
  * Published prices of one model, each in the unit providers publish it in: USD per million tokens,
- * per image, per second of video or audio, per thousand characters. A null rate means "not
- * published": usage of that kind cannot be priced and is flagged, never priced at zero.
+ * per image, per second of video or audio, per thousand characters, per thousand requests or web
+ * searches. A null rate means "not published": usage of that kind cannot be priced and is flagged,
+ * never priced at zero.
  *
  * @param imageVariants price per image keyed by {@code quality/size}, {@code size} or {@code
  *     quality}
@@ -14,6 +15,9 @@ import java.util.Map;
  *     default-lifetime (5-minute) write price
  * @param audioInputPerMTok price of audio input tokens (speech sent to a chat or realtime model)
  * @param audioOutputPerMTok price of audio output tokens (speech a chat or realtime model returns)
+ * @param per1KRequests fee per thousand API requests, where a provider charges one per request
+ * @param per1KWebSearches fee per thousand web searches keyed by search context size ({@code low},
+ *     {@code medium}, {@code high}); empty when no fee is published
  */
 public record Rates(
     BigDecimal inputPerMTok,
@@ -29,7 +33,9 @@ public record Rates(
     BigDecimal perAudioSecond,
     BigDecimal cacheWrite1hPerMTok,
     BigDecimal audioInputPerMTok,
-    BigDecimal audioOutputPerMTok) {
+    BigDecimal audioOutputPerMTok,
+    BigDecimal per1KRequests,
+    Map<String, BigDecimal> per1KWebSearches) {
 
   /**
    * Highest price accepted for any unit (USD per million tokens, per image, per second, per
@@ -72,7 +78,43 @@ public record Rates(
   /** Rates with nothing published. */
   public static final Rates NONE =
       new Rates(
-          null, null, null, null, null, null, Map.of(), null, null, null, null, null, null, null);
+          null, null, null, null, null, null, Map.of(), null, null, null, null, null, null, null,
+          null, Map.of());
+
+  /** Rates without per-request or web-search fees. */
+  public Rates(
+      BigDecimal inputPerMTok,
+      BigDecimal outputPerMTok,
+      BigDecimal cacheReadPerMTok,
+      BigDecimal cacheWritePerMTok,
+      BigDecimal reasoningPerMTok,
+      BigDecimal perImage,
+      Map<String, BigDecimal> imageVariants,
+      BigDecimal perVideoSecond,
+      BigDecimal perVideoSecondWithAudio,
+      BigDecimal per1KChars,
+      BigDecimal perAudioSecond,
+      BigDecimal cacheWrite1hPerMTok,
+      BigDecimal audioInputPerMTok,
+      BigDecimal audioOutputPerMTok) {
+    this(
+        inputPerMTok,
+        outputPerMTok,
+        cacheReadPerMTok,
+        cacheWritePerMTok,
+        reasoningPerMTok,
+        perImage,
+        imageVariants,
+        perVideoSecond,
+        perVideoSecondWithAudio,
+        per1KChars,
+        perAudioSecond,
+        cacheWrite1hPerMTok,
+        audioInputPerMTok,
+        audioOutputPerMTok,
+        null,
+        Map.of());
+  }
 
   /** Rates without audio-token prices. */
   public Rates(
@@ -133,17 +175,31 @@ public record Rates(
         null);
   }
 
-  /** Copies the variant map and rejects prices {@link #check} refuses. */
+  /**
+   * Copies the variant maps and rejects prices {@link #check} refuses and web-search fees keyed by
+   * anything but a search context size.
+   */
   public Rates {
     imageVariants = imageVariants == null ? Map.of() : Map.copyOf(imageVariants);
+    per1KWebSearches = per1KWebSearches == null ? Map.of() : Map.copyOf(per1KWebSearches);
     for (BigDecimal v :
         new BigDecimal[] {
           inputPerMTok, outputPerMTok, cacheReadPerMTok, cacheWritePerMTok, reasoningPerMTok,
           perImage, perVideoSecond, perVideoSecondWithAudio, per1KChars, perAudioSecond,
-          cacheWrite1hPerMTok, audioInputPerMTok, audioOutputPerMTok
+          cacheWrite1hPerMTok, audioInputPerMTok, audioOutputPerMTok, per1KRequests
         }) {
       check(v);
     }
+    per1KWebSearches.forEach(
+        (k, v) -> {
+          if (!dev.costwise.usage.Usage.SEARCH_CONTEXT_SIZES.contains(k)) {
+            throw new IllegalArgumentException(
+                "web-search fee for '"
+                    + CatalogFormat.shorten(k, 40)
+                    + "': the search context size must be low, medium or high");
+          }
+          check(v);
+        });
     imageVariants.forEach(
         (k, v) -> {
           try {
@@ -158,6 +214,8 @@ public record Rates(
   public Rates overlay(Rates over) {
     java.util.Map<String, BigDecimal> variants = new java.util.HashMap<>(imageVariants);
     variants.putAll(over.imageVariants);
+    java.util.Map<String, BigDecimal> searches = new java.util.HashMap<>(per1KWebSearches);
+    searches.putAll(over.per1KWebSearches);
     return new Rates(
         pick(over.inputPerMTok, inputPerMTok),
         pick(over.outputPerMTok, outputPerMTok),
@@ -172,7 +230,9 @@ public record Rates(
         pick(over.perAudioSecond, perAudioSecond),
         pick(over.cacheWrite1hPerMTok, cacheWrite1hPerMTok),
         pick(over.audioInputPerMTok, audioInputPerMTok),
-        pick(over.audioOutputPerMTok, audioOutputPerMTok));
+        pick(over.audioOutputPerMTok, audioOutputPerMTok),
+        pick(over.per1KRequests, per1KRequests),
+        searches);
   }
 
   /** Whether no rate at all is published. */
@@ -190,7 +250,9 @@ public record Rates(
         && perAudioSecond == null
         && cacheWrite1hPerMTok == null
         && audioInputPerMTok == null
-        && audioOutputPerMTok == null;
+        && audioOutputPerMTok == null
+        && per1KRequests == null
+        && per1KWebSearches.isEmpty();
   }
 
   private static BigDecimal pick(BigDecimal preferred, BigDecimal fallback) {

@@ -1,5 +1,6 @@
 package dev.costwise.store;
 
+import dev.costwise.pricing.CatalogVersion;
 import dev.costwise.usage.PricedUsage;
 import java.math.BigDecimal;
 import java.util.BitSet;
@@ -23,18 +24,33 @@ public final class ActivityCosts {
   /** Activities remembered at most. */
   public static final int CAPACITY = 100_000;
 
-  /** What one activity cost: all its attempts, priced lines only, and its unpriced line count. */
+  /** Catalog versions kept per activity at most (a reload per attempt would be extraordinary). */
+  public static final int MAX_CATALOGS = 16;
+
   /**
-   * What one activity cost.
+   * What one activity cost: all its attempts, priced lines only, and its unpriced line count.
    *
    * @param endedNanos {@link System#nanoTime} when its last attempt ended on this worker (its cost
    *     was durable by then), or {@link Long#MAX_VALUE} when not known here
+   * @param catalogs the catalog versions its lines were priced with, in {@link
+   *     CatalogVersion#ORDER}
    */
   public record ActivityCost(
-      BigDecimal usd, Map<String, BigDecimal> byModel, int unpriced, long endedNanos) {
-    /** Copies the map. */
+      BigDecimal usd,
+      Map<String, BigDecimal> byModel,
+      int unpriced,
+      long endedNanos,
+      List<CatalogVersion> catalogs) {
+    /** Copies the map and the list. */
     public ActivityCost {
       byModel = Map.copyOf(byModel);
+      catalogs = catalogs == null ? List.of() : List.copyOf(catalogs);
+    }
+
+    /** A cost without the catalogs it was priced with. */
+    public ActivityCost(
+        BigDecimal usd, Map<String, BigDecimal> byModel, int unpriced, long endedNanos) {
+      this(usd, byModel, unpriced, endedNanos, List.of());
     }
 
     /** Nothing. */
@@ -49,6 +65,7 @@ public final class ActivityCosts {
     boolean lastCompleted;
     BigDecimal usd = BigDecimal.ZERO;
     final Map<String, BigDecimal> byModel = new TreeMap<>();
+    final java.util.Set<CatalogVersion> catalogs = new java.util.TreeSet<>(CatalogVersion.ORDER);
     int unpriced;
   }
 
@@ -76,6 +93,10 @@ public final class ActivityCosts {
         e.lastCompleted = outcome == Outcome.COMPLETED;
       }
       for (PricedUsage line : lines) {
+        CatalogVersion catalog = line.cost().catalog();
+        if (catalog != null && catalog.known() && e.catalogs.size() < MAX_CATALOGS) {
+          e.catalogs.add(catalog);
+        }
         if (line.cost().priced()) {
           e.usd = e.usd.add(line.cost().total());
           String model =
@@ -101,7 +122,9 @@ public final class ActivityCosts {
           || e.attempts.get(0)) {
         return Optional.empty();
       }
-      return Optional.of(new ActivityCost(e.usd, e.byModel, e.unpriced, e.endedNanos));
+      return Optional.of(
+          new ActivityCost(
+              e.usd, e.byModel, e.unpriced, e.endedNanos, new java.util.ArrayList<>(e.catalogs)));
     }
   }
 

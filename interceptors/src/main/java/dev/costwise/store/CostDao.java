@@ -23,7 +23,7 @@ interface CostDao {
                                     tenant, shard, cost_usd, usage_count, unpriced_usage_count, input_tokens,
                                     output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
                                     images, video_seconds, characters, audio_seconds, cache_write_1h_tokens,
-                                    audio_input_tokens, audio_output_tokens)
+                                    audio_input_tokens, audio_output_tokens, requests, web_searches)
       """;
 
   /**
@@ -44,7 +44,8 @@ interface CostDao {
         audio_seconds = r.audio_seconds + EXCLUDED.audio_seconds,
         cache_write_1h_tokens = r.cache_write_1h_tokens + EXCLUDED.cache_write_1h_tokens,
         audio_input_tokens = r.audio_input_tokens + EXCLUDED.audio_input_tokens,
-        audio_output_tokens = r.audio_output_tokens + EXCLUDED.audio_output_tokens
+        audio_output_tokens = r.audio_output_tokens + EXCLUDED.audio_output_tokens,
+        requests = r.requests + EXCLUDED.requests, web_searches = r.web_searches + EXCLUDED.web_searches
       """;
 
   /**
@@ -129,7 +130,8 @@ interface CostDao {
                                speech_cost, audio_cost, tags, started_at, recorded_at,
                                cache_write_1h_tokens, cache_write_1h_cost, root_run_id, audio_input_tokens,
                                audio_output_tokens, service_tier, audio_input_cost, audio_output_cost,
-                               catalog_source, catalog_as_of, catalog_hash, price_entry, priced_tier)
+                               catalog_source, catalog_as_of, catalog_hash, price_entry, priced_tier,
+                               requests, web_searches, search_context_size, request_cost, web_search_cost)
         SELECT * FROM unnest(
           CAST(:c.runId AS text[]), CAST(:c.activityId AS text[]), CAST(:c.attempt AS int[]),
           CAST(:c.lineNo AS int[]), CAST(:c.namespace AS text[]), CAST(:c.workflowId AS text[]),
@@ -152,7 +154,9 @@ interface CostDao {
           CAST(:c.serviceTier AS text[]), CAST(:c.audioInputCost AS numeric[]),
           CAST(:c.audioOutputCost AS numeric[]), CAST(:c.catalogSource AS text[]),
           CAST(:c.catalogAsOf AS text[]), CAST(:c.catalogHash AS text[]), CAST(:c.priceEntry AS text[]),
-          CAST(:c.pricedTier AS text[]))
+          CAST(:c.pricedTier AS text[]), CAST(:c.requests AS bigint[]), CAST(:c.webSearches AS bigint[]),
+          CAST(:c.searchContextSize AS text[]), CAST(:c.requestCost AS numeric[]),
+          CAST(:c.webSearchCost AS numeric[]))
         ON CONFLICT (run_id, activity_id, attempt, line_no, started_at) DO UPDATE SET
           outcome = EXCLUDED.outcome, provider = EXCLUDED.provider, model = EXCLUDED.model,
           priced_model = EXCLUDED.priced_model, input_tokens = EXCLUDED.input_tokens,
@@ -174,7 +178,10 @@ interface CostDao {
           service_tier = EXCLUDED.service_tier, audio_input_cost = EXCLUDED.audio_input_cost,
           audio_output_cost = EXCLUDED.audio_output_cost, catalog_source = EXCLUDED.catalog_source,
           catalog_as_of = EXCLUDED.catalog_as_of, catalog_hash = EXCLUDED.catalog_hash,
-          price_entry = EXCLUDED.price_entry, priced_tier = EXCLUDED.priced_tier
+          price_entry = EXCLUDED.price_entry, priced_tier = EXCLUDED.priced_tier,
+          requests = EXCLUDED.requests, web_searches = EXCLUDED.web_searches,
+          search_context_size = EXCLUDED.search_context_size, request_cost = EXCLUDED.request_cost,
+          web_search_cost = EXCLUDED.web_search_cost
         RETURNING 1),
       totals AS (
         UPDATE cost_execution e SET
@@ -188,7 +195,8 @@ interface CostDao {
           audio_seconds = e.audio_seconds + d.audio_seconds, usage_count = e.usage_count + d.usage_count,
           unpriced_usage_count = e.unpriced_usage_count + d.unpriced_usage_count,
           audio_input_tokens = e.audio_input_tokens + d.audio_input_tokens,
-          audio_output_tokens = e.audio_output_tokens + d.audio_output_tokens
+          audio_output_tokens = e.audio_output_tokens + d.audio_output_tokens,
+          requests = e.requests + d.requests, web_searches = e.web_searches + d.web_searches
           FROM unnest(CAST(:keys AS text[]), CAST(:d.costUsd AS numeric[]), CAST(:d.inputTokens AS bigint[]),
                       CAST(:d.outputTokens AS bigint[]), CAST(:d.cacheReadTokens AS bigint[]),
                       CAST(:d.cacheWriteTokens AS bigint[]), CAST(:d.reasoningTokens AS bigint[]),
@@ -196,10 +204,12 @@ interface CostDao {
                       CAST(:d.characters AS bigint[]), CAST(:d.audioSeconds AS numeric[]),
                       CAST(:d.usageCount AS bigint[]), CAST(:d.unpricedUsageCount AS bigint[]),
                       CAST(:d.cacheWrite1hTokens AS bigint[]), CAST(:d.audioInputTokens AS bigint[]),
-                      CAST(:d.audioOutputTokens AS bigint[]))
+                      CAST(:d.audioOutputTokens AS bigint[]), CAST(:d.requests AS bigint[]),
+                      CAST(:d.webSearches AS bigint[]))
                AS d(run_id, cost_usd, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
                     reasoning_tokens, images, video_seconds, characters, audio_seconds, usage_count,
-                    unpriced_usage_count, cache_write_1h_tokens, audio_input_tokens, audio_output_tokens)
+                    unpriced_usage_count, cache_write_1h_tokens, audio_input_tokens, audio_output_tokens,
+                    requests, web_searches)
          WHERE e.run_id = d.run_id AND e.run_id = ANY(CAST(:keys AS text[]))
         RETURNING 1),
       rolled AS (
@@ -209,7 +219,7 @@ interface CostDao {
         SELECT day, provider, model, workflow_type, activity_type, task_queue, tenant, :shard, cost_usd, usage_count,
                unpriced_usage_count, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
                reasoning_tokens, images, video_seconds, characters, audio_seconds, cache_write_1h_tokens,
-               audio_input_tokens, audio_output_tokens
+               audio_input_tokens, audio_output_tokens, requests, web_searches
           FROM unnest(CAST(:day AS date[]), CAST(:provider AS text[]), CAST(:model AS text[]),
                       CAST(:workflowType AS text[]), CAST(:activityType AS text[]), CAST(:taskQueue AS text[]),
                       CAST(:tenant AS text[]), CAST(:r.costUsd AS numeric[]), CAST(:r.usageCount AS bigint[]),
@@ -219,11 +229,12 @@ interface CostDao {
                       CAST(:r.images AS bigint[]), CAST(:r.videoSeconds AS numeric[]),
                       CAST(:r.characters AS bigint[]), CAST(:r.audioSeconds AS numeric[]),
                       CAST(:r.cacheWrite1hTokens AS bigint[]), CAST(:r.audioInputTokens AS bigint[]),
-                      CAST(:r.audioOutputTokens AS bigint[]))
+                      CAST(:r.audioOutputTokens AS bigint[]), CAST(:r.requests AS bigint[]),
+                      CAST(:r.webSearches AS bigint[]))
                AS k(day, provider, model, workflow_type, activity_type, task_queue, tenant, cost_usd,
                     usage_count, unpriced_usage_count, input_tokens, output_tokens, cache_read_tokens,
                     cache_write_tokens, reasoning_tokens, images, video_seconds, characters, audio_seconds,
-                    cache_write_1h_tokens, audio_input_tokens, audio_output_tokens)
+                    cache_write_1h_tokens, audio_input_tokens, audio_output_tokens, requests, web_searches)
 """
           + ROLLUP_ADD
           + """
@@ -278,7 +289,7 @@ interface CostDao {
                SUM(usage_count), SUM(unpriced_usage_count), SUM(input_tokens), SUM(output_tokens),
                SUM(cache_read_tokens), SUM(cache_write_tokens), SUM(reasoning_tokens), SUM(images),
                SUM(video_seconds), SUM(characters), SUM(audio_seconds), SUM(cache_write_1h_tokens),
-               SUM(audio_input_tokens), SUM(audio_output_tokens)
+               SUM(audio_input_tokens), SUM(audio_output_tokens), SUM(requests), SUM(web_searches)
           FROM folded
          GROUP BY day, provider, model, workflow_type, activity_type, task_queue, tenant
 """

@@ -162,28 +162,60 @@ public final class CostStore implements CostRecorder {
     return jdbi.inTransaction(h -> h.attach(CostDao.class).foldRollupShards(before));
   }
 
+  /** What a reprice decided for one page: attempts to rewrite and the lines that changed. */
+  record Corrections(List<List<StepRow>> attempts, List<StepRow> before, List<StepRow> after) {}
+
   /**
-   * Rewrites whole attempts with repriced lines and logs every changed line ({@code before} and
-   * {@code after}, in the same order) in one transaction: lines, execution totals, daily rollups
-   * and the correction log stay in step.
+   * Reprices one page of attempts in one transaction: when {@code apply}, locks the executions of
+   * their runs first, in run-id order as every writer does, so the lines {@code reprice} is given
+   * are the ones stored and no worker can rewrite them before the corrections commit (a rewrite
+   * waits and then applies on top of them); then rewrites the attempts {@code reprice} changed and
+   * logs every changed line with its old and new figures. Lines, execution totals, daily rollups
+   * and the correction log stay in step. A dry run only reads.
    */
-  void correct(List<List<StepRow>> attempts, List<StepRow> before, List<StepRow> after) {
-    Map<AttemptKey, List<StepRow>> byAttempt = new LinkedHashMap<>();
-    for (List<StepRow> rows : attempts) {
-      byAttempt.put(AttemptKey.of(rows.get(0)), rows);
+  void reprice(
+      List<RepriceDao.AttemptRef> page,
+      java.util.function.Function<List<StepRow>, Corrections> reprice,
+      boolean apply) {
+    if (!apply) {
+      reprice.apply(linesOf(page));
+      return;
     }
+    String[] runs =
+        page.stream().map(RepriceDao.AttemptRef::runId).distinct().toArray(String[]::new);
     inTransactionOnShard(
         (handle, shard) -> {
+          handle.attach(RepriceDao.class).lockExecutions(runs);
+          Corrections c = reprice.apply(linesOf(handle.attach(CostDao.class), page));
+          if (c.attempts().isEmpty()) {
+            return null;
+          }
+          Map<AttemptKey, List<StepRow>> byAttempt = new LinkedHashMap<>();
+          for (List<StepRow> rows : c.attempts()) {
+            byAttempt.put(AttemptKey.of(rows.get(0)), rows);
+          }
           write(handle.attach(CostDao.class), byAttempt, shard);
           handle
               .attach(RepriceDao.class)
               .logCorrections(
-                  before,
-                  before.stream().map(StepRow::pricedWith).map(CostStore::orNone).toList(),
-                  after,
-                  after.stream().map(StepRow::pricedWith).map(CostStore::orNone).toList());
+                  c.before(),
+                  c.before().stream().map(StepRow::pricedWith).map(CostStore::orNone).toList(),
+                  c.after(),
+                  c.after().stream().map(StepRow::pricedWith).map(CostStore::orNone).toList());
           return null;
         });
+  }
+
+  /**
+   * Writes {@code attempts} through the store's write path inside a transaction the caller holds
+   * (for tests that interleave a rewrite with another transaction).
+   */
+  static void writeInTransaction(org.jdbi.v3.core.Handle handle, List<List<StepRow>> attempts) {
+    Map<AttemptKey, List<StepRow>> byAttempt = new LinkedHashMap<>();
+    for (List<StepRow> rows : attempts) {
+      byAttempt.put(AttemptKey.of(rows.get(0)), rows);
+    }
+    write(handle.attach(CostDao.class), byAttempt, (short) 0);
   }
 
   private static PricedWith orNone(PricedWith w) {
@@ -192,6 +224,10 @@ public final class CostStore implements CostRecorder {
 
   /** Lines of the given attempts, read in one statement. */
   List<StepRow> linesOf(List<RepriceDao.AttemptRef> attempts) {
+    return jdbi.withExtension(CostDao.class, dao -> linesOf(dao, attempts));
+  }
+
+  private static List<StepRow> linesOf(CostDao dao, List<RepriceDao.AttemptRef> attempts) {
     int n = attempts.size();
     String[] runIds = new String[n];
     String[] activityIds = new String[n];
@@ -201,8 +237,7 @@ public final class CostStore implements CostRecorder {
       activityIds[i] = attempts.get(i).activityId();
       numbers[i] = attempts.get(i).attempt();
     }
-    return jdbi.withExtension(
-        CostDao.class, dao -> dao.linesOfAttempts(runIds, activityIds, numbers));
+    return dao.linesOfAttempts(runIds, activityIds, numbers);
   }
 
   /** Whether the database answers a trivial query. */

@@ -21,13 +21,17 @@ public record DeltaColumns(
     String[] unpricedUsageCount,
     String[] cacheWrite1hTokens,
     String[] audioInputTokens,
-    String[] audioOutputTokens) {
+    String[] audioOutputTokens,
+    String[] requests,
+    String[] webSearches) {
 
   /** The columns of {@code deltas}, in order. */
   static DeltaColumns of(List<TotalsDelta> deltas) {
     int n = deltas.size();
     DeltaColumns c =
         new DeltaColumns(
+            new String[n],
+            new String[n],
             new String[n],
             new String[n],
             new String[n],
@@ -60,6 +64,8 @@ public record DeltaColumns(
       c.cacheWrite1hTokens[i] = Long.toString(d.counts().cacheWrite1hTokens());
       c.audioInputTokens[i] = Long.toString(d.counts().audioInputTokens());
       c.audioOutputTokens[i] = Long.toString(d.counts().audioOutputTokens());
+      c.requests[i] = Long.toString(d.counts().requests());
+      c.webSearches[i] = Long.toString(d.counts().webSearches());
     }
     return c;
   }

@@ -36,6 +36,17 @@ interface RepriceDao {
       @Bind("afterAttempt") int afterAttempt,
       @Bind("limit") int limit);
 
+  /**
+   * Locks the execution rows of {@code runIds} for the rest of the transaction, in run-id order
+   * (the order every writer takes them in, so a reprice and a writer never deadlock).
+   */
+  @SqlQuery(
+      """
+      SELECT run_id FROM cost_execution WHERE run_id = ANY(CAST(:runIds AS text[]))
+       ORDER BY run_id FOR UPDATE
+      """)
+  List<String> lockExecutions(@Bind("runIds") String[] runIds);
+
   /** Logs corrections: each line's old and new figures and the catalog each came from. */
   @SqlBatch(
       """

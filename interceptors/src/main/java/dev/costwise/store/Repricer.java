@@ -15,11 +15,14 @@ import java.util.TreeMap;
 
 /**
  * Prices stored lines again with another catalog and reports the differences per model and in
- * total; when applying, writes the corrections: each changed attempt's lines are rewritten through
- * the store's own write path, so execution totals and daily rollups move by the exact difference in
- * the same transaction, and every changed line's old and new figures, with the catalog each came
- * from, go to {@code cost_correction}. Lines whose figures do not change are not touched, so a
- * second run with the same catalog changes nothing.
+ * total; when applying, writes the corrections: page by page, the lines are read inside the
+ * transaction that corrects them, with their runs' execution rows locked as writers lock them (so a
+ * worker's rewrite of an attempt either commits first and is repriced, or waits and applies on
+ * top); each changed attempt's lines are rewritten through the store's own write path, so execution
+ * totals and daily rollups move by the exact difference in the same transaction, and every changed
+ * line's old and new figures, with the catalog each came from, go to {@code cost_correction}. Lines
+ * whose figures do not change are not touched, so a second run with the same catalog changes
+ * nothing.
  */
 public final class Repricer {
   /** Attempts read and written per transaction. */
@@ -63,6 +66,32 @@ public final class Repricer {
     }
   }
 
+  /** Lines seen and changed, per model and in all, and the totals before and after. */
+  private static final class Tally {
+    final Map<String, long[]> counts = new TreeMap<>();
+    final Map<String, BigDecimal[]> sums = new TreeMap<>();
+    long lines;
+    long changed;
+    long newlyPriced;
+    long newlyUnpriced;
+
+    void add(String model, StepRow old, StepRow row) {
+      long[] c = counts.computeIfAbsent(model, k -> new long[2]);
+      BigDecimal[] s =
+          sums.computeIfAbsent(model, k -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO});
+      c[0]++;
+      s[0] = s[0].add(old.priced() ? old.costUsd() : BigDecimal.ZERO);
+      s[1] = s[1].add(row.priced() ? row.costUsd() : BigDecimal.ZERO);
+      lines++;
+      if (!old.sameFigures(row)) {
+        c[1]++;
+        changed++;
+        newlyPriced += !old.priced() && row.priced() ? 1 : 0;
+        newlyUnpriced += old.priced() && !row.priced() ? 1 : 0;
+      }
+    }
+  }
+
   /**
    * The line priced again; a line whose recorded usage no longer passes validation (a limit lowered
    * since) is left as it is.
@@ -87,12 +116,7 @@ public final class Repricer {
       throw new IllegalArgumentException("the period is empty: 'to' must be after 'from'");
     }
     Pricer pricer = Pricer.of(catalog);
-    Map<String, long[]> counts = new TreeMap<>();
-    Map<String, BigDecimal[]> sums = new TreeMap<>();
-    long lines = 0;
-    long changed = 0;
-    long newlyPriced = 0;
-    long newlyUnpriced = 0;
+    Tally tally = new Tally();
     RepriceDao.AttemptRef after = new RepriceDao.AttemptRef("", "", 0, Instant.EPOCH);
     while (true) {
       RepriceDao.AttemptRef position = after;
@@ -114,66 +138,59 @@ public final class Repricer {
         break;
       }
       after = page.get(page.size() - 1);
-      Map<String, List<StepRow>> byAttempt = new LinkedHashMap<>();
-      for (StepRow r : store.linesOf(page)) {
-        byAttempt
-            .computeIfAbsent(
-                r.runId() + '\u0000' + r.activityId() + '\u0000' + r.attempt(),
-                k -> new ArrayList<>())
-            .add(r);
-      }
-      List<List<StepRow>> rewrites = new ArrayList<>();
-      List<StepRow> before = new ArrayList<>();
-      List<StepRow> afterRows = new ArrayList<>();
-      for (List<StepRow> attempt : byAttempt.values()) {
-        List<StepRow> next = new ArrayList<>(attempt.size());
-        boolean any = false;
-        for (StepRow old : attempt) {
-          StepRow row = repriced(pricer, old);
-          String model = old.pricedModel() != null ? old.pricedModel() : old.model();
-          long[] c = counts.computeIfAbsent(model, k -> new long[2]);
-          BigDecimal[] s =
-              sums.computeIfAbsent(model, k -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO});
-          c[0]++;
-          s[0] = s[0].add(old.priced() ? old.costUsd() : BigDecimal.ZERO);
-          s[1] = s[1].add(row.priced() ? row.costUsd() : BigDecimal.ZERO);
-          lines++;
-          if (old.sameFigures(row)) {
-            next.add(old);
-          } else {
-            any = true;
-            c[1]++;
-            changed++;
-            newlyPriced += !old.priced() && row.priced() ? 1 : 0;
-            newlyUnpriced += old.priced() && !row.priced() ? 1 : 0;
-            next.add(row);
-            before.add(old);
-            afterRows.add(row);
-          }
-        }
-        if (any) {
-          rewrites.add(next);
-        }
-      }
-      if (apply && !rewrites.isEmpty()) {
-        store.correct(rewrites, before, afterRows);
-      }
+      store.reprice(
+          page,
+          stored -> {
+            Map<String, List<StepRow>> byAttempt = new LinkedHashMap<>();
+            for (StepRow r : stored) {
+              byAttempt
+                  .computeIfAbsent(
+                      r.runId() + '\u0000' + r.activityId() + '\u0000' + r.attempt(),
+                      k -> new ArrayList<>())
+                  .add(r);
+            }
+            List<List<StepRow>> rewrites = new ArrayList<>();
+            List<StepRow> before = new ArrayList<>();
+            List<StepRow> afterRows = new ArrayList<>();
+            for (List<StepRow> attempt : byAttempt.values()) {
+              List<StepRow> next = new ArrayList<>(attempt.size());
+              boolean any = false;
+              for (StepRow old : attempt) {
+                StepRow row = repriced(pricer, old);
+                String model = old.pricedModel() != null ? old.pricedModel() : old.model();
+                tally.add(model, old, row);
+                if (old.sameFigures(row)) {
+                  next.add(old);
+                } else {
+                  any = true;
+                  next.add(row);
+                  before.add(old);
+                  afterRows.add(row);
+                }
+              }
+              if (any) {
+                rewrites.add(next);
+              }
+            }
+            return new CostStore.Corrections(rewrites, before, afterRows);
+          },
+          apply);
     }
     List<ModelDifference> byModel = new ArrayList<>();
     BigDecimal totalBefore = BigDecimal.ZERO;
     BigDecimal totalAfter = BigDecimal.ZERO;
-    for (Map.Entry<String, long[]> e : counts.entrySet()) {
-      BigDecimal[] s = sums.get(e.getKey());
+    for (Map.Entry<String, long[]> e : tally.counts.entrySet()) {
+      BigDecimal[] s = tally.sums.get(e.getKey());
       byModel.add(new ModelDifference(e.getKey(), e.getValue()[0], e.getValue()[1], s[0], s[1]));
       totalBefore = totalBefore.add(s[0]);
       totalAfter = totalAfter.add(s[1]);
     }
     return new Result(
         List.copyOf(byModel),
-        lines,
-        changed,
-        newlyPriced,
-        newlyUnpriced,
+        tally.lines,
+        tally.changed,
+        tally.newlyPriced,
+        tally.newlyUnpriced,
         totalBefore,
         totalAfter,
         apply);

@@ -62,7 +62,12 @@ public record StepColumns(
     String[] catalogAsOf,
     String[] catalogHash,
     String[] priceEntry,
-    String[] pricedTier) {
+    String[] pricedTier,
+    String[] requests,
+    String[] webSearches,
+    String[] searchContextSize,
+    String[] requestCost,
+    String[] webSearchCost) {
 
   /** The columns of {@code rows}, in order. */
   static StepColumns of(List<StepRow> rows) {
@@ -73,6 +78,11 @@ public record StepColumns(
             new String[n],
             new int[n],
             new int[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
             new String[n],
             new String[n],
             new String[n],
@@ -178,6 +188,11 @@ public record StepColumns(
       c.catalogHash[i] = w.catalogHash();
       c.priceEntry[i] = w.priceEntry();
       c.pricedTier[i] = w.pricedTier();
+      c.requests[i] = Long.toString(r.counts().requests());
+      c.webSearches[i] = Long.toString(r.counts().webSearches());
+      c.searchContextSize[i] = r.searchContextSize();
+      c.requestCost[i] = decimal(r.requestCost());
+      c.webSearchCost[i] = decimal(r.webSearchCost());
     }
     return c;
   }

@@ -50,6 +50,9 @@ public record StepRow(
     String serviceTier,
     BigDecimal audioInputCost,
     BigDecimal audioOutputCost,
+    String searchContextSize,
+    BigDecimal requestCost,
+    BigDecimal webSearchCost,
     @Nested PricedWith pricedWith,
     @Nullable String rootRunId,
     @Nullable String parentRunId,
@@ -118,6 +121,9 @@ public record StepRow(
         u.serviceTier(),
         cost.part(CostComponent.AUDIO_INPUT),
         cost.part(CostComponent.AUDIO_OUTPUT),
+        u.searchContextSize(),
+        cost.part(CostComponent.REQUESTS),
+        cost.part(CostComponent.WEB_SEARCH),
         PricedWith.of(cost),
         c.rootRunId(),
         c.parentRunId(),
@@ -163,6 +169,9 @@ public record StepRow(
         serviceTier,
         audioInputCost,
         audioOutputCost,
+        searchContextSize,
+        requestCost,
+        webSearchCost,
         pricedWith,
         rootRunId,
         parentRunId,
@@ -211,6 +220,9 @@ public record StepRow(
         serviceTier,
         audioInputCost,
         audioOutputCost,
+        searchContextSize,
+        requestCost,
+        webSearchCost,
         pricedWith,
         Text.storable(rootRunId, Text.MAX_ID),
         Text.storable(parentRunId, Text.MAX_ID),
@@ -237,7 +249,10 @@ public record StepRow(
         counts.cacheWrite1hTokens(),
         counts.audioInputTokens(),
         counts.audioOutputTokens(),
-        serviceTier);
+        serviceTier,
+        counts.requests(),
+        counts.webSearches(),
+        searchContextSize);
   }
 
   /** The same line priced at {@code cost} instead. */
@@ -281,6 +296,9 @@ public record StepRow(
         serviceTier,
         cost.part(CostComponent.AUDIO_INPUT),
         cost.part(CostComponent.AUDIO_OUTPUT),
+        searchContextSize,
+        cost.part(CostComponent.REQUESTS),
+        cost.part(CostComponent.WEB_SEARCH),
         PricedWith.of(cost),
         rootRunId,
         parentRunId,
@@ -303,7 +321,9 @@ public record StepRow(
         && same(audioCost, o.audioCost)
         && same(cacheWrite1hCost, o.cacheWrite1hCost)
         && same(audioInputCost, o.audioInputCost)
-        && same(audioOutputCost, o.audioOutputCost);
+        && same(audioOutputCost, o.audioOutputCost)
+        && same(requestCost, o.requestCost)
+        && same(webSearchCost, o.webSearchCost);
   }
 
   private static boolean same(BigDecimal a, BigDecimal b) {

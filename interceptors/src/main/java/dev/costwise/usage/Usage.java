@@ -20,6 +20,12 @@ import java.util.Objects;
  * provider's service tier the call ran at ({@code batch}, {@code flex}, {@code priority}); null
  * means the standard tier.
  *
+ * <p>{@code requests} and {@code webSearches} count what some providers bill per call rather than
+ * per token: API requests (a per-request fee, such as Perplexity's online models or a search or
+ * rerank API) and searches the model ran with a web-search tool. {@code searchContextSize} ({@code
+ * low}, {@code medium}, {@code high}) is the search context size the searches ran with, where the
+ * price depends on it; null means the provider's default ({@code medium}).
+ *
  * <p>The amounts are also available as one {@link UsageCounts} ({@link #counts()}), the value
  * stored steps and totals carry; they stay flat here because a usage record is part of activity
  * results (its JSON shape is a wire format) and of the public constructor.
@@ -42,7 +48,10 @@ public record Usage(
     long cacheWrite1hTokens,
     long audioInputTokens,
     long audioOutputTokens,
-    String serviceTier) {
+    String serviceTier,
+    long requests,
+    long webSearches,
+    String searchContextSize) {
 
   /** Most tokens of one kind a single record may carry; larger values are taken to be bugs. */
   public static final long MAX_TOKENS = 100_000_000L;
@@ -64,6 +73,13 @@ public record Usage(
 
   /** Longest provider name kept, cut the same way. */
   public static final int MAX_PROVIDER = 64;
+
+  /** Most requests or web searches a single record may carry. */
+  public static final long MAX_CALLS = 1_000_000L;
+
+  /** Search context sizes a web search may be priced at. */
+  public static final java.util.List<String> SEARCH_CONTEXT_SIZES =
+      java.util.List.of("low", "medium", "high");
 
   /** Seconds are kept to the millisecond. */
   public static final int SECONDS_SCALE = 3;
@@ -88,6 +104,9 @@ public record Usage(
     checkCount("audioInputTokens", audioInputTokens, MAX_TOKENS, model);
     checkCount("audioOutputTokens", audioOutputTokens, MAX_TOKENS, model);
     serviceTier = normalizeServiceTier(serviceTier, model);
+    checkCount("requests", requests, MAX_CALLS, model);
+    checkCount("webSearches", webSearches, MAX_CALLS, model);
+    searchContextSize = normalizeSearchContextSize(searchContextSize, model);
     checkCount("images", images, MAX_IMAGES, model);
     checkCount("characters", characters, MAX_CHARACTERS, model);
     videoSeconds = checkSeconds("videoSeconds", videoSeconds, model);
@@ -146,6 +165,9 @@ public record Usage(
         0,
         0,
         0,
+        null,
+        0,
+        0,
         null);
   }
 
@@ -184,6 +206,53 @@ public record Usage(
         cacheWrite1hTokens,
         0,
         0,
+        null,
+        0,
+        0,
+        null);
+  }
+
+  /** A record without requests or web searches (the shape before they were counted). */
+  public Usage(
+      String provider,
+      String model,
+      long inputTokens,
+      long outputTokens,
+      long cacheReadTokens,
+      long cacheWriteTokens,
+      long reasoningTokens,
+      long images,
+      String imageSize,
+      String imageQuality,
+      BigDecimal videoSeconds,
+      boolean videoWithAudio,
+      long characters,
+      BigDecimal audioSeconds,
+      long cacheWrite1hTokens,
+      long audioInputTokens,
+      long audioOutputTokens,
+      String serviceTier) {
+    this(
+        provider,
+        model,
+        inputTokens,
+        outputTokens,
+        cacheReadTokens,
+        cacheWriteTokens,
+        reasoningTokens,
+        images,
+        imageSize,
+        imageQuality,
+        videoSeconds,
+        videoWithAudio,
+        characters,
+        audioSeconds,
+        cacheWrite1hTokens,
+        audioInputTokens,
+        audioOutputTokens,
+        serviceTier,
+        0,
+        0,
         null);
   }
 
@@ -214,6 +283,26 @@ public record Usage(
     };
   }
 
+  /**
+   * The size in lower case, null for none; rejects anything but {@code low}, {@code medium} and
+   * {@code high}.
+   */
+  private static String normalizeSearchContextSize(String size, String model) {
+    if (size == null || size.isBlank()) {
+      return null;
+    }
+    String s = size.strip().toLowerCase(Locale.ROOT);
+    if (!SEARCH_CONTEXT_SIZES.contains(s)) {
+      throw new InvalidUsageException(
+          "searchContextSize for model '"
+              + model
+              + "' is '"
+              + Printable.echo(size, MAX_SERVICE_TIER)
+              + "'; give low, medium or high");
+    }
+    return s;
+  }
+
   /** Starts a record for one call of {@code model} at {@code provider} (provider may be empty). */
   public static Builder of(String provider, String model) {
     return new Builder(provider, model);
@@ -241,7 +330,9 @@ public record Usage(
         characters,
         audioSeconds,
         audioInputTokens,
-        audioOutputTokens);
+        audioOutputTokens,
+        requests,
+        webSearches);
   }
 
   /**
@@ -332,6 +423,9 @@ public record Usage(
         && audioInputTokens == u.audioInputTokens
         && audioOutputTokens == u.audioOutputTokens
         && Objects.equals(serviceTier, u.serviceTier)
+        && requests == u.requests
+        && webSearches == u.webSearches
+        && Objects.equals(searchContextSize, u.searchContextSize)
         && reasoningTokens == u.reasoningTokens
         && images == u.images
         && videoWithAudio == u.videoWithAudio
@@ -369,6 +463,9 @@ public record Usage(
     private long audioInputTokens;
     private long audioOutputTokens;
     private String serviceTier;
+    private long requests;
+    private long webSearches;
+    private String searchContextSize;
 
     private Builder(String provider, String model) {
       this.provider = provider;
@@ -474,6 +571,32 @@ public record Usage(
       return this;
     }
 
+    /**
+     * API requests billed per request: set it for providers that charge a fee per request (such as
+     * Perplexity's online models, or a search or rerank API); a request of a model that publishes
+     * no such fee leaves the record unpriced.
+     */
+    public Builder requests(long n) {
+      this.requests = n;
+      return this;
+    }
+
+    /** Searches the model ran with the provider's web-search tool, at the default context size. */
+    public Builder webSearches(long n) {
+      this.webSearches = n;
+      return this;
+    }
+
+    /**
+     * Searches the model ran with the provider's web-search tool, at search context size {@code
+     * low}, {@code medium} or {@code high} (null for the provider's default, {@code medium}).
+     */
+    public Builder webSearches(long n, String searchContextSize) {
+      this.webSearches = n;
+      this.searchContextSize = searchContextSize;
+      return this;
+    }
+
     /** Validates and creates the record. */
     public Usage build() {
       return new Usage(
@@ -494,7 +617,10 @@ public record Usage(
           cacheWrite1hTokens,
           audioInputTokens,
           audioOutputTokens,
-          serviceTier);
+          serviceTier,
+          requests,
+          webSearches,
+          searchContextSize);
     }
   }
 }

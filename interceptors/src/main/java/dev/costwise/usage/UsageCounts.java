@@ -5,9 +5,9 @@ import java.math.BigDecimal;
 
 /**
  * Amounts of every usage kind Costwise counts: tokens by kind, images, video seconds, synthesized
- * characters and audio seconds. The one place these kinds are declared: a usage record, a stored
- * step, an execution's totals and a change to them all carry one of these, so a new kind is added
- * here (and to the SQL) only.
+ * characters, audio seconds, and requests and web searches billed per call. The one place these
+ * kinds are declared: a usage record, a stored step, an execution's totals and a change to them all
+ * carry one of these, so a new kind is added here (and to the SQL) only.
  *
  * <p>Token kinds are disjoint, as in {@link Usage}. Values are not validated here: a difference
  * between two sets of counts may be negative. Seconds of {@code null} are read as zero.
@@ -24,11 +24,13 @@ public record UsageCounts(
     long characters,
     BigDecimal audioSeconds,
     long audioInputTokens,
-    long audioOutputTokens) {
+    long audioOutputTokens,
+    long requests,
+    long webSearches) {
 
   /** Nothing counted. */
   public static final UsageCounts ZERO =
-      new UsageCounts(0, 0, 0, 0, 0, 0, 0, BigDecimal.ZERO, 0, BigDecimal.ZERO, 0, 0);
+      new UsageCounts(0, 0, 0, 0, 0, 0, 0, BigDecimal.ZERO, 0, BigDecimal.ZERO, 0, 0, 0, 0);
 
   /** Reads missing seconds as zero. */
   public UsageCounts {
@@ -50,7 +52,9 @@ public record UsageCounts(
         && characters == 0
         && audioSeconds.signum() == 0
         && audioInputTokens == 0
-        && audioOutputTokens == 0;
+        && audioOutputTokens == 0
+        && requests == 0
+        && webSearches == 0;
   }
 
   /** These counts plus {@code o}, kind by kind. */
@@ -67,7 +71,9 @@ public record UsageCounts(
         characters + o.characters,
         audioSeconds.add(o.audioSeconds),
         audioInputTokens + o.audioInputTokens,
-        audioOutputTokens + o.audioOutputTokens);
+        audioOutputTokens + o.audioOutputTokens,
+        requests + o.requests,
+        webSearches + o.webSearches);
   }
 
   /** These counts minus {@code o}, kind by kind. */
@@ -84,7 +90,9 @@ public record UsageCounts(
         characters - o.characters,
         audioSeconds.subtract(o.audioSeconds),
         audioInputTokens - o.audioInputTokens,
-        audioOutputTokens - o.audioOutputTokens);
+        audioOutputTokens - o.audioOutputTokens,
+        requests - o.requests,
+        webSearches - o.webSearches);
   }
 
   /** Input tokens of every kind that count toward a long-context tier threshold. */
@@ -109,7 +117,9 @@ public record UsageCounts(
         && characters == c.characters
         && audioSeconds.compareTo(c.audioSeconds) == 0
         && audioInputTokens == c.audioInputTokens
-        && audioOutputTokens == c.audioOutputTokens;
+        && audioOutputTokens == c.audioOutputTokens
+        && requests == c.requests
+        && webSearches == c.webSearches;
   }
 
   @Override

@@ -267,6 +267,9 @@ class BudgetWorkflowTest {
     assertThat(running.byModel().get("dall-e-3")).isEqualByComparingTo("0.96");
     assertThat(running.byActivity()).containsOnlyKeys("Draw");
     assertThat(running.byActivity().get("Draw")).isEqualByComparingTo("0.96");
+    // the catalog that priced the run's lines: the one the pricer holds
+    assertThat(running.catalogs()).containsExactly(catalog.version());
+    assertThat(running.catalogs().get(0).hash()).hasSize(16);
     SearchAttributes attributes = untyped.describe().getTypedSearchAttributes();
     assertThat(attributes.get(CostSearchAttributes.COST_USD)).isEqualTo(0.96);
     assertThat(attributes.get(CostSearchAttributes.COST_STATUS)).isEqualTo("OK");
@@ -276,6 +279,13 @@ class BudgetWorkflowTest {
     assertThat(untyped.getResult(String.class)).isEqualTo("drew 2");
     RunCost done = untyped.query(CostBudget.QUERY, RunCost.class);
     assertThat(done.spentUsd()).isEqualByComparingTo("0.96");
+    assertThat(done.catalogs()).containsExactly(catalog.version());
+    assertThat(
+            store.steps(untyped.getExecution().getRunId()).stream()
+                .map(r -> r.pricedWith().catalog())
+                .distinct()
+                .toList())
+        .isEqualTo(done.catalogs());
     assertThat(store.execution(untyped.getExecution().getRunId()).orElseThrow().costUsd())
         .isEqualByComparingTo(done.spentUsd());
     assertThat(untyped.describe().getTypedSearchAttributes().get(CostSearchAttributes.COST_USD))

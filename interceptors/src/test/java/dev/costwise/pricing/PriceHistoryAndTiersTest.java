@@ -263,4 +263,97 @@ class PriceHistoryAndTiersTest {
         CatalogHistory.append(read, newer, LocalDate.parse("2026-09-02"), "merged");
     assertThat(again.version().hash()).isEqualTo(read.version().hash());
   }
+
+  /**
+   * azure/gpt-5.4 at priority above 272k prompt tokens: the public list gives $10 in, $45 out and
+   * $1 cache reads per million, not the flat priority rates ($5, $30) nor standard long context.
+   */
+  @Test
+  void priorityAboveTheLongContextThresholdUsesItsOwnPublishedRates() {
+    Pricer pricer = Pricer.of(BUNDLED);
+    Usage.Builder u =
+        Usage.of("azure", "azure/gpt-5.4")
+            .inputTokens(300_000)
+            .cacheReadTokens(10_000)
+            .outputTokens(1_000);
+    Cost priority = pricer.price(u.serviceTier("priority").build(), NOW);
+    assertThat(priority.tierAboveTokens()).isEqualTo(272_000);
+    assertThat(priority.serviceTier()).isEqualTo("priority");
+    assertThat(priority.part(CostComponent.INPUT)).isEqualByComparingTo("3.0");
+    assertThat(priority.part(CostComponent.OUTPUT)).isEqualByComparingTo("0.045");
+    assertThat(priority.part(CostComponent.CACHE_READ)).isEqualByComparingTo("0.01");
+    Cost below =
+        pricer.price(
+            Usage.of("azure", "azure/gpt-5.4")
+                .inputTokens(1_000)
+                .outputTokens(1_000)
+                .serviceTier("priority")
+                .build(),
+            NOW);
+    assertThat(below.part(CostComponent.INPUT)).isEqualByComparingTo("0.005"); // $5 flat priority
+    Cost standard = pricer.price(u.serviceTier(null).build(), NOW);
+    assertThat(standard.part(CostComponent.INPUT)).isEqualByComparingTo("1.5"); // $5 long context
+  }
+
+  /**
+   * Every long-context service-tier rate of the public data prices identically above its threshold.
+   */
+  @Test
+  void bundledCatalogPricesEveryLongContextServiceTierRateOfThePublicData() throws Exception {
+    Path data = Path.of("..", "..", "shared", "data", "model_prices_and_context_window.json");
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Files.exists(data), "public price data not beside the project");
+    com.fasterxml.jackson.databind.JsonNode root =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(data.toFile());
+    Pricer pricer = Pricer.of(BUNDLED);
+    java.util.regex.Pattern field =
+        java.util.regex.Pattern.compile(
+            "^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost)_above_(\\d+)k_tokens_(priority|flex|batches)$");
+    java.util.List<String> wrong = new java.util.ArrayList<>();
+    int checked = 0;
+    for (var it = root.fields(); it.hasNext(); ) {
+      var e = it.next();
+      if (!e.getValue().isObject()) {
+        continue;
+      }
+      for (var names = e.getValue().fieldNames(); names.hasNext(); ) {
+        String name = names.next();
+        java.util.regex.Matcher m = field.matcher(name);
+        if (!m.matches() || !e.getValue().get(name).isNumber()) {
+          continue;
+        }
+        checked++;
+        long prompt = Long.parseLong(m.group(2)) * 1000 + 1;
+        String tier = m.group(3).equals("batches") ? "batch" : m.group(3);
+        Usage.Builder u = Usage.of("", e.getKey()).serviceTier(tier);
+        CostComponent part;
+        long tokens;
+        switch (m.group(1)) {
+          case "input_cost_per_token" -> {
+            u.inputTokens(prompt);
+            part = CostComponent.INPUT;
+            tokens = prompt;
+          }
+          case "output_cost_per_token" -> {
+            u.inputTokens(prompt).outputTokens(1_000);
+            part = CostComponent.OUTPUT;
+            tokens = 1_000;
+          }
+          default -> {
+            u.cacheReadTokens(prompt);
+            part = CostComponent.CACHE_READ;
+            tokens = prompt;
+          }
+        }
+        Cost c = pricer.priceLenient(u.build(), Instant.parse("2026-07-24T00:00:00Z"));
+        java.math.BigDecimal expected =
+            e.getValue().get(name).decimalValue().multiply(java.math.BigDecimal.valueOf(tokens));
+        if (!c.priced() || c.part(part).compareTo(expected) != 0) {
+          wrong.add(e.getKey() + " " + name);
+        }
+      }
+    }
+    assertThat(checked).isGreaterThan(70);
+    assertThat(wrong).as("long-context tier rates priced wrongly or missing").isEmpty();
+  }
 }

@@ -138,4 +138,83 @@ class RepriceTest {
     assertThat(digest(jdbi)).isEqualTo(afterFirst);
     assertThat(query(jdbi, "SELECT count(*)::text FROM cost_correction")).containsExactly("2");
   }
+
+  /**
+   * A worker rewrites an attempt while a reprice of it is under way: the reprice waits for the
+   * execution row the rewrite holds, then reads and corrects the rewritten lines. Repricing lines
+   * read before the rewrite committed would put the old token counts back.
+   */
+  @Test
+  void aRewriteCommittedWhileARepriceWaitsIsRepricedNotOverwritten() throws Exception {
+    Jdbi jdbi = CostStore.jdbi(TestDatabase.fresh());
+    CostStore store = new CostStore(jdbi);
+    Usage first = Usage.of("openai", "gpt-4o-mini").inputTokens(1_000_000).build();
+    store.record(attempt("run-race", "1", DAY2, first));
+    PriceCatalog negotiated =
+        CatalogSource.bundledCatalog()
+            .overlay(
+                CatalogFormat.read(
+                    new ByteArrayInputStream(NEGOTIATED.getBytes(StandardCharsets.UTF_8)), "n"));
+    Usage rewritten = Usage.of("openai", "gpt-4o-mini").inputTokens(2_000_000).build();
+    List<StepRow> rewrite = CostStore.rows(attempt("run-race", "1", DAY2, rewritten));
+
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newSingleThreadExecutor();
+    try (org.jdbi.v3.core.Handle worker = jdbi.open()) {
+      worker.begin();
+      worker
+          .createQuery("SELECT run_id FROM cost_execution WHERE run_id = 'run-race' FOR UPDATE")
+          .mapTo(String.class)
+          .one();
+      java.util.concurrent.Future<Repricer.Result> reprice =
+          pool.submit(
+              () ->
+                  new Repricer(store)
+                      .reprice(
+                          Instant.parse("2026-10-01T00:00:00Z"),
+                          Instant.parse("2026-11-01T00:00:00Z"),
+                          negotiated,
+                          true));
+      awaitLockWait(jdbi, worker);
+      CostStore.writeInTransaction(worker, List.of(rewrite)); // the worker's rewrite
+      worker.commit();
+      Repricer.Result result = reprice.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(result.changed()).isEqualTo(1);
+    } finally {
+      pool.shutdownNow();
+    }
+
+    StepRow line = store.steps("run-race").get(0);
+    assertThat(line.counts().inputTokens()).isEqualTo(2_000_000);
+    assertThat(line.costUsd()).isEqualByComparingTo("0.20"); // 2M x 0.10 negotiated
+    assertThat(store.execution("run-race").orElseThrow().costUsd()).isEqualByComparingTo("0.20");
+    assertThat(store.execution("run-race").orElseThrow().counts().inputTokens())
+        .isEqualTo(2_000_000);
+    assertThat(query(jdbi, PartitionMigrationTest.TOTALS_MISMATCH)).isEmpty();
+    assertThat(query(jdbi, PartitionMigrationTest.ROLLUP_MISMATCH)).isEmpty();
+    // the old figure in the log is the rewrite's (2M x 0.15), not the first record's
+    assertThat(query(jdbi, "SELECT old_cost_usd::numeric(10,2)::text FROM cost_correction"))
+        .containsExactly("0.30");
+  }
+
+  /** Waits until another session than {@code holder} waits for a row lock (at most 20 s). */
+  private static void awaitLockWait(Jdbi jdbi, org.jdbi.v3.core.Handle holder) throws Exception {
+    int pid = holder.createQuery("SELECT pg_backend_pid()").mapTo(Integer.class).one();
+    for (int i = 0; i < 400; i++) {
+      boolean waiting =
+          jdbi.withHandle(
+              h ->
+                  h.createQuery(
+                          "SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                              + " AND :pid = ANY(pg_blocking_pids(pid))")
+                      .bind("pid", pid)
+                      .mapTo(Boolean.class)
+                      .one());
+      if (waiting) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("the reprice never waited for the execution row");
+  }
 }

@@ -96,6 +96,8 @@ public final class BudgetGuard {
   private BigDecimal ownSpent = BigDecimal.ZERO;
   private final Map<String, BigDecimal> byModel = new TreeMap<>();
   private final Map<String, BigDecimal> byActivity = new TreeMap<>();
+  private final java.util.Set<dev.costwise.pricing.CatalogVersion> catalogs =
+      new java.util.TreeSet<>(dev.costwise.pricing.CatalogVersion.ORDER);
   private final Map<String, BigDecimal> scopeSpent = new HashMap<>();
   private List<BudgetUtilisation> periods = List.of();
   private final Map<String, Promise<ExpectedCost>> expected = new HashMap<>();
@@ -728,6 +730,11 @@ public final class BudgetGuard {
     Objects.requireNonNull(s, "budget settlement returned nothing");
     ownSpent = ownSpent.add(s.activityUsd());
     s.activityByModel().forEach((m, usd) -> byModel.merge(m, usd, BigDecimal::add));
+    for (dev.costwise.pricing.CatalogVersion c : s.activityCatalogs()) {
+      if (catalogs.size() < dev.costwise.store.ActivityCosts.MAX_CATALOGS) {
+        catalogs.add(c);
+      }
+    }
     if (activityType != null && s.activityUsd().signum() != 0) {
       byActivity.merge(activityType, s.activityUsd(), BigDecimal::add);
     }
@@ -785,7 +792,8 @@ public final class BudgetGuard {
         rootRunId,
         parentRunId,
         subtree,
-        reserved);
+        reserved,
+        List.copyOf(catalogs));
   }
 
   /**

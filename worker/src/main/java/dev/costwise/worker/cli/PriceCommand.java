@@ -123,6 +123,25 @@ public final class PriceCommand implements Callable<Integer> {
   long audioOutputTokens;
 
   @Option(
+      names = "--requests",
+      defaultValue = "0",
+      description = "API requests billed per request (search APIs, Perplexity's online models).")
+  long requests;
+
+  @Option(
+      names = "--web-searches",
+      defaultValue = "0",
+      description = "Searches the model ran with its web-search tool.")
+  long webSearches;
+
+  @Option(
+      names = "--search-context-size",
+      paramLabel = "SIZE",
+      description =
+          "Search context size of the web searches: low, medium or high (default: medium).")
+  String searchContextSize;
+
+  @Option(
       names = "--service-tier",
       paramLabel = "TIER",
       description = "Service tier: batch, flex or priority (default: standard).")
@@ -155,6 +174,8 @@ public final class PriceCommand implements Callable<Integer> {
             .audioInputTokens(audioInputTokens)
             .audioOutputTokens(audioOutputTokens)
             .serviceTier(serviceTier)
+            .requests(requests)
+            .webSearches(webSearches, searchContextSize)
             .build();
     Cost cost =
         new Pricer(pricing.catalog(), false)

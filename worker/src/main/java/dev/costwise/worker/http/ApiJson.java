@@ -207,6 +207,21 @@ final class ApiJson {
       n.put("videoSeconds", Money.plain(s.counts().videoSeconds()));
       n.put("characters", s.counts().characters());
       n.put("audioSeconds", Money.plain(s.counts().audioSeconds()));
+      if (s.counts().requests() > 0) {
+        n.put("requests", s.counts().requests());
+      }
+      if (s.counts().webSearches() > 0) {
+        n.put("webSearches", s.counts().webSearches());
+        if (s.searchContextSize() != null) {
+          n.put("searchContextSize", s.searchContextSize());
+        }
+      }
+      if (s.requestCost() != null) {
+        n.put("requestCostUsd", Money.plain(s.requestCost()));
+      }
+      if (s.webSearchCost() != null) {
+        n.put("webSearchCostUsd", Money.plain(s.webSearchCost()));
+      }
       n.put("startedAt", s.startedAt().toString());
       if (s.serviceTier() != null) {
         n.put("serviceTier", s.serviceTier());

@@ -145,6 +145,7 @@ public final class AnthropicUsage {
         .cacheWrite1hTokens(writes1h)
         .outputTokens(Json.count(usage, "output_tokens"))
         .serviceTier(tier(Json.text(usage, "service_tier")))
+        .webSearches(Json.count(usage.get("server_tool_use"), "web_search_requests"))
         .build();
   }
 

@@ -134,6 +134,50 @@ class AnthropicIntegrationTest {
     assertThat(row.costUsd()).isEqualByComparingTo("0.0183");
   }
 
+  /**
+   * The searches the answer reports in {@code usage.server_tool_use.web_search_requests} are priced
+   * at Anthropic's published $10 per 1,000 searches, on top of the tokens; in a stream the final
+   * cumulative delta's count is the one kept.
+   */
+  @Test
+  void webSearchesTheAnswerReportsArePricedPerSearch() {
+    provider.on(
+        "/v1/messages",
+        Reply.json(
+            message(
+                "msg_search",
+                "claude-sonnet-4-5-20250929",
+                TEXT,
+                """
+                {"input_tokens": 1000, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+                 "output_tokens": 200, "server_tool_use": {"web_search_requests": 3, "web_fetch_requests": 1},
+                 "service_tier": "standard"}
+                """)));
+    String runId = harness.run("anthropic-search", AnthropicIntegrationTest::create);
+
+    StepRow row = only(runId);
+    assertThat(row.counts().webSearches()).isEqualTo(3);
+    assertThat(row.webSearchCost()).isEqualByComparingTo("0.03"); // 3 * 10 / 1000
+    assertThat(row.costUsd()).isEqualByComparingTo("0.036"); // + 1000*3/M + 200*15/M
+
+    provider.on(
+        "/v1/messages",
+        Reply.sse(
+            STREAM_START
+                + """
+                event: message_delta
+                data: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":250,"server_tool_use":{"web_search_requests":2}}}
+
+                event: message_stop
+                data: {"type":"message_stop"}
+
+                """));
+    String streamed = harness.run("anthropic-search-stream", AnthropicIntegrationTest::readStream);
+    StepRow s = only(streamed);
+    assertThat(s.counts().webSearches()).isEqualTo(2);
+    assertThat(s.webSearchCost()).isEqualByComparingTo("0.02");
+  }
+
   @Test
   void thinkingTokensAreOutputTokens() {
     provider.on(

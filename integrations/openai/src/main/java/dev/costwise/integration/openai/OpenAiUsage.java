@@ -45,6 +45,50 @@ public final class OpenAiUsage {
    * the text tokens they are included in.
    */
   public static Usage tokens(String provider, String model, JsonNode usage, String serviceTier) {
+    Usage.Builder b = tokenBuilder(provider, model, usage, serviceTier);
+    return b == null ? null : b.build();
+  }
+
+  /**
+   * The usage of a Responses API response ({@code body}, or the {@code response} of a stream's
+   * final event): its tokens as {@link #tokens(String, String, JsonNode, String)} counts them, and
+   * its web searches, one per {@code web_search_call} item of {@code output}, at the {@code
+   * search_context_size} of the web-search tool the response echoes in {@code tools} (null, the
+   * default {@code medium}, when it names none). Null when the response reports no usage.
+   */
+  public static Usage response(String provider, JsonNode body) {
+    if (body == null) {
+      return null;
+    }
+    Usage.Builder b =
+        tokenBuilder(
+            provider, Json.text(body, "model"), body.get("usage"), Json.text(body, "service_tier"));
+    if (b == null) {
+      return null;
+    }
+    long searches = 0;
+    for (JsonNode item : body.path("output")) {
+      if ("web_search_call".equals(Json.text(item, "type"))) {
+        searches++;
+      }
+    }
+    return searches == 0 ? b.build() : b.webSearches(searches, searchContextSize(body)).build();
+  }
+
+  /** The search context size of the first web-search tool a response lists, if a known one. */
+  private static String searchContextSize(JsonNode body) {
+    for (JsonNode tool : body.path("tools")) {
+      String type = Json.text(tool, "type");
+      if (type != null && type.startsWith("web_search")) {
+        String size = Json.text(tool, "search_context_size");
+        return size != null && Usage.SEARCH_CONTEXT_SIZES.contains(size) ? size : null;
+      }
+    }
+    return null;
+  }
+
+  private static Usage.Builder tokenBuilder(
+      String provider, String model, JsonNode usage, String serviceTier) {
     if (model == null || usage == null || !usage.isObject()) {
       return null;
     }
@@ -64,8 +108,7 @@ public final class OpenAiUsage {
         .outputTokens(completion - reasoning - audioOut)
         .reasoningTokens(reasoning)
         .audioOutputTokens(audioOut)
-        .serviceTier(tier(serviceTier))
-        .build();
+        .serviceTier(tier(serviceTier));
   }
 
   /** A tier name as Usage accepts it, or null when it is not a short word. */

@@ -250,7 +250,8 @@ final class RecordingHttpClient implements HttpClient {
     private void recordBody(JsonNode body, String headerId) {
       String id = Json.text(body, "id") != null ? Json.text(body, "id") : headerId;
       switch (endpoint) {
-        case CHAT, RESPONSES, EMBEDDINGS ->
+        case RESPONSES -> sink.record(OpenAiUsage.response(provider, body), id);
+        case CHAT, EMBEDDINGS ->
             sink.record(
                 OpenAiUsage.tokens(
                     provider,
@@ -339,13 +340,7 @@ final class RecordingHttpClient implements HttpClient {
               || "response.incomplete".equals(type)
               || "response.failed".equals(type)) {
             JsonNode r = node.get("response");
-            sink.record(
-                OpenAiUsage.tokens(
-                    provider,
-                    Json.text(r, "model"),
-                    r == null ? null : r.get("usage"),
-                    Json.text(r, "service_tier")),
-                Json.text(r, "id"));
+            sink.record(OpenAiUsage.response(provider, r), Json.text(r, "id"));
           }
           return;
         }

@@ -310,6 +310,104 @@ class OpenAiIntegrationTest {
     assertThat(row.costUsd()).isEqualByComparingTo("0.005115");
   }
 
+  /**
+   * Each {@code web_search_call} item of a Responses answer is one billed search, priced at the
+   * search context size of the web-search tool the response echoes: gpt-4o-mini publishes $25,
+   * $27.50 and $30 per 1,000 searches at low, medium and high, and medium when none is named.
+   */
+  @Test
+  void responsesWebSearchCallsArePricedAtTheirSearchContextSize() {
+    String searches =
+        """
+        "output": [{"type": "web_search_call", "id": "ws_1", "status": "completed",
+                    "action": {"type": "search", "query": "otters"}},
+                   {"type": "web_search_call", "id": "ws_2", "status": "completed",
+                    "action": {"type": "search", "query": "sea otters"}},
+                   {"type": "message", "id": "msg_1", "status": "completed", "role": "assistant",
+                    "content": [{"type": "output_text", "text": "Otters.", "annotations": []}]}],
+        """;
+    String usage =
+        """
+        {"input_tokens": 1000, "input_tokens_details": {"cached_tokens": 0},
+         "output_tokens": 200, "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 1200}
+        """;
+    String low =
+        withSearches(
+            response("resp_ws", "gpt-4o-mini-2024-07-18", usage),
+            searches,
+            "[{\"type\": \"web_search\", \"search_context_size\": \"low\"}]");
+    provider.on("/v1/responses", Reply.json(low));
+    String runId =
+        harness.run(
+            "openai-web-search",
+            () ->
+                openai
+                    .responses()
+                    .create(
+                        ResponseCreateParams.builder()
+                            .model("gpt-4o-mini-2024-07-18")
+                            .input("Otters?")
+                            .addTool(
+                                com.openai.models.responses.WebSearchTool.builder()
+                                    .type(com.openai.models.responses.WebSearchTool.Type.WEB_SEARCH)
+                                    .searchContextSize(
+                                        com.openai.models.responses.WebSearchTool.SearchContextSize
+                                            .LOW)
+                                    .build())
+                            .build())
+                    .id());
+
+    StepRow row = only(runId);
+    assertThat(row.counts().webSearches()).isEqualTo(2);
+    assertThat(row.searchContextSize()).isEqualTo("low");
+    assertThat(row.webSearchCost()).isEqualByComparingTo("0.05"); // 2 * 25 / 1000
+    // + 1000 * 0.15 / M + 200 * 0.60 / M
+    assertThat(row.costUsd()).isEqualByComparingTo("0.05027");
+
+    String unnamed =
+        withSearches(
+                response("resp_ws2", "gpt-4o-mini-2024-07-18", usage),
+                searches,
+                "[{\"type\": \"web_search_preview\"}]")
+            .replace("\n", " ");
+    provider.on(
+        "/v1/responses",
+        Reply.sse(
+            """
+            event: response.completed
+            data: {"type":"response.completed","sequence_number":0,"response":%s}
+
+            """
+                .formatted(unnamed)));
+    String streamed =
+        harness.run(
+            "openai-web-search-stream",
+            () -> {
+              try (StreamResponse<ResponseStreamEvent> stream =
+                  openai
+                      .responses()
+                      .createStreaming(
+                          ResponseCreateParams.builder()
+                              .model("gpt-4o-mini-2024-07-18")
+                              .input("Otters?")
+                              .build())) {
+                return Long.toString(stream.stream().count());
+              }
+            });
+    StepRow s = only(streamed);
+    assertThat(s.searchContextSize()).isNull();
+    assertThat(s.webSearchCost()).isEqualByComparingTo("0.055"); // 2 * 27.50 / 1000 (medium)
+  }
+
+  /** A response body with {@code output} and {@code tools} replaced. */
+  private static String withSearches(String response, String output, String tools) {
+    return response
+        .replaceFirst(
+            "(?s)\"output\": \\[.*?\\]\\}\\]\\}\\],",
+            java.util.regex.Matcher.quoteReplacement(output.strip()))
+        .replace("\"tools\": []", "\"tools\": " + tools);
+  }
+
   @Test
   void streamedResponsesApiRecordsResponseCompleted() {
     String completed = response("resp_2", "o4-mini-2025-04-16", RESPONSES_USAGE).replace("\n", " ");
