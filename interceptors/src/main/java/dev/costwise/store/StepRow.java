@@ -11,7 +11,10 @@ import org.jdbi.v3.core.mapper.Nested;
 
 /**
  * One row of {@code cost_step}: one usage record of one activity attempt, priced. The amounts are
- * {@link #counts()}, mapped from the columns of the same names.
+ * {@link #counts()}, mapped from the columns of the same names. {@code parentRunId}, {@code
+ * chainRunId} and {@code runLimits} are not columns of the line: they travel with it to its run's
+ * execution row (null when read back, and {@code runLimits} null when the run's limits are
+ * unknown).
  */
 public record StepRow(
     String runId,
@@ -53,7 +56,8 @@ public record StepRow(
     @Nested PricedWith pricedWith,
     @Nullable String rootRunId,
     @Nullable String parentRunId,
-    @Nullable String chainRunId) {
+    @Nullable String chainRunId,
+    @Nullable RunLimits runLimits) {
 
   /**
    * The row for line {@code lineNo} of {@code attempt}; {@code tagsJson} is the merged tags as
@@ -121,7 +125,8 @@ public record StepRow(
         PricedWith.of(cost),
         c.rootRunId(),
         c.parentRunId(),
-        c.chainRunId());
+        c.chainRunId(),
+        c.limits());
   }
 
   /** The same row with another outcome and recording time. */
@@ -166,7 +171,8 @@ public record StepRow(
         pricedWith,
         rootRunId,
         parentRunId,
-        chainRunId);
+        chainRunId,
+        runLimits);
   }
 
   /**
@@ -214,7 +220,8 @@ public record StepRow(
         pricedWith,
         Text.storable(rootRunId, Text.MAX_ID),
         Text.storable(parentRunId, Text.MAX_ID),
-        Text.storable(chainRunId, Text.MAX_ID));
+        Text.storable(chainRunId, Text.MAX_ID),
+        runLimits);
   }
 
   /** The usage record this line holds, as recorded (for pricing it again). */
@@ -284,7 +291,8 @@ public record StepRow(
         PricedWith.of(cost),
         rootRunId,
         parentRunId,
-        chainRunId);
+        chainRunId,
+        runLimits);
   }
 
   /** Whether {@code other} carries the same figures: priced flag, priced model, total and parts. */
