@@ -36,15 +36,28 @@ public final class BudgetAlerts {
     if (dao.insertAlert(alert) == 0) {
       return;
     }
-    log.warn(
-        "Budget alert: {} reached {} ({}): spent ${} of ${} (run {}, workflow {})",
-        alert.subject(),
-        alert.threshold(),
-        alert.action(),
-        Money.plain(alert.spentUsd()),
-        Money.plain(alert.limitUsd()),
-        alert.runId(),
-        alert.workflowId());
+    if (alert.refusal()) {
+      log.warn(
+          "Budget alert: {} refused {} expected at ${} ({}): ${} spent or reserved of ${} (workflow"
+              + " {})",
+          alert.subject(),
+          alert.activityType(),
+          Money.plain(alert.expectedUsd()),
+          alert.threshold(),
+          Money.plain(alert.spentUsd()),
+          Money.plain(alert.limitUsd()),
+          alert.workflowId());
+    } else {
+      log.warn(
+          "Budget alert: {} reached {} ({}): spent ${} of ${} (run {}, workflow {})",
+          alert.subject(),
+          alert.threshold(),
+          alert.action(),
+          Money.plain(alert.spentUsd()),
+          Money.plain(alert.limitUsd()),
+          alert.runId(),
+          alert.workflowId());
+    }
     metrics.budgetAlert(
         alert.subject().startsWith("run:") ? "run" : "period", alert.level().name());
     for (AlertSink sink : sinks) {

@@ -5,9 +5,9 @@ import io.temporal.activity.ActivityMethod;
 
 /**
  * The budget service the workflow interceptor runs as local activities: the settlement after each
- * activity (and before the first of each type), and the check of runs recorded before settlements
- * existed. Workers must register it next to their own activities, since an interceptor cannot
- * register activities:
+ * activity (and before the first of each type), the record of an activity refused before running,
+ * and the check of runs recorded before settlements existed. Workers must register it next to their
+ * own activities, since an interceptor cannot register activities:
  *
  * <pre>{@code worker.registerActivitiesImplementations(myActivities, budgets.checkActivity());}
  * </pre>
@@ -32,4 +32,14 @@ public interface BudgetCheckActivity {
    */
   @ActivityMethod(name = SETTLE_TYPE)
   BudgetSettlement settle(BudgetSettleRequest request);
+
+  /** Activity type of storing a refusal, as it appears in history markers. */
+  String REFUSED_TYPE = "CostwiseBudgetRefused";
+
+  /**
+   * Stores an activity refused before running as an alert of the run (once per run and limit), so
+   * that the run is listed with the runs that failed on a limit; see {@link BudgetRefusal}.
+   */
+  @ActivityMethod(name = REFUSED_TYPE)
+  void refused(BudgetRefusal refusal);
 }

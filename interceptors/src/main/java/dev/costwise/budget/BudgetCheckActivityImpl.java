@@ -17,4 +17,9 @@ final class BudgetCheckActivityImpl implements BudgetCheckActivity {
   public BudgetSettlement settle(BudgetSettleRequest request) {
     return policy.settle(request);
   }
+
+  @Override
+  public void refused(BudgetRefusal refusal) {
+    policy.refused(refusal);
+  }
 }

@@ -196,9 +196,10 @@ interface BudgetDao {
   @SqlUpdate(
       """
       INSERT INTO budget_alert (subject, threshold, period_start, level, action, spent_usd, limit_usd,
-                                run_id, workflow_id, workflow_type, created_at)
+                                run_id, workflow_id, workflow_type, created_at, activity_type,
+                                expected_usd)
       VALUES (:subject, :threshold, :periodStart, :level, :action, :spentUsd, :limitUsd,
-              :runId, :workflowId, :workflowType, :createdAt)
+              :runId, :workflowId, :workflowType, :createdAt, :activityType, :expectedUsd)
       ON CONFLICT (subject, threshold, period_start) DO NOTHING
       """)
   int insertAlert(@BindMethods BudgetAlert alert);
@@ -206,7 +207,7 @@ interface BudgetDao {
   @SqlQuery(
       """
       SELECT subject, threshold, period_start, level, action, spent_usd, limit_usd, run_id, workflow_id,
-             workflow_type, created_at
+             workflow_type, created_at, activity_type, expected_usd
         FROM budget_alert ORDER BY id
       """)
   List<BudgetAlert> alerts();

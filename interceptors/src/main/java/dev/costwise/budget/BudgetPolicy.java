@@ -229,6 +229,49 @@ public final class BudgetPolicy {
         cost.catalogs());
   }
 
+  /**
+   * Stores an activity refused before running as an alert of its run: action {@value
+   * BudgetAlert#REFUSE}, threshold {@code refused:<limit>}, once per run and limit. While
+   * PostgreSQL is unreachable the refusal is logged and not stored (the run's failure still says
+   * what was refused).
+   */
+  public void refused(BudgetRefusal r) {
+    BudgetExceeded.Details d = r.details();
+    BudgetAlert alert =
+        new BudgetAlert(
+            "run:" + r.runId(),
+            BudgetAlert.REFUSED + d.limit(),
+            Instant.EPOCH,
+            d.limit().startsWith(BudgetExceeded.BUDGET)
+                ? BudgetStatus.BLOCKED
+                : BudgetStatus.EXCEEDED,
+            BudgetAlert.REFUSE,
+            d.spentUsd() == null ? BigDecimal.ZERO : d.spentUsd(),
+            d.limitUsd() == null ? BigDecimal.ZERO : d.limitUsd(),
+            r.runId(),
+            r.workflowId() == null ? "" : r.workflowId(),
+            r.workflowType() == null ? "" : r.workflowType(),
+            clock.instant(),
+            d.activityType(),
+            d.estimateUsd());
+    if (unwritten.databaseDown()) {
+      log.warn(
+          "Refusal of {} in run {} not stored, PostgreSQL is unreachable",
+          d.activityType(),
+          r.runId());
+      return;
+    }
+    try {
+      raiseOnce(alert);
+    } catch (RuntimeException e) {
+      if (!StoreErrors.unreachable(e)) {
+        throw e;
+      }
+      log.warn(
+          "Refusal in run {} not stored, PostgreSQL is unreachable: {}", r.runId(), e.getMessage());
+    }
+  }
+
   private ActivityCosts.ActivityCost storedCost(String runId, String activityId) {
     List<dev.costwise.pricing.CatalogVersion> catalogs = new ArrayList<>();
     List<BudgetDao.ModelCost> rows =

@@ -33,8 +33,17 @@ import org.jdbi.v3.sqlobject.statement.SqlQuery;
 @RegisterConstructorMapper(UnpricedModel.class)
 interface ReportDao {
 
-  /** Where a run sits in its tree. */
-  record RunLinks(String runId, String parentRunId, String rootRunId) {}
+  /**
+   * Where a run sits in its tree, and the limits it was given ({@code treeLimits} null when they
+   * were not recorded).
+   */
+  record RunLinks(
+      String runId,
+      String parentRunId,
+      String rootRunId,
+      BigDecimal softLimitUsd,
+      BigDecimal hardLimitUsd,
+      String treeLimits) {}
 
   /** One run below another, found by following parent_run_id down. */
   record TreeRow(
@@ -260,7 +269,8 @@ interface ReportDao {
 
   @SqlQuery(
       """
-      SELECT run_id, parent_run_id, COALESCE(root_run_id, run_id) AS root_run_id
+      SELECT run_id, parent_run_id, COALESCE(root_run_id, run_id) AS root_run_id, soft_limit_usd,
+             hard_limit_usd, CAST(tree_limits AS text) AS tree_limits
         FROM cost_execution WHERE run_id = :runId
       """)
   Optional<RunLinks> runLinks(@Bind("runId") String runId);
@@ -285,10 +295,14 @@ interface ReportDao {
   List<TreeRow> descendants(
       @Bind("runId") String runId, @Bind("maxDepth") int maxDepth, @Bind("limit") int limit);
 
-  /** The limits this run crossed and the period budgets that blocked it, oldest first. */
+  /**
+   * The limits this run crossed, the period budgets that blocked it and the activities it was
+   * refused, oldest first.
+   */
   @SqlQuery(
       """
-      SELECT subject, threshold, level, action, limit_usd, spent_usd, created_at AS at
+      SELECT subject, threshold, level, action, limit_usd, spent_usd, created_at AS at, activity_type,
+             expected_usd
         FROM budget_alert
        WHERE run_id = :runId AND (level = 'EXCEEDED' OR level = 'BLOCKED' OR subject = 'run:' || :runId)
        ORDER BY created_at, id

@@ -17,7 +17,9 @@ import java.util.List;
  * @param report the estimate comparison per step and in total (estimate fields null when none)
  * @param stepUsage usage per step (activity type and model), in the order of {@code report.steps}
  * @param attempts every attempt that recorded usage, in start order
- * @param crossings the run's limit crossings, oldest first; empty when no limit was crossed
+ * @param limits the limits the run was given, crossed or not: its own and its ancestors' that cover
+ *     it; null when they were not recorded (runs recorded before limits were stored)
+ * @param crossings the run's limit crossings and refusals, oldest first; empty when none
  * @param children the run's child runs, each with its own children
  * @param childrenTruncated whether the tree was cut at {@value RunDetails#MAX_TREE_RUNS} runs or
  *     {@value RunDetails#MAX_TREE_DEPTH} levels
@@ -30,6 +32,7 @@ public record RunDetail(
     ExecutionReport report,
     List<StepUsage> stepUsage,
     List<Attempt> attempts,
+    dev.costwise.store.RunLimits limits,
     List<Crossing> crossings,
     List<ChildRun> children,
     boolean childrenTruncated) {
@@ -64,12 +67,18 @@ public record RunDetail(
       String activityType, String model, int attempts, int failedAttempts, UsageCounts usage) {}
 
   /**
-   * A limit the run crossed.
+   * A limit the run crossed, or an activity it was refused before running.
    *
-   * @param threshold {@code soft}, {@code hard}, or a period budget's percentage
-   * @param subject {@code run:<id>} for the run's own limits, {@code budget:<name>} for a period
-   *     budget that blocked it
-   * @param spentUsd what the run (or budget) had spent when the limit was crossed
+   * @param threshold {@code soft}, {@code hard}, a period budget's percentage, or {@code
+   *     refused:<limit>} for a refusal ({@code refused:hard}, {@code refused:tree:<run id>}, {@code
+   *     refused:budget:<name>})
+   * @param subject {@code run:<id>} for the run's own limits and its refusals, {@code
+   *     budget:<name>} for a period budget that blocked it
+   * @param action {@code NOTIFY}, {@code BLOCK}, {@code FAIL}, or {@code REFUSE} for a refusal
+   * @param spentUsd what the run (or budget) had spent when the limit was crossed; for a refusal,
+   *     what was spent or reserved against the limit
+   * @param activityType for a refusal, the activity type refused; else null
+   * @param expectedUsd for a refusal, that activity's expected cost; else null
    */
   public record Crossing(
       String subject,
@@ -78,7 +87,20 @@ public record RunDetail(
       String action,
       BigDecimal limitUsd,
       BigDecimal spentUsd,
-      Instant at) {}
+      Instant at,
+      String activityType,
+      BigDecimal expectedUsd) {
+
+    /** Whether this is an activity refused before running rather than a crossing. */
+    public boolean refusal() {
+      return "REFUSE".equals(action);
+    }
+
+    /** For a refusal, the limit refused against ({@code hard}, {@code tree:<run>}, ...). */
+    public String refusedLimit() {
+      return refusal() && threshold.startsWith("refused:") ? threshold.substring(8) : null;
+    }
+  }
 
   /** A child run with its own cost, its subtree's and its children. */
   public record ChildRun(

@@ -1,6 +1,7 @@
 package dev.costwise.report;
 
 import dev.costwise.store.ExecutionTotals;
+import dev.costwise.store.RunLimits;
 import dev.costwise.store.StepRow;
 import dev.costwise.usage.UsageCounts;
 import java.math.BigDecimal;
@@ -27,7 +28,7 @@ final class RunDetails {
   static RunDetail build(ReportDao dao, ExecutionTotals totals, ExecutionReport report) {
     ReportDao.RunLinks links =
         dao.runLinks(totals.runId())
-            .orElse(new ReportDao.RunLinks(totals.runId(), null, totals.runId()));
+            .orElse(new ReportDao.RunLinks(totals.runId(), null, totals.runId(), null, null, null));
     List<StepRow> lines = dao.steps(totals.runId());
     List<ReportDao.TreeRow> below =
         dao.descendants(totals.runId(), MAX_TREE_DEPTH, MAX_TREE_RUNS + 1);
@@ -49,9 +50,36 @@ final class RunDetails {
         report,
         stepUsage(report, lines),
         attempts(lines),
+        limits(links),
         dao.crossings(totals.runId()),
         children,
         truncated);
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /** The run's limits from its execution row; null when they were not recorded. */
+  static RunLimits limits(ReportDao.RunLinks links) {
+    if (links.treeLimits() == null) {
+      return null;
+    }
+    List<RunLimits.Covering> tree = new ArrayList<>();
+    try {
+      for (com.fasterxml.jackson.databind.JsonNode n : JSON.readTree(links.treeLimits())) {
+        tree.add(
+            new RunLimits.Covering(
+                n.path("runId").asText(), decimal(n, "softUsd"), decimal(n, "hardUsd")));
+      }
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("tree_limits of run " + links.runId() + " is not JSON", e);
+    }
+    return new RunLimits(links.softLimitUsd(), links.hardLimitUsd(), tree);
+  }
+
+  private static BigDecimal decimal(com.fasterxml.jackson.databind.JsonNode n, String key) {
+    com.fasterxml.jackson.databind.JsonNode v = n.get(key);
+    return v == null || v.isNull() ? null : new BigDecimal(v.asText());
   }
 
   private static List<RunDetail.ChildRun> tree(String root, List<ReportDao.TreeRow> rows) {

@@ -2,7 +2,10 @@ package dev.costwise.store;
 
 import java.time.Instant;
 
-/** Where an activity attempt ran: the Temporal identifiers a cost row is filed under. */
+/**
+ * Where an activity attempt ran: the Temporal identifiers a cost row is filed under, and the limits
+ * its run was given ({@code limits}, null when not known), which the run's execution row keeps.
+ */
 public record AttemptContext(
     String namespace,
     String workflowId,
@@ -15,7 +18,38 @@ public record AttemptContext(
     Instant startedAt,
     String rootRunId,
     String parentRunId,
-    String chainRunId) {
+    String chainRunId,
+    RunLimits limits) {
+
+  /** An attempt of a run whose limits are not known. */
+  public AttemptContext(
+      String namespace,
+      String workflowId,
+      String workflowType,
+      String runId,
+      String activityId,
+      String activityType,
+      int attempt,
+      String taskQueue,
+      Instant startedAt,
+      String rootRunId,
+      String parentRunId,
+      String chainRunId) {
+    this(
+        namespace,
+        workflowId,
+        workflowType,
+        runId,
+        activityId,
+        activityType,
+        attempt,
+        taskQueue,
+        startedAt,
+        rootRunId,
+        parentRunId,
+        chainRunId,
+        null);
+  }
 
   /** An attempt of a run at the top of its own tree (no parent, its own root and chain). */
   public AttemptContext(

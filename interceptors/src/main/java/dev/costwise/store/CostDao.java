@@ -51,28 +51,36 @@ interface CostDao {
   /**
    * Creates each run's execution row if needed and locks it for the rest of the transaction, in one
    * statement; rows are taken in run-id order so that concurrent writers lock in the same order.
-   * Arrays are parallel, one element per run.
+   * Arrays are parallel, one element per run. A run's limits are kept as first recorded ({@code
+   * treeLimits} null: not known by this write).
    */
   @SqlUpdate(
       """
       INSERT INTO cost_execution (run_id, namespace, workflow_id, workflow_type, task_queue, tags,
                                   first_recorded_at, last_recorded_at, parent_run_id, root_run_id,
-                                  chain_run_id)
+                                  chain_run_id, soft_limit_usd, hard_limit_usd, tree_limits)
       SELECT run_id, namespace, workflow_id, workflow_type, task_queue, tags, recorded_at, recorded_at,
-             parent_run_id, root_run_id, chain_run_id
+             parent_run_id, root_run_id, chain_run_id, soft_limit_usd, hard_limit_usd, tree_limits
         FROM unnest(CAST(:runIds AS text[]), CAST(:namespaces AS text[]), CAST(:workflowIds AS text[]),
                     CAST(:workflowTypes AS text[]), CAST(:taskQueues AS text[]), CAST(:tags AS jsonb[]),
                     CAST(:recordedAt AS timestamptz[]), CAST(:parentRunIds AS text[]),
-                    CAST(:rootRunIds AS text[]), CAST(:chainRunIds AS text[]))
+                    CAST(:rootRunIds AS text[]), CAST(:chainRunIds AS text[]),
+                    CAST(:softLimits AS numeric[]), CAST(:hardLimits AS numeric[]),
+                    CAST(:treeLimits AS jsonb[]))
              AS k(run_id, namespace, workflow_id, workflow_type, task_queue, tags, recorded_at,
-                  parent_run_id, root_run_id, chain_run_id)
+                  parent_run_id, root_run_id, chain_run_id, soft_limit_usd, hard_limit_usd, tree_limits)
        ORDER BY run_id
       ON CONFLICT (run_id) DO UPDATE
          SET last_recorded_at = GREATEST(cost_execution.last_recorded_at, EXCLUDED.last_recorded_at),
              tags = cost_execution.tags || EXCLUDED.tags,
              parent_run_id = COALESCE(cost_execution.parent_run_id, EXCLUDED.parent_run_id),
              root_run_id = COALESCE(cost_execution.root_run_id, EXCLUDED.root_run_id),
-             chain_run_id = COALESCE(cost_execution.chain_run_id, EXCLUDED.chain_run_id)
+             chain_run_id = COALESCE(cost_execution.chain_run_id, EXCLUDED.chain_run_id),
+             soft_limit_usd = CASE WHEN cost_execution.tree_limits IS NULL
+                                   THEN EXCLUDED.soft_limit_usd ELSE cost_execution.soft_limit_usd END,
+             hard_limit_usd = CASE WHEN cost_execution.tree_limits IS NULL
+                                   THEN EXCLUDED.hard_limit_usd ELSE cost_execution.hard_limit_usd END,
+             tree_limits = COALESCE(cost_execution.tree_limits, EXCLUDED.tree_limits)
       """)
   void lockExecutions(
       @Bind("runIds") String[] runIds,
@@ -84,7 +92,10 @@ interface CostDao {
       @Bind("recordedAt") String[] recordedAt,
       @Bind("parentRunIds") String[] parentRunIds,
       @Bind("rootRunIds") String[] rootRunIds,
-      @Bind("chainRunIds") String[] chainRunIds);
+      @Bind("chainRunIds") String[] chainRunIds,
+      @Bind("softLimits") String[] softLimits,
+      @Bind("hardLimits") String[] hardLimits,
+      @Bind("treeLimits") String[] treeLimits);
 
   /** The lines already stored for several attempts, given as parallel arrays of their keys. */
   @SqlQuery(

@@ -376,6 +376,9 @@ public final class CostStore implements CostRecorder {
     String[] parents = new String[r];
     String[] roots = new String[r];
     String[] chains = new String[r];
+    String[] softLimits = new String[r];
+    String[] hardLimits = new String[r];
+    String[] treeLimits = new String[r];
     int j = 0;
     for (StepRow first : runs.values()) {
       runIds[j] = first.runId();
@@ -387,6 +390,12 @@ public final class CostStore implements CostRecorder {
       parents[j] = first.parentRunId();
       roots[j] = first.rootRunId() != null ? first.rootRunId() : first.runId();
       chains[j] = first.chainRunId() != null ? first.chainRunId() : first.runId();
+      RunLimits limits = first.runLimits();
+      if (limits != null) {
+        softLimits[j] = limits.softUsd() == null ? null : limits.softUsd().toPlainString();
+        hardLimits[j] = limits.hardUsd() == null ? null : limits.hardUsd().toPlainString();
+        treeLimits[j] = treeLimitsJson(limits);
+      }
       recordedAt[j++] = StepColumns.timestamp(first.recordedAt());
     }
     dao.lockExecutions(
@@ -399,7 +408,10 @@ public final class CostStore implements CostRecorder {
         recordedAt,
         parents,
         roots,
-        chains);
+        chains,
+        softLimits,
+        hardLimits,
+        treeLimits);
 
     int n = attempts.size();
     String[] attemptRuns = new String[n];
@@ -530,6 +542,27 @@ public final class CostStore implements CostRecorder {
       rows.add(StepRow.of(attempt, i, tags));
     }
     return rows;
+  }
+
+  /** The ancestors' limits of {@code limits} as the execution row's {@code tree_limits}. */
+  static String treeLimitsJson(RunLimits limits) {
+    java.util.List<Map<String, String>> list = new java.util.ArrayList<>();
+    for (RunLimits.Covering c : limits.tree()) {
+      Map<String, String> m = new java.util.LinkedHashMap<>();
+      m.put("runId", c.runId());
+      if (c.softUsd() != null) {
+        m.put("softUsd", c.softUsd().toPlainString());
+      }
+      if (c.hardUsd() != null) {
+        m.put("hardUsd", c.hardUsd().toPlainString());
+      }
+      list.add(m);
+    }
+    try {
+      return JSON.writeValueAsString(list);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("limits cannot be written as JSON", e);
+    }
   }
 
   static String tagsJson(Map<String, String> tags) {

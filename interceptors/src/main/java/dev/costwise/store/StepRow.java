@@ -11,7 +11,10 @@ import org.jdbi.v3.core.mapper.Nested;
 
 /**
  * One row of {@code cost_step}: one usage record of one activity attempt, priced. The amounts are
- * {@link #counts()}, mapped from the columns of the same names.
+ * {@link #counts()}, mapped from the columns of the same names. {@code parentRunId}, {@code
+ * chainRunId} and {@code runLimits} are not columns of the line: they travel with it to its run's
+ * execution row (null when read back, and {@code runLimits} null when the run's limits are
+ * unknown).
  */
 public record StepRow(
     String runId,
@@ -56,7 +59,8 @@ public record StepRow(
     @Nested PricedWith pricedWith,
     @Nullable String rootRunId,
     @Nullable String parentRunId,
-    @Nullable String chainRunId) {
+    @Nullable String chainRunId,
+    @Nullable RunLimits runLimits) {
 
   /**
    * The row for line {@code lineNo} of {@code attempt}; {@code tagsJson} is the merged tags as
@@ -127,7 +131,8 @@ public record StepRow(
         PricedWith.of(cost),
         c.rootRunId(),
         c.parentRunId(),
-        c.chainRunId());
+        c.chainRunId(),
+        c.limits());
   }
 
   /** The same row with another outcome and recording time. */
@@ -175,7 +180,8 @@ public record StepRow(
         pricedWith,
         rootRunId,
         parentRunId,
-        chainRunId);
+        chainRunId,
+        runLimits);
   }
 
   /**
@@ -226,7 +232,8 @@ public record StepRow(
         pricedWith,
         Text.storable(rootRunId, Text.MAX_ID),
         Text.storable(parentRunId, Text.MAX_ID),
-        Text.storable(chainRunId, Text.MAX_ID));
+        Text.storable(chainRunId, Text.MAX_ID),
+        runLimits);
   }
 
   /** The usage record this line holds, as recorded (for pricing it again). */
@@ -302,7 +309,8 @@ public record StepRow(
         PricedWith.of(cost),
         rootRunId,
         parentRunId,
-        chainRunId);
+        chainRunId,
+        runLimits);
   }
 
   /** Whether {@code other} carries the same figures: priced flag, priced model, total and parts. */

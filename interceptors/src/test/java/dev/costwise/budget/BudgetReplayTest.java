@@ -11,6 +11,7 @@ import dev.costwise.store.CostStore;
 import dev.costwise.temporal.CostSearchAttributes;
 import dev.costwise.temporal.CostTracking;
 import dev.costwise.temporal.CostTrackingOptions;
+import dev.costwise.temporal.internal.BudgetGuard;
 import dev.costwise.testing.TestDatabase;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
@@ -22,6 +23,7 @@ import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactoryOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
@@ -34,9 +36,10 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * search-attribute upserts), and ones recorded before the interceptor was added, which must replay
  * without a check (the version marker is absent, so the run stays unchecked).
  *
- * <p>Record this release's histories ({@code history-settled*.json}, reservations and settlements)
- * with {@code -Dcostwise.recordHistories=true -Dtest=BudgetReplayTest}; the older ones were
- * recorded by the release that checked after each activity and are never regenerated.
+ * <p>Record this release's history ({@code history-refused.json}: reservations, settlements and a
+ * refusal stored) with {@code -Dcostwise.recordHistories=true -Dtest=BudgetReplayTest}; the older
+ * ones were recorded by their releases and are never regenerated: those that checked after each
+ * activity, and those that settled but stored no refusal ({@code history-settled*.json}).
  */
 class BudgetReplayTest {
   private static final String QUEUE = "budget-replay";
@@ -45,9 +48,12 @@ class BudgetReplayTest {
   private static final String WITHOUT_INTERCEPTOR = "budget/history-without-interceptor.json";
   private static final String SETTLED = "budget/history-settled.json";
   private static final String SETTLED_HARD_LIMIT = "budget/history-settled-hard-limit.json";
+  private static final String SETTLED_REFUSED = "budget/history-settled-refused.json";
+  private static final String REFUSED = "budget/history-refused.json";
   private static PriceCatalog catalog;
   private static Jdbi jdbi;
   private TestWorkflowEnvironment env;
+  private Budgets budgets;
 
   @BeforeAll
   static void database() {
@@ -67,7 +73,7 @@ class BudgetReplayTest {
   }
 
   private Worker worker(boolean tracked, boolean budgetsOn) {
-    Budgets budgets = new Budgets(jdbi);
+    budgets = new Budgets(jdbi);
     TestEnvironmentOptions.Builder options = TestEnvironmentOptions.newBuilder();
     if (tracked) {
       CostTracking tracking =
@@ -122,6 +128,89 @@ class BudgetReplayTest {
   }
 
   @Test
+  void historyRefusedBeforeRefusalsWereStoredReplaysWithoutStoringIt() throws Exception {
+    Worker worker = worker(true);
+    assertThatCode(
+            () -> WorkflowReplayer.replayWorkflowExecutionFromResource(SETTLED_REFUSED, worker))
+        .doesNotThrowAnyException();
+  }
+
+  @Test
+  void historyThatStoredItsRefusalReplays() throws Exception {
+    Worker worker = worker(true);
+    assertThatCode(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(REFUSED, worker))
+        .doesNotThrowAnyException();
+  }
+
+  @Test
+  void aStoredRefusalIsACommandTheReplayChecks() throws Exception {
+    // guards the fixture: the same history without the refusal's record does not replay
+    Worker worker = worker(true);
+    String json =
+        new String(getClass().getClassLoader().getResourceAsStream(REFUSED).readAllBytes());
+    WorkflowExecutionHistory history = WorkflowExecutionHistory.fromJson(json);
+    List<io.temporal.api.history.v1.HistoryEvent> events = new java.util.ArrayList<>();
+    for (var e : history.getEvents()) {
+      if (!localActivityTypes(List.of(e)).contains(BudgetCheckActivity.REFUSED_TYPE)) {
+        events.add(e.toBuilder().setEventId(events.size() + 1).build()); // ids stay consecutive
+      }
+    }
+    assertThat(events).hasSize(history.getEvents().size() - 1);
+    Throwable t =
+        catchThrowable(
+            () ->
+                WorkflowReplayer.replayWorkflowExecution(
+                    new WorkflowExecutionHistory(
+                        io.temporal.api.history.v1.History.newBuilder()
+                            .addAllEvents(events)
+                            .build(),
+                        history.getWorkflowExecution().getWorkflowId()),
+                    worker));
+    assertThat(t)
+        .as("replay of the history without the refusal's record")
+        .hasMessageContaining("NonDeterministicException");
+  }
+
+  @Test
+  void refusedHistoriesOfBothReleasesHoldTheirOwnMarkers() throws Exception {
+    // the release before stored no refusal; this one stores it behind its own version marker
+    assertThat(failureMessage(SETTLED_REFUSED)).startsWith("Refused before running");
+    assertThat(failureMessage(REFUSED)).startsWith("Refused before running");
+    assertThat(localActivities(SETTLED_REFUSED)).doesNotContain(BudgetCheckActivity.REFUSED_TYPE);
+    assertThat(changeIds(SETTLED_REFUSED)).doesNotContain(BudgetGuard.REFUSAL_CHANGE_ID);
+    assertThat(localActivities(REFUSED)).contains(BudgetCheckActivity.REFUSED_TYPE);
+    assertThat(changeIds(REFUSED)).contains(BudgetGuard.REFUSAL_CHANGE_ID);
+    assertThat(localActivities(SETTLED)).doesNotContain(BudgetCheckActivity.REFUSED_TYPE);
+    assertThat(localActivities(SETTLED_HARD_LIMIT))
+        .doesNotContain(BudgetCheckActivity.REFUSED_TYPE);
+  }
+
+  private String failureMessage(String name) throws Exception {
+    String json = new String(getClass().getClassLoader().getResourceAsStream(name).readAllBytes());
+    for (var e : WorkflowExecutionHistory.fromJson(json).getEvents()) {
+      if (e.hasWorkflowExecutionFailedEventAttributes()) {
+        return e.getWorkflowExecutionFailedEventAttributes().getFailure().getMessage();
+      }
+    }
+    return "";
+  }
+
+  /** The change ids of the version markers a saved history recorded. */
+  private java.util.Set<String> changeIds(String name) throws Exception {
+    String json = new String(getClass().getClassLoader().getResourceAsStream(name).readAllBytes());
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (var e : WorkflowExecutionHistory.fromJson(json).getEvents()) {
+      if (e.hasMarkerRecordedEventAttributes()) {
+        var id = e.getMarkerRecordedEventAttributes().getDetailsMap().get("changeId");
+        if (id != null && id.getPayloadsCount() > 0) {
+          ids.add(id.getPayloads(0).getData().toStringUtf8().replace("\"", ""));
+        }
+      }
+    }
+    return ids;
+  }
+
+  @Test
   void historiesOfBothReleasesHoldTheirOwnMarkers() throws Exception {
     // guards the fixtures: the older ones were checked after each activity, the newer settled
     assertThat(localActivities(WITH_CHECKS)).contains(BudgetCheckActivity.TYPE);
@@ -134,8 +223,13 @@ class BudgetReplayTest {
   /** The types of the local activities a saved history recorded as markers. */
   private java.util.Set<String> localActivities(String name) throws Exception {
     String json = new String(getClass().getClassLoader().getResourceAsStream(name).readAllBytes());
+    return localActivityTypes(WorkflowExecutionHistory.fromJson(json).getEvents());
+  }
+
+  private static java.util.Set<String> localActivityTypes(
+      List<io.temporal.api.history.v1.HistoryEvent> events) {
     java.util.Set<String> types = new java.util.HashSet<>();
-    for (var e : WorkflowExecutionHistory.fromJson(json).getEvents()) {
+    for (var e : events) {
       if (e.hasMarkerRecordedEventAttributes()) {
         var type = e.getMarkerRecordedEventAttributes().getDetailsMap().get("type");
         if (type != null && type.getPayloadsCount() > 0) {
@@ -185,27 +279,20 @@ class BudgetReplayTest {
     Path dir = Path.of("src/test/resources/budget");
     Files.createDirectories(dir);
 
-    // Only this release's histories are recorded here. Those of the release that checked after
-    // each activity (history-with-checks, history-hard-limit) and the one recorded without the
-    // interceptor were recorded by their releases and are kept as they are: regenerating them
-    // would test nothing.
+    // Only this release's history is recorded here: a run whose second draw is refused before
+    // running, the refusal stored. The others were recorded by their releases and are kept as they
+    // are (regenerating them would test nothing): history-with-checks and history-hard-limit by the
+    // release that checked after each activity, history-without-interceptor without Costwise,
+    // history-settled, history-settled-hard-limit and history-settled-refused by the release that
+    // reserved and settled but did not store refusals.
     worker(true);
+    budgets.expect("Draw", new java.math.BigDecimal("0.48"));
     env.start();
     WorkflowClient client = env.getWorkflowClient();
-    var ok =
-        start(
-            client,
-            "replay-settled",
-            Map.of("costwise.budget", Map.of("softUsd", "0.50", "hardUsd", "5.00")));
-    ok.run(2, false);
-    save(client, dir, "replay-settled", SETTLED);
-    var hard =
-        start(
-            client,
-            "replay-settled-hard-limit",
-            Map.of("costwise.budget", Map.of("hardUsd", "0.70")));
-    catchThrowable(() -> hard.run(3, false));
-    save(client, dir, "replay-settled-hard-limit", SETTLED_HARD_LIMIT);
+    var refused =
+        start(client, "replay-refused", Map.of("costwise.budget", Map.of("hardUsd", "0.70")));
+    catchThrowable(() -> refused.run(3, false));
+    save(client, dir, "replay-refused", REFUSED);
   }
 
   private static BudgetedPipeline.StoryboardWorkflow start(

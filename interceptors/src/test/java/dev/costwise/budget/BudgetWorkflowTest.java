@@ -436,7 +436,115 @@ class BudgetWorkflowTest {
     assertThat(markers)
         .as(
             "the version marker and the settlement that asked what a draw costs before refusing"
-                + " it: none after the note, none after the refused draw")
-        .isEqualTo(2);
+                + " it, then the refusal's version marker and its record: none after the note")
+        .isEqualTo(4);
+  }
+
+  @Test
+  void anActivityRefusedBeforeRunningIsStoredAsAnAlertOfItsRun() {
+    budgets.expect("Draw", new BigDecimal("0.48"));
+    var wf =
+        stub(
+            BudgetedPipeline.StoryboardWorkflow.class,
+            "refused-draw",
+            limits("0.30", "0.70", "refused-co"));
+    WorkflowFailedException failed =
+        (WorkflowFailedException)
+            org.assertj.core.api.Assertions.catchThrowable(() -> wf.run(3, false));
+
+    BudgetExceeded.Details d = budgetFailure(failed);
+    assertThat(d.refused()).isTrue();
+    assertThat(studio.calls("refused-draw")).as("the second draw never ran").isEqualTo(1);
+    String runId = runId(wf);
+    List<BudgetAlert> alerts =
+        budgets.alerts().stream().filter(a -> a.runId().equals(runId)).toList();
+    assertThat(alerts)
+        .extracting(BudgetAlert::threshold)
+        .as("the soft crossing of the first draw, then the refusal; no hard crossing")
+        .containsExactly("soft", "refused:hard");
+    BudgetAlert refusal = alerts.get(1);
+    assertThat(refusal.subject()).isEqualTo("run:" + runId);
+    assertThat(refusal.action()).isEqualTo(BudgetAlert.REFUSE);
+    assertThat(refusal.level()).isEqualTo(BudgetStatus.EXCEEDED);
+    assertThat(refusal.activityType()).isEqualTo("Draw");
+    assertThat(refusal.expectedUsd()).isEqualByComparingTo("0.48");
+    assertThat(refusal.spentUsd()).as("spent at the refusal").isEqualByComparingTo("0.48");
+    assertThat(refusal.limitUsd()).isEqualByComparingTo("0.70");
+    assertThat(refusal.workflowId()).isEqualTo("refused-draw");
+    eventually("the webhook got the refusal", () -> webhook.accepted("run:" + runId).size() == 2);
+    assertThat(webhook.accepted("run:" + runId))
+        .anySatisfy(
+            n -> {
+              assertThat(n.get("action").asText()).isEqualTo("REFUSE");
+              assertThat(n.get("activityType").asText()).isEqualTo("Draw");
+            });
+
+    List<String> markers = new java.util.ArrayList<>();
+    for (var e : client.fetchHistory("refused-draw").getEvents()) {
+      if (e.hasMarkerRecordedEventAttributes()) {
+        var details = e.getMarkerRecordedEventAttributes().getDetailsMap();
+        var key = details.containsKey("changeId") ? "changeId" : "type";
+        markers.add(details.get(key).getPayloads(0).getData().toStringUtf8().replace("\"", ""));
+      }
+    }
+    assertThat(markers)
+        .as("the refusal is recorded after its own version marker, after the settlements")
+        .containsSubsequence(
+            BudgetCheckActivity.SETTLE_TYPE,
+            dev.costwise.temporal.internal.BudgetGuard.REFUSAL_CHANGE_ID,
+            BudgetCheckActivity.REFUSED_TYPE)
+        .endsWith(BudgetCheckActivity.REFUSED_TYPE);
+  }
+
+  @Test
+  void anEstimateRefusedByAnExplicitCheckIsNotStoredAsARefusal() {
+    budgets.expect("Draw", new BigDecimal("0.48"));
+    var wf =
+        stub(
+            BudgetedPipeline.CarefulStoryboards.class,
+            "refused-twice",
+            limits(null, "0.50", "refused-twice-co"));
+    // draws one (0.48 of 0.50); the explicit check then refuses 0.60 and the workflow goes on
+    assertThat(wf.run("0.60")).isEqualTo("skipped: " + BudgetExceeded.TYPE);
+    String runId = runId(wf);
+    assertThat(budgets.alerts().stream().filter(a -> a.runId().equals(runId)))
+        .as("an explicit check refusing an estimate is the workflow asking, not a refusal stored")
+        .noneMatch(BudgetAlert::refusal);
+  }
+
+  @Test
+  void theRunsLimitsAreKeptWithItsTotalsWhetherCrossedOrNot() {
+    var wf =
+        stub(
+            BudgetedPipeline.StoryboardWorkflow.class,
+            "limits-kept",
+            limits("2.00", "5.00", "limits-co"));
+    assertThat(wf.run(1, false)).isEqualTo("drew 1");
+    var none =
+        stub(
+            BudgetedPipeline.StoryboardWorkflow.class,
+            "limits-none",
+            Map.of("costwise.tags", Map.of("tenant", "limits-co")));
+    assertThat(none.run(1, false)).isEqualTo("drew 1");
+
+    Map<String, Object> row = executionLimits(runId(wf));
+    assertThat((BigDecimal) row.get("soft_limit_usd")).isEqualByComparingTo("2.00");
+    assertThat((BigDecimal) row.get("hard_limit_usd")).isEqualByComparingTo("5.00");
+    assertThat(row.get("tree_limits")).isEqualTo("[]");
+    Map<String, Object> unlimited = executionLimits(runId(none));
+    assertThat(unlimited.get("soft_limit_usd")).isNull();
+    assertThat(unlimited.get("hard_limit_usd")).isNull();
+    assertThat(unlimited.get("tree_limits")).as("recorded: no limits").isEqualTo("[]");
+  }
+
+  private static Map<String, Object> executionLimits(String runId) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    "SELECT soft_limit_usd, hard_limit_usd, CAST(tree_limits AS text) AS tree_limits"
+                        + " FROM cost_execution WHERE run_id = :id")
+                .bind("id", runId)
+                .mapToMap()
+                .one());
   }
 }

@@ -339,6 +339,28 @@ class RunTreeTest {
                     .mapTo(BigDecimal.class)
                     .one());
     assertThat(executions).isEqualByComparingTo(tree);
+
+    // every run of the tree keeps the limits that cover it, though only the root's was crossed
+    List<Map<String, Object>> rows =
+        jdbi.withHandle(
+            h ->
+                h.createQuery(
+                        "SELECT run_id, hard_limit_usd, CAST(tree_limits AS text) AS tree_limits"
+                            + " FROM cost_execution WHERE root_run_id = :root OR run_id = :root")
+                    .bind("root", root)
+                    .mapToMap()
+                    .list());
+    assertThat(rows).hasSizeGreaterThan(1);
+    for (Map<String, Object> row : rows) {
+      if (row.get("run_id").equals(root)) {
+        assertThat((BigDecimal) row.get("hard_limit_usd")).isEqualByComparingTo("2.00");
+        assertThat(row.get("tree_limits")).isEqualTo("[]");
+      } else {
+        assertThat(row.get("hard_limit_usd")).as("a child has no limit of its own").isNull();
+        assertThat(row.get("tree_limits"))
+            .isEqualTo("[{\"runId\": \"" + root + "\", \"hardUsd\": \"2.00\"}]");
+      }
+    }
   }
 
   @Test
@@ -387,6 +409,36 @@ class RunTreeTest {
     // eight storyboards at once under $1.00: two fit
     assertThat(gallery.run(List.of(-1, -2, -3, -4, -5, -6, -7, -8))).isEqualTo("ran 2, refused 6");
     assertThat(stepsTotal("workflow_id = :id", "parallel")).isEqualByComparingTo("0.96");
+
+    // the run went on, but it was refused work: one alert says so, stored by one local activity
+    String runId = WorkflowStub.fromTyped(gallery).getExecution().getRunId();
+    List<BudgetAlert> refusals =
+        budgets.alerts().stream().filter(a -> a.runId().equals(runId) && a.refusal()).toList();
+    assertThat(refusals)
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.threshold()).isEqualTo("refused:hard");
+              assertThat(a.activityType()).isEqualTo("Draw");
+              assertThat(a.expectedUsd()).isEqualByComparingTo(DRAW);
+              assertThat(a.limitUsd()).isEqualByComparingTo("1.00");
+              assertThat(a.spentUsd())
+                  .as("spent or reserved: the two draws that fit")
+                  .isEqualByComparingTo("0.96");
+            });
+    long stored =
+        client.fetchHistory("parallel").getEvents().stream()
+            .filter(e -> e.hasMarkerRecordedEventAttributes())
+            .map(e -> e.getMarkerRecordedEventAttributes().getDetailsMap().get("type"))
+            .filter(t -> t != null && t.getPayloadsCount() > 0)
+            .filter(
+                t ->
+                    t.getPayloads(0)
+                        .getData()
+                        .toStringUtf8()
+                        .equals("\"" + BudgetCheckActivity.REFUSED_TYPE + "\""))
+            .count();
+    assertThat(stored).as("six refusals on one limit, stored once").isEqualTo(1);
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.costwise.temporal.internal;
 import dev.costwise.budget.BudgetCheckActivity;
 import dev.costwise.budget.BudgetCheckRequest;
 import dev.costwise.budget.BudgetExceeded;
+import dev.costwise.budget.BudgetRefusal;
 import dev.costwise.budget.BudgetSettleRequest;
 import dev.costwise.budget.BudgetSettlement;
 import dev.costwise.budget.BudgetStatus;
@@ -55,6 +56,13 @@ public final class BudgetGuard {
   /** Version marker of the budget checks. */
   public static final String CHANGE_ID = "costwise-budget-check";
 
+  /**
+   * Version marker of storing an activity refused before running (a local activity after the
+   * refusal). Taken at a run's first refusal only, so runs that refuse nothing record the same
+   * history as before, and refusals recorded before it replay without storing.
+   */
+  public static final String REFUSAL_CHANGE_ID = "costwise-budget-refusal";
+
   /** Version marker of failing runs whose memo holds invalid limits or tags at their start. */
   public static final String SETTINGS_CHANGE_ID = "costwise-invalid-settings";
 
@@ -101,6 +109,7 @@ public final class BudgetGuard {
   private final Map<String, BigDecimal> scopeSpent = new HashMap<>();
   private List<BudgetUtilisation> periods = List.of();
   private final Map<String, Promise<ExpectedCost>> expected = new HashMap<>();
+  private final java.util.Set<String> refusalsStored = new java.util.HashSet<>();
   private BigDecimal reserved = BigDecimal.ZERO;
   private Double upsertedSubtree;
   private boolean searchAttributes;
@@ -448,10 +457,14 @@ public final class BudgetGuard {
     return tags.isEmpty() ? h : TagsHeader.with(h, tags);
   }
 
-  /** The lineage an activity of this run carries, so its cost rows know their tree. */
+  /**
+   * The lineage an activity of this run carries, so its cost rows know their tree, with the limits
+   * covering the run, which the store keeps with the run's totals.
+   */
   Header activityHeader(Header header) {
     Header h =
-        new RunHeader(RunHeader.ACTIVITY, rootRunId, parentRunId, chainRunId, List.of(), null, null)
+        new RunHeader(
+                RunHeader.ACTIVITY, rootRunId, parentRunId, chainRunId, inherited, null, limits)
             .addTo(header);
     return tags.isEmpty() ? h : TagsHeader.with(h, tags);
   }
@@ -482,14 +495,52 @@ public final class BudgetGuard {
     ExpectedCost e = expectedCost(activityType);
     BudgetExceeded.Details refused = refusal(activityType, e.usd());
     if (refused != null) {
-      latest =
-          report(null).withNotes(List.of(BudgetExceeded.failure(refused).getOriginalMessage()));
+      ApplicationFailure f = BudgetExceeded.failure(refused);
+      latest = report(null).withNotes(List.of(f.getOriginalMessage()));
       showDetails();
-      return BudgetExceeded.failure(refused);
+      storeRefusal(refused);
+      return f;
     }
     reserved = reserved.add(e.usd());
     latest = report(null);
     return null;
+  }
+
+  /**
+   * Asks the budget service (a local activity, recorded in history) to store a refusal as an alert
+   * of this run, once per limit, so that the run is listed with those that failed on a limit
+   * although nothing crossed one. A failing service is logged: the refusal stands either way.
+   */
+  private void storeRefusal(BudgetExceeded.Details refused) {
+    if (Workflow.getVersion(REFUSAL_CHANGE_ID, Workflow.DEFAULT_VERSION, 1)
+        == Workflow.DEFAULT_VERSION) {
+      return; // refused before refusals were stored: replay as it ran
+    }
+    if (!refusalsStored.add(refused.limit())) {
+      return; // stored once per limit: a run refused again on it has nothing new to say
+    }
+    WorkflowInfo info = Workflow.getInfo();
+    try {
+      next.executeLocalActivity(
+              new LocalActivityInput<>(
+                  BudgetCheckActivity.REFUSED_TYPE,
+                  Void.class,
+                  Void.class,
+                  new Object[] {
+                    new BudgetRefusal(
+                        info.getRunId(), info.getWorkflowId(), info.getWorkflowType(), refused)
+                  },
+                  SETTLE_OPTIONS,
+                  Header.empty()))
+          .getResult()
+          .get();
+    } catch (ActivityFailure e) {
+      log.warn(
+          "Refusal of {} in run {} not stored: {}",
+          refused.activityType(),
+          info.getRunId(),
+          e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+    }
   }
 
   /** The amount {@link #reserve} reserved for {@code activityType}. */

@@ -121,7 +121,7 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
   /**
    * Fails the attempt with a non-retryable {@code BudgetExceeded} before it runs when a blocking
    * period budget covering the run is at its threshold. Any activity may spend, so every activity
-   * but the budget check itself and the types configured as unchecked is refused. A database error
+   * but the budget service's own and the types configured as unchecked is refused. A database error
    * lets the activity run (logged and counted): a budget outage must not stop the work.
    */
   private void refuseWhenBlocked(ActivityInput input) {
@@ -129,6 +129,8 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
     ActivityInfo info = context.getInfo();
     if (budgets == null
         || BudgetCheckActivity.TYPE.equals(info.getActivityType())
+        || BudgetCheckActivity.SETTLE_TYPE.equals(info.getActivityType())
+        || BudgetCheckActivity.REFUSED_TYPE.equals(info.getActivityType())
         || options.unchecked(info.getActivityType())) {
       return;
     }
@@ -271,6 +273,7 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
         started,
         lineage == null ? null : lineage.rootRunId(),
         lineage == null ? null : lineage.parentRunId(),
-        lineage == null ? null : lineage.chainRunId());
+        lineage == null ? null : lineage.chainRunId(),
+        lineage == null ? null : lineage.runLimits());
   }
 }

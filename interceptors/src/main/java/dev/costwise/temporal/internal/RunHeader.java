@@ -2,6 +2,7 @@ package dev.costwise.temporal.internal;
 
 import dev.costwise.budget.ExecutionLimits;
 import dev.costwise.budget.LimitScope;
+import dev.costwise.store.RunLimits;
 import io.temporal.api.common.v1.Payload;
 import io.temporal.common.converter.DataConverter;
 import io.temporal.common.converter.DefaultDataConverter;
@@ -26,7 +27,9 @@ import java.util.Map;
  * @param chainRunId the first run of the receiving run's chain (to a child: null, it starts one)
  * @param scopes limits of the ancestors that cover the receiving run, outermost first
  * @param carriedUsd to a continued run: what its chain (and the chain's children) spent before it
- * @param limits to a continued run: its own limits, carried in case its memo is not
+ * @param limits to a continued run: its own limits, carried in case its memo is not; to an
+ *     activity: its run's own limits (always written, empty when none), which the store keeps on
+ *     the run's execution row together with {@code scopes}
  */
 record RunHeader(
     String kind,
@@ -71,7 +74,7 @@ record RunHeader(
     if (carriedUsd != null) {
       map.put("carriedUsd", carriedUsd.toPlainString());
     }
-    if (limits != null && limits != ExecutionLimits.NONE) {
+    if (limits != null && (ACTIVITY.equals(kind) || !limits.equals(ExecutionLimits.NONE))) {
       map.put("limits", limits.toMap());
     }
     JSON.toPayload(map).ifPresent(p -> values.put(KEY, p));
@@ -111,6 +114,21 @@ record RunHeader(
     } catch (RuntimeException e) {
       return null;
     }
+  }
+
+  /**
+   * What an activity's header says of its run's limits, for the store; null when the header did not
+   * carry them (written by an earlier release).
+   */
+  RunLimits runLimits() {
+    if (!ACTIVITY.equals(kind) || limits == null) {
+      return null;
+    }
+    List<RunLimits.Covering> tree = new ArrayList<>();
+    for (LimitScope s : scopes) {
+      tree.add(new RunLimits.Covering(s.chainRunId(), s.limits().softUsd(), s.limits().hardUsd()));
+    }
+    return new RunLimits(limits.softUsd(), limits.hardUsd(), tree);
   }
 
   private static Map<?, ?> withoutKey(Map<?, ?> m, String key) {

@@ -134,15 +134,13 @@ final class ApiJson {
       n.put("workflowId", a.workflowId());
       n.put("workflowType", a.workflowType());
       n.put("runId", a.runId());
-      n.put(
-          "reason",
-          (a.subject().startsWith("run:")
-                  ? "run's " + a.threshold() + " limit"
-                  : a.subject() + " at " + a.threshold())
-              + (a.level() == BudgetStatus.EXCEEDED
-                  ? ": failed with BudgetExceeded"
-                  : ": new work blocked"));
+      n.put("reason", reason(a));
       n.put("level", a.level().name());
+      n.put("refused", a.refusal());
+      if (a.refusal()) {
+        n.put("refusedActivityType", a.activityType());
+        n.put("expectedUsd", Money.plain(a.expectedUsd()));
+      }
       n.put("limitUsd", Money.plain(a.limitUsd()));
       n.put("costUsd", Money.plain(a.spentUsd()));
       n.put("spentAtCrossingUsd", Money.plain(a.spentUsd()));
@@ -153,6 +151,31 @@ final class ApiJson {
       n.put("at", a.createdAt().toString());
     }
     return list;
+  }
+
+  /** Why an alert's run is over budget, in a few words. */
+  static String reason(BudgetAlert a) {
+    if (a.refusal()) {
+      String limit = a.threshold().substring(BudgetAlert.REFUSED.length());
+      String which =
+          limit.equals("hard")
+              ? "run's hard limit"
+              : limit.startsWith("tree:")
+                  ? "hard limit of tree " + limit.substring("tree:".length())
+                  : limit.startsWith("budget:") ? limit + " blocking threshold" : limit;
+      return "refused before running: "
+          + a.activityType()
+          + " (expected $"
+          + Money.plain(a.expectedUsd())
+          + ") would cross the "
+          + which;
+    }
+    return (a.subject().startsWith("run:")
+            ? "run's " + a.threshold() + " limit"
+            : a.subject() + " at " + a.threshold())
+        + (a.level() == BudgetStatus.EXCEEDED
+            ? ": failed with BudgetExceeded"
+            : ": new work blocked");
   }
 
   /**

@@ -9,6 +9,7 @@ import dev.costwise.report.RunDetail;
 import dev.costwise.report.StepComparison;
 import dev.costwise.report.UnpricedModel;
 import dev.costwise.store.ExecutionTotals;
+import dev.costwise.store.RunLimits;
 import dev.costwise.usage.UsageCounts;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -100,8 +101,15 @@ final class RunJson {
       n.put("limitUsd", Money.plain(c.limitUsd()));
       n.put("spentAtCrossingUsd", Money.plain(c.spentUsd()));
       n.put("at", c.at().toString());
+      n.put("refused", c.refusal());
+      if (c.refusal()) {
+        n.put("refusedLimit", c.refusedLimit());
+        n.put("refusedActivityType", c.activityType());
+        n.put("expectedUsd", Money.plain(c.expectedUsd()));
+      }
     }
     root.put("budgetOutcome", outcome(d.crossings()));
+    root.set("limits", limits(d));
 
     root.set("children", children(d.children()));
     root.put("childrenTruncated", d.childrenTruncated());
@@ -115,10 +123,38 @@ final class RunJson {
     return root;
   }
 
-  /** What the run's crossings amount to, in a few words. */
+  /**
+   * The limits the run was given, crossed or not: {@code recorded} false (and nothing else) when
+   * they were not stored for this run; else its own soft and hard limits (null when unset),
+   * compared with the spend of the run and its children, and the ancestors' limits covering it.
+   */
+  private static ObjectNode limits(RunDetail d) {
+    ObjectNode n = JSON.createObjectNode();
+    RunLimits l = d.limits();
+    n.put("recorded", l != null);
+    if (l == null) {
+      return n;
+    }
+    n.put("softUsd", Money.plain(l.softUsd()));
+    n.put("hardUsd", Money.plain(l.hardUsd()));
+    n.put("spentUsd", Money.plain(d.subtreeUsd()));
+    ArrayNode tree = n.putArray("tree");
+    for (RunLimits.Covering c : l.tree()) {
+      ObjectNode t = tree.addObject();
+      t.put("runId", c.runId());
+      t.put("softUsd", Money.plain(c.softUsd()));
+      t.put("hardUsd", Money.plain(c.hardUsd()));
+    }
+    return n;
+  }
+
+  /** What the run's crossings and refusals amount to, in a few words. */
   private static String outcome(List<RunDetail.Crossing> crossings) {
-    if (crossings.stream().anyMatch(c -> c.level().equals("EXCEEDED"))) {
+    if (crossings.stream().anyMatch(c -> c.level().equals("EXCEEDED") && !c.refusal())) {
       return "EXCEEDED";
+    }
+    if (crossings.stream().anyMatch(RunDetail.Crossing::refusal)) {
+      return "REFUSED";
     }
     if (crossings.stream().anyMatch(c -> c.level().equals("BLOCKED"))) {
       return "BLOCKED";

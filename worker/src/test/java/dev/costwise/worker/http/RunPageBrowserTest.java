@@ -68,6 +68,7 @@ class RunPageBrowserTest {
   private static String grandchild;
   private static Estimate estimate;
   private static String cappedRun;
+  private static String refusedRun;
 
   @BeforeAll
   static void runs() {
@@ -103,6 +104,24 @@ class RunPageBrowserTest {
     childB = run(client, "page-child-b", CostwiseRun.tags(Map.of("tenant", "harbour-co")), small());
     grandchild =
         run(client, "page-grandchild", CostwiseRun.tags(Map.of("tenant", "harbour-co")), small());
+    ContentPipelineWorkflow refused =
+        client.newWorkflowStub(
+            ContentPipelineWorkflow.class,
+            // the script fits under $0.10; the drawing, reserved at $0.12, is refused before it
+            // runs: no limit is crossed, the run fails all the same
+            CostwiseRun.limits("0.08", "0.10")
+                .tag("tenant", "harbour-co")
+                .applyTo(
+                    WorkflowOptions.newBuilder()
+                        .setTaskQueue("costwise-test")
+                        .setWorkflowId("page-refused"))
+                .build());
+    try {
+      refused.produce(small());
+      throw new AssertionError("the refused run should have failed");
+    } catch (io.temporal.client.WorkflowFailedException expected) {
+      refusedRun = WorkflowStub.fromTyped(refused).getExecution().getRunId();
+    }
     ContentPipelineWorkflow capped =
         client.newWorkflowStub(
             ContentPipelineWorkflow.class,
@@ -231,6 +250,54 @@ class RunPageBrowserTest {
   }
 
   @Test
+  void aRunRefusedBeforeRunningShowsTheRefusalAndItsUncrossedLimits() throws Exception {
+    JsonNode d = JSON.readTree(get("/api/executions/" + refusedRun + "/detail"));
+    assertThat(d.path("budgetOutcome").asText()).isEqualTo("REFUSED");
+    JsonNode refusal = d.path("budget").get(0);
+    assertThat(d.path("budget")).hasSize(1);
+    assertThat(refusal.path("refused").asBoolean()).isTrue();
+    assertThat(refusal.path("refusedLimit").asText()).isEqualTo("hard");
+    assertThat(refusal.path("refusedActivityType").asText()).isEqualTo("DrawScene");
+    assertThat(new BigDecimal(refusal.path("expectedUsd").asText()))
+        .isEqualByComparingTo(dev.costwise.demo.SimulatedProviders.DRAW_SCENE_EXPECTED_USD);
+    assertThat(new BigDecimal(refusal.path("limitUsd").asText())).isEqualByComparingTo("0.10");
+    BigDecimal script =
+        worker.store().steps(refusedRun).stream()
+            .filter(l -> l.activityType().equals("WriteScript"))
+            .map(StepRow::costUsd)
+            .reduce(BigDecimal.ZERO, BigDecimal::add);
+    assertThat(new BigDecimal(refusal.path("spentAtCrossingUsd").asText()))
+        .as("what the run had spent when the drawing was refused: its script")
+        .isEqualByComparingTo(script)
+        .isPositive();
+    JsonNode limits = d.path("limits");
+    assertThat(limits.path("recorded").asBoolean()).isTrue();
+    assertThat(new BigDecimal(limits.path("softUsd").asText())).isEqualByComparingTo("0.08");
+    assertThat(new BigDecimal(limits.path("hardUsd").asText())).isEqualByComparingTo("0.10");
+    assertThat(limits.path("tree")).isEmpty();
+    assertThat(cost(refusedRun)).as("neither limit was crossed").isLessThan(new BigDecimal("0.08"));
+
+    JsonNode p = JSON.readTree(get("/api/executions/" + parent + "/detail")).path("limits");
+    assertThat(new BigDecimal(p.path("softUsd").asText())).isEqualByComparingTo("0.05");
+    assertThat(p.path("hardUsd").isNull()).isTrue();
+
+    JsonNode listed = null;
+    for (JsonNode n : JSON.readTree(get("/api/dashboard?tenant=harbour-co")).path("overBudget")) {
+      if (n.path("runId").asText().equals(refusedRun)) {
+        listed = n;
+      }
+    }
+    assertThat(listed).as("the refused run is listed with the over-budget runs").isNotNull();
+    assertThat(listed.path("refused").asBoolean()).isTrue();
+    assertThat(listed.path("refusedActivityType").asText()).isEqualTo("DrawScene");
+    assertThat(listed.path("reason").asText())
+        .isEqualTo(
+            "refused before running: DrawScene (expected $0.12) would cross the run's hard limit");
+    assertThat(new BigDecimal(listed.path("finalUsd").asText()))
+        .isEqualByComparingTo(cost(refusedRun));
+  }
+
+  @Test
   void overviewFiltersNarrowTheRunsAndListUnpricedModels() throws Exception {
     JsonNode all = JSON.readTree(get("/api/dashboard?tenant=harbour-co"));
     assertThat(all.path("topWorkflows").findValuesAsText("runId")).contains(parent, childA);
@@ -290,8 +357,30 @@ class RunPageBrowserTest {
         .contains("Spent at crossing")
         .contains("Final spend")
         .contains(usd(cost(cappedRun)));
+    assertThat(odom)
+        .as("the refused run is listed, saying what was refused")
+        .contains("/run?id=" + refusedRun)
+        .contains("page-refused")
+        .contains("refused before running: DrawScene (expected $0.12)");
     assertThat(odom).as("no load error shown").contains("<div id=\"error\"></div>");
     screenshot(overview, "overview.png", 1400);
+
+    String refusedUrl = base + "/run?id=" + refusedRun + "#token=" + TOKEN;
+    String rdom =
+        chromium(List.of("--dump-dom", "--virtual-time-budget=10000", refusedUrl), "refused-dom");
+    assertThat(rdom).contains("data-loaded=\"true\"").contains("page-refused");
+    assertThat(rdom).contains("<b id=\"outcome\" class=\"over\">refused</b>");
+    assertThat(rdom)
+        .contains("refused DrawScene (expected $0.1200) against the run's hard limit")
+        .contains(">REFUSED<");
+    assertThat(rdom)
+        .as("the limits, never crossed, with what the run spent against them")
+        .contains(
+            "run's soft limit</td><td class=\"num\">$0.0800</td><td class=\"num\">"
+                + usd(cost(refusedRun)))
+        .contains("run's hard limit</td><td class=\"num\">$0.1000</td>");
+    assertThat(rdom).as("no load error shown").contains("<div id=\"error\"></div>");
+    screenshot(refusedUrl, "run-page-refused.png", 1100);
   }
 
   /** As the pages write an amount: cents from a dollar up, else four decimals. */
