@@ -61,8 +61,10 @@ import java.util.UUID;
  * [rounds]} (defaults 40, 20, 7; the first round is warm-up and not reported).
  */
 public final class TrackingOverhead {
-  private static final String[] MODES = {"off", "on", "budgets"};
+  private static final String[] ALL_MODES = {"off", "on", "budgets"};
+  private static String[] MODES = ALL_MODES;
   private static final Map<String, List<double[]>> CPU = new LinkedHashMap<>();
+  private static final Map<String, List<Map<String, Double>>> THREADS = new LinkedHashMap<>();
 
   private TrackingOverhead() {}
 
@@ -115,6 +117,13 @@ public final class TrackingOverhead {
     int workflows = args.length > 0 ? Integer.parseInt(args[0]) : 40;
     int activities = args.length > 1 ? Integer.parseInt(args[1]) : 20;
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 7;
+    if (args.length > 3) {
+      MODES = args[3].split(",");
+      if (!MODES[0].equals("off") || !List.of(ALL_MODES).containsAll(List.of(MODES))) {
+        throw new IllegalArgumentException(
+            "modes must start with off and be among " + List.of(ALL_MODES));
+      }
+    }
     Path data = Files.createTempDirectory("costwise-overhead");
     try (EmbeddedPostgres postgres =
             EmbeddedPostgres.builder()
@@ -144,6 +153,7 @@ public final class TrackingOverhead {
               .setDataDirectory(data.resolve("budgets"))
               .setBudgets(true)
               .build();
+      Map<String, CostwisePlugin> plugins = Map.of("on", tracking, "budgets", budgets);
       budgets
           .budgets()
           .create(
@@ -156,8 +166,7 @@ public final class TrackingOverhead {
       List<WorkerFactory> factories = new ArrayList<>();
       for (String mode : MODES) {
         WorkerFactoryOptions.Builder options = WorkerFactoryOptions.newBuilder();
-        CostwisePlugin plugin =
-            mode.equals("on") ? tracking : mode.equals("budgets") ? budgets : null;
+        CostwisePlugin plugin = plugins.get(mode);
         if (plugin != null) {
           options.setWorkerInterceptors(plugin.tracking().workerInterceptor());
         }
@@ -228,9 +237,25 @@ public final class TrackingOverhead {
             median(c, 1),
             median(c, 2) * 100);
       }
+      System.out.println(
+          "JVM CPU per activity by thread (ms, median of the rounds after warm-up):");
+      for (String mode : MODES) {
+        List<Map<String, Double>> rows = THREADS.get(mode).subList(1, THREADS.get(mode).size());
+        java.util.Set<String> groups = new java.util.TreeSet<>();
+        rows.forEach(r -> groups.addAll(r.keySet()));
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-15s", mode));
+        for (String g : groups) {
+          double[] v = rows.stream().mapToDouble(r -> r.getOrDefault(g, 0.0)).sorted().toArray();
+          double med =
+              v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+          line.append(String.format(Locale.ROOT, " %s %.2f;", g, med));
+        }
+        System.out.println(line);
+      }
       factories.forEach(WorkerFactory::shutdownNow);
-      tracking.close();
-      budgets.close();
+      for (CostwisePlugin p : plugins.values()) {
+        p.close();
+      }
       ds.close();
     }
   }
@@ -258,6 +283,47 @@ public final class TrackingOverhead {
     return new double[] {jvm, pg};
   }
 
+  /** CPU nanoseconds so far of this JVM's threads, by kind of thread. */
+  private static Map<String, Long> threadCpu() {
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    Map<String, Long> groups = new java.util.TreeMap<>();
+    for (java.lang.management.ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
+      if (info == null) {
+        continue;
+      }
+      long nanos = mx.getThreadCpuTime(info.getThreadId());
+      if (nanos > 0) {
+        groups.merge(group(info.getThreadName()), nanos, Long::sum);
+      }
+    }
+    return groups;
+  }
+
+  private static String group(String thread) {
+    if (thread.startsWith("costwise-cost-writer")) {
+      return "writers";
+    }
+    if (thread.startsWith("costwise-")) {
+      return "costwise-other";
+    }
+    if (thread.startsWith("Activity Executor")) {
+      return "activities";
+    }
+    if (thread.startsWith("Local Activity")) {
+      return "local-activities";
+    }
+    if (thread.startsWith("workflow-thread") || thread.startsWith("Workflow Executor")) {
+      return "workflows";
+    }
+    if (thread.startsWith("grpc-") || thread.contains("Timer")) {
+      return "server";
+    }
+    if (thread.startsWith("HikariPool") || thread.startsWith("PostgreSQL")) {
+      return "pool";
+    }
+    return "other";
+  }
+
   private static double procCpu(Path stat, boolean reaped) {
     try {
       String s = Files.readString(stat);
@@ -277,12 +343,13 @@ public final class TrackingOverhead {
     List<WorkflowStub> stubs = new ArrayList<>();
     long start = System.nanoTime();
     double[] cpuBefore = cpuSeconds();
+    Map<String, Long> threadsBefore = threadCpu();
     for (int i = 0; i < workflows; i++) {
       WorkflowOptions.Builder options =
           WorkflowOptions.newBuilder()
               .setTaskQueue("overhead-" + mode)
               .setWorkflowId("overhead-" + mode + "-" + UUID.randomUUID());
-      if (mode.equals("budgets")) {
+      if (mode.startsWith("budgets")) {
         CostwiseRun.limits("500.00", "1000.00").applyTo(options);
       }
       WorkflowStub stub = client.newUntypedWorkflowStub("OverheadSteps", options.build());
@@ -298,6 +365,12 @@ public final class TrackingOverhead {
     double seconds = (System.nanoTime() - start) / 1e9;
     double[] cpuAfter = cpuSeconds();
     int n = workflows * activities;
+    Map<String, Long> threadsAfter = threadCpu();
+    Map<String, Double> perGroup = new java.util.TreeMap<>();
+    threadsAfter.forEach(
+        (group, nanos) ->
+            perGroup.put(group, (nanos - threadsBefore.getOrDefault(group, 0L)) / 1e6 / n));
+    THREADS.computeIfAbsent(mode, k -> new ArrayList<>()).add(perGroup);
     CPU.computeIfAbsent(mode, k -> new ArrayList<>())
         .add(
             new double[] {

@@ -85,6 +85,7 @@ public final class BudgetPolicy {
       BudgetAlerts alerts,
       ActivityCosts activityCosts) {
     this.jdbi = Objects.requireNonNull(jdbi);
+    dev.costwise.store.CostStore.warmSqlObjects(jdbi, BudgetDao.class);
     this.metrics = Objects.requireNonNull(metrics);
     this.clock = Objects.requireNonNull(clock);
     this.unwritten = Objects.requireNonNull(unwritten);
@@ -576,9 +577,12 @@ public final class BudgetPolicy {
   private RunCost check(BudgetDao dao, BudgetCheckRequest r, Instant now) {
     boolean beforeWork = r.estimateUsd() != null;
     BigDecimal estimate = beforeWork ? r.estimateUsd() : BigDecimal.ZERO;
+    // what the recorder holds is read before the database: an attempt written in between is then
+    // counted twice (on the safe side) rather than not at all
+    BigDecimal held = unwritten.unwrittenUsd(r.runId());
     BigDecimal recorded = dao.runTotal(r.runId());
     lastRunTotal.put(r.runId(), recorded);
-    BigDecimal spent = recorded.add(unwritten.unwrittenUsd(r.runId()));
+    BigDecimal spent = recorded.add(held);
     BigDecimal projected = spent.add(estimate);
     ExecutionLimits limits = r.limits() == null ? ExecutionLimits.NONE : r.limits();
     Map<String, String> tags = r.tags() == null ? Map.of() : r.tags();

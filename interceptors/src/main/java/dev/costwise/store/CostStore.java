@@ -47,6 +47,7 @@ public final class CostStore implements CostRecorder {
       throw new IllegalArgumentException("a rollup shard is from 0 to " + (ROLLUP_SHARDS - 1));
     }
     this.jdbi = jdbi;
+    warmSqlObjects(jdbi, CostDao.class);
     this.partitions = new StepPartitions(jdbi);
     for (int i = 0; i < ROLLUP_SHARDS; i++) {
       freeShards.addLast((short) ((first + i) % ROLLUP_SHARDS));
@@ -63,6 +64,24 @@ public final class CostStore implements CostRecorder {
     return Jdbi.create(dataSource)
         .installPlugin(new SqlObjectPlugin())
         .installPlugin(new PostgresPlugin());
+  }
+
+  /**
+   * Builds the SQL-object metadata of {@code types} in {@code jdbi}'s own configuration. Every
+   * handle starts from a copy of it, so a type attached to handles (once per transaction) is then
+   * described once, not again for every handle.
+   */
+  public static void warmSqlObjects(Jdbi jdbi, Class<?>... types) {
+    org.jdbi.v3.core.extension.Extensions extensions =
+        jdbi.getConfig(org.jdbi.v3.core.extension.Extensions.class);
+    extensions
+        .findFactory(org.jdbi.v3.sqlobject.SqlObjectFactory.class)
+        .ifPresent(
+            factory -> {
+              for (Class<?> type : types) {
+                extensions.findMetadata(type, factory);
+              }
+            });
   }
 
   /** The JDBI instance, for other parts of the product that share the schema. */
