@@ -263,6 +263,23 @@ public final class BudgetPolicy {
       return;
     }
     try {
+      if (r.namespace() != null && r.taskQueue() != null) {
+        // a run refused before anything was recorded has no row yet: give it one, so that it is
+        // listed and opened like any other
+        new dev.costwise.store.CostStore(jdbi)
+            .openExecution(
+                r.runId(),
+                r.namespace(),
+                r.workflowId() == null ? "" : r.workflowId(),
+                r.workflowType() == null ? "" : r.workflowType(),
+                r.taskQueue(),
+                r.tags(),
+                r.parentRunId(),
+                r.rootRunId(),
+                r.chainRunId(),
+                r.limits(),
+                clock.instant());
+      }
       raiseOnce(alert);
     } catch (RuntimeException e) {
       if (!StoreErrors.unreachable(e)) {

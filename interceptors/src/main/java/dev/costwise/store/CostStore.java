@@ -563,6 +563,43 @@ public final class CostStore implements CostRecorder {
     return rows;
   }
 
+  /**
+   * Creates the execution row of a run that has no cost yet (a run refused before its first
+   * activity ran), so that it can be found, listed and opened like any other; a run that has a row
+   * keeps it as it is, but for tags and lineage the row lacked (as every write does).
+   */
+  public void openExecution(
+      String runId,
+      String namespace,
+      String workflowId,
+      String workflowType,
+      String taskQueue,
+      Map<String, String> tags,
+      String parentRunId,
+      String rootRunId,
+      String chainRunId,
+      RunLimits limits,
+      java.time.Instant at) {
+    RunLimits l = limits == null ? RunLimits.NONE : limits;
+    jdbi.useTransaction(
+        h ->
+            h.attach(CostDao.class)
+                .lockExecutions(
+                    new String[] {runId},
+                    new String[] {namespace},
+                    new String[] {workflowId},
+                    new String[] {workflowType},
+                    new String[] {taskQueue},
+                    new String[] {tagsJson(tags == null ? Map.of() : tags)},
+                    new String[] {StepColumns.timestamp(at)},
+                    new String[] {parentRunId},
+                    new String[] {rootRunId != null ? rootRunId : runId},
+                    new String[] {chainRunId != null ? chainRunId : runId},
+                    new String[] {l.softUsd() == null ? null : l.softUsd().toPlainString()},
+                    new String[] {l.hardUsd() == null ? null : l.hardUsd().toPlainString()},
+                    new String[] {treeLimitsJson(l)}));
+  }
+
   /** The ancestors' limits of {@code limits} as the execution row's {@code tree_limits}. */
   static String treeLimitsJson(RunLimits limits) {
     java.util.List<Map<String, String>> list = new java.util.ArrayList<>();

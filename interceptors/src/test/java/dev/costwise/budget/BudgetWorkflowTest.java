@@ -334,7 +334,10 @@ class BudgetWorkflowTest {
     assertThat(d.spentUsd()).isEqualByComparingTo("0.96");
     assertThat(d.activityType()).isEqualTo("Draw");
     assertThat(studio.calls("blocked-2")).as("the blocked activity never ran").isZero();
-    assertThat(store.execution(runId(second))).isEmpty();
+    var opened = store.execution(runId(second)).orElseThrow();
+    assertThat(opened.costUsd()).as("refused before running: kept, nothing spent").isZero();
+    assertThat(opened.usageCount()).isZero();
+    assertThat(store.steps(runId(second))).isEmpty();
 
     List<BudgetAlert> alerts =
         budgets.alerts().stream()
@@ -535,6 +538,38 @@ class BudgetWorkflowTest {
     assertThat(unlimited.get("soft_limit_usd")).isNull();
     assertThat(unlimited.get("hard_limit_usd")).isNull();
     assertThat(unlimited.get("tree_limits")).as("recorded: no limits").isEqualTo("[]");
+  }
+
+  @Test
+  void aRunRefusedBeforeItsFirstActivityHasAnExecutionRowToOpen() {
+    budgets.expect("Draw", new BigDecimal("0.48"));
+    var wf =
+        stub(
+            BudgetedPipeline.StoryboardWorkflow.class,
+            "refused-at-once",
+            limits("0.20", "0.40", "refused-at-once-co"));
+    WorkflowFailedException failed =
+        (WorkflowFailedException)
+            org.assertj.core.api.Assertions.catchThrowable(() -> wf.run(2, false));
+
+    assertThat(budgetFailure(failed).refused()).isTrue();
+    assertThat(studio.calls("refused-at-once")).as("no draw ran").isZero();
+    String runId = runId(wf);
+    assertThat(store.steps(runId)).as("nothing was spent").isEmpty();
+    var execution = store.execution(runId).orElseThrow();
+    assertThat(execution.costUsd()).isEqualByComparingTo("0");
+    assertThat(execution.workflowId()).isEqualTo("refused-at-once");
+    assertThat(execution.tags()).contains("\"tenant\": \"refused-at-once-co\"");
+    assertThat(execution.taskQueue()).isEqualTo(QUEUE);
+    assertThat(execution.usageCount()).isZero();
+    Map<String, Object> row = executionLimits(runId);
+    assertThat((BigDecimal) row.get("soft_limit_usd")).isEqualByComparingTo("0.20");
+    assertThat((BigDecimal) row.get("hard_limit_usd")).isEqualByComparingTo("0.40");
+    assertThat(row.get("tree_limits")).isEqualTo("[]");
+    assertThat(budgets.alerts())
+        .filteredOn(a -> a.runId().equals(runId))
+        .extracting(BudgetAlert::threshold)
+        .containsExactly("refused:hard");
   }
 
   private static Map<String, Object> executionLimits(String runId) {

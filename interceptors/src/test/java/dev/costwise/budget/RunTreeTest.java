@@ -392,7 +392,13 @@ class RunTreeTest {
                             + " WHERE workflow_id = 'session'")
                     .mapToMap()
                     .list());
-    assertThat(runs).hasSize(2);
+    assertThat(runs)
+        .as(
+            "two runs that spent, and the third, refused at its first draw, kept with nothing spent")
+        .hasSize(3);
+    assertThat(runs)
+        .extracting(r -> ((BigDecimal) r.get("cost_usd")).stripTrailingZeros().toPlainString())
+        .containsExactlyInAnyOrder("0.96", "0.96", "0");
     assertThat(runs).allSatisfy(r -> assertThat(r.get("chain_run_id")).isEqualTo(first));
     assertThat(runs).allSatisfy(r -> assertThat(r.get("root_run_id")).isEqualTo(first));
 
