@@ -384,53 +384,24 @@ public final class CostStore implements CostRecorder {
   private static void write(CostDao dao, Map<AttemptKey, List<StepRow>> attempts, short shard) {
     TreeMap<String, StepRow> runs = new TreeMap<>();
     attempts.values().forEach(rows -> runs.putIfAbsent(rows.get(0).runId(), rows.get(0)));
-    int r = runs.size();
-    String[] runIds = new String[r];
-    String[] namespaces = new String[r];
-    String[] workflowIds = new String[r];
-    String[] workflowTypes = new String[r];
-    String[] taskQueues = new String[r];
-    String[] tags = new String[r];
-    String[] recordedAt = new String[r];
-    String[] parents = new String[r];
-    String[] roots = new String[r];
-    String[] chains = new String[r];
-    String[] softLimits = new String[r];
-    String[] hardLimits = new String[r];
-    String[] treeLimits = new String[r];
-    int j = 0;
-    for (StepRow first : runs.values()) {
-      runIds[j] = first.runId();
-      namespaces[j] = first.namespace();
-      workflowIds[j] = first.workflowId();
-      workflowTypes[j] = first.workflowType();
-      taskQueues[j] = first.taskQueue();
-      tags[j] = first.tags();
-      parents[j] = first.parentRunId();
-      roots[j] = first.rootRunId() != null ? first.rootRunId() : first.runId();
-      chains[j] = first.chainRunId() != null ? first.chainRunId() : first.runId();
-      RunLimits limits = first.runLimits();
-      if (limits != null) {
-        softLimits[j] = limits.softUsd() == null ? null : limits.softUsd().toPlainString();
-        hardLimits[j] = limits.hardUsd() == null ? null : limits.hardUsd().toPlainString();
-        treeLimits[j] = treeLimitsJson(limits);
-      }
-      recordedAt[j++] = StepColumns.timestamp(first.recordedAt());
-    }
-    dao.lockExecutions(
-        runIds,
-        namespaces,
-        workflowIds,
-        workflowTypes,
-        taskQueues,
-        tags,
-        recordedAt,
-        parents,
-        roots,
-        chains,
-        softLimits,
-        hardLimits,
-        treeLimits);
+    lockExecutions(
+        dao,
+        runs.values().stream()
+            .map(
+                first ->
+                    new ExecutionRow(
+                        first.runId(),
+                        first.namespace(),
+                        first.workflowId(),
+                        first.workflowType(),
+                        first.taskQueue(),
+                        first.tags(),
+                        first.recordedAt(),
+                        first.parentRunId(),
+                        first.rootRunId(),
+                        first.chainRunId(),
+                        first.runLimits()))
+            .toList());
 
     int n = attempts.size();
     String[] attemptRuns = new String[n];
@@ -580,24 +551,88 @@ public final class CostStore implements CostRecorder {
       String chainRunId,
       RunLimits limits,
       java.time.Instant at) {
-    RunLimits l = limits == null ? RunLimits.NONE : limits;
-    jdbi.useTransaction(
-        h ->
-            h.attach(CostDao.class)
-                .lockExecutions(
-                    new String[] {runId},
-                    new String[] {namespace},
-                    new String[] {workflowId},
-                    new String[] {workflowType},
-                    new String[] {taskQueue},
-                    new String[] {tagsJson(tags == null ? Map.of() : tags)},
-                    new String[] {StepColumns.timestamp(at)},
-                    new String[] {parentRunId},
-                    new String[] {rootRunId != null ? rootRunId : runId},
-                    new String[] {chainRunId != null ? chainRunId : runId},
-                    new String[] {l.softUsd() == null ? null : l.softUsd().toPlainString()},
-                    new String[] {l.hardUsd() == null ? null : l.hardUsd().toPlainString()},
-                    new String[] {treeLimitsJson(l)}));
+    ExecutionRow row =
+        new ExecutionRow(
+            runId,
+            namespace,
+            workflowId,
+            workflowType,
+            taskQueue,
+            tagsJson(tags == null ? Map.of() : tags),
+            at,
+            parentRunId,
+            rootRunId,
+            chainRunId,
+            limits == null ? RunLimits.NONE : limits);
+    jdbi.useTransaction(h -> lockExecutions(h.attach(CostDao.class), List.of(row)));
+  }
+
+  /**
+   * A run's execution row as {@link CostDao#lockExecutions} creates it: {@code tags} as JSON; root
+   * and chain null for the run itself; {@code limits} null when not known by this write.
+   */
+  private record ExecutionRow(
+      String runId,
+      String namespace,
+      String workflowId,
+      String workflowType,
+      String taskQueue,
+      String tags,
+      java.time.Instant recordedAt,
+      String parentRunId,
+      String rootRunId,
+      String chainRunId,
+      RunLimits limits) {}
+
+  /** Creates (if needed) and locks the execution rows of {@code rows}, given in run-id order. */
+  private static void lockExecutions(CostDao dao, List<ExecutionRow> rows) {
+    int r = rows.size();
+    String[] runIds = new String[r];
+    String[] namespaces = new String[r];
+    String[] workflowIds = new String[r];
+    String[] workflowTypes = new String[r];
+    String[] taskQueues = new String[r];
+    String[] tags = new String[r];
+    String[] recordedAt = new String[r];
+    String[] parents = new String[r];
+    String[] roots = new String[r];
+    String[] chains = new String[r];
+    String[] softLimits = new String[r];
+    String[] hardLimits = new String[r];
+    String[] treeLimits = new String[r];
+    int j = 0;
+    for (ExecutionRow e : rows) {
+      runIds[j] = e.runId();
+      namespaces[j] = e.namespace();
+      workflowIds[j] = e.workflowId();
+      workflowTypes[j] = e.workflowType();
+      taskQueues[j] = e.taskQueue();
+      tags[j] = e.tags();
+      parents[j] = e.parentRunId();
+      roots[j] = e.rootRunId() != null ? e.rootRunId() : e.runId();
+      chains[j] = e.chainRunId() != null ? e.chainRunId() : e.runId();
+      RunLimits limits = e.limits();
+      if (limits != null) {
+        softLimits[j] = limits.softUsd() == null ? null : limits.softUsd().toPlainString();
+        hardLimits[j] = limits.hardUsd() == null ? null : limits.hardUsd().toPlainString();
+        treeLimits[j] = treeLimitsJson(limits);
+      }
+      recordedAt[j++] = StepColumns.timestamp(e.recordedAt());
+    }
+    dao.lockExecutions(
+        runIds,
+        namespaces,
+        workflowIds,
+        workflowTypes,
+        taskQueues,
+        tags,
+        recordedAt,
+        parents,
+        roots,
+        chains,
+        softLimits,
+        hardLimits,
+        treeLimits);
   }
 
   /** The ancestors' limits of {@code limits} as the execution row's {@code tree_limits}. */
