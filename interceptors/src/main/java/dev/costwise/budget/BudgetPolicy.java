@@ -33,6 +33,7 @@ public final class BudgetPolicy {
   private static final Logger log = LoggerFactory.getLogger(BudgetPolicy.class);
 
   private final Jdbi jdbi;
+  private final dev.costwise.store.CostStore executions; // creates the rows of refused runs
   private final CostMetrics metrics;
   private final Clock clock;
   private final UnwrittenCost unwritten;
@@ -86,6 +87,7 @@ public final class BudgetPolicy {
       ActivityCosts activityCosts) {
     this.jdbi = Objects.requireNonNull(jdbi);
     dev.costwise.store.CostStore.warmSqlObjects(jdbi, BudgetDao.class);
+    this.executions = new dev.costwise.store.CostStore(jdbi);
     this.metrics = Objects.requireNonNull(metrics);
     this.clock = Objects.requireNonNull(clock);
     this.unwritten = Objects.requireNonNull(unwritten);
@@ -266,19 +268,18 @@ public final class BudgetPolicy {
       if (r.namespace() != null && r.taskQueue() != null) {
         // a run refused before anything was recorded has no row yet: give it one, so that it is
         // listed and opened like any other
-        new dev.costwise.store.CostStore(jdbi)
-            .openExecution(
-                r.runId(),
-                r.namespace(),
-                r.workflowId() == null ? "" : r.workflowId(),
-                r.workflowType() == null ? "" : r.workflowType(),
-                r.taskQueue(),
-                r.tags(),
-                r.parentRunId(),
-                r.rootRunId(),
-                r.chainRunId(),
-                r.limits(),
-                clock.instant());
+        executions.openExecution(
+            r.runId(),
+            r.namespace(),
+            r.workflowId() == null ? "" : r.workflowId(),
+            r.workflowType() == null ? "" : r.workflowType(),
+            r.taskQueue(),
+            r.tags(),
+            r.parentRunId(),
+            r.rootRunId(),
+            r.chainRunId(),
+            r.limits(),
+            clock.instant());
       }
       raiseOnce(alert);
     } catch (RuntimeException e) {
