@@ -538,7 +538,7 @@ public final class BudgetGuard {
                         parentRunId,
                         rootRunId,
                         chainRunId,
-                        runLimits())
+                        RunHeader.runLimits(limits, inherited))
                   },
                   SETTLE_OPTIONS,
                   Header.empty()))
@@ -551,19 +551,6 @@ public final class BudgetGuard {
           info.getRunId(),
           e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
     }
-  }
-
-  /**
-   * The run's own limits and those of the ancestors covering it, as its execution row keeps them.
-   */
-  private dev.costwise.store.RunLimits runLimits() {
-    List<dev.costwise.store.RunLimits.Covering> tree = new ArrayList<>();
-    for (LimitScope s : inherited) {
-      tree.add(
-          new dev.costwise.store.RunLimits.Covering(
-              s.chainRunId(), s.limits().softUsd(), s.limits().hardUsd()));
-    }
-    return new dev.costwise.store.RunLimits(limits.softUsd(), limits.hardUsd(), tree);
   }
 
   /** The amount {@link #reserve} reserved for {@code activityType}. */

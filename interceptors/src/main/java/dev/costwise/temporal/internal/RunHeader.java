@@ -124,11 +124,16 @@ record RunHeader(
     if (!ACTIVITY.equals(kind) || limits == null) {
       return null;
     }
+    return runLimits(limits, scopes);
+  }
+
+  /** A run's own limits and those of the ancestors' {@code scopes} covering it, outermost first. */
+  static RunLimits runLimits(ExecutionLimits own, List<LimitScope> scopes) {
     List<RunLimits.Covering> tree = new ArrayList<>();
     for (LimitScope s : scopes) {
       tree.add(new RunLimits.Covering(s.chainRunId(), s.limits().softUsd(), s.limits().hardUsd()));
     }
-    return new RunLimits(limits.softUsd(), limits.hardUsd(), tree);
+    return new RunLimits(own.softUsd(), own.hardUsd(), tree);
   }
 
   private static Map<?, ?> withoutKey(Map<?, ?> m, String key) {
