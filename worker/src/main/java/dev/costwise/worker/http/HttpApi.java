@@ -768,6 +768,12 @@ public final class HttpApi implements AutoCloseable {
       response.setStatus(status);
       response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
       response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+      if (request.getHeaders().get(HttpHeader.HOST) == null) {
+        // Jetty could not parse the request (a bad request line has no headers; HTTP/1.1 needs a
+        // Host) and closes the connection after this answer: say so, or a pooling client reuses
+        // the dead connection and its next request fails
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+      }
       String body =
           error(reason == null ? "error" : reason.toLowerCase(java.util.Locale.ROOT)).toString();
       response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);

@@ -37,6 +37,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -139,6 +140,38 @@ class HttpApiTest {
     assertThat(get("/api/executions/report").statusCode()).isEqualTo(404);
     assertThat(get("/api/workflows/%00").statusCode()).isEqualTo(400);
     assertThat(post("/health").statusCode()).isEqualTo(405);
+  }
+
+  @Test
+  void aRefusalThatClosesTheConnectionSaysSoSoKeepAliveClientsDoNotReuseIt() throws Exception {
+    // each bad request is followed on the same connection by a good one: the server must either
+    // answer it or have said "Connection: close" with the refusal (a pooling client that reuses a
+    // silently closed connection fails its next request, and does not retry a POST)
+    for (String bad :
+        List.of(
+            "GET /api/workflows/%00 HTTP/1.1",
+            "GET /api/executions//report HTTP/1.1",
+            "GET /api/totals?from=%zz HTTP/1.1",
+            "GET /api/executions/report HTTP/1.1",
+            "GET /" + "x".repeat(5_000) + " HTTP/1.1")) {
+      try (Socket s = new Socket("127.0.0.1", worker.http().port())) {
+        s.setSoTimeout(10_000);
+        s.getOutputStream()
+            .write(
+                (bad
+                        + "\r\nHost: 127.0.0.1\r\n\r\n"
+                        + "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+        String both = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String what = bad.substring(0, Math.min(bad.length(), 60));
+        assertThat(both).as(what).startsWith("HTTP/1.1 4");
+        String first = both.substring(0, both.indexOf("\r\n\r\n"));
+        boolean secondAnswered = both.indexOf("HTTP/1.1 200 ") > 0;
+        assertThat(secondAnswered || first.toLowerCase(Locale.ROOT).contains("connection: close"))
+            .as(what + ": next request answered, or the refusal said the connection closes")
+            .isTrue();
+      }
+    }
   }
 
   @Test
