@@ -61,7 +61,9 @@ import java.util.UUID;
  * [rounds]} (defaults 40, 20, 7; the first round is warm-up and not reported).
  */
 public final class TrackingOverhead {
-  private static final String[] ALL_MODES = {"off", "on", "budgets"};
+  private static final String[] ALL_MODES = {"off", "on", "budgets", "on-behind", "budgets-behind"};
+  private static final Duration WRITE_BEHIND =
+      Duration.ofMillis(Long.getLong("costwise.writeBehindMillis", 10));
   private static String[] MODES = ALL_MODES;
   private static final Map<String, List<double[]>> CPU = new LinkedHashMap<>();
   private static final Map<String, List<Map<String, Double>>> THREADS = new LinkedHashMap<>();
@@ -153,7 +155,24 @@ public final class TrackingOverhead {
               .setDataDirectory(data.resolve("budgets"))
               .setBudgets(true)
               .build();
-      Map<String, CostwisePlugin> plugins = Map.of("on", tracking, "budgets", budgets);
+      CostwisePlugin trackingBehind =
+          CostwisePlugin.newBuilder(ds)
+              .setDataDirectory(data.resolve("on-behind"))
+              .setBudgets(false)
+              .setWriteBehind(WRITE_BEHIND)
+              .build();
+      CostwisePlugin budgetsBehind =
+          CostwisePlugin.newBuilder(ds)
+              .setDataDirectory(data.resolve("budgets-behind"))
+              .setBudgets(true)
+              .setWriteBehind(WRITE_BEHIND)
+              .build();
+      Map<String, CostwisePlugin> plugins =
+          Map.of(
+              "on", tracking,
+              "budgets", budgets,
+              "on-behind", trackingBehind,
+              "budgets-behind", budgetsBehind);
       budgets
           .budgets()
           .create(

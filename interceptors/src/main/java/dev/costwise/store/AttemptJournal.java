@@ -24,6 +24,11 @@ import org.slf4j.LoggerFactory;
  * appended once its cost is durable elsewhere. What a new worker finds without an end belongs to
  * attempts its predecessor was running when it died.
  *
+ * <p>With write-behind, an attempt's final rows are appended too ({@link #recorded}) and the
+ * attempt waits only until a sync covers them ({@link #awaitSynced}; one sync serves every attempt
+ * waiting meanwhile); its end is appended once a writer has put the rows in the database or the
+ * spool. What a new worker finds recorded without an end is written as recorded.
+ *
  * <p>The file is rewritten with only the open attempts once it grows past a few megabytes, so it
  * stays small however long the worker runs.
  */
@@ -38,12 +43,33 @@ final class AttemptJournal implements AutoCloseable {
   private static final long ROLL_BYTES = 4L << 20;
   private static final long SYNC_MILLIS = 5;
 
-  /** One journal line: a usage record observed, or the end of an attempt. */
-  record Entry(StepRow observed, String ended) {}
+  /**
+   * One journal line: a usage record observed, an attempt's final rows recorded (write-behind), or
+   * the end of an attempt.
+   */
+  record Entry(StepRow observed, String ended, List<StepRow> recorded) {
+    Entry(StepRow observed, String ended) {
+      this(observed, ended, null);
+    }
+  }
+
+  /**
+   * What a journal holds of attempts that never ended: {@code interrupted}, the usage observed of
+   * attempts still running (by key, rows in line order); {@code recorded}, the final rows of
+   * attempts whose database write had not happened.
+   */
+  record Unfinished(Map<String, List<StepRow>> interrupted, Map<String, List<StepRow>> recorded) {
+    static final Unfinished NONE = new Unfinished(Map.of(), Map.of());
+  }
 
   private final Path file;
   private final Map<String, List<StepRow>> open = new LinkedHashMap<>();
+  private final Map<String, List<StepRow>> recordedOpen = new LinkedHashMap<>();
   private final Thread syncer;
+  private final Object syncs = new Object();
+  private long appended; // lines appended so far (guarded by this)
+  private volatile long synced; // lines known to be on disk
+  private int waiting; // threads waiting in awaitSynced (guarded by syncs)
   private volatile java.io.FileOutputStream channel;
   private long size;
   private volatile boolean dirty;
@@ -77,9 +103,18 @@ final class AttemptJournal implements AutoCloseable {
    * a worker that died). Unreadable lines (a torn last write) are skipped.
    */
   static Map<String, List<StepRow>> unfinished(Path file) {
+    return read(file).interrupted();
+  }
+
+  /**
+   * What {@code file} holds of attempts that never ended: usage of attempts that were running, and
+   * final rows recorded but not yet written. Unreadable lines (a torn last write) are skipped.
+   */
+  static Unfinished read(Path file) {
     Map<String, Map<Integer, StepRow>> seen = new LinkedHashMap<>();
+    Map<String, List<StepRow>> recorded = new LinkedHashMap<>();
     if (!Files.exists(file)) {
-      return Map.of();
+      return Unfinished.NONE;
     }
     try (var lines = Files.lines(file, StandardCharsets.UTF_8)) {
       lines.forEach(
@@ -97,16 +132,24 @@ final class AttemptJournal implements AutoCloseable {
             if (e.observed() != null) {
               seen.computeIfAbsent(key(e.observed()), k -> new LinkedHashMap<>())
                   .put(e.observed().lineNo(), e.observed());
+            } else if (e.recorded() != null && !e.recorded().isEmpty()) {
+              recorded.put(key(e.recorded().get(0)), List.copyOf(e.recorded()));
             } else if (e.ended() != null) {
               seen.remove(e.ended());
+              recorded.remove(e.ended());
             }
           });
     } catch (IOException | UncheckedIOException e) {
       log.error("Cannot read the cost journal {}: {}", file, e.getMessage());
     }
-    Map<String, List<StepRow>> result = new LinkedHashMap<>();
-    seen.forEach((k, rows) -> result.put(k, List.copyOf(rows.values())));
-    return result;
+    Map<String, List<StepRow>> interrupted = new LinkedHashMap<>();
+    seen.forEach(
+        (k, rows) -> {
+          if (!recorded.containsKey(k)) { // its final rows say more than what was observed
+            interrupted.put(k, List.copyOf(rows.values()));
+          }
+        });
+    return new Unfinished(interrupted, recorded);
   }
 
   /**
@@ -125,11 +168,63 @@ final class AttemptJournal implements AutoCloseable {
     }
   }
 
+  /**
+   * Appends an attempt's final rows (write-behind) and returns the position {@link #awaitSynced}
+   * waits for, or -1 when the journal cannot take them (the caller then writes synchronously).
+   */
+  long recorded(List<StepRow> rows) {
+    byte[] line = encode(new Entry(null, null, rows));
+    synchronized (this) {
+      if (line == null || closed || broken) {
+        return -1;
+      }
+      if (!append(line)) {
+        return -1;
+      }
+      recordedOpen.put(key(rows.get(0)), rows);
+      return appended;
+    }
+  }
+
+  /**
+   * Waits until the journal is on disk up to {@code position}; false when it could not be synced
+   * within {@code timeout} (the line is then only as safe as the operating system's cache).
+   */
+  boolean awaitSynced(long position, java.time.Duration timeout) {
+    if (synced >= position) {
+      return true;
+    }
+    long until = System.nanoTime() + timeout.toNanos();
+    synchronized (syncs) {
+      waiting++;
+      syncs.notifyAll(); // wake the syncer at once
+      try {
+        while (synced < position && !closed && !broken) {
+          long left = until - System.nanoTime();
+          if (left <= 0) {
+            return false;
+          }
+          try {
+            syncs.wait(Math.max(1, left / 1_000_000));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return synced >= position;
+          }
+        }
+        return synced >= position;
+      } finally {
+        waiting--;
+      }
+    }
+  }
+
   /** Appends the end of an attempt whose cost is now durable in the database or the spool. */
   void ended(String key) {
     byte[] line = encode(new Entry(null, key));
     synchronized (this) {
-      if (open.remove(key) == null || line == null) {
+      boolean wasOpen = open.remove(key) != null;
+      wasOpen |= recordedOpen.remove(key) != null;
+      if (!wasOpen || line == null) {
         return;
       }
       append(line);
@@ -154,14 +249,21 @@ final class AttemptJournal implements AutoCloseable {
     return open.size();
   }
 
-  private void append(byte[] line) {
+  /** Attempts recorded (write-behind) whose rows are not yet in the database or the spool. */
+  synchronized int recordedAttempts() {
+    return recordedOpen.size();
+  }
+
+  private boolean append(byte[] line) {
     if (closed || broken) {
-      return;
+      return false;
     }
     try {
       channel.write(line);
       size += line.length;
+      appended++;
       dirty = true;
+      return true;
     } catch (IOException ex) {
       broken = true;
       log.error(
@@ -169,10 +271,11 @@ final class AttemptJournal implements AutoCloseable {
               + " against a worker crash",
           file,
           ex.getMessage());
+      return false;
     }
   }
 
-  /** Rewrites the journal with only the open attempts. */
+  /** Rewrites the journal with only the open attempts (synced: it covers every line so far). */
   private void roll() {
     Path next = file.resolveSibling(file.getFileName() + ".next");
     try (java.io.FileOutputStream out = new java.io.FileOutputStream(next.toFile(), false)) {
@@ -185,32 +288,62 @@ final class AttemptJournal implements AutoCloseable {
           written += line.length;
         }
       }
+      for (List<StepRow> rows : recordedOpen.values()) {
+        byte[] line =
+            (JSON.writeValueAsString(new Entry(null, null, rows)) + "\n")
+                .getBytes(StandardCharsets.UTF_8);
+        out.write(line);
+        written += line.length;
+      }
       out.getFD().sync();
       Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       java.io.FileOutputStream old = channel;
       channel = new java.io.FileOutputStream(file.toFile(), true);
       old.close();
       size = written;
+      markSynced(appended);
     } catch (IOException e) {
       log.warn("Cannot compact the cost journal {}: {}", file, e.getMessage());
     }
   }
 
+  /**
+   * Forces the journal to disk every few milliseconds while lines are appended, and at once while
+   * an attempt waits for its line: one sync covers every line appended before it started.
+   */
   private void syncLoop() {
     while (!closed) {
-      try {
-        Thread.sleep(SYNC_MILLIS);
-      } catch (InterruptedException e) {
-        return;
+      synchronized (syncs) {
+        if (waiting == 0 || !dirty) {
+          try {
+            syncs.wait(SYNC_MILLIS);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
       }
       if (dirty) {
-        dirty = false;
+        long upTo;
+        synchronized (this) {
+          dirty = false;
+          upTo = appended;
+        }
         try {
           channel.getFD().sync(); // outside the lock: appends go on while the disk syncs
+          markSynced(upTo);
         } catch (IOException e) {
           log.debug("journal sync failed: {}", e.getMessage()); // closed by a roll: synced there
         }
       }
+    }
+  }
+
+  private void markSynced(long upTo) {
+    synchronized (syncs) {
+      if (upTo > synced) {
+        synced = upTo;
+      }
+      syncs.notifyAll();
     }
   }
 
@@ -226,8 +359,9 @@ final class AttemptJournal implements AutoCloseable {
     closed = true;
     try {
       channel.getFD().sync();
+      markSynced(appended);
       channel.close();
-      if (open.isEmpty()) {
+      if (open.isEmpty() && recordedOpen.isEmpty()) {
         Files.deleteIfExists(file);
       }
     } catch (IOException e) {

@@ -38,11 +38,16 @@ final class CostSpool {
     }
 
     BigDecimal cost() {
-      return rows.stream()
-          .map(StepRow::costUsd)
-          .filter(Objects::nonNull)
-          .reduce(BigDecimal.ZERO, BigDecimal::add);
+      return costOf(rows);
     }
+  }
+
+  /** The priced cost of an attempt's rows. */
+  static BigDecimal costOf(List<StepRow> rows) {
+    return rows.stream()
+        .map(StepRow::costUsd)
+        .filter(Objects::nonNull)
+        .reduce(BigDecimal.ZERO, BigDecimal::add);
   }
 
   private final Path file;

@@ -39,6 +39,14 @@ import org.slf4j.LoggerFactory;
  *   <li>Crash: with {@link #observe}, each usage record is appended to a write-ahead journal when
  *       it is recorded; the next recorder on the same folder records attempts that never ended as
  *       {@link Outcome#INTERRUPTED}, unless the attempt was already recorded.
+ *   <li>Write-behind (opt-in, {@link #writeBehind}): {@link #record} appends the attempt's final
+ *       rows to the journal and returns once a sync covers them (one sync serves every attempt
+ *       waiting meanwhile), a few milliseconds; writers put them in PostgreSQL in larger batches
+ *       soon after. Rows reach the database up to {@code linger} plus a write later, and what a
+ *       worker that died left recorded but unwritten is written by the next start. At most {@code
+ *       maxBatch} times four attempts wait for the database: a record finding no room waits for
+ *       some (the database's pace becomes the activities' pace, and memory stays bounded), and past
+ *       {@code maxWait} it goes to the spool as a write-through record would.
  * </ul>
  *
  * The spool and the journal live beside {@code spoolFile}. One recorder per folder at a time.
@@ -57,6 +65,7 @@ public final class ResilientRecorder implements CostRecorder, UnwrittenCost, Aut
 
   private static final Duration PROBE_EVERY = Duration.ofMillis(500);
   private static final int REPLAY_CHUNK = 200;
+  private static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
   /** Told about writes that failed, rejected data, outages and replays. */
   public interface Listener {
@@ -87,9 +96,18 @@ public final class ResilientRecorder implements CostRecorder, UnwrittenCost, Aut
   private final int maxBatch;
   private final Duration maxWait;
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+
+  /** Write-behind attempts not yet written, each with its settling (journal end, counts). */
+  private final Map<Pending, CompletableFuture<Void>> inFlight =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private final List<Thread> threads = new ArrayList<>();
   private final AtomicLong rejectedCount = new AtomicLong();
   private final Object replayLock = new Object();
+  private final java.util.concurrent.ConcurrentHashMap<String, Map<String, BigDecimal>> behind =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile Duration linger; // null: write-through
+  private final java.util.concurrent.Semaphore room; // attempts write-behind may hold unwritten
   private volatile boolean down;
   private volatile String downReason;
   private volatile boolean closed;
@@ -163,13 +181,59 @@ public final class ResilientRecorder implements CostRecorder, UnwrittenCost, Aut
     this.maxBatch = maxBatch;
     this.maxWait = maxWait;
     this.spool = new CostSpool(spoolFile);
+    this.room = new java.util.concurrent.Semaphore(maxBatch * 4);
     Path journalFile = spoolFile.resolveSibling(spoolFile.getFileName() + ".journal");
-    recoverInterrupted(AttemptJournal.unfinished(journalFile), journalFile);
+    AttemptJournal.Unfinished left = AttemptJournal.read(journalFile);
+    recoverRecorded(left.recorded(), journalFile);
+    recoverInterrupted(left.interrupted(), journalFile);
     this.journal = new AttemptJournal(journalFile);
     for (int i = 0; i < writers; i++) {
       threads.add(start(this::writeLoop, "costwise-cost-writer-" + i));
     }
     threads.add(start(this::probeLoop, "costwise-cost-probe"));
+  }
+
+  /**
+   * Turns write-behind on: {@link #record} returns once the attempt's rows are synced to the local
+   * journal, and writers wait up to {@code linger} to gather larger batches for PostgreSQL. Null
+   * turns it off (each record waits for PostgreSQL, the default).
+   */
+  public ResilientRecorder writeBehind(Duration linger) {
+    if (linger != null && linger.isNegative()) {
+      throw new IllegalArgumentException("linger cannot be negative");
+    }
+    this.linger = linger;
+    return this;
+  }
+
+  /** Whether {@link #record} returns once rows are synced to the journal. */
+  public boolean writesBehind() {
+    return linger != null;
+  }
+
+  /**
+   * Waits until every attempt recorded before the call is in the database or the spool, or {@code
+   * timeout} passes; false on timeout. With write-behind, readers that must see an attempt right
+   * after its activity returned (tests, a report run at once) call this first.
+   */
+  public boolean awaitWritten(Duration timeout) {
+    long until = System.nanoTime() + timeout.toNanos();
+    List<CompletableFuture<Void>> waiting = new ArrayList<>();
+    waiting.addAll(inFlight.values());
+    for (CompletableFuture<Void> f : waiting) {
+      long left = until - System.nanoTime();
+      try {
+        f.get(Math.max(left, 0), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        return false;
+      } catch (ExecutionException e) {
+        // settled by the writer either way
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Thread start(Runnable r, String name) {
@@ -209,8 +273,30 @@ public final class ResilientRecorder implements CostRecorder, UnwrittenCost, Aut
       return;
     }
     String key = AttemptJournal.key(rows.get(0));
+    Pending p = new Pending(attempt, rows, new CompletableFuture<>());
+    if (linger != null && !down && !closed) {
+      switch (behind(p, key, deadline)) {
+        case QUEUED:
+          return;
+        case NO_ROOM:
+          try {
+            spoolOrLog(
+                p,
+                new TimeoutException(
+                    "the database is behind by "
+                        + (maxBatch * 4)
+                        + " attempts and made no room within "
+                        + maxWait(deadline).toMillis()
+                        + " ms"));
+          } finally {
+            journal.ended(key);
+          }
+          return;
+        case NO_JOURNAL:
+          break; // write through
+      }
+    }
     try {
-      Pending p = new Pending(attempt, rows, new CompletableFuture<>());
       if (down || closed) {
         spoolOrLog(p, down ? unreachable() : new IllegalStateException("recorder closed"));
         return;
@@ -222,11 +308,87 @@ public final class ResilientRecorder implements CostRecorder, UnwrittenCost, Aut
     }
   }
 
-  private void await(Pending p, Instant deadline) {
-    long waitNanos = maxWait.toNanos();
-    if (deadline != null) {
-      waitNanos = Math.min(waitNanos, Duration.between(Instant.now(), deadline).toNanos());
+  /**
+   * Records {@code p} write-behind: once there is room among the unwritten attempts, its rows go to
+   * the journal and, once synced, to the writers.
+   */
+  private Behind behind(Pending p, String key, Instant deadline) {
+    try {
+      if (!room.tryAcquire(maxWait(deadline).toNanos(), TimeUnit.NANOSECONDS)) {
+        return Behind.NO_ROOM;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Behind.NO_JOURNAL; // write through: that path finishes the record uninterrupted
     }
+    long position = journal.recorded(p.rows());
+    if (position < 0) {
+      room.release();
+      return Behind.NO_JOURNAL;
+    }
+    BigDecimal cost = CostSpool.costOf(p.rows());
+    String runId = p.rows().get(0).runId();
+    // changed only inside compute, so a run's map is never emptied and dropped while another
+    // attempt of the run is being added to it
+    behind.compute(
+        runId,
+        (k, m) -> {
+          Map<String, BigDecimal> held =
+              m != null ? m : new java.util.concurrent.ConcurrentHashMap<>();
+          held.put(key, cost);
+          return held;
+        });
+    CompletableFuture<Void> settled = new CompletableFuture<>();
+    inFlight.put(p, settled);
+    p.done()
+        .whenComplete(
+            (ok, error) -> {
+              journal.ended(key); // in the database or the spool: a restart need not write it
+              behind.computeIfPresent(
+                  runId,
+                  (k, m) -> {
+                    m.remove(key);
+                    return m.isEmpty() ? null : m;
+                  });
+              inFlight.remove(p);
+              room.release();
+              settled.complete(null);
+            });
+    queue.add(p);
+    if (!journal.awaitSynced(position, maxWait)) {
+      log.warn(
+          "The cost journal could not be synced within {} ms; {} goes on with its rows written"
+              + " but not yet forced to disk",
+          maxWait.toMillis(),
+          describe(p.attempt()));
+    }
+    return Behind.QUEUED;
+  }
+
+  /** How a write-behind record went. */
+  private enum Behind {
+    /** In the synced journal and queued for the writers. */
+    QUEUED,
+    /** The writers hold as many unwritten attempts as allowed and made no room in time. */
+    NO_ROOM,
+    /** The journal could not take the rows: the record writes through instead. */
+    NO_JOURNAL
+  }
+
+  /** The longest a record may wait: {@code maxWait}, or less when its deadline is sooner. */
+  private Duration maxWait(Instant deadline) {
+    Duration wait = maxWait;
+    if (deadline != null) {
+      Duration left = Duration.between(Instant.now(), deadline);
+      if (left.compareTo(wait) < 0) {
+        wait = left.isNegative() ? Duration.ZERO : left;
+      }
+    }
+    return wait;
+  }
+
+  private void await(Pending p, Instant deadline) {
+    long waitNanos = maxWait(deadline).toNanos();
     boolean interrupted = false;
     try {
       while (true) {
@@ -265,7 +427,14 @@ public final class ResilientRecorder implements CostRecorder, UnwrittenCost, Aut
   /** Spend of {@code runId} held in the spool, not yet in the database. */
   @Override
   public BigDecimal unwrittenUsd(String runId) {
-    return spool.unwrittenUsd(runId);
+    BigDecimal held = spool.unwrittenUsd(runId);
+    Map<String, BigDecimal> m = behind.get(runId);
+    if (m != null) {
+      for (BigDecimal c : m.values()) {
+        held = held.add(c);
+      }
+    }
+    return held;
   }
 
   /** Attempts waiting in the spool. */
@@ -318,6 +487,26 @@ public final class ResilientRecorder implements CostRecorder, UnwrittenCost, Aut
         continue; // only close() stops a writer, once the queue is empty
       }
       queue.drainTo(batch, maxBatch - 1);
+      Duration gather = linger;
+      if (gather != null && !gather.isZero() && !closed) {
+        long until = System.nanoTime() + gather.toNanos();
+        try {
+          while (batch.size() < maxBatch && !closed) {
+            long left = until - System.nanoTime();
+            if (left <= 0) {
+              break;
+            }
+            // in slices, so that a close stops the gathering at once
+            Pending next = queue.poll(Math.min(left, SLICE_NANOS), TimeUnit.NANOSECONDS);
+            if (next != null) {
+              batch.add(next);
+              queue.drainTo(batch, maxBatch - batch.size());
+            }
+          }
+        } catch (InterruptedException e) {
+          // write what was gathered
+        }
+      }
       try {
         write(batch);
       } catch (RuntimeException | Error e) {
@@ -599,6 +788,63 @@ public final class ResilientRecorder implements CostRecorder, UnwrittenCost, Aut
   }
 
   /**
+   * Writes the attempts a worker that died had recorded write-behind but not yet written (rows are
+   * keyed: one that did reach the database is rewritten as it is); spools them when the database
+   * cannot take them now.
+   */
+  private void recoverRecorded(Map<String, List<StepRow>> recorded, Path journalFile) {
+    if (recorded.isEmpty()) {
+      return;
+    }
+    java.util.Set<String> spooled = spool.keys();
+    List<List<StepRow>> attempts = new ArrayList<>();
+    recorded.forEach(
+        (key, rows) -> {
+          if (!spooled.contains(key)) {
+            attempts.add(rows);
+          }
+        });
+    try {
+      for (int from = 0; from < attempts.size(); from += REPLAY_CHUNK) {
+        store.writeBatch(attempts.subList(from, Math.min(attempts.size(), from + REPLAY_CHUNK)));
+      }
+      log.info(
+          "Wrote {} attempt(s) a previous worker had recorded in its journal but not yet written",
+          attempts.size());
+      return;
+    } catch (RuntimeException e) {
+      log.warn(
+          "Cannot write the attempts a previous worker left in its journal now ({}); they are"
+              + " spooled",
+          StoreErrors.message(e, 200));
+    }
+    for (List<StepRow> rows : attempts) {
+      try {
+        spool.append(new CostSpool.Line(rows, false));
+      } catch (IOException io) {
+        keepJournal(journalFile, io);
+        return;
+      }
+    }
+  }
+
+  private static void keepJournal(Path journalFile, IOException io) {
+    if (!java.nio.file.Files.exists(journalFile)) {
+      return; // kept already
+    }
+    Path kept =
+        journalFile.resolveSibling(journalFile.getFileName() + "." + System.currentTimeMillis());
+    log.error(
+        "Cannot spool unfinished attempts ({}); the journal is kept as {}", io.getMessage(), kept);
+    try {
+      java.nio.file.Files.move(journalFile, kept);
+    } catch (IOException moveFailed) {
+      throw new java.io.UncheckedIOException(
+          "Cannot keep the cost journal " + journalFile + " of unfinished attempts", moveFailed);
+    }
+  }
+
+  /**
    * Records the attempts a worker that died left open in its journal as interrupted: written when
    * the attempt has no rows yet (it never reached its own record), else skipped.
    */
@@ -625,20 +871,7 @@ public final class ResilientRecorder implements CostRecorder, UnwrittenCost, Aut
         try {
           spool.append(new CostSpool.Line(rows, true));
         } catch (IOException io) {
-          Path kept =
-              journalFile.resolveSibling(
-                  journalFile.getFileName() + "." + System.currentTimeMillis());
-          log.error(
-              "Cannot spool interrupted attempts ({}); the journal is kept as {}",
-              io.getMessage(),
-              kept);
-          try {
-            java.nio.file.Files.move(journalFile, kept);
-          } catch (IOException moveFailed) {
-            throw new java.io.UncheckedIOException(
-                "Cannot keep the cost journal " + journalFile + " of interrupted attempts",
-                moveFailed);
-          }
+          keepJournal(journalFile, io);
           return;
         }
       }

@@ -115,6 +115,9 @@ public final class CostwisePlugin extends SimplePlugin implements AutoCloseable 
                   metrics.persistenceFailed(spooled);
                 }
               });
+      if (settings.writeBehind != null) {
+        recorder.writeBehind(settings.writeBehind);
+      }
       metrics.watch(recorder);
       recorder.flushSpool();
       budgets =
@@ -323,6 +326,7 @@ public final class CostwisePlugin extends SimplePlugin implements AutoCloseable 
     private Clock clock = Clock.systemUTC();
     private Duration stopGrace = Duration.ofSeconds(30);
     private Duration reloadEvery = Duration.ofSeconds(30);
+    private Duration writeBehind;
     private final List<AlertSink> alertSinks = new ArrayList<>();
     private final Map<String, ExecutionLimits> defaultLimits = new HashMap<>();
     private final Map<String, java.math.BigDecimal> expectedCosts = new HashMap<>();
@@ -463,6 +467,26 @@ public final class CostwisePlugin extends SimplePlugin implements AutoCloseable 
         throw new IllegalArgumentException("the price file check interval must be positive");
       }
       this.reloadEvery = every;
+      return this;
+    }
+
+    /**
+     * Write-behind, off by default. With it, an activity attempt returns once its cost is synced to
+     * the worker's local journal (a few milliseconds; one sync serves every attempt waiting) rather
+     * than committed in PostgreSQL, and the writers wait up to {@code linger} to gather larger
+     * transactions. A worker that dies leaves the journal to the next start on the same data
+     * directory, which writes what it holds. Budgets on this worker count the unwritten cost; a
+     * reader elsewhere (reports, another worker's budget check of an activity that retried there)
+     * sees it up to {@code linger} plus one write later.
+     *
+     * @param linger how long a writer waits to gather a batch, from 0 to 1 second
+     */
+    public Builder setWriteBehind(Duration linger) {
+      if (linger == null || linger.isNegative() || linger.compareTo(Duration.ofSeconds(1)) > 0) {
+        throw new IllegalArgumentException(
+            "write-behind linger must be between 0 and 1 second, was " + linger);
+      }
+      this.writeBehind = linger;
       return this;
     }
 
