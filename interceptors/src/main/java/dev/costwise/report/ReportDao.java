@@ -8,6 +8,7 @@ import java.time.LocalDate;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
+import org.jdbi.v3.sqlobject.customizer.AllowUnusedBindings;
 import org.jdbi.v3.sqlobject.customizer.Bind;
 import org.jdbi.v3.sqlobject.customizer.Define;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
@@ -349,42 +350,84 @@ interface ReportDao {
       @Bind("taskQueue") String taskQueue,
       @Bind("tenant") String tenant);
 
-  /** The most expensive runs first recorded in [from, to), narrowed by the filter. */
+  /**
+   * How many runs were first recorded on days [from, to), narrowed by the filter ({@code <filter>}:
+   * SQL from {@link OverviewRuns}, values bound), from the runs rollup's shards.
+   */
+  @AllowUnusedBindings
+  @SqlQuery(
+      """
+      SELECT COALESCE(SUM(run_count), 0) FROM cost_runs_daily_shard
+       WHERE day >= :from AND day < :to <filter>
+      """)
+  long rolledRunCount(
+      @Define("filter") String filter,
+      @Bind("from") LocalDate from,
+      @Bind("to") LocalDate to,
+      @Bind("workflowType") String workflowType,
+      @Bind("taskQueue") String taskQueue,
+      @Bind("tenant") String tenant);
+
+  /** How many rank rows there are, as the planner's statistics estimate it (0 when unknown). */
+  @SqlQuery(
+      "SELECT CAST(GREATEST(reltuples, 0) AS bigint) FROM pg_class"
+          + " WHERE oid = CAST('cost_run_rank' AS regclass)")
+  long estimatedRuns();
+
+  /**
+   * The most expensive runs first recorded in [from, to) that match the filter among the {@code
+   * scan} most expensive runs of all: walks the rank index from the top and stops after {@code
+   * scan} entries ({@code <filter>}: SQL from {@link OverviewRuns} over the rank row's columns).
+   */
+  @AllowUnusedBindings
+  @SqlQuery(
+      """
+      SELECT e.run_id, e.workflow_id, e.workflow_type, e.cost_usd, e.usage_count, e.unpriced_usage_count,
+             e.first_recorded_at, e.last_recorded_at
+        FROM (SELECT run_id
+                FROM (SELECT run_id, first_recorded_at, workflow_type, task_queue, tenant, cost_usd
+                        FROM cost_run_rank
+                       ORDER BY cost_usd DESC, first_recorded_at DESC, run_id
+                       LIMIT :scan) w
+               WHERE first_recorded_at >= :from AND first_recorded_at < :to <filter>
+               ORDER BY cost_usd DESC, first_recorded_at DESC, run_id
+               LIMIT :limit) k
+        JOIN cost_execution e ON e.run_id = k.run_id
+       ORDER BY e.cost_usd DESC, e.first_recorded_at DESC, e.run_id
+      """)
+  List<RunTotal> rankedTopRuns(
+      @Define("filter") String filter,
+      @Bind("from") Instant from,
+      @Bind("to") Instant to,
+      @Bind("workflowType") String workflowType,
+      @Bind("taskQueue") String taskQueue,
+      @Bind("tenant") String tenant,
+      @Bind("scan") int scan,
+      @Bind("limit") int limit);
+
+  /**
+   * The most expensive runs first recorded in [from, to) that match the filter, from every such run
+   * ({@code <filter>}: SQL from {@link OverviewRuns} over cost_execution's columns, so that the
+   * index of the filtered column serves it).
+   */
+  @AllowUnusedBindings
   @SqlQuery(
       """
       SELECT run_id, workflow_id, workflow_type, cost_usd, usage_count, unpriced_usage_count,
              first_recorded_at, last_recorded_at
         FROM cost_execution
-       WHERE first_recorded_at >= :from AND first_recorded_at < :to
-         AND (CAST(:workflowType AS text) IS NULL OR workflow_type = :workflowType)
-         AND (CAST(:taskQueue AS text) IS NULL OR task_queue = :taskQueue)
-         AND (CAST(:tenant AS text) IS NULL OR tags ->> 'tenant' = :tenant)
-       ORDER BY cost_usd DESC, first_recorded_at DESC
+       WHERE first_recorded_at >= :from AND first_recorded_at < :to <filter>
+       ORDER BY cost_usd DESC, first_recorded_at DESC, run_id
        LIMIT :limit
       """)
-  List<RunTotal> filteredTopRuns(
+  List<RunTotal> scannedTopRuns(
+      @Define("filter") String filter,
       @Bind("from") Instant from,
       @Bind("to") Instant to,
       @Bind("workflowType") String workflowType,
       @Bind("taskQueue") String taskQueue,
       @Bind("tenant") String tenant,
       @Bind("limit") int limit);
-
-  /** How many runs were first recorded in [from, to), narrowed by the filter. */
-  @SqlQuery(
-      """
-      SELECT COUNT(*) FROM cost_execution
-       WHERE first_recorded_at >= :from AND first_recorded_at < :to
-         AND (CAST(:workflowType AS text) IS NULL OR workflow_type = :workflowType)
-         AND (CAST(:taskQueue AS text) IS NULL OR task_queue = :taskQueue)
-         AND (CAST(:tenant AS text) IS NULL OR tags ->> 'tenant' = :tenant)
-      """)
-  long filteredRunCount(
-      @Bind("from") Instant from,
-      @Bind("to") Instant to,
-      @Bind("workflowType") String workflowType,
-      @Bind("taskQueue") String taskQueue,
-      @Bind("tenant") String tenant);
 
   /**
    * Models whose usage could not be priced in [from, to): how many records, the first and last

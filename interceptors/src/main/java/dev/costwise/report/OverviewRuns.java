@@ -1,0 +1,110 @@
+package dev.costwise.report;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+
+/**
+ * The overview's run count and its list of the most expensive runs first recorded in a range of UTC
+ * days, narrowed by a {@link RunFilter}, without reading every run of the range.
+ *
+ * <p>The count is summed from the runs rollup ({@code cost_runs_daily_shard}, one row per day and
+ * filter key, kept by the store in the write's transaction).
+ *
+ * <p>The list has two ways to its answer, both exact, and takes the cheaper:
+ *
+ * <ul>
+ *   <li>walk {@code cost_run_rank}'s index from the most expensive run of all, keeping the runs of
+ *       the range and filter, until {@code limit} are found: about {@code limit * all / n} entries
+ *       when {@code n} of {@code all} runs match and cost is not tied to the filter;
+ *   <li>read every run of the range and filter and sort them ({@code n} rows, through the index of
+ *       the filtered column).
+ * </ul>
+ *
+ * Whichever is smaller is at most {@code sqrt(limit * all)}: some 3,200 rows at a million runs. The
+ * walk is bounded ({@link #MAX_SCAN}); when it ends before finding {@code limit} runs (fewer match,
+ * or the matching runs are the cheap ones), the list is read the second way. A per-day table of top
+ * candidates would avoid the rank table's write, but a run whose cost falls (a reprice) would have
+ * to be replaced by the next one from the runs of its key, and every writer of a key would queue
+ * for that key's row; the rank row is touched only by the writer holding its run.
+ */
+final class OverviewRuns {
+  /** The most rank entries one walk reads before the list is read from the range instead. */
+  static final int MAX_SCAN = 50_000;
+
+  private final ReportDao dao;
+
+  OverviewRuns(ReportDao dao) {
+    this.dao = dao;
+  }
+
+  /** Runs first recorded on days [first, last], narrowed by {@code filter}. */
+  long count(LocalDate first, LocalDate last, RunFilter filter) {
+    return dao.rolledRunCount(
+        filterSql(filter, "tenant"),
+        first,
+        last.plusDays(1),
+        filter.workflowType(),
+        filter.taskQueue(),
+        filter.tenant());
+  }
+
+  /**
+   * The {@code limit} most expensive runs first recorded on days [first, last] matching {@code
+   * filter}, most expensive first (then latest first recorded, then run id), given {@code count} of
+   * them.
+   */
+  List<RunTotal> top(LocalDate first, LocalDate last, RunFilter filter, long count, int limit) {
+    if (count == 0) {
+      return List.of();
+    }
+    Instant from = first.atStartOfDay(ZoneOffset.UTC).toInstant();
+    Instant to = last.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+    long all = dao.estimatedRuns();
+    long walk = all == 0 ? Long.MAX_VALUE : (long) Math.ceil((double) limit * all / count);
+    if (walk <= count) {
+      int scan = (int) Math.min(MAX_SCAN, Math.max(1_000, 4 * walk));
+      List<RunTotal> found =
+          dao.rankedTopRuns(
+              filterSql(filter, "tenant"),
+              from,
+              to,
+              filter.workflowType(),
+              filter.taskQueue(),
+              filter.tenant(),
+              scan,
+              limit);
+      if (found.size() == limit) {
+        return found;
+      }
+    }
+    return dao.scannedTopRuns(
+        filterSql(filter, "tags ->> 'tenant'"),
+        from,
+        to,
+        filter.workflowType(),
+        filter.taskQueue(),
+        filter.tenant(),
+        limit);
+  }
+
+  /**
+   * The filter's conditions as SQL, one fixed fragment per set field (values stay bound), so that
+   * each query is planned for the columns it filters on; {@code tenantColumn} is how the table
+   * holds the tenant.
+   */
+  static String filterSql(RunFilter filter, String tenantColumn) {
+    StringBuilder sql = new StringBuilder();
+    if (filter.workflowType() != null) {
+      sql.append(" AND workflow_type = :workflowType");
+    }
+    if (filter.taskQueue() != null) {
+      sql.append(" AND task_queue = :taskQueue");
+    }
+    if (filter.tenant() != null) {
+      sql.append(" AND ").append(tenantColumn).append(" = :tenant");
+    }
+    return sql.toString();
+  }
+}
