@@ -33,10 +33,22 @@ final class OverviewRuns {
   /** The most rank entries one walk reads before the list is read from the range instead. */
   static final int MAX_SCAN = 50_000;
 
+  /** The fewest rank entries a walk reads (a walk of a few entries costs as much). */
+  static final int MIN_SCAN = 1_000;
+
   private final ReportDao dao;
+  private final int minScan;
+  private final int maxScan;
 
   OverviewRuns(ReportDao dao) {
+    this(dao, MIN_SCAN, MAX_SCAN);
+  }
+
+  /** With other bounds on the walk, for tests that make it fall back. */
+  OverviewRuns(ReportDao dao, int minScan, int maxScan) {
     this.dao = dao;
+    this.minScan = minScan;
+    this.maxScan = maxScan;
   }
 
   /** Runs first recorded on days [first, last], narrowed by {@code filter}. */
@@ -64,7 +76,7 @@ final class OverviewRuns {
     long all = dao.estimatedRuns();
     long walk = all == 0 ? Long.MAX_VALUE : (long) Math.ceil((double) limit * all / count);
     if (walk <= count) {
-      int scan = (int) Math.min(MAX_SCAN, Math.max(1_000, 4 * walk));
+      int scan = (int) Math.min(maxScan, Math.max(minScan, 4 * walk));
       List<RunTotal> found =
           dao.rankedTopRuns(
               filterSql(filter, "tenant"),
