@@ -427,6 +427,7 @@ public final class CostReports {
         dao -> {
           List<PeriodTotal> buckets =
               dao.filteredSpendByModel(
+                  OverviewRuns.filterSql(filter, "tenant"),
                   first,
                   last.plusDays(1),
                   filter.workflowType(),

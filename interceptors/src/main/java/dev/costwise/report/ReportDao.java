@@ -326,7 +326,12 @@ interface ReportDao {
       @Bind("taskQueue") String taskQueue,
       @Bind("tenant") String tenant);
 
-  /** Spend per day and model over [from, to) from the rollup, narrowed by the filter. */
+  /**
+   * Spend per day and model over [from, to) from the rollup's shards (summed directly, not through
+   * the view, which would first sum every column per full key), narrowed by the filter ({@code
+   * <filter>}: SQL from {@link OverviewRuns}, values bound).
+   */
+  @AllowUnusedBindings
   @SqlQuery(
       """
       SELECT day AS period_start, model AS "group",
@@ -334,16 +339,14 @@ interface ReportDao {
              SUM(unpriced_usage_count) AS unpriced_usage_count, SUM(input_tokens) AS input_tokens,
              SUM(output_tokens) AS output_tokens, SUM(images) AS images, SUM(video_seconds) AS video_seconds,
              SUM(characters) AS characters, SUM(audio_seconds) AS audio_seconds
-        FROM cost_rollup_daily
-       WHERE day >= :from AND day < :to
-         AND (CAST(:workflowType AS text) IS NULL OR workflow_type = :workflowType)
-         AND (CAST(:taskQueue AS text) IS NULL OR task_queue = :taskQueue)
-         AND (CAST(:tenant AS text) IS NULL OR tenant = :tenant)
+        FROM cost_rollup_daily_shard
+       WHERE day >= :from AND day < :to <filter>
        GROUP BY 1, 2
       HAVING SUM(usage_count) != 0
        ORDER BY 1, 3 DESC, 2
       """)
   List<PeriodTotal> filteredSpendByModel(
+      @Define("filter") String filter,
       @Bind("from") LocalDate from,
       @Bind("to") LocalDate to,
       @Bind("workflowType") String workflowType,
@@ -453,10 +456,13 @@ interface ReportDao {
       @Bind("taskQueue") String taskQueue,
       @Bind("tenant") String tenant);
 
-  /** The values of a rollup column ({@link Dimension}, never user text) seen in [from, to). */
+  /**
+   * The values of a rollup column ({@link Dimension}, never user text) seen in [from, to), from the
+   * rollup's shards (every key of the view has a shard row).
+   */
   @SqlQuery(
       """
-      SELECT DISTINCT <column> FROM cost_rollup_daily
+      SELECT DISTINCT <column> FROM cost_rollup_daily_shard
        WHERE day >= :from AND day < :to AND <column> <> ''
        ORDER BY 1 LIMIT 200
       """)
