@@ -12,26 +12,25 @@ import java.util.List;
  * <p>The count is summed from the runs rollup ({@code cost_runs_daily_shard}, one row per day and
  * filter key, kept by the store in the write's transaction).
  *
- * <p>The list has two ways to its answer, both exact, and takes the cheaper:
+ * <p>The list walks {@code cost_run_rank}'s index from the most expensive run of all, keeping the
+ * runs of the range and filter, and stops as soon as it has {@code limit} of them: about {@code
+ * limit * all / n} entries when {@code n} of {@code all} runs match and cost is not tied to the
+ * filter, a few thousand at most for the filters of a million-run month. The walk is bounded by
+ * twice the matching runs (and {@link #MAX_SCAN}); when it ends without enough runs (fewer than
+ * {@code limit} match, or the matching runs are the cheap ones), the list is read from every
+ * matching run instead, through the index of the filtered column, so the list is exact either way
+ * and costs at most about three times reading the matching runs.
  *
- * <ul>
- *   <li>walk {@code cost_run_rank}'s index from the most expensive run of all, keeping the runs of
- *       the range and filter, until {@code limit} are found: about {@code limit * all / n} entries
- *       when {@code n} of {@code all} runs match and cost is not tied to the filter;
- *   <li>read every run of the range and filter and sort them ({@code n} rows, through the index of
- *       the filtered column).
- * </ul>
- *
- * Whichever is smaller is at most {@code sqrt(limit * all)}: some 3,200 rows at a million runs. The
- * walk is bounded ({@link #MAX_SCAN}); when it ends before finding {@code limit} runs (fewer match,
- * or the matching runs are the cheap ones), the list is read the second way. A per-day table of top
- * candidates would avoid the rank table's write, but a run whose cost falls (a reprice) would have
- * to be replaced by the next one from the runs of its key, and every writer of a key would queue
- * for that key's row; the rank row is touched only by the writer holding its run.
+ * <p>A per-day table of top candidates would spare the rank row's update on each write, but a run
+ * whose cost falls (a reprice, a rewrite) would have to be replaced by the next one from the runs
+ * of its key, and every writer of a key would queue for that key's row; the rank row is touched
+ * only by the writer already holding its run's execution row. An index on {@code
+ * cost_execution.cost_usd} instead would make every update of a run's totals insert into all of
+ * {@code cost_execution}'s indexes, where today they are heap-only updates.
  */
 final class OverviewRuns {
   /** The most rank entries one walk reads before the list is read from the range instead. */
-  static final int MAX_SCAN = 50_000;
+  static final int MAX_SCAN = 100_000;
 
   /** The fewest rank entries a walk reads (a walk of a few entries costs as much). */
   static final int MIN_SCAN = 1_000;
@@ -73,10 +72,8 @@ final class OverviewRuns {
     }
     Instant from = first.atStartOfDay(ZoneOffset.UTC).toInstant();
     Instant to = last.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
-    long all = dao.estimatedRuns();
-    long walk = all == 0 ? Long.MAX_VALUE : (long) Math.ceil((double) limit * all / count);
-    if (walk <= count) {
-      int scan = (int) Math.min(maxScan, Math.max(minScan, 4 * walk));
+    if (count >= limit) {
+      int scan = (int) Math.min(maxScan, Math.max(minScan, 2 * count));
       List<RunTotal> found =
           dao.rankedTopRuns(
               filterSql(filter, "tenant"),

@@ -371,16 +371,12 @@ interface ReportDao {
       @Bind("taskQueue") String taskQueue,
       @Bind("tenant") String tenant);
 
-  /** How many rank rows there are, as the planner's statistics estimate it (0 when unknown). */
-  @SqlQuery(
-      "SELECT CAST(GREATEST(reltuples, 0) AS bigint) FROM pg_class"
-          + " WHERE oid = CAST('cost_run_rank' AS regclass)")
-  long estimatedRuns();
-
   /**
    * The most expensive runs first recorded in [from, to) that match the filter among the {@code
-   * scan} most expensive runs of all: walks the rank index from the top and stops after {@code
-   * scan} entries ({@code <filter>}: SQL from {@link OverviewRuns} over the rank row's columns).
+   * scan} most expensive runs of all: walks the rank index from the top and stops at the {@code
+   * limit}th match or after {@code scan} entries (the outer order is the walk's, so no sort waits
+   * for the whole walk; {@code <filter>}: SQL from {@link OverviewRuns} over the rank row's
+   * columns).
    */
   @AllowUnusedBindings
   @SqlQuery(
