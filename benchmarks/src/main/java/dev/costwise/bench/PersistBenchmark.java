@@ -77,6 +77,13 @@ public class PersistBenchmark {
   @Param({"false"})
   public boolean pgStats;
 
+  /**
+   * {@code true}: every 10 steps start a new run (as a live system creates runs all the time);
+   * {@code false}: the steps cycle over {@link #runs} runs that exist after the first round.
+   */
+  @Param({"false", "true"})
+  public boolean newRuns;
+
   /** Lines of earlier runs stored (set-based, with their executions and rollups) before timing. */
   @Param({"200000"})
   public int history;
@@ -284,7 +291,8 @@ public class PersistBenchmark {
   @Benchmark
   public void persistOneStep() {
     long n = sequence.incrementAndGet();
-    String runId = "run-" + (n % runs);
+    long run = newRuns ? n / 10 : n % runs;
+    String runId = "run-" + run;
     AttemptContext ctx =
         new AttemptContext(
             "default",
@@ -296,7 +304,7 @@ public class PersistBenchmark {
             1,
             "bench",
             Instant.now());
-    Map<String, String> tags = Map.of("tenant", "t" + (n % 7));
+    Map<String, String> tags = Map.of("tenant", "t" + (run % 7)); // a run has one tenant
     recorder.observe(ctx, tags, Clock.systemUTC()).recorded(0, lines.get(0));
     recorder.record(new AttemptCost(ctx, Outcome.COMPLETED, lines, tags, Instant.now()));
   }
