@@ -82,6 +82,13 @@ public class PersistBenchmark {
   @Param({"false"})
   public boolean pgStats;
 
+  /**
+   * {@code true}: every 10 steps start a new run (as a live system creates runs all the time);
+   * {@code false}: the steps cycle over {@link #runs} runs that exist after the first round.
+   */
+  @Param({"false", "true"})
+  public boolean newRuns;
+
   /** Lines of earlier runs stored (set-based, with their executions and rollups) before timing. */
   @Param({"200000"})
   public int history;
@@ -235,6 +242,21 @@ public class PersistBenchmark {
       st.execute(lines);
       st.execute(totals);
       st.execute(rollups);
+      // the overview's runs rollup and rank rows of the earlier runs, as migration V15 builds them
+      st.execute(
+          """
+          INSERT INTO cost_runs_daily_shard (day, workflow_type, task_queue, tenant, shard, run_count)
+          SELECT (first_recorded_at AT TIME ZONE 'UTC')::date, workflow_type, task_queue,
+                 COALESCE(tags ->> 'tenant', ''), 0, COUNT(*)
+            FROM cost_execution GROUP BY 1, 2, 3, 4
+          """);
+      st.execute(
+          """
+          INSERT INTO cost_run_rank (run_id, first_recorded_at, workflow_type, task_queue, tenant, cost_usd)
+          SELECT run_id, first_recorded_at, workflow_type, task_queue, COALESCE(tags ->> 'tenant', ''),
+                 cost_usd
+            FROM cost_execution
+          """);
       st.execute("VACUUM ANALYZE");
     } catch (java.sql.SQLException e) {
       throw new IllegalStateException("cannot seed the history", e);
@@ -277,7 +299,8 @@ public class PersistBenchmark {
   @Benchmark
   public void persistOneStep() {
     long n = sequence.incrementAndGet();
-    String runId = "run-" + (n % runs);
+    long run = newRuns ? n / 10 : n % runs;
+    String runId = "run-" + run;
     AttemptContext ctx =
         new AttemptContext(
             "default",
@@ -289,7 +312,7 @@ public class PersistBenchmark {
             1,
             "bench",
             Instant.now());
-    Map<String, String> tags = Map.of("tenant", "t" + (n % 7));
+    Map<String, String> tags = Map.of("tenant", "t" + (run % 7)); // a run has one tenant
     recorder.observe(ctx, tags, Clock.systemUTC()).recorded(0, lines.get(0));
     recorder.record(new AttemptCost(ctx, Outcome.COMPLETED, lines, tags, Instant.now()));
   }

@@ -10,11 +10,13 @@ import dev.costwise.pricing.CatalogSource;
 import dev.costwise.pricing.Pricer;
 import dev.costwise.report.CostDriver;
 import dev.costwise.report.CostReports;
+import dev.costwise.report.Dashboard;
 import dev.costwise.report.Dimension;
 import dev.costwise.report.Period;
 import dev.costwise.report.PeriodTotal;
 import dev.costwise.report.RunDetail;
 import dev.costwise.report.RunFilter;
+import dev.costwise.report.RunTotal;
 import dev.costwise.report.UnpricedModel;
 import dev.costwise.store.CostSchema;
 import dev.costwise.store.CostStore;
@@ -34,10 +36,13 @@ import org.jdbi.v3.core.Jdbi;
 /**
  * Times period reports over a large cost history: seeds an embedded PostgreSQL with N step rows
  * (default 10 million, one month, 10 lines per run) using set-based {@code INSERT ... SELECT
- * generate_series}, builds the daily rollup from them as four writers' shards would hold it, then
- * times monthly and daily reports (which read the rollup), the same monthly total computed by
- * scanning {@code cost_step} for comparison, and an estimate from history alone. Calls go through a
- * connection pool so that connection setup is not timed. Not part of the test run:
+ * generate_series}, sets each run's totals and first record from its lines, builds the daily rollup
+ * from them as four writers' shards would hold it and the overview's runs rollup and rank rows as
+ * migration V15 does, then times monthly and daily reports (which read the rollup), the same
+ * monthly total computed by scanning {@code cost_step} for comparison, an estimate from history
+ * alone, and the dashboard's overview (with its runs read the earlier way, from every run of the
+ * range, for comparison) and run page. Calls go through a connection pool so that connection setup
+ * is not timed. Not part of the test run:
  *
  * <pre>
  * ./mvnw -Pbenchmarks -pl benchmarks -am package -DskipTests
@@ -199,14 +204,60 @@ public final class ReportBenchmark {
            WHERE run_id IN (SELECT 'run-' || r FROM generate_series(1, 50) AS r)
           """));
       LocalDate last = end.minusDays(1);
+      // the overview's run count and costliest runs as computed before the runs rollup and rank
+      // table, from every run of the range, for comparison on the same data
       time(
-          "dashboard overview, the month",
+          "overview runs by reading every run, the month (for comparison)",
           repetitions,
-          () -> reports.dashboard(MONTH, last, RunFilter.NONE));
+          () -> scannedOverviewRuns(jdbi, MONTH, end, null, null, null));
+      time(
+          "overview runs by reading every run, one tenant (for comparison)",
+          repetitions,
+          () -> scannedOverviewRuns(jdbi, MONTH, end, null, null, "tenant-3"));
+      Dashboard month =
+          time(
+              "dashboard overview, the month",
+              repetitions,
+              () -> reports.dashboard(MONTH, last, RunFilter.NONE));
       time(
           "dashboard overview, the month, one tenant",
           repetitions,
           () -> reports.dashboard(MONTH, last, new RunFilter(null, null, "tenant-3")));
+      time(
+          "dashboard overview, the month, one workflow type",
+          repetitions,
+          () -> reports.dashboard(MONTH, last, new RunFilter("Workflow2", null, null)));
+      time(
+          "dashboard overview, the month, one task queue",
+          repetitions,
+          () -> reports.dashboard(MONTH, last, new RunFilter(null, "queue-1", null)));
+      time(
+          "dashboard overview, the month, type + queue + tenant",
+          repetitions,
+          () -> reports.dashboard(MONTH, last, new RunFilter("Workflow1", "queue-1", "tenant-1")));
+      time(
+          "dashboard overview, one day",
+          repetitions,
+          () -> reports.dashboard(MONTH.plusDays(9), MONTH.plusDays(9), RunFilter.NONE));
+      time(
+          "dashboard overview, one day, one tenant",
+          repetitions,
+          () ->
+              reports.dashboard(
+                  MONTH.plusDays(9), MONTH.plusDays(9), new RunFilter(null, null, "tenant-7")));
+      time(
+          "dashboard filter values, the month (3 dimensions)",
+          repetitions,
+          () -> reports.filterValues(MONTH, last));
+      List<RunTotal> scannedTop = scannedOverviewRuns(jdbi, MONTH, end, null, null, null);
+      System.out.printf(
+          "overview check: %,d runs, top run %s; equal to reading every run: %s%n",
+          month.runCount(),
+          month.topRuns().isEmpty() ? "-" : month.topRuns().get(0).runId(),
+          month.topRuns().stream()
+              .map(RunTotal::runId)
+              .toList()
+              .equals(scannedTop.stream().map(RunTotal::runId).toList()));
       List<UnpricedModel> unpricedModels =
           time(
               "unpriced models with first seen (partial index)",
@@ -230,6 +281,54 @@ public final class ReportBenchmark {
           tree.attempts().size(), tree.children().size(), unpricedModels.size());
       ds.close();
     }
+  }
+
+  /** The pre-V15 overview queries: count and top runs over every run of the range. */
+  private static List<RunTotal> scannedOverviewRuns(
+      Jdbi jdbi, LocalDate from, LocalDate to, String type, String queue, String tenant) {
+    Instant a = from.atStartOfDay(ZoneOffset.UTC).toInstant();
+    Instant b = to.atStartOfDay(ZoneOffset.UTC).toInstant();
+    String where =
+        """
+         WHERE first_recorded_at >= :from AND first_recorded_at < :to
+           AND (CAST(:workflowType AS text) IS NULL OR workflow_type = :workflowType)
+           AND (CAST(:taskQueue AS text) IS NULL OR task_queue = :taskQueue)
+           AND (CAST(:tenant AS text) IS NULL OR tags ->> 'tenant' = :tenant)
+        """;
+    return jdbi.withHandle(
+        h -> {
+          h.createQuery("SELECT COUNT(*) FROM cost_execution" + where)
+              .bind("from", a)
+              .bind("to", b)
+              .bind("workflowType", type)
+              .bind("taskQueue", queue)
+              .bind("tenant", tenant)
+              .mapTo(Long.class)
+              .one();
+          return h.createQuery(
+                  "SELECT run_id, workflow_id, workflow_type, cost_usd, usage_count,"
+                      + " unpriced_usage_count, first_recorded_at, last_recorded_at"
+                      + " FROM cost_execution"
+                      + where
+                      + " ORDER BY cost_usd DESC, first_recorded_at DESC, run_id LIMIT 10")
+              .bind("from", a)
+              .bind("to", b)
+              .bind("workflowType", type)
+              .bind("taskQueue", queue)
+              .bind("tenant", tenant)
+              .map(
+                  (rs, ctx) ->
+                      new RunTotal(
+                          rs.getString(1),
+                          rs.getString(2),
+                          rs.getString(3),
+                          rs.getBigDecimal(4),
+                          rs.getLong(5),
+                          rs.getLong(6),
+                          rs.getTimestamp(7).toInstant(),
+                          rs.getTimestamp(8).toInstant()))
+              .list();
+        });
   }
 
   private static void seed(Jdbi jdbi, long rows) {
@@ -282,6 +381,42 @@ public final class ReportBenchmark {
           "seeded %,d / %,d step rows (%.0f s)%n", to, rows, (System.nanoTime() - t0) / 1e9);
     }
     jdbi.useHandle(h -> h.execute("VACUUM ANALYZE cost_step"));
+    // the runs' totals and first record from their lines, then the overview's runs rollup and rank
+    // rows from the runs, as migration V15 builds them from the runs already recorded
+    long t1 = System.nanoTime();
+    jdbi.useHandle(
+        h -> {
+          h.execute(
+              """
+              UPDATE cost_execution e SET cost_usd = s.cost_usd, usage_count = s.n, unpriced_usage_count = s.unpriced,
+                     input_tokens = s.input_tokens, output_tokens = s.output_tokens,
+                     first_recorded_at = s.first, last_recorded_at = s.last
+                FROM (SELECT run_id, COALESCE(SUM(cost_usd), 0) AS cost_usd, COUNT(*) AS n,
+                             COUNT(*) FILTER (WHERE NOT priced) AS unpriced, SUM(input_tokens) AS input_tokens,
+                             SUM(output_tokens) AS output_tokens, MIN(recorded_at) AS first,
+                             MAX(recorded_at) AS last
+                        FROM cost_step GROUP BY run_id) s
+               WHERE e.run_id = s.run_id
+              """);
+          h.execute("VACUUM ANALYZE cost_execution");
+          h.execute(
+              """
+              INSERT INTO cost_runs_daily_shard (day, workflow_type, task_queue, tenant, shard, run_count)
+              SELECT (first_recorded_at AT TIME ZONE 'UTC')::date, workflow_type, task_queue,
+                     COALESCE(tags ->> 'tenant', ''), 0, COUNT(*)
+                FROM cost_execution GROUP BY 1, 2, 3, 4
+              """);
+          h.execute(
+              """
+              INSERT INTO cost_run_rank (run_id, first_recorded_at, workflow_type, task_queue, tenant, cost_usd)
+              SELECT run_id, first_recorded_at, workflow_type, task_queue, COALESCE(tags ->> 'tenant', ''), cost_usd
+                FROM cost_execution
+              """);
+          h.execute("VACUUM ANALYZE cost_runs_daily_shard");
+          h.execute("VACUUM ANALYZE cost_run_rank");
+        });
+    System.out.printf(
+        "run totals, runs rollup and rank rows built in %.0f s%n", (System.nanoTime() - t1) / 1e9);
     String size =
         jdbi.withHandle(
             h ->

@@ -412,7 +412,7 @@ public final class CostReports {
   /**
    * What the dashboard draws over UTC days {@code first} to {@code last} (both inclusive, at most
    * 366 days), narrowed by {@code filter}: spend per day stacked by model from the daily rollup,
-   * the run count and the most expensive runs from the run totals.
+   * the run count from the runs rollup and the most expensive runs ({@link OverviewRuns}).
    */
   public Dashboard dashboard(LocalDate first, LocalDate last, RunFilter filter) {
     long days = java.time.temporal.ChronoUnit.DAYS.between(first, last) + 1;
@@ -427,6 +427,7 @@ public final class CostReports {
         dao -> {
           List<PeriodTotal> buckets =
               dao.filteredSpendByModel(
+                  OverviewRuns.filterSql(filter, "tenant"),
                   first,
                   last.plusDays(1),
                   filter.workflowType(),
@@ -460,21 +461,16 @@ public final class CostReports {
           }
           List<Dashboard.DaySpend> series = new ArrayList<>();
           perDay.forEach((day, costs) -> series.add(new Dashboard.DaySpend(day, costs)));
+          OverviewRuns runs = new OverviewRuns(dao);
+          long runCount = runs.count(first, last, filter);
           return new Dashboard(
               from,
               to,
               total,
-              dao.filteredRunCount(
-                  from, to, filter.workflowType(), filter.taskQueue(), filter.tenant()),
+              runCount,
               models,
               series,
-              dao.filteredTopRuns(
-                  from,
-                  to,
-                  filter.workflowType(),
-                  filter.taskQueue(),
-                  filter.tenant(),
-                  DASHBOARD_RUNS));
+              runs.top(first, last, filter, runCount, DASHBOARD_RUNS));
         });
   }
 

@@ -8,6 +8,7 @@ import java.time.LocalDate;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
+import org.jdbi.v3.sqlobject.customizer.AllowUnusedBindings;
 import org.jdbi.v3.sqlobject.customizer.Bind;
 import org.jdbi.v3.sqlobject.customizer.Define;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
@@ -325,7 +326,12 @@ interface ReportDao {
       @Bind("taskQueue") String taskQueue,
       @Bind("tenant") String tenant);
 
-  /** Spend per day and model over [from, to) from the rollup, narrowed by the filter. */
+  /**
+   * Spend per day and model over [from, to) from the rollup's shards (summed directly, not through
+   * the view, which would first sum every column per full key), narrowed by the filter ({@code
+   * <filter>}: SQL from {@link OverviewRuns}, values bound).
+   */
+  @AllowUnusedBindings
   @SqlQuery(
       """
       SELECT day AS period_start, model AS "group",
@@ -333,58 +339,94 @@ interface ReportDao {
              SUM(unpriced_usage_count) AS unpriced_usage_count, SUM(input_tokens) AS input_tokens,
              SUM(output_tokens) AS output_tokens, SUM(images) AS images, SUM(video_seconds) AS video_seconds,
              SUM(characters) AS characters, SUM(audio_seconds) AS audio_seconds
-        FROM cost_rollup_daily
-       WHERE day >= :from AND day < :to
-         AND (CAST(:workflowType AS text) IS NULL OR workflow_type = :workflowType)
-         AND (CAST(:taskQueue AS text) IS NULL OR task_queue = :taskQueue)
-         AND (CAST(:tenant AS text) IS NULL OR tenant = :tenant)
+        FROM cost_rollup_daily_shard
+       WHERE day >= :from AND day < :to <filter>
        GROUP BY 1, 2
       HAVING SUM(usage_count) != 0
        ORDER BY 1, 3 DESC, 2
       """)
   List<PeriodTotal> filteredSpendByModel(
+      @Define("filter") String filter,
       @Bind("from") LocalDate from,
       @Bind("to") LocalDate to,
       @Bind("workflowType") String workflowType,
       @Bind("taskQueue") String taskQueue,
       @Bind("tenant") String tenant);
 
-  /** The most expensive runs first recorded in [from, to), narrowed by the filter. */
+  /**
+   * How many runs were first recorded on days [from, to), narrowed by the filter ({@code <filter>}:
+   * SQL from {@link OverviewRuns}, values bound), from the runs rollup's shards.
+   */
+  @AllowUnusedBindings
+  @SqlQuery(
+      """
+      SELECT COALESCE(SUM(run_count), 0) FROM cost_runs_daily_shard
+       WHERE day >= :from AND day < :to <filter>
+      """)
+  long rolledRunCount(
+      @Define("filter") String filter,
+      @Bind("from") LocalDate from,
+      @Bind("to") LocalDate to,
+      @Bind("workflowType") String workflowType,
+      @Bind("taskQueue") String taskQueue,
+      @Bind("tenant") String tenant);
+
+  /**
+   * The most expensive runs first recorded in [from, to) that match the filter among the {@code
+   * scan} most expensive runs of all: walks the rank index from the top and stops at the {@code
+   * limit}th match or after {@code scan} entries (the outer order is the walk's, so no sort waits
+   * for the whole walk; {@code <filter>}: SQL from {@link OverviewRuns} over the rank row's
+   * columns).
+   */
+  @AllowUnusedBindings
+  @SqlQuery(
+      """
+      SELECT e.run_id, e.workflow_id, e.workflow_type, e.cost_usd, e.usage_count, e.unpriced_usage_count,
+             e.first_recorded_at, e.last_recorded_at
+        FROM (SELECT run_id
+                FROM (SELECT run_id, first_recorded_at, workflow_type, task_queue, tenant, cost_usd
+                        FROM cost_run_rank
+                       ORDER BY cost_usd DESC, first_recorded_at DESC, run_id
+                       LIMIT :scan) w
+               WHERE first_recorded_at >= :from AND first_recorded_at < :to <filter>
+               ORDER BY cost_usd DESC, first_recorded_at DESC, run_id
+               LIMIT :limit) k
+        JOIN cost_execution e ON e.run_id = k.run_id
+       ORDER BY e.cost_usd DESC, e.first_recorded_at DESC, e.run_id
+      """)
+  List<RunTotal> rankedTopRuns(
+      @Define("filter") String filter,
+      @Bind("from") Instant from,
+      @Bind("to") Instant to,
+      @Bind("workflowType") String workflowType,
+      @Bind("taskQueue") String taskQueue,
+      @Bind("tenant") String tenant,
+      @Bind("scan") int scan,
+      @Bind("limit") int limit);
+
+  /**
+   * The most expensive runs first recorded in [from, to) that match the filter, from every such run
+   * ({@code <filter>}: SQL from {@link OverviewRuns} over cost_execution's columns, so that the
+   * index of the filtered column serves it).
+   */
+  @AllowUnusedBindings
   @SqlQuery(
       """
       SELECT run_id, workflow_id, workflow_type, cost_usd, usage_count, unpriced_usage_count,
              first_recorded_at, last_recorded_at
         FROM cost_execution
-       WHERE first_recorded_at >= :from AND first_recorded_at < :to
-         AND (CAST(:workflowType AS text) IS NULL OR workflow_type = :workflowType)
-         AND (CAST(:taskQueue AS text) IS NULL OR task_queue = :taskQueue)
-         AND (CAST(:tenant AS text) IS NULL OR tags ->> 'tenant' = :tenant)
-       ORDER BY cost_usd DESC, first_recorded_at DESC
+       WHERE first_recorded_at >= :from AND first_recorded_at < :to <filter>
+       ORDER BY cost_usd DESC, first_recorded_at DESC, run_id
        LIMIT :limit
       """)
-  List<RunTotal> filteredTopRuns(
+  List<RunTotal> scannedTopRuns(
+      @Define("filter") String filter,
       @Bind("from") Instant from,
       @Bind("to") Instant to,
       @Bind("workflowType") String workflowType,
       @Bind("taskQueue") String taskQueue,
       @Bind("tenant") String tenant,
       @Bind("limit") int limit);
-
-  /** How many runs were first recorded in [from, to), narrowed by the filter. */
-  @SqlQuery(
-      """
-      SELECT COUNT(*) FROM cost_execution
-       WHERE first_recorded_at >= :from AND first_recorded_at < :to
-         AND (CAST(:workflowType AS text) IS NULL OR workflow_type = :workflowType)
-         AND (CAST(:taskQueue AS text) IS NULL OR task_queue = :taskQueue)
-         AND (CAST(:tenant AS text) IS NULL OR tags ->> 'tenant' = :tenant)
-      """)
-  long filteredRunCount(
-      @Bind("from") Instant from,
-      @Bind("to") Instant to,
-      @Bind("workflowType") String workflowType,
-      @Bind("taskQueue") String taskQueue,
-      @Bind("tenant") String tenant);
 
   /**
    * Models whose usage could not be priced in [from, to): how many records, the first and last
@@ -410,10 +452,13 @@ interface ReportDao {
       @Bind("taskQueue") String taskQueue,
       @Bind("tenant") String tenant);
 
-  /** The values of a rollup column ({@link Dimension}, never user text) seen in [from, to). */
+  /**
+   * The values of a rollup column ({@link Dimension}, never user text) seen in [from, to), from the
+   * rollup's shards (every key of the view has a shard row).
+   */
   @SqlQuery(
       """
-      SELECT DISTINCT <column> FROM cost_rollup_daily
+      SELECT DISTINCT <column> FROM cost_rollup_daily_shard
        WHERE day >= :from AND day < :to AND <column> <> ''
        ORDER BY 1 LIMIT 200
       """)

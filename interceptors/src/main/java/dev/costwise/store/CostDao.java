@@ -11,6 +11,7 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 /** SQL for the cost tables. Used inside {@link CostStore}'s transactions. */
 @RegisterConstructorMapper(StepRow.class)
 @RegisterConstructorMapper(ExecutionTotals.class)
+@RegisterConstructorMapper(CostDao.LockedRun.class)
 interface CostDao {
   /**
    * The insert of rows into the rollup shards, as a write or a fold adds them, and the rule that
@@ -49,12 +50,27 @@ interface CostDao {
       """;
 
   /**
+   * A run's execution row as {@link #lockExecutions} found or created it: whether this statement
+   * created it, and its tags as they were before this write (the write merges its own afterwards,
+   * through {@link #trackRuns}, so that a change of the tenant tag is seen).
+   */
+  record LockedRun(
+      String runId,
+      boolean created,
+      java.time.Instant firstRecordedAt,
+      String workflowType,
+      String taskQueue,
+      String tags) {}
+
+  /**
    * Creates each run's execution row if needed and locks it for the rest of the transaction, in one
    * statement; rows are taken in run-id order so that concurrent writers lock in the same order.
    * Arrays are parallel, one element per run. A run's limits are kept as first recorded ({@code
-   * treeLimits} null: not known by this write).
+   * treeLimits} null: not known by this write). Tags are left as they are; {@code created} is read
+   * from the row's {@code xmax}, which is 0 only on a row this statement inserted (an existing row
+   * updated by {@code ON CONFLICT} carries the updating transaction's lock there).
    */
-  @SqlUpdate(
+  @SqlQuery(
       """
       INSERT INTO cost_execution (run_id, namespace, workflow_id, workflow_type, task_queue, tags,
                                   first_recorded_at, last_recorded_at, parent_run_id, root_run_id,
@@ -72,7 +88,6 @@ interface CostDao {
        ORDER BY run_id
       ON CONFLICT (run_id) DO UPDATE
          SET last_recorded_at = GREATEST(cost_execution.last_recorded_at, EXCLUDED.last_recorded_at),
-             tags = cost_execution.tags || EXCLUDED.tags,
              parent_run_id = COALESCE(cost_execution.parent_run_id, EXCLUDED.parent_run_id),
              root_run_id = COALESCE(cost_execution.root_run_id, EXCLUDED.root_run_id),
              chain_run_id = COALESCE(cost_execution.chain_run_id, EXCLUDED.chain_run_id),
@@ -81,8 +96,10 @@ interface CostDao {
              hard_limit_usd = CASE WHEN cost_execution.tree_limits IS NULL
                                    THEN EXCLUDED.hard_limit_usd ELSE cost_execution.hard_limit_usd END,
              tree_limits = COALESCE(cost_execution.tree_limits, EXCLUDED.tree_limits)
+      RETURNING run_id, xmax = 0 AS created, first_recorded_at, workflow_type, task_queue,
+                CAST(tags AS text) AS tags
       """)
-  void lockExecutions(
+  List<LockedRun> lockExecutions(
       @Bind("runIds") String[] runIds,
       @Bind("namespaces") String[] namespaces,
       @Bind("workflowIds") String[] workflowIds,
@@ -96,6 +113,57 @@ interface CostDao {
       @Bind("softLimits") String[] softLimits,
       @Bind("hardLimits") String[] hardLimits,
       @Bind("treeLimits") String[] treeLimits);
+
+  /**
+   * Keeps the overview's run tables in step with the execution rows {@link #lockExecutions} holds:
+   * merges the tags of the runs whose tags this write changes ({@code tagRuns}, {@code tagValues});
+   * creates the rank row of each new run and moves that of a run whose tenant changed ({@code
+   * rank*}, cost added later by {@link #applyBatch}); adds each run-count delta ({@code count*},
+   * summed per key) to the rows of shard {@code shard}, in key order so that writers never
+   * deadlock. Returns the rows touched.
+   */
+  @SqlQuery(
+      """
+      WITH retagged AS (
+        UPDATE cost_execution e SET tags = e.tags || k.tags
+          FROM unnest(CAST(:tagRuns AS text[]), CAST(:tagValues AS jsonb[])) AS k(run_id, tags)
+         WHERE e.run_id = k.run_id
+        RETURNING 1),
+      ranked AS (
+        INSERT INTO cost_run_rank AS k (run_id, first_recorded_at, workflow_type, task_queue, tenant, cost_usd)
+        SELECT run_id, first_recorded_at, workflow_type, task_queue, tenant, 0
+          FROM unnest(CAST(:rankRuns AS text[]), CAST(:rankFirst AS timestamptz[]),
+                      CAST(:rankTypes AS text[]), CAST(:rankQueues AS text[]), CAST(:rankTenants AS text[]))
+               AS r(run_id, first_recorded_at, workflow_type, task_queue, tenant)
+         ORDER BY run_id
+        ON CONFLICT (run_id) DO UPDATE SET tenant = EXCLUDED.tenant
+        RETURNING 1),
+      counted AS (
+        INSERT INTO cost_runs_daily_shard AS c (day, workflow_type, task_queue, tenant, shard, run_count)
+        SELECT day, workflow_type, task_queue, tenant, :shard, run_count
+          FROM unnest(CAST(:countDays AS date[]), CAST(:countTypes AS text[]), CAST(:countQueues AS text[]),
+                      CAST(:countTenants AS text[]), CAST(:countRuns AS bigint[]))
+               AS d(day, workflow_type, task_queue, tenant, run_count)
+         ORDER BY day, workflow_type COLLATE "C", task_queue COLLATE "C", tenant COLLATE "C"
+        ON CONFLICT (day, workflow_type, task_queue, tenant, shard) DO UPDATE SET
+          run_count = c.run_count + EXCLUDED.run_count
+        RETURNING 1)
+      SELECT (SELECT count(*) FROM retagged) + (SELECT count(*) FROM ranked) + (SELECT count(*) FROM counted)
+      """)
+  long trackRuns(
+      @Bind("tagRuns") String[] tagRuns,
+      @Bind("tagValues") String[] tagValues,
+      @Bind("rankRuns") String[] rankRuns,
+      @Bind("rankFirst") String[] rankFirst,
+      @Bind("rankTypes") String[] rankTypes,
+      @Bind("rankQueues") String[] rankQueues,
+      @Bind("rankTenants") String[] rankTenants,
+      @Bind("countDays") String[] countDays,
+      @Bind("countTypes") String[] countTypes,
+      @Bind("countQueues") String[] countQueues,
+      @Bind("countTenants") String[] countTenants,
+      @Bind("countRuns") long[] countRuns,
+      @Bind("shard") short shard);
 
   /** The lines already stored for several attempts, given as parallel arrays of their keys. */
   @SqlQuery(
@@ -116,10 +184,11 @@ interface CostDao {
    * and {@link #linesOfAttempts} gave the lines already stored: deletes the lines rewrites no
    * longer have (from {@code trimFrom} on, or stored under another start time), upserts every line
    * from parallel arrays (see {@link StepColumns}), adds each run's delta to its totals ({@code d},
-   * one per run in {@code keys}) and each rollup key's delta to the rows of rollup shard {@code
-   * shard} ({@code r}), rollup rows taken in key order so that concurrent writers never deadlock.
-   * The rows each part touches are disjoint, as data-modifying WITH parts must be. No key may
-   * appear twice in an array set. Returns the lines upserted.
+   * one per run in {@code keys}) and to its rank row (the overview's list of costly runs), and each
+   * rollup key's delta to the rows of rollup shard {@code shard} ({@code r}), rollup rows taken in
+   * key order so that concurrent writers never deadlock. The rows each part touches are disjoint,
+   * as data-modifying WITH parts must be. No key may appear twice in an array set. Returns the
+   * lines upserted.
    */
   @SqlQuery(
       """
@@ -222,6 +291,11 @@ interface CostDao {
                     unpriced_usage_count, cache_write_1h_tokens, audio_input_tokens, audio_output_tokens,
                     requests, web_searches)
          WHERE e.run_id = d.run_id AND e.run_id = ANY(CAST(:keys AS text[]))
+        RETURNING 1),
+      ranked AS (
+        UPDATE cost_run_rank k SET cost_usd = k.cost_usd + d.cost_usd
+          FROM unnest(CAST(:keys AS text[]), CAST(:d.costUsd AS numeric[])) AS d(run_id, cost_usd)
+         WHERE k.run_id = d.run_id AND d.cost_usd <> 0
         RETURNING 1),
       rolled AS (
         """

@@ -386,6 +386,7 @@ public final class CostStore implements CostRecorder {
     attempts.values().forEach(rows -> runs.putIfAbsent(rows.get(0).runId(), rows.get(0)));
     lockExecutions(
         dao,
+        shard,
         runs.values().stream()
             .map(
                 first ->
@@ -564,7 +565,11 @@ public final class CostStore implements CostRecorder {
             rootRunId,
             chainRunId,
             limits == null ? RunLimits.NONE : limits);
-    jdbi.useTransaction(h -> lockExecutions(h.attach(CostDao.class), List.of(row)));
+    inTransactionOnShard(
+        (h, shard) -> {
+          lockExecutions(h.attach(CostDao.class), shard, List.of(row));
+          return null;
+        });
   }
 
   /**
@@ -584,8 +589,12 @@ public final class CostStore implements CostRecorder {
       String chainRunId,
       RunLimits limits) {}
 
-  /** Creates (if needed) and locks the execution rows of {@code rows}, given in run-id order. */
-  private static void lockExecutions(CostDao dao, List<ExecutionRow> rows) {
+  /**
+   * Creates (if needed) and locks the execution rows of {@code rows}, given in run-id order, then
+   * merges their tags and keeps the overview's run count and rank rows in step ({@link
+   * RunTracking}, run counts into rollup shard {@code shard}).
+   */
+  private static void lockExecutions(CostDao dao, short shard, List<ExecutionRow> rows) {
     int r = rows.size();
     String[] runIds = new String[r];
     String[] namespaces = new String[r];
@@ -619,20 +628,24 @@ public final class CostStore implements CostRecorder {
       }
       recordedAt[j++] = StepColumns.timestamp(e.recordedAt());
     }
-    dao.lockExecutions(
-        runIds,
-        namespaces,
-        workflowIds,
-        workflowTypes,
-        taskQueues,
-        tags,
-        recordedAt,
-        parents,
-        roots,
-        chains,
-        softLimits,
-        hardLimits,
-        treeLimits);
+    List<CostDao.LockedRun> locked =
+        dao.lockExecutions(
+            runIds,
+            namespaces,
+            workflowIds,
+            workflowTypes,
+            taskQueues,
+            tags,
+            recordedAt,
+            parents,
+            roots,
+            chains,
+            softLimits,
+            hardLimits,
+            treeLimits);
+    Map<String, String> incoming = new HashMap<>();
+    rows.forEach(e -> incoming.put(e.runId(), e.tags()));
+    RunTracking.of(locked, incoming).apply(dao, shard);
   }
 
   /** The ancestors' limits of {@code limits} as the execution row's {@code tree_limits}. */

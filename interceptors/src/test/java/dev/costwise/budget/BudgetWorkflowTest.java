@@ -8,7 +8,10 @@ import dev.costwise.metrics.CostMetrics;
 import dev.costwise.pricing.CatalogSource;
 import dev.costwise.pricing.PriceCatalog;
 import dev.costwise.pricing.Pricer;
+import dev.costwise.store.AttemptContext;
+import dev.costwise.store.AttemptCost;
 import dev.costwise.store.CostStore;
+import dev.costwise.store.Outcome;
 import dev.costwise.store.StepRow;
 import dev.costwise.temporal.CostBudget;
 import dev.costwise.temporal.CostSearchAttributes;
@@ -16,6 +19,8 @@ import dev.costwise.temporal.CostTracking;
 import dev.costwise.temporal.CostTrackingOptions;
 import dev.costwise.testing.TestDatabase;
 import dev.costwise.testing.TrackedTestEnvironment;
+import dev.costwise.usage.PricedUsage;
+import dev.costwise.usage.Usage;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
@@ -28,6 +33,7 @@ import io.temporal.worker.Worker;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -92,7 +98,8 @@ class BudgetWorkflowTest {
         BudgetedPipeline.StoryboardWorkflowImpl.class,
         BudgetedPipeline.ParallelStoryboardsImpl.class,
         BudgetedPipeline.CarefulStoryboardsImpl.class,
-        BudgetedPipeline.NotingWorkflowImpl.class);
+        BudgetedPipeline.NotingWorkflowImpl.class,
+        BudgetedPipeline.GatedStoryboardsImpl.class);
     studio = new BudgetedPipeline.StudioImpl();
     worker.registerActivitiesImplementations(studio, budgets.checkActivity());
     env.start();
@@ -497,6 +504,76 @@ class BudgetWorkflowTest {
             dev.costwise.temporal.internal.BudgetGuard.REFUSAL_CHANGE_ID,
             BudgetCheckActivity.REFUSED_TYPE)
         .endsWith(BudgetCheckActivity.REFUSED_TYPE);
+  }
+
+  @Test
+  void anActivityBlockedAtTheWorkerIsStoredAsARefusalOfItsRun() {
+    budgets.create(
+        new PeriodBudget(
+            "gated-co-daily",
+            BudgetPeriod.DAILY,
+            BudgetScope.tag("tenant", "gated-co"),
+            new BigDecimal("1.00"),
+            List.of(Threshold.parse("100:block"))));
+    var wf = stub(BudgetedPipeline.GatedStoryboards.class, "gated", limits(null, null, "gated-co"));
+    WorkflowClient.start(wf::run);
+    String runId = runId(wf);
+    eventually(
+        "the run settled its first draw",
+        () ->
+            WorkflowStub.fromTyped(wf).query(CostBudget.QUERY, RunCost.class).spentUsd().signum()
+                > 0);
+    // another worker's spend on the budget, after this run's last settlement: the run still sees
+    // $0.48 of $1.00 spent and reserves its second draw; the activity worker reads the budget
+    // again (its view is at most a second old) and blocks the draw before it runs
+    Instant now = Instant.now();
+    Usage elsewhere = Usage.of("openai", "gpt-4o").inputTokens(1_000_000).build();
+    store.record(
+        new AttemptCost(
+            new AttemptContext(
+                "default", "wf-other", "Other", "run-other", "1", "Write", 1, QUEUE, now),
+            Outcome.COMPLETED,
+            List.of(new PricedUsage(elsewhere, Pricer.of(catalog).priceLenient(elsewhere))),
+            Map.of("tenant", "gated-co"),
+            now));
+    pause(BudgetPolicy.REFRESH.plusMillis(200));
+    WorkflowStub.fromTyped(wf).signal("release");
+    WorkflowFailedException failed =
+        (WorkflowFailedException)
+            org.assertj.core.api.Assertions.catchThrowable(
+                () -> WorkflowStub.fromTyped(wf).getResult(String.class));
+
+    BudgetExceeded.Details d = budgetFailure(failed);
+    assertThat(d.limit()).isEqualTo("budget:gated-co-daily");
+    assertThat(d.activityId())
+        .as("blocked by the activity worker, which knows the attempt's activity id")
+        .isNotNull();
+    assertThat(studio.calls("gated")).as("the second draw never ran").isEqualTo(1);
+    assertThat(client.fetchHistory("gated").getEvents())
+        .as("refused by the activity worker, not by the workflow (which records its refusals)")
+        .noneMatch(
+            e ->
+                e.hasMarkerRecordedEventAttributes()
+                    && e.getMarkerRecordedEventAttributes()
+                        .getDetailsMap()
+                        .toString()
+                        .contains(BudgetCheckActivity.REFUSED_TYPE));
+    List<BudgetAlert> alerts =
+        budgets.alerts().stream().filter(a -> a.runId().equals(runId)).toList();
+    assertThat(alerts)
+        .as("stored as the workflow's own refusals are: once, for the budget that blocked")
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.subject()).isEqualTo("run:" + runId);
+              assertThat(a.threshold()).isEqualTo("refused:budget:gated-co-daily");
+              assertThat(a.action()).isEqualTo(BudgetAlert.REFUSE);
+              assertThat(a.level()).isEqualTo(BudgetStatus.BLOCKED);
+              assertThat(a.activityType()).isEqualTo("Draw");
+              assertThat(a.limitUsd()).isEqualByComparingTo("1.00");
+              assertThat(a.spentUsd()).as("the budget's spend").isEqualByComparingTo("2.98");
+              assertThat(a.workflowId()).isEqualTo("gated");
+            });
   }
 
   @Test

@@ -37,6 +37,16 @@ final class BudgetedPipeline {
   }
 
   @WorkflowInterface
+  public interface GatedStoryboards {
+    /** Draws one storyboard, waits for {@link #release}, then draws another. */
+    @WorkflowMethod
+    String run();
+
+    @SignalMethod
+    void release();
+  }
+
+  @WorkflowInterface
   public interface ParallelStoryboards {
     /** Draws {@code n} storyboards at once, then one more. */
     @WorkflowMethod
@@ -132,6 +142,24 @@ final class BudgetedPipeline {
         Workflow.await(() -> released);
       }
       return "drew " + steps;
+    }
+
+    @Override
+    public void release() {
+      released = true;
+    }
+  }
+
+  public static final class GatedStoryboardsImpl implements GatedStoryboards {
+    private final Studio studio = studio();
+    private boolean released;
+
+    @Override
+    public String run() {
+      studio.draw(1);
+      Workflow.await(() -> released);
+      studio.draw(2);
+      return "drew 2";
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.costwise.temporal.internal;
 
 import dev.costwise.budget.BudgetCheckActivity;
 import dev.costwise.budget.BudgetExceeded;
+import dev.costwise.budget.BudgetRefusal;
 import dev.costwise.budget.Budgets;
 import dev.costwise.pricing.UnknownModelException;
 import dev.costwise.store.AttemptContext;
@@ -153,7 +154,44 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
       return;
     }
     if (blocked.isPresent()) {
+      storeRefusal(input, info, blocked.get());
       throw BudgetExceeded.failure(blocked.get());
+    }
+  }
+
+  /**
+   * Stores an activity refused here as an alert of its run, through the budget service's refusal
+   * path ({@code REFUSE}, once per run and limit, the run's execution row created when it has
+   * none), the same as a refusal decided in the workflow. A failure to store it is logged and
+   * counted: the refusal stands either way.
+   */
+  private void storeRefusal(ActivityInput input, ActivityInfo info, BudgetExceeded.Details d) {
+    try {
+      AttemptContext ctx =
+          attemptContext(info, options.clock().instant(), RunHeader.read(input.getHeader()));
+      options
+          .budgets()
+          .policy()
+          .refused(
+              new BudgetRefusal(
+                  ctx.runId(),
+                  ctx.workflowId(),
+                  ctx.workflowType(),
+                  d,
+                  ctx.namespace(),
+                  ctx.taskQueue(),
+                  TagsHeader.read(input.getHeader()),
+                  ctx.parentRunId(),
+                  ctx.rootRunId(),
+                  ctx.chainRunId(),
+                  ctx.limits()));
+    } catch (RuntimeException e) {
+      log.error(
+          "Refusal of {} in run {} not stored: {}",
+          info.getActivityType(),
+          info.getWorkflowRunId(),
+          e.toString());
+      options.metrics().internalError("budget-refusal");
     }
   }
 

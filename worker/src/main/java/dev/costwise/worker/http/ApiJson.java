@@ -116,39 +116,68 @@ final class ApiJson {
     return list;
   }
 
-  /** Runs that failed or were blocked on a limit in [from, to), newest first. */
+  /**
+   * Runs that failed or were blocked on a limit in [from, to), one row per run, the run with the
+   * newest alert first. A run that crossed a limit and was also refused an activity is one row: the
+   * limit it crossed first, with the spend at that crossing, its final spend, and the (first)
+   * refusal with the refused activity, its expected cost and the spend at the refusal.
+   */
   static ArrayNode overBudget(
       List<BudgetAlert> alerts,
       Instant from,
       Instant to,
       java.util.Map<String, RunTotal> finals,
       boolean filtered) {
-    ArrayNode list = JSON.createArrayNode();
-    List<BudgetAlert> hits =
-        overBudgetAlerts(alerts, from, to).stream()
-            .filter(a -> !filtered || finals.containsKey(a.runId()))
-            .limit(RECENT_FAILURES)
-            .toList();
-    for (BudgetAlert a : hits) {
-      ObjectNode n = list.addObject();
-      n.put("workflowId", a.workflowId());
-      n.put("workflowType", a.workflowType());
-      n.put("runId", a.runId());
-      n.put("reason", reason(a));
-      n.put("level", a.level().name());
-      n.put("refused", a.refusal());
-      if (a.refusal()) {
-        n.put("refusedActivityType", a.activityType());
-        n.put("expectedUsd", Money.plain(a.expectedUsd()));
+    java.util.Map<String, List<BudgetAlert>> byRun = new java.util.LinkedHashMap<>();
+    for (BudgetAlert a : overBudgetAlerts(alerts, from, to)) {
+      if (!filtered || finals.containsKey(a.runId())) {
+        byRun.computeIfAbsent(a.runId(), k -> new java.util.ArrayList<>()).add(a);
       }
-      n.put("limitUsd", Money.plain(a.limitUsd()));
-      n.put("costUsd", Money.plain(a.spentUsd()));
-      n.put("spentAtCrossingUsd", Money.plain(a.spentUsd()));
-      RunTotal last = finals == null ? null : finals.get(a.runId());
+    }
+    ArrayNode list = JSON.createArrayNode();
+    for (List<BudgetAlert> run : byRun.values().stream().limit(RECENT_FAILURES).toList()) {
+      // newest first: the last of each kind is the first that happened
+      BudgetAlert crossing = null;
+      BudgetAlert refusal = null;
+      for (BudgetAlert a : run) {
+        if (a.refusal()) {
+          refusal = a;
+        } else {
+          crossing = a;
+        }
+      }
+      BudgetAlert first = crossing != null ? crossing : refusal;
+      ObjectNode n = list.addObject();
+      n.put("workflowId", first.workflowId());
+      n.put("workflowType", first.workflowType());
+      n.put("runId", first.runId());
+      String reason = reason(first);
+      if (crossing != null && refusal != null) {
+        reason =
+            refusal.createdAt().isBefore(crossing.createdAt())
+                ? reason(refusal) + "; then " + reason(crossing)
+                : reason(crossing) + "; then " + reason(refusal);
+      }
+      n.put("reason", reason);
+      n.put("level", first.level().name());
+      n.put("crossed", crossing != null);
+      n.put("refused", refusal != null);
+      if (refusal != null) {
+        n.put("refusedActivityType", refusal.activityType());
+        n.put("expectedUsd", Money.plain(refusal.expectedUsd()));
+        n.put("refusedLimitUsd", Money.plain(refusal.limitUsd()));
+        n.put("spentAtRefusalUsd", Money.plain(refusal.spentUsd()));
+        n.put("refusedAt", refusal.createdAt().toString());
+      }
+      n.put("limitUsd", Money.plain(first.limitUsd()));
+      n.put("costUsd", Money.plain(first.spentUsd()));
+      n.put("spentAtCrossingUsd", Money.plain(first.spentUsd()));
+      RunTotal last = finals == null ? null : finals.get(first.runId());
       if (last != null) {
         n.put("finalUsd", Money.plain(last.costUsd()));
       }
-      n.put("at", a.createdAt().toString());
+      n.put("at", first.createdAt().toString());
+      n.put("alerts", run.size());
     }
     return list;
   }
