@@ -99,14 +99,6 @@ final class AttemptJournal implements AutoCloseable {
   }
 
   /**
-   * The attempts {@code file} saw start but not end, each as its rows in line order (the journal of
-   * a worker that died). Unreadable lines (a torn last write) are skipped.
-   */
-  static Map<String, List<StepRow>> unfinished(Path file) {
-    return read(file).interrupted();
-  }
-
-  /**
    * What {@code file} holds of attempts that never ended: usage of attempts that were running, and
    * final rows recorded but not yet written. Unreadable lines (a torn last write) are skipped.
    */
@@ -247,11 +239,6 @@ final class AttemptJournal implements AutoCloseable {
   /** Attempts observed and not yet ended. */
   synchronized int openAttempts() {
     return open.size();
-  }
-
-  /** Attempts recorded (write-behind) whose rows are not yet in the database or the spool. */
-  synchronized int recordedAttempts() {
-    return recordedOpen.size();
   }
 
   private boolean append(byte[] line) {

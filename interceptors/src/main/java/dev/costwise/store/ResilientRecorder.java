@@ -796,14 +796,7 @@ public final class ResilientRecorder implements CostRecorder, UnwrittenCost, Aut
     if (recorded.isEmpty()) {
       return;
     }
-    java.util.Set<String> spooled = spool.keys();
-    List<List<StepRow>> attempts = new ArrayList<>();
-    recorded.forEach(
-        (key, rows) -> {
-          if (!spooled.contains(key)) {
-            attempts.add(rows);
-          }
-        });
+    List<List<StepRow>> attempts = notSpooled(recorded);
     try {
       for (int from = 0; from < attempts.size(); from += REPLAY_CHUNK) {
         store.writeBatch(attempts.subList(from, Math.min(attempts.size(), from + REPLAY_CHUNK)));
@@ -818,14 +811,36 @@ public final class ResilientRecorder implements CostRecorder, UnwrittenCost, Aut
               + " spooled",
           StoreErrors.message(e, 200));
     }
+    spoolOrKeepJournal(attempts, false, journalFile);
+  }
+
+  /** The attempts of {@code byKey} the spool does not already hold. */
+  private List<List<StepRow>> notSpooled(Map<String, List<StepRow>> byKey) {
+    java.util.Set<String> spooled = spool.keys();
+    List<List<StepRow>> attempts = new ArrayList<>();
+    byKey.forEach(
+        (key, rows) -> {
+          if (!spooled.contains(key)) {
+            attempts.add(rows);
+          }
+        });
+    return attempts;
+  }
+
+  /**
+   * Spools unfinished attempts a previous worker left; if the spool cannot take them, keeps the
+   * journal aside so that nothing is lost, and returns false.
+   */
+  private boolean spoolOrKeepJournal(List<List<StepRow>> attempts, boolean ifAbsent, Path journal) {
     for (List<StepRow> rows : attempts) {
       try {
-        spool.append(new CostSpool.Line(rows, false));
+        spool.append(new CostSpool.Line(rows, ifAbsent));
       } catch (IOException io) {
-        keepJournal(journalFile, io);
-        return;
+        keepJournal(journal, io);
+        return false;
       }
     }
+    return true;
   }
 
   private static void keepJournal(Path journalFile, IOException io) {
@@ -852,14 +867,7 @@ public final class ResilientRecorder implements CostRecorder, UnwrittenCost, Aut
     if (interrupted.isEmpty()) {
       return;
     }
-    java.util.Set<String> spooled = spool.keys();
-    List<List<StepRow>> attempts = new ArrayList<>();
-    interrupted.forEach(
-        (key, rows) -> {
-          if (!spooled.contains(key)) {
-            attempts.add(rows);
-          }
-        });
+    List<List<StepRow>> attempts = notSpooled(interrupted);
     int written = 0;
     try {
       written = attempts.isEmpty() ? 0 : store.writeIfAbsent(attempts);
@@ -867,13 +875,8 @@ public final class ResilientRecorder implements CostRecorder, UnwrittenCost, Aut
       log.warn(
           "Cannot record interrupted attempts now ({}); they are spooled",
           StoreErrors.message(e, 200));
-      for (List<StepRow> rows : attempts) {
-        try {
-          spool.append(new CostSpool.Line(rows, true));
-        } catch (IOException io) {
-          keepJournal(journalFile, io);
-          return;
-        }
+      if (!spoolOrKeepJournal(attempts, true, journalFile)) {
+        return;
       }
     }
     log.info(
