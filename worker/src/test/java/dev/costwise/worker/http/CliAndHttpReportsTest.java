@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.costwise.budget.BudgetAlert;
-import dev.costwise.budget.BudgetUtilisation;
 import dev.costwise.pricing.CatalogSource;
 import dev.costwise.pricing.Pricer;
 import dev.costwise.report.CostReports;
@@ -80,7 +78,7 @@ class CliAndHttpReportsTest {
             "2026-11-03T00:00:00Z",
             Map.of("tenant", "later"),
             Usage.of("openai", "gpt-4o").inputTokens(1).build()));
-    api = HttpApi.start(new Backend(new CostReports(jdbi)));
+    api = HttpApi.start(new StoreBackend(new CostReports(jdbi)));
   }
 
   @AfterAll
@@ -218,78 +216,5 @@ class CliAndHttpReportsTest {
             .timeout(Duration.ofSeconds(10))
             .build(),
         HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-  }
-
-  /** Reports over the test database; everything else healthy and empty. */
-  private record Backend(CostReports reports) implements HttpBackend {
-    @Override
-    public String httpHost() {
-      return "127.0.0.1";
-    }
-
-    @Override
-    public int httpPort() {
-      return 0;
-    }
-
-    @Override
-    public String apiToken() {
-      return null;
-    }
-
-    @Override
-    public String scrapeMetrics() {
-      return "";
-    }
-
-    @Override
-    public boolean temporalHealthy() {
-      return true;
-    }
-
-    @Override
-    public String temporalAddress() {
-      return "none";
-    }
-
-    @Override
-    public String temporalNamespace() {
-      return "default";
-    }
-
-    @Override
-    public boolean databaseHealthy() {
-      return true;
-    }
-
-    @Override
-    public String databaseDescription() {
-      return "test database";
-    }
-
-    @Override
-    public int spooledCount() {
-      return 0;
-    }
-
-    @Override
-    public boolean recorderDatabaseDown() {
-      return false;
-    }
-
-    @Override
-    public long unresolvedRejected() {
-      return 0;
-    }
-
-    @Override
-    public List<BudgetUtilisation> budgetUtilisation() {
-      return List.of();
-    }
-
-    @Override
-    public List<BudgetAlert> budgetAlerts() {
-      return List.of();
-    }
   }
 }

@@ -8,7 +8,6 @@ import dev.costwise.budget.BudgetAlert;
 import dev.costwise.budget.BudgetCheckRequest;
 import dev.costwise.budget.BudgetExceeded;
 import dev.costwise.budget.BudgetRefusal;
-import dev.costwise.budget.BudgetUtilisation;
 import dev.costwise.budget.Budgets;
 import dev.costwise.budget.ExecutionLimits;
 import dev.costwise.pricing.CatalogSource;
@@ -57,7 +56,7 @@ class OverBudgetListTest {
     Jdbi jdbi = CostStore.jdbi(TestDatabase.fresh());
     store = new CostStore(jdbi);
     budgets = new Budgets(jdbi);
-    api = HttpApi.start(new Backend(new CostReports(jdbi), budgets));
+    api = HttpApi.start(new StoreBackend(new CostReports(jdbi), budgets));
   }
 
   @AfterAll
@@ -169,78 +168,5 @@ class OverBudgetListTest {
             HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     return r.body();
-  }
-
-  /** Reports and alerts over the test database; everything else healthy and empty. */
-  private record Backend(CostReports reports, Budgets budgets) implements HttpBackend {
-    @Override
-    public String httpHost() {
-      return "127.0.0.1";
-    }
-
-    @Override
-    public int httpPort() {
-      return 0;
-    }
-
-    @Override
-    public String apiToken() {
-      return null;
-    }
-
-    @Override
-    public String scrapeMetrics() {
-      return "";
-    }
-
-    @Override
-    public boolean temporalHealthy() {
-      return true;
-    }
-
-    @Override
-    public String temporalAddress() {
-      return "none";
-    }
-
-    @Override
-    public String temporalNamespace() {
-      return "default";
-    }
-
-    @Override
-    public boolean databaseHealthy() {
-      return true;
-    }
-
-    @Override
-    public String databaseDescription() {
-      return "test database";
-    }
-
-    @Override
-    public int spooledCount() {
-      return 0;
-    }
-
-    @Override
-    public boolean recorderDatabaseDown() {
-      return false;
-    }
-
-    @Override
-    public long unresolvedRejected() {
-      return 0;
-    }
-
-    @Override
-    public List<BudgetUtilisation> budgetUtilisation() {
-      return List.of();
-    }
-
-    @Override
-    public List<BudgetAlert> budgetAlerts() {
-      return budgets.alerts();
-    }
   }
 }
