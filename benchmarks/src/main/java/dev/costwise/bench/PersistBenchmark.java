@@ -243,20 +243,8 @@ public class PersistBenchmark {
       st.execute(totals);
       st.execute(rollups);
       // the overview's runs rollup and rank rows of the earlier runs, as migration V15 builds them
-      st.execute(
-          """
-          INSERT INTO cost_runs_daily_shard (day, workflow_type, task_queue, tenant, shard, run_count)
-          SELECT (first_recorded_at AT TIME ZONE 'UTC')::date, workflow_type, task_queue,
-                 COALESCE(tags ->> 'tenant', ''), 0, COUNT(*)
-            FROM cost_execution GROUP BY 1, 2, 3, 4
-          """);
-      st.execute(
-          """
-          INSERT INTO cost_run_rank (run_id, first_recorded_at, workflow_type, task_queue, tenant, cost_usd)
-          SELECT run_id, first_recorded_at, workflow_type, task_queue, COALESCE(tags ->> 'tenant', ''),
-                 cost_usd
-            FROM cost_execution
-          """);
+      st.execute(RunRollupBackfill.RUNS_DAILY);
+      st.execute(RunRollupBackfill.RUN_RANK);
       st.execute("VACUUM ANALYZE");
     } catch (java.sql.SQLException e) {
       throw new IllegalStateException("cannot seed the history", e);

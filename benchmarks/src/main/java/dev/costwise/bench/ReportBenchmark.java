@@ -399,19 +399,8 @@ public final class ReportBenchmark {
                WHERE e.run_id = s.run_id
               """);
           h.execute("VACUUM ANALYZE cost_execution");
-          h.execute(
-              """
-              INSERT INTO cost_runs_daily_shard (day, workflow_type, task_queue, tenant, shard, run_count)
-              SELECT (first_recorded_at AT TIME ZONE 'UTC')::date, workflow_type, task_queue,
-                     COALESCE(tags ->> 'tenant', ''), 0, COUNT(*)
-                FROM cost_execution GROUP BY 1, 2, 3, 4
-              """);
-          h.execute(
-              """
-              INSERT INTO cost_run_rank (run_id, first_recorded_at, workflow_type, task_queue, tenant, cost_usd)
-              SELECT run_id, first_recorded_at, workflow_type, task_queue, COALESCE(tags ->> 'tenant', ''), cost_usd
-                FROM cost_execution
-              """);
+          h.execute(RunRollupBackfill.RUNS_DAILY);
+          h.execute(RunRollupBackfill.RUN_RANK);
           h.execute("VACUUM ANALYZE cost_runs_daily_shard");
           h.execute("VACUUM ANALYZE cost_run_rank");
         });
