@@ -198,11 +198,6 @@ class RecorderFaultsTest {
       assertThat(restarted.openAttempts()).isZero();
     }
     List<StepRow> steps = store.steps("run-crash");
-    System.out.println(
-        "STEPS "
-            + steps.stream()
-                .map(x -> x.activityId() + "/" + x.outcome() + "/" + x.lineNo())
-                .toList());
     assertThat(steps)
         .filteredOn(s -> s.activityId().equals("A"))
         .extracting(StepRow::outcome, StepRow::lineNo)
