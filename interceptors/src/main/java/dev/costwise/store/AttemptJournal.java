@@ -63,8 +63,9 @@ final class AttemptJournal implements AutoCloseable {
   }
 
   private final Path file;
-  private final Map<String, List<StepRow>> open = new LinkedHashMap<>();
-  private final Map<String, List<StepRow>> recordedOpen = new LinkedHashMap<>();
+  // the journal lines of attempts not yet ended, kept encoded so that a roll only copies bytes
+  private final Map<String, List<byte[]>> open = new LinkedHashMap<>();
+  private final Map<String, byte[]> recordedOpen = new LinkedHashMap<>();
   private final Thread syncer;
   private final Object syncs = new Object();
   private long appended; // lines appended so far (guarded by this)
@@ -72,6 +73,8 @@ final class AttemptJournal implements AutoCloseable {
   private int waiting; // threads waiting in awaitSynced (guarded by syncs)
   private volatile java.io.FileOutputStream channel;
   private long size;
+  private long rollAt = ROLL_BYTES; // size at which the next roll happens
+  private int rolls; // rewrites so far (guarded by this)
   private volatile boolean dirty;
   private volatile boolean closed;
   private boolean broken;
@@ -155,7 +158,7 @@ final class AttemptJournal implements AutoCloseable {
         broken = true;
         return;
       }
-      open.computeIfAbsent(key(row), k -> new ArrayList<>()).add(row);
+      open.computeIfAbsent(key(row), k -> new ArrayList<>()).add(line);
       append(line);
     }
   }
@@ -173,7 +176,7 @@ final class AttemptJournal implements AutoCloseable {
       if (!append(line)) {
         return -1;
       }
-      recordedOpen.put(key(rows.get(0)), rows);
+      recordedOpen.put(key(rows.get(0)), line);
       return appended;
     }
   }
@@ -220,7 +223,7 @@ final class AttemptJournal implements AutoCloseable {
         return;
       }
       append(line);
-      if (size > ROLL_BYTES) {
+      if (size > rollAt) {
         roll();
       }
     }
@@ -234,6 +237,11 @@ final class AttemptJournal implements AutoCloseable {
       log.error("Cannot write a cost journal entry of {} as JSON: {}", file, ex.getMessage());
       return null;
     }
+  }
+
+  /** Times the journal was rewritten with only its open attempts. */
+  synchronized int rolls() {
+    return rolls;
   }
 
   /** Attempts observed and not yet ended. */
@@ -267,18 +275,13 @@ final class AttemptJournal implements AutoCloseable {
     Path next = file.resolveSibling(file.getFileName() + ".next");
     try (java.io.FileOutputStream out = new java.io.FileOutputStream(next.toFile(), false)) {
       long written = 0;
-      for (List<StepRow> rows : open.values()) {
-        for (StepRow r : rows) {
-          byte[] line =
-              (JSON.writeValueAsString(new Entry(r, null)) + "\n").getBytes(StandardCharsets.UTF_8);
+      for (List<byte[]> lines : open.values()) {
+        for (byte[] line : lines) {
           out.write(line);
           written += line.length;
         }
       }
-      for (List<StepRow> rows : recordedOpen.values()) {
-        byte[] line =
-            (JSON.writeValueAsString(new Entry(null, null, rows)) + "\n")
-                .getBytes(StandardCharsets.UTF_8);
+      for (byte[] line : recordedOpen.values()) {
         out.write(line);
         written += line.length;
       }
@@ -288,6 +291,10 @@ final class AttemptJournal implements AutoCloseable {
       channel = new java.io.FileOutputStream(file.toFile(), true);
       old.close();
       size = written;
+      rolls++;
+      // what is kept can be as large as the threshold (thousands of attempts waiting for the
+      // database): the next roll waits until as much again was appended, so rolls stay rare
+      rollAt = Math.max(ROLL_BYTES, 2 * written);
       markSynced(appended);
     } catch (IOException e) {
       log.warn("Cannot compact the cost journal {}: {}", file, e.getMessage());

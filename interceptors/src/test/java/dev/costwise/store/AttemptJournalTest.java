@@ -1,0 +1,65 @@
+package dev.costwise.store;
+
+import static dev.costwise.store.Attempts.attempt;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.costwise.usage.Usage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The journal stays cheap however many attempts wait in it: with more attempts recorded and not yet
+ * written than its roll threshold holds (a database behind by thousands of attempts), ending them
+ * must not rewrite the whole journal at each end.
+ */
+class AttemptJournalTest {
+  @TempDir Path dir;
+
+  /** Final rows of an attempt, large enough that a few thousand pass the roll threshold. */
+  private static List<StepRow> rows(int i) {
+    Usage u = Usage.of("openai", "gpt-4o").inputTokens(1_000 + i).outputTokens(200).build();
+    return CostStore.rows(attempt("run-" + (i % 50), "act-" + i, 1, Outcome.COMPLETED, u));
+  }
+
+  @Test
+  void endingAttemptsBehindABacklogLargerThanTheRollThresholdRollsRarelyAndKeepsTheRest()
+      throws Exception {
+    Path file = dir.resolve("journal.jsonl");
+    AttemptJournal journal = new AttemptJournal(file);
+    int backlog = 0;
+    List<String> keys = new ArrayList<>();
+    // record until the journal is over 1.5 times the threshold: a roll then keeps more than it
+    while (Files.size(file) < 6L << 20) {
+      List<StepRow> r = rows(backlog++);
+      assertThat(journal.recorded(r)).isPositive();
+      keys.add(AttemptJournal.key(r.get(0)));
+    }
+    // a steady state: each new attempt recorded, the oldest waiting one written and ended
+    int ended = 0;
+    for (int i = 0; i < 2_000; i++) {
+      List<StepRow> r = rows(backlog + i);
+      journal.recorded(r);
+      keys.add(AttemptJournal.key(r.get(0)));
+      journal.ended(keys.get(ended++));
+    }
+    assertThat(journal.rolls())
+        .as("rewrites of the journal over 2,000 ends with %d attempts waiting", backlog)
+        .isLessThanOrEqualTo(2);
+    // a worker dying now leaves exactly the attempts not yet ended to the next start
+    AttemptJournal.Unfinished left = AttemptJournal.read(file);
+    assertThat(left.recorded().keySet())
+        .containsExactlyInAnyOrderElementsOf(keys.subList(ended, keys.size()));
+    assertThat(left.interrupted()).isEmpty();
+    for (String k : keys.subList(ended, keys.size())) {
+      journal.ended(k);
+    }
+    journal.close();
+    assertThat(AttemptJournal.read(file).recorded()).isEmpty();
+    assertThat(Map.of("file left", Files.exists(file))).containsEntry("file left", false);
+  }
+}
