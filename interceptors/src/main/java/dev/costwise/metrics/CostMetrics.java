@@ -137,8 +137,10 @@ public final class CostMetrics implements MeterBinder {
 
   /**
    * Registers the recorder's state: {@code costwise_spool_attempts} (attempts waiting in the local
-   * spool), {@code costwise_database_down} (1 while PostgreSQL cannot be reached) and {@code
-   * costwise_persistence_rejected_total} (attempts PostgreSQL refused as data, set aside).
+   * spool), {@code costwise_writebehind_attempts} (attempts in the local journal the database does
+   * not have yet, with write-behind), {@code costwise_database_down} (1 while PostgreSQL cannot be
+   * reached) and {@code costwise_persistence_rejected_total} (attempts PostgreSQL refused as data,
+   * set aside).
    */
   public void watch(dev.costwise.store.ResilientRecorder recorder) {
     MeterRegistry r = registry;
@@ -148,6 +150,13 @@ public final class CostMetrics implements MeterBinder {
     io.micrometer.core.instrument.Gauge.builder(
             "costwise.spool.attempts", recorder, dev.costwise.store.ResilientRecorder::spooledCount)
         .description("Cost records waiting in the local spool for the database")
+        .register(r);
+    io.micrometer.core.instrument.Gauge.builder(
+            "costwise.writebehind.attempts",
+            recorder,
+            dev.costwise.store.ResilientRecorder::unwrittenCount)
+        .description(
+            "Cost records durable in the local journal, waiting for the database (write-behind)")
         .register(r);
     io.micrometer.core.instrument.Gauge.builder(
             "costwise.database.down", recorder, rec -> rec.databaseDown() ? 1 : 0)

@@ -437,6 +437,14 @@ public final class ResilientRecorder implements CostRecorder, UnwrittenCost, Aut
     return held;
   }
 
+  /**
+   * Attempts recorded write-behind (durable in the journal) whose rows the database does not have
+   * yet; at most four batches, after which records wait for room.
+   */
+  public int unwrittenCount() {
+    return inFlight.size();
+  }
+
   /** Attempts waiting in the spool. */
   public int spooledCount() {
     return spool.size();

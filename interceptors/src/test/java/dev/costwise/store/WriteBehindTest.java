@@ -146,10 +146,15 @@ class WriteBehindTest {
     CostStore store = new CostStore(CostStore.jdbi(gate));
     // batches of 2: at most 8 attempts may wait for the database
     try (ResilientRecorder r = recorder(store, 2, Duration.ofSeconds(1))) {
+      var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+      dev.costwise.metrics.CostMetrics.boundTo(registry).watch(r);
       gate.shut();
       for (int i = 1; i <= 8; i++) {
         recordSoon(r, attempt("run-slow", "a" + i, 1, Outcome.COMPLETED, mini()));
       }
+      assertThat(registry.get("costwise.writebehind.attempts").gauge().value())
+          .as("attempts waiting for the database, as an operator sees them")
+          .isEqualTo(8.0);
       // the ninth finds no room and waits for the database
       CompletableFuture<Void> ninth =
           CompletableFuture.runAsync(
@@ -160,6 +165,9 @@ class WriteBehindTest {
       ninth.get(10, TimeUnit.SECONDS);
       assertThat(events).as("room was made in time: nothing spooled").isEmpty();
       assertThat(r.awaitWritten(Duration.ofSeconds(30))).isTrue();
+      await(
+          () -> registry.get("costwise.writebehind.attempts").gauge().value() == 0,
+          Duration.ofSeconds(10));
 
       // behind for longer than a record may wait: the record goes to the spool and returns
       gate.shut();
