@@ -126,6 +126,9 @@ public final class CostwiseWorker implements AutoCloseable {
       // the demo's drawings have a published price: capped runs reserve it before each one
       costwise.setExpectedCost("DrawScene", SimulatedProviders.DRAW_SCENE_EXPECTED_USD);
     }
+    if (config.writeBehind() != null) {
+      costwise.setWriteBehind(config.writeBehind());
+    }
     if (config.alertWebhook() != null) {
       costwise.addAlertSink(
           new WebhookAlertSink(

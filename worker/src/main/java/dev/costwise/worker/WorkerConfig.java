@@ -36,6 +36,8 @@ import java.util.function.Function;
  * @param stopGrace how long a stop waits for running activity attempts to finish before
  *     interrupting them
  * @param simulatedLatency how long each simulated model call of the demo pipeline takes
+ * @param writeBehind with write-behind, how long writers wait to gather a batch (an attempt waits
+ *     only for the local journal's fsync); null to write through (an attempt waits for PostgreSQL)
  */
 public record WorkerConfig(
     String temporalAddress,
@@ -54,7 +56,8 @@ public record WorkerConfig(
     boolean strictPricing,
     URI alertWebhook,
     Duration stopGrace,
-    Duration simulatedLatency) {
+    Duration simulatedLatency,
+    Duration writeBehind) {
 
   /** Default embedded Temporal port: the port the {@code temporal} CLI uses by default. */
   public static final int DEFAULT_TEMPORAL_PORT = 7233;
@@ -70,6 +73,9 @@ public record WorkerConfig(
 
   /** Longest stop grace accepted: a stop must stay well inside a platform's kill timeout. */
   public static final Duration MAX_STOP_GRACE = Duration.ofMinutes(10);
+
+  /** Longest write-behind linger accepted. */
+  public static final Duration MAX_WRITE_BEHIND = Duration.ofSeconds(1);
 
   /** Longest simulated model call accepted. */
   public static final Duration MAX_SIMULATED_LATENCY = Duration.ofMinutes(1);
@@ -99,6 +105,7 @@ public record WorkerConfig(
     public static final String ALERT_WEBHOOK = "COSTWISE_ALERT_WEBHOOK";
     public static final String STOP_GRACE = "COSTWISE_STOP_GRACE";
     public static final String SIMULATED_LATENCY = "COSTWISE_SIMULATED_LATENCY";
+    public static final String WRITE_BEHIND = "COSTWISE_WRITE_BEHIND";
 
     private Env() {}
   }
@@ -186,7 +193,8 @@ public record WorkerConfig(
         strictPricing,
         alertWebhook,
         stopGrace,
-        simulatedLatency);
+        simulatedLatency,
+        writeBehind);
   }
 
   /** The JDBC URL with any password replaced, for logs and error messages. */
@@ -324,6 +332,7 @@ public record WorkerConfig(
     private URI alertWebhook;
     private Duration stopGrace = DEFAULT_STOP_GRACE;
     private Duration simulatedLatency = Duration.ZERO;
+    private Duration writeBehind;
 
     private Builder() {}
 
@@ -361,6 +370,10 @@ public record WorkerConfig(
               ? simulatedLatency
               : seconds(
                   get.apply(Env.SIMULATED_LATENCY), Env.SIMULATED_LATENCY, MAX_SIMULATED_LATENCY);
+      writeBehind =
+          get.apply(Env.WRITE_BEHIND) == null
+              ? writeBehind
+              : writeBehind(get.apply(Env.WRITE_BEHIND), Env.WRITE_BEHIND);
       String strict = get.apply(Env.STRICT_PRICING);
       if (strict != null) {
         strictPricing =
@@ -466,6 +479,33 @@ public record WorkerConfig(
       return this;
     }
 
+    /**
+     * Write-behind with writers gathering for {@code v} seconds (0 to 1; {@code 0} writes behind
+     * without gathering), or {@code off} to write through.
+     */
+    public Builder writeBehind(String v) {
+      writeBehind = v == null || v.isBlank() ? writeBehind : writeBehind(v, "--write-behind");
+      return this;
+    }
+
+    private static Duration writeBehind(String value, String setting) {
+      String v = value.strip();
+      if (v.equalsIgnoreCase("off")) {
+        return null;
+      }
+      try {
+        return seconds(v, setting, MAX_WRITE_BEHIND);
+      } catch (ConfigException e) {
+        String shown = v.length() > 40 ? v.substring(0, 40) + "..." : v;
+        throw new ConfigException(
+            setting
+                + " is '"
+                + shown
+                + "'; give off, or the seconds writers gather a batch for, from 0 to 1 (e.g."
+                + " 0.01)");
+      }
+    }
+
     /** Parses a number of seconds such as {@code 20} or {@code 0.5}, from 0 to {@code max}. */
     private static Duration seconds(String value, String setting, Duration max) {
       String v = value.strip();
@@ -519,7 +559,8 @@ public record WorkerConfig(
           strictPricing,
           alertWebhook,
           stopGrace,
-          simulatedLatency);
+          simulatedLatency,
+          writeBehind);
     }
 
     private static String or(String value, String fallback) {

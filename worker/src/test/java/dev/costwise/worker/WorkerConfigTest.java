@@ -116,4 +116,33 @@ class WorkerConfigTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("--stop-grace is '1e999999999'");
   }
+
+  @Test
+  void writeBehindIsOffUnlessALingerIsGivenByFlagOrEnvironment() {
+    assertThat(WorkerConfig.builder().environment(Map.of()).build().writeBehind()).isNull();
+    assertThat(
+            WorkerConfig.builder()
+                .environment(Map.of("COSTWISE_WRITE_BEHIND", "0.01"))
+                .build()
+                .writeBehind())
+        .isEqualTo(java.time.Duration.ofMillis(10));
+    assertThat(WorkerConfig.builder().writeBehind("0").build().writeBehind()).isZero();
+    assertThat(
+            WorkerConfig.builder()
+                .environment(Map.of("COSTWISE_WRITE_BEHIND", "0.5"))
+                .writeBehind("OFF")
+                .build()
+                .writeBehind())
+        .as("the flag turns off what the environment turned on")
+        .isNull();
+    assertThatThrownBy(
+            () -> WorkerConfig.builder().environment(Map.of("COSTWISE_WRITE_BEHIND", "2")).build())
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "COSTWISE_WRITE_BEHIND is '2'; give off, or the seconds writers gather a batch for,"
+                + " from 0 to 1 (e.g. 0.01)");
+    assertThatThrownBy(() -> WorkerConfig.builder().writeBehind("yes").build())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("--write-behind is 'yes'");
+  }
 }

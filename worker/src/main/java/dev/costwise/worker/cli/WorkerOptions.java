@@ -154,6 +154,17 @@ public final class WorkerOptions {
               + "; default: 0).")
   String simulatedLatency;
 
+  @Option(
+      names = "--write-behind",
+      paramLabel = "SECONDS|off",
+      description =
+          "Write-behind: an activity attempt waits only until its cost is forced to disk in the"
+              + " worker's journal, and writers gather batches for PostgreSQL for up to this many"
+              + " seconds (0 to 1, e.g. 0.01); off waits for PostgreSQL (env "
+              + Env.WRITE_BEHIND
+              + "; default: off).")
+  String writeBehind;
+
   /** The configuration from defaults, {@code env} and these flags, validated. */
   public WorkerConfig config(Map<String, String> env) {
     return WorkerConfig.builder()
@@ -173,6 +184,7 @@ public final class WorkerOptions {
         .priceFile(priceFile)
         .strictPricing(strictPricing)
         .alertWebhook(alertWebhook)
+        .writeBehind(writeBehind)
         .stopGrace(stopGrace)
         .simulatedLatency(simulatedLatency)
         .build();
