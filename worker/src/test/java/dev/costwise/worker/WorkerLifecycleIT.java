@@ -21,6 +21,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -350,6 +351,135 @@ class WorkerLifecycleIT {
             assertThat(r.getBigDecimal(1)).isPositive().isEqualByComparingTo(r.getBigDecimal(2));
           }
         }
+      }
+    }
+  }
+
+  /**
+   * Keys (run, activity, attempt) of the attempts {@code journal} holds as recorded write-behind
+   * and not ended: in the journal, not (yet) in the database.
+   */
+  private static Map<String, String[]> recordedNotEnded(Path journal) throws Exception {
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    Map<String, String[]> open = new java.util.LinkedHashMap<>();
+    if (!Files.exists(journal)) {
+      return open;
+    }
+    for (String line : Files.readAllLines(journal)) {
+      if (line.isBlank()) {
+        continue;
+      }
+      com.fasterxml.jackson.databind.JsonNode e;
+      try {
+        e = json.readTree(line);
+      } catch (java.io.IOException torn) {
+        continue; // a line being written
+      }
+      if (e.hasNonNull("recorded") && e.get("recorded").size() > 0) {
+        var o = e.get("recorded").get(0);
+        String[] key = {
+          o.get("runId").asText(), o.get("activityId").asText(), o.get("attempt").asText()
+        };
+        open.put(String.join("\u0000", key), key);
+      } else if (e.hasNonNull("ended")) {
+        open.remove(e.get("ended").asText());
+      }
+    }
+    return open;
+  }
+
+  @Test
+  void aWriteBehindWorkerKilledBeforeItsRowsReachedTheDatabaseWritesThemOnceAtItsNextStart()
+      throws Exception {
+    String url = TestWorkers.config(dir).build().databaseUrl();
+    // writers gather for a whole second, so attempts wait in the journal long enough to be killed
+    Map<String, String> env = Map.of("DATABASE_URL", url, "COSTWISE_WRITE_BEHIND", "1");
+    Path journal = dir.resolve("data").resolve("cost-spool.jsonl.journal");
+    WorkerProcess first = new WorkerProcess("first", env);
+    List<WorkflowStub> runs = startRuns("behind", 3);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (recordedNotEnded(journal).isEmpty()) {
+      assertThat(System.nanoTime()).as("an attempt recorded within 60 s").isLessThan(deadline);
+      Thread.sleep(10);
+    }
+    first.process.destroyForcibly(); // kill -9: no hook, no flush, writers cut mid-linger
+    assertThat(first.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+
+    Map<String, String[]> left = recordedNotEnded(journal);
+    try (Connection c = DriverManager.getConnection(url, "postgres", "")) {
+      assertThat(left.values())
+          .as("attempts the killed worker had recorded and not yet written")
+          .anySatisfy(key -> assertThat(linesOf(c, key)).isZero());
+    }
+
+    WorkerProcess second = new WorkerProcess("second", env);
+    assertThat(Files.readString(second.err))
+        .contains("a previous worker had recorded in its journal but not yet written");
+    assertAllComplete(runs);
+    second.stop();
+
+    try (Connection c = DriverManager.getConnection(url, "postgres", "")) {
+      for (String[] key : left.values()) {
+        assertThat(linesOf(c, key)).as("lines of %s", String.join("/", key)).isPositive();
+      }
+      for (WorkflowStub run : runs) {
+        String runId = run.getExecution().getRunId();
+        Map<String, Integer> ran = attemptsRan(run.getExecution());
+        try (PreparedStatement s =
+            c.prepareStatement(
+                "SELECT activity_id, attempt, string_agg(DISTINCT outcome, ','), count(*),"
+                    + " count(DISTINCT line_no) FROM cost_step WHERE run_id = ?"
+                    + " GROUP BY activity_id, attempt")) {
+          s.setString(1, runId);
+          try (ResultSet r = s.executeQuery()) {
+            while (r.next()) {
+              String k = r.getString(1) + "#" + r.getInt(2);
+              assertThat(r.getInt(4)).as("each line of %s stored once", k).isEqualTo(r.getInt(5));
+              assertThat(ran).as("%s is an activity Temporal ran", k).containsKey(r.getString(1));
+              assertThat(r.getInt(2)).isLessThanOrEqualTo(ran.get(r.getString(1)));
+            }
+          }
+        }
+        ran.forEach(
+            (id, last) -> {
+              try (PreparedStatement s =
+                  c.prepareStatement(
+                      "SELECT DISTINCT outcome FROM cost_step WHERE run_id = ? AND activity_id = ?"
+                          + " AND attempt = ?")) {
+                s.setString(1, runId);
+                s.setString(2, id);
+                s.setInt(3, last);
+                try (ResultSet r = s.executeQuery()) {
+                  assertThat(r.next()).as("the attempt that completed %s", id).isTrue();
+                  assertThat(r.getString(1)).isEqualTo("COMPLETED");
+                }
+              } catch (java.sql.SQLException e) {
+                throw new AssertionError(e);
+              }
+            });
+      }
+      try (Statement s = c.createStatement()) {
+        try (ResultSet r = s.executeQuery(FleetIT.TOTALS_MISMATCH)) {
+          assertThat(r.next()).as("an execution total differs from its lines").isFalse();
+        }
+        try (ResultSet r = s.executeQuery(FleetIT.ROLLUP_MISMATCH)) {
+          assertThat(r.next()).as("a daily rollup differs from the lines").isFalse();
+        }
+      }
+    }
+    assertThat(dir.resolve("data").resolve("cost-spool.jsonl")).doesNotExist();
+  }
+
+  private static int linesOf(Connection c, String[] key) throws java.sql.SQLException {
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "SELECT count(*) FROM cost_step WHERE run_id = ? AND activity_id = ? AND attempt = ?")) {
+      s.setString(1, key[0]);
+      s.setString(2, key[1]);
+      s.setInt(3, Integer.parseInt(key[2]));
+      try (ResultSet r = s.executeQuery()) {
+        r.next();
+        return r.getInt(1);
       }
     }
   }
