@@ -150,6 +150,14 @@ interface BudgetDao {
   @RegisterConstructorMapper(ModelCost.class)
   List<ModelCost> activityCost(@Bind("runId") String runId, @Bind("activityId") String activityId);
 
+  /** Whether an attempt of the activity is stored as completed. */
+  @SqlQuery(
+      """
+      SELECT EXISTS (SELECT 1 FROM cost_step
+                      WHERE run_id = :runId AND activity_id = :activityId AND outcome = 'COMPLETED')
+      """)
+  boolean completedStored(@Bind("runId") String runId, @Bind("activityId") String activityId);
+
   /** Priced spend of a whole tree: every run whose root is {@code rootRunId}, and the root. */
   @SqlQuery(
       """

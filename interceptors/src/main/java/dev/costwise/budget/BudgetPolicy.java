@@ -68,6 +68,14 @@ public final class BudgetPolicy {
   /** Fewest recorded activities of a type for its history to give an expected cost. */
   public static final int HISTORY_MIN_SAMPLES = 5;
 
+  /**
+   * Longest a settlement waits for the completed attempt of an activity another worker ran to be
+   * stored: that worker may write behind (its journal, not PostgreSQL, made the cost durable).
+   */
+  public static final Duration WRITTEN_WAIT = Duration.ofSeconds(3);
+
+  private static final long WRITTEN_POLL_MILLIS = 20;
+
   private record Cached<T>(T value, Instant readAt, long readNanos) {
     Cached(T value, Instant readAt) {
       this(value, readAt, System.nanoTime());
@@ -138,6 +146,7 @@ public final class BudgetPolicy {
                 + " was settled and part of it ran on another worker: its cost is not in this"
                 + " run's figures until the next read from the store");
       } else {
+        awaitCompletedStored(r, now, notes);
         cost = storedCost(r.runId(), r.activityId());
       }
     }
@@ -399,6 +408,58 @@ public final class BudgetPolicy {
     }
   }
 
+  /**
+   * Before an activity that completed on another worker is read from the store: waits (up to {@link
+   * #WRITTEN_WAIT}) for its completed attempt's lines, which a worker writing behind stores a
+   * moment after the activity returned. Only for types that cost something (a declared figure, or
+   * lines in their history): an activity that reported no usage has no lines to wait for.
+   */
+  private void awaitCompletedStored(BudgetSettleRequest r, Instant now, List<String> notes) {
+    if (!Boolean.TRUE.equals(r.activityCompleted()) || r.activityType() == null) {
+      return;
+    }
+    java.util.function.BooleanSupplier stored =
+        () ->
+            jdbi.withExtension(
+                BudgetDao.class, dao -> dao.completedStored(r.runId(), r.activityId()));
+    if (stored.getAsBoolean() || !costBearing(r.workflowType(), r.activityType(), now)) {
+      return;
+    }
+    long until = System.nanoTime() + WRITTEN_WAIT.toNanos();
+    while (System.nanoTime() < until) {
+      try {
+        Thread.sleep(WRITTEN_POLL_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      if (stored.getAsBoolean()) {
+        return;
+      }
+    }
+    notes.add(
+        "Activity "
+            + r.activityId()
+            + " completed on another worker but its cost was not stored within "
+            + WRITTEN_WAIT.toSeconds()
+            + " s (that worker writes behind, or the activity reported no usage): this settlement"
+            + " counts only what was stored of it");
+  }
+
+  /** Whether activities of the type cost something: a declared figure, or lines in its history. */
+  private boolean costBearing(String workflowType, String activityType, Instant now) {
+    ExpectedCost figure = expected(workflowType, activityType, now, false);
+    if (figure.usd().signum() > 0) {
+      return true;
+    }
+    Cached<Object> seen = cache.get(seenKey(workflowType, activityType));
+    return seen != null && Boolean.TRUE.equals(seen.value());
+  }
+
+  private static String seenKey(String workflowType, String activityType) {
+    return "seen\u0000" + workflowType + '\u0000' + activityType;
+  }
+
   private ExpectedCost expected(
       String workflowType, String activityType, Instant now, boolean down) {
     ExpectedCost figure = declared.get(activityType);
@@ -422,6 +483,9 @@ public final class BudgetPolicy {
                     new String[] {activityType},
                     now.minus(HISTORY),
                     HISTORY_PERCENTILE));
+    cache.put(
+        seenKey(workflowType, activityType),
+        new Cached<>(!rows.isEmpty() && rows.get(0).samples() > 0, now));
     ExpectedCost e =
         rows.isEmpty() || rows.get(0).samples() < HISTORY_MIN_SAMPLES
             ? ExpectedCost.unknown()

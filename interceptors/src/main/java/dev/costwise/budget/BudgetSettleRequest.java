@@ -16,6 +16,9 @@ import java.util.Map;
  * @param activityType the activity to settle, or null when only asking
  * @param activityId that activity's id, or null
  * @param expectTypes activity types whose expected cost the run wants to know
+ * @param activityCompleted whether the activity to settle completed (its last attempt then has a
+ *     {@code COMPLETED} line if it reported usage); null when not known (requests recorded before
+ *     this field)
  */
 public record BudgetSettleRequest(
     String runId,
@@ -29,7 +32,38 @@ public record BudgetSettleRequest(
     java.math.BigDecimal ownSpentUsd,
     String activityType,
     String activityId,
-    List<String> expectTypes) {
+    List<String> expectTypes,
+    Boolean activityCompleted) {
+
+  /** A request that does not say whether the activity completed. */
+  public BudgetSettleRequest(
+      String runId,
+      String workflowId,
+      String workflowType,
+      String taskQueue,
+      Map<String, String> tags,
+      String rootRunId,
+      List<LimitScope> scopes,
+      List<String> readScopes,
+      java.math.BigDecimal ownSpentUsd,
+      String activityType,
+      String activityId,
+      List<String> expectTypes) {
+    this(
+        runId,
+        workflowId,
+        workflowType,
+        taskQueue,
+        tags,
+        rootRunId,
+        scopes,
+        readScopes,
+        ownSpentUsd,
+        activityType,
+        activityId,
+        expectTypes,
+        null);
+  }
 
   /** Copies the lists and maps; nulls become empty. */
   public BudgetSettleRequest {

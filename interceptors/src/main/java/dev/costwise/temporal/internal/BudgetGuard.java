@@ -641,7 +641,7 @@ public final class BudgetGuard {
     }
     RuntimeException exceeded = null;
     try {
-      settleAndJudge(activityType, output.getActivityId(), reservedUsd);
+      settleAndJudge(activityType, output.getActivityId(), reservedUsd, activityFailure == null);
     } catch (RuntimeException e) {
       exceeded = e;
     }
@@ -692,13 +692,14 @@ public final class BudgetGuard {
 
   /** After a child run ended: reads the subtree's spend again and judges the limits. */
   void childEnded() {
-    settleAndJudge(null, null, BigDecimal.ZERO);
+    settleAndJudge(null, null, BigDecimal.ZERO, false);
   }
 
-  private void settleAndJudge(String activityType, String activityId, BigDecimal reservedUsd) {
+  private void settleAndJudge(
+      String activityType, String activityId, BigDecimal reservedUsd, boolean completed) {
     BudgetSettlement s;
     try {
-      s = settle(activityType, activityId, List.of());
+      s = settle(activityType, activityId, List.of(), completed);
     } finally {
       reserved = reserved.subtract(reservedUsd);
     }
@@ -741,6 +742,11 @@ public final class BudgetGuard {
    * failing service leaves the state as it was (logged): work goes on, as with the checks.
    */
   private BudgetSettlement settle(String activityType, String activityId, List<String> types) {
+    return settle(activityType, activityId, types, null);
+  }
+
+  private BudgetSettlement settle(
+      String activityType, String activityId, List<String> types, Boolean completed) {
     WorkflowInfo info = Workflow.getInfo();
     List<LimitScope> scopes = new ArrayList<>();
     scopes.add(ownScope());
@@ -767,7 +773,8 @@ public final class BudgetGuard {
             subtreeSpent(),
             activityType,
             activityId,
-            types);
+            types,
+            completed);
     BudgetSettlement s;
     try {
       s =

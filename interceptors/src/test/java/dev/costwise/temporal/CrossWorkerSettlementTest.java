@@ -1,0 +1,167 @@
+package dev.costwise.temporal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.costwise.budget.RunCost;
+import dev.costwise.pricing.CatalogSource;
+import dev.costwise.pricing.Pricer;
+import dev.costwise.testing.TestDatabase;
+import dev.costwise.usage.Usage;
+import dev.costwise.usage.UsageReporting;
+import io.temporal.activity.ActivityInterface;
+import io.temporal.activity.ActivityMethod;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.testing.TestEnvironmentOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerFactoryOptions;
+import io.temporal.workflow.Workflow;
+import io.temporal.workflow.WorkflowInterface;
+import io.temporal.workflow.WorkflowMethod;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A run's workflow on one worker, its model calls on another that writes behind (its journal makes
+ * a cost durable; PostgreSQL gets it about half a second later): the run's own figures, and so its
+ * hard limit, still count every call, because settling waits for the call's completed attempt to be
+ * stored.
+ */
+class CrossWorkerSettlementTest {
+  private static final String WORKFLOWS = "settle-workflows";
+  private static final String CALLS = "settle-calls";
+
+  @TempDir Path dir;
+  private TestWorkflowEnvironment env;
+  private final List<CostwisePlugin> plugins = new ArrayList<>();
+  private final List<WorkerFactory> factories = new ArrayList<>();
+
+  /** A model call that reports its usage. */
+  @ActivityInterface
+  public interface Calls {
+    @ActivityMethod(name = "CrossWorkerCall")
+    Reply call(int step);
+  }
+
+  /** The call's result, carrying its usage. */
+  public record Reply(List<Usage> usage) implements UsageReporting {}
+
+  /** The calls' implementation. */
+  public static final class CallsImpl implements Calls {
+    @Override
+    public Reply call(int step) {
+      return new Reply(List.of(usage(step)));
+    }
+  }
+
+  static Usage usage(int step) {
+    return Usage.of("openai", "gpt-4o").inputTokens(1_000 + step).outputTokens(400).build();
+  }
+
+  /** Three calls in sequence, on the calls' task queue. */
+  @WorkflowInterface
+  public interface ThreeCalls {
+    @WorkflowMethod(name = "CrossWorkerThreeCalls")
+    int run();
+  }
+
+  /** The workflow. */
+  public static final class ThreeCallsImpl implements ThreeCalls {
+    private final Calls calls =
+        Workflow.newActivityStub(
+            Calls.class,
+            ActivityOptions.newBuilder()
+                .setTaskQueue(CALLS)
+                .setStartToCloseTimeout(Duration.ofSeconds(30))
+                .build());
+
+    @Override
+    public int run() {
+      for (int i = 0; i < 3; i++) {
+        calls.call(i);
+      }
+      return 3;
+    }
+  }
+
+  private Worker worker(WorkflowClient client, CostwisePlugin plugin, String queue) {
+    WorkerFactory factory =
+        WorkerFactory.newInstance(
+            client,
+            WorkerFactoryOptions.newBuilder()
+                .setWorkerInterceptors(plugin.tracking().workerInterceptor())
+                .build());
+    factories.add(factory);
+    return factory.newWorker(queue);
+  }
+
+  @AfterEach
+  void stop() {
+    factories.forEach(WorkerFactory::shutdownNow);
+    if (env != null) {
+      env.close();
+    }
+    plugins.forEach(CostwisePlugin::close);
+  }
+
+  @Test
+  void aRunCountsEveryCallAnotherWorkerWroteBehind() {
+    DataSource db = TestDatabase.fresh();
+    env =
+        TestWorkflowEnvironment.newInstance(
+            TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
+    WorkflowClient client = env.getWorkflowClient();
+    CostwisePlugin workflowSide =
+        CostwisePlugin.newBuilder(db)
+            .setDataDirectory(dir.resolve("workflows"))
+            .setExpectedCost("CrossWorkerCall", "0.01")
+            .build();
+    CostwisePlugin callSide =
+        CostwisePlugin.newBuilder(db)
+            .setDataDirectory(dir.resolve("calls"))
+            .setBudgets(false)
+            .setWriteBehind(Duration.ofMillis(500)) // the database gets each call ~0.5 s late
+            .build();
+    plugins.add(workflowSide);
+    plugins.add(callSide);
+    Worker workflows = worker(client, workflowSide, WORKFLOWS);
+    workflows.registerWorkflowImplementationTypes(ThreeCallsImpl.class);
+    workflows.registerActivitiesImplementations(workflowSide.budgets().checkActivity());
+    worker(client, callSide, CALLS).registerActivitiesImplementations(new CallsImpl());
+    factories.forEach(WorkerFactory::start);
+
+    WorkflowOptions.Builder options =
+        WorkflowOptions.newBuilder().setTaskQueue(WORKFLOWS).setWorkflowId("cross-worker");
+    CostwiseRun.limits("5.00", "10.00").applyTo(options);
+    ThreeCalls run = client.newWorkflowStub(ThreeCalls.class, options.build());
+    long t0 = System.nanoTime();
+    assertThat(run.run()).isEqualTo(3);
+    System.out.printf("run took %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+
+    Pricer pricer = Pricer.of(CatalogSource.bundledCatalog());
+    BigDecimal expected = BigDecimal.ZERO;
+    for (int i = 0; i < 3; i++) {
+      expected = expected.add(pricer.price(usage(i)).total());
+    }
+    RunCost cost = WorkflowStub.fromTyped(run).query(CostBudget.QUERY, RunCost.class);
+    assertThat(cost.spentUsd())
+        .as("the run's own figure, from its settlements (notes: %s)", cost.notes())
+        .isEqualByComparingTo(expected);
+    assertThat(cost.notes()).as("no settlement gave up waiting").isEmpty();
+    String runId = WorkflowStub.fromTyped(run).getExecution().getRunId();
+    assertThat(callSide.recorder().awaitWritten(Duration.ofSeconds(10))).isTrue();
+    assertThat(workflowSide.store().execution(runId).orElseThrow().costUsd())
+        .isEqualByComparingTo(expected);
+  }
+}
