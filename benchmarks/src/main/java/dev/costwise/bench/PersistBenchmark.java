@@ -282,6 +282,24 @@ public class PersistBenchmark {
             rs.getString(7));
       }
     }
+    // heap-only updates touch no index; an update that is not one adds an entry to every index
+    try (var c = ds.getConnection();
+        var st = c.createStatement();
+        var rs =
+            st.executeQuery(
+                """
+                SELECT relname, n_tup_upd, n_tup_hot_upd,
+                       round(100.0 * n_tup_hot_upd / GREATEST(n_tup_upd, 1), 1) AS hot_pct
+                  FROM pg_stat_user_tables
+                 WHERE n_tup_upd > 0 ORDER BY n_tup_upd DESC LIMIT 6
+                """)) {
+      System.out.printf("%n%-28s %10s %10s %6s%n", "table", "updates", "heap-only", "%");
+      while (rs.next()) {
+        System.out.printf(
+            "%-28s %10d %10d %6s%n",
+            rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getString(4));
+      }
+    }
   }
 
   @Benchmark
