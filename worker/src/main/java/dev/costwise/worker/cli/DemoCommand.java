@@ -208,6 +208,8 @@ public final class DemoCommand implements Callable<Integer> {
                   : "failed: " + rootMessage(e);
         }
         String runId = WorkflowStub.fromTyped(wf).getExecution().getRunId();
+        // with write-behind, the run's last attempts reach PostgreSQL a moment after it ended
+        worker.recorder().awaitWritten(java.time.Duration.ofSeconds(30));
         List<StepRow> steps = worker.store().steps(runId);
         printSteps(out, steps);
         BigDecimal actual =
