@@ -166,7 +166,11 @@ public final class CostStore implements CostRecorder {
     }
     try {
       short held = shard;
-      return jdbi.inTransaction(handle -> work.apply(handle, held));
+      return jdbi.inTransaction(
+          handle -> {
+            BinaryArrays.register(handle);
+            return work.apply(handle, held);
+          });
     } finally {
       freeShards.offerFirst(shard);
     }

@@ -19,6 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /** The store against a real PostgreSQL: idempotent per-attempt rows and totals kept in step. */
 class CostStoreTest {
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
   private static CostStore store;
 
   @BeforeAll
@@ -182,6 +184,46 @@ class CostStoreTest {
     ExecutionTotals t = store.execution("run-parallel").orElseThrow();
     assertThat(t.usageCount()).isEqualTo(40);
     assertThat(t.costUsd()).isEqualByComparingTo("0.0084"); // 40 * 0.00021
+  }
+
+  @Test
+  void textsThatAnArrayLiteralWouldHaveToQuoteAreStoredExactlyAsGiven() throws Exception {
+    // the writer binds its column arrays in binary; none of these may be read as syntax
+    String odd = "a,b {c} \"d\" \\e NULL\t\n ü €";
+    AttemptContext c =
+        new AttemptContext(
+            "ns, with {braces}",
+            "wf \"quoted\" " + odd,
+            "Type\\Back",
+            "run-odd",
+            "NULL",
+            "Write, {\"Script\"}",
+            1,
+            "queue {x}",
+            Attempts.T0);
+    store.record(
+        new AttemptCost(
+            c,
+            Outcome.COMPLETED,
+            List.of(Attempts.priced(mini()), Attempts.priced(gpt4o())),
+            java.util.Map.of("tenant", odd, "k,{}", "NULL"),
+            Attempts.T0.plusSeconds(1)));
+    List<StepRow> rows = store.steps("run-odd");
+    assertThat(rows).hasSize(2);
+    for (StepRow s : rows) {
+      assertThat(s.namespace()).isEqualTo("ns, with {braces}");
+      assertThat(s.workflowId()).isEqualTo("wf \"quoted\" " + odd);
+      assertThat(s.workflowType()).isEqualTo("Type\\Back");
+      assertThat(s.activityId()).isEqualTo("NULL"); // the text, not a missing value
+      assertThat(s.activityType()).isEqualTo("Write, {\"Script\"}");
+      assertThat(s.taskQueue()).isEqualTo("queue {x}");
+      assertThat(JSON.readValue(s.tags(), java.util.Map.class))
+          .containsEntry("tenant", odd)
+          .containsEntry("k,{}", "NULL");
+    }
+    ExecutionTotals t = store.execution("run-odd").orElseThrow();
+    assertThat(t.costUsd()).isEqualByComparingTo("0.00271");
+    assertThat(t.workflowId()).isEqualTo("wf \"quoted\" " + odd);
   }
 
   @Test
