@@ -6,8 +6,10 @@ import java.util.List;
 
 /**
  * Step rows as parallel arrays, one per column, bound to one {@code unnest} statement in {@link
- * CostDao#upsertLines}: a batch of any size is one statement and one round trip. Every value is
- * sent as text and cast by PostgreSQL to the column's type (amounts as exact decimal strings).
+ * CostDao#upsertLines}: a batch of any size is one statement and one round trip. Counts are numbers
+ * and go as binary {@code bigint} arrays; every other value is text, cast by PostgreSQL to the
+ * column's type (amounts as exact decimal strings). The write transactions bind the arrays in
+ * binary (see {@link BinaryArrays}).
  */
 public record StepColumns(
     String[] runId,
@@ -23,17 +25,17 @@ public record StepColumns(
     String[] provider,
     String[] model,
     String[] pricedModel,
-    String[] inputTokens,
-    String[] outputTokens,
-    String[] cacheReadTokens,
-    String[] cacheWriteTokens,
-    String[] reasoningTokens,
-    String[] images,
+    long[] inputTokens,
+    long[] outputTokens,
+    long[] cacheReadTokens,
+    long[] cacheWriteTokens,
+    long[] reasoningTokens,
+    long[] images,
     String[] imageSize,
     String[] imageQuality,
     String[] videoSeconds,
     String[] videoWithAudio,
-    String[] characters,
+    long[] characters,
     String[] audioSeconds,
     String[] priced,
     String[] unpricedReason,
@@ -50,11 +52,11 @@ public record StepColumns(
     String[] tags,
     String[] startedAt,
     String[] recordedAt,
-    String[] cacheWrite1hTokens,
+    long[] cacheWrite1hTokens,
     String[] cacheWrite1hCost,
     String[] rootRunId,
-    String[] audioInputTokens,
-    String[] audioOutputTokens,
+    long[] audioInputTokens,
+    long[] audioOutputTokens,
     String[] serviceTier,
     String[] audioInputCost,
     String[] audioOutputCost,
@@ -63,8 +65,8 @@ public record StepColumns(
     String[] catalogHash,
     String[] priceEntry,
     String[] pricedTier,
-    String[] requests,
-    String[] webSearches,
+    long[] requests,
+    long[] webSearches,
     String[] searchContextSize,
     String[] requestCost,
     String[] webSearchCost) {
@@ -87,6 +89,17 @@ public record StepColumns(
             new String[n],
             new String[n],
             new String[n],
+            new long[n],
+            new long[n],
+            new long[n],
+            new long[n],
+            new long[n],
+            new long[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new String[n],
+            new long[n],
             new String[n],
             new String[n],
             new String[n],
@@ -103,6 +116,11 @@ public record StepColumns(
             new String[n],
             new String[n],
             new String[n],
+            new long[n],
+            new String[n],
+            new String[n],
+            new long[n],
+            new long[n],
             new String[n],
             new String[n],
             new String[n],
@@ -111,24 +129,8 @@ public record StepColumns(
             new String[n],
             new String[n],
             new String[n],
-            new String[n],
-            new String[n],
-            new String[n],
-            new String[n],
-            new String[n],
-            new String[n],
-            new String[n],
-            new String[n],
-            new String[n],
-            new String[n],
-            new String[n],
-            new String[n],
-            new String[n],
-            new String[n],
-            new String[n],
-            new String[n],
-            new String[n],
-            new String[n],
+            new long[n],
+            new long[n],
             new String[n],
             new String[n],
             new String[n]);
@@ -147,17 +149,17 @@ public record StepColumns(
       c.provider[i] = r.provider();
       c.model[i] = r.model();
       c.pricedModel[i] = r.pricedModel();
-      c.inputTokens[i] = Long.toString(r.counts().inputTokens());
-      c.outputTokens[i] = Long.toString(r.counts().outputTokens());
-      c.cacheReadTokens[i] = Long.toString(r.counts().cacheReadTokens());
-      c.cacheWriteTokens[i] = Long.toString(r.counts().cacheWriteTokens());
-      c.reasoningTokens[i] = Long.toString(r.counts().reasoningTokens());
-      c.images[i] = Long.toString(r.counts().images());
+      c.inputTokens[i] = r.counts().inputTokens();
+      c.outputTokens[i] = r.counts().outputTokens();
+      c.cacheReadTokens[i] = r.counts().cacheReadTokens();
+      c.cacheWriteTokens[i] = r.counts().cacheWriteTokens();
+      c.reasoningTokens[i] = r.counts().reasoningTokens();
+      c.images[i] = r.counts().images();
       c.imageSize[i] = r.imageSize();
       c.imageQuality[i] = r.imageQuality();
       c.videoSeconds[i] = decimal(r.counts().videoSeconds());
       c.videoWithAudio[i] = Boolean.toString(r.videoWithAudio());
-      c.characters[i] = Long.toString(r.counts().characters());
+      c.characters[i] = r.counts().characters();
       c.audioSeconds[i] = decimal(r.counts().audioSeconds());
       c.priced[i] = Boolean.toString(r.priced());
       c.unpricedReason[i] = r.unpricedReason();
@@ -174,11 +176,11 @@ public record StepColumns(
       c.tags[i] = r.tags();
       c.startedAt[i] = timestamp(r.startedAt());
       c.recordedAt[i] = timestamp(r.recordedAt());
-      c.cacheWrite1hTokens[i] = Long.toString(r.counts().cacheWrite1hTokens());
+      c.cacheWrite1hTokens[i] = r.counts().cacheWrite1hTokens();
       c.cacheWrite1hCost[i] = decimal(r.cacheWrite1hCost());
       c.rootRunId[i] = r.rootRunId() != null ? r.rootRunId() : r.runId();
-      c.audioInputTokens[i] = Long.toString(r.counts().audioInputTokens());
-      c.audioOutputTokens[i] = Long.toString(r.counts().audioOutputTokens());
+      c.audioInputTokens[i] = r.counts().audioInputTokens();
+      c.audioOutputTokens[i] = r.counts().audioOutputTokens();
       c.serviceTier[i] = r.serviceTier();
       c.audioInputCost[i] = decimal(r.audioInputCost());
       c.audioOutputCost[i] = decimal(r.audioOutputCost());
@@ -188,8 +190,8 @@ public record StepColumns(
       c.catalogHash[i] = w.catalogHash();
       c.priceEntry[i] = w.priceEntry();
       c.pricedTier[i] = w.pricedTier();
-      c.requests[i] = Long.toString(r.counts().requests());
-      c.webSearches[i] = Long.toString(r.counts().webSearches());
+      c.requests[i] = r.counts().requests();
+      c.webSearches[i] = r.counts().webSearches();
       c.searchContextSize[i] = r.searchContextSize();
       c.requestCost[i] = decimal(r.requestCost());
       c.webSearchCost[i] = decimal(r.webSearchCost());
