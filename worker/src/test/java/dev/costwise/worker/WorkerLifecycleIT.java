@@ -240,34 +240,11 @@ class WorkerLifecycleIT {
    * answered and billed, the attempt still running) and returns its key: run, activity, attempt.
    */
   private String[] awaitOpenAttemptInJournal(Path journal) throws Exception {
-    var json = new com.fasterxml.jackson.databind.ObjectMapper();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
-      if (Files.exists(journal)) {
-        Map<String, String[]> open = new java.util.LinkedHashMap<>();
-        for (String line : Files.readAllLines(journal)) {
-          if (line.isBlank()) {
-            continue;
-          }
-          com.fasterxml.jackson.databind.JsonNode e;
-          try {
-            e = json.readTree(line);
-          } catch (java.io.IOException torn) {
-            continue; // a line being written
-          }
-          if (e.hasNonNull("observed")) {
-            var o = e.get("observed");
-            String[] key = {
-              o.get("runId").asText(), o.get("activityId").asText(), o.get("attempt").asText()
-            };
-            open.put(String.join("\u0000", key), key);
-          } else if (e.hasNonNull("ended")) {
-            open.remove(e.get("ended").asText());
-          }
-        }
-        if (!open.isEmpty()) {
-          return open.values().iterator().next();
-        }
+      Map<String, String[]> open = notEnded(journal, "observed");
+      if (!open.isEmpty()) {
+        return open.values().iterator().next();
       }
       Thread.sleep(20);
     }
@@ -360,6 +337,15 @@ class WorkerLifecycleIT {
    * and not ended: in the journal, not (yet) in the database.
    */
   private static Map<String, String[]> recordedNotEnded(Path journal) throws Exception {
+    return notEnded(journal, "recorded");
+  }
+
+  /**
+   * Keys (run, activity, attempt) of the attempts that have a journal entry of {@code kind} ({@code
+   * observed}: usage billed while running; {@code recorded}: recorded write-behind) and no {@code
+   * ended} entry after it. A line being written (torn) is skipped.
+   */
+  private static Map<String, String[]> notEnded(Path journal, String kind) throws Exception {
     var json = new com.fasterxml.jackson.databind.ObjectMapper();
     Map<String, String[]> open = new java.util.LinkedHashMap<>();
     if (!Files.exists(journal)) {
@@ -373,10 +359,13 @@ class WorkerLifecycleIT {
       try {
         e = json.readTree(line);
       } catch (java.io.IOException torn) {
-        continue; // a line being written
+        continue;
       }
-      if (e.hasNonNull("recorded") && e.get("recorded").size() > 0) {
-        var o = e.get("recorded").get(0);
+      com.fasterxml.jackson.databind.JsonNode o = e.get(kind);
+      if (o != null && o.isArray()) {
+        o = o.size() > 0 ? o.get(0) : null;
+      }
+      if (o != null && !o.isNull()) {
         String[] key = {
           o.get("runId").asText(), o.get("activityId").asText(), o.get("attempt").asText()
         };
