@@ -56,14 +56,21 @@ import java.util.UUID;
  * alike; the report is activities per second per mode and each round's ratio to {@code off}, as
  * median [min–max].
  *
+ * <p>Warm-up rounds run, unreported, until {@code -Dcostwise.warmupSeconds} (default 60) have
+ * passed. One round is not enough: the JIT compilers keep about half a core busy for the first
+ * minute or more of this load (Temporal's server and SDK, gRPC and Costwise are a lot of code), and
+ * that work falls unevenly on the modes.
+ *
  * <p>Run: {@code ./mvnw -Pbenchmarks -pl benchmarks -am package -DskipTests && java -cp
  * benchmarks/target/benchmarks.jar dev.costwise.bench.TrackingOverhead [workflows] [activities]
- * [rounds]} (defaults 40, 20, 7; the first round is warm-up and not reported).
+ * [rounds] [modes]} (defaults 40, 20, 6 measured rounds, all modes).
  */
 public final class TrackingOverhead {
   private static final String[] ALL_MODES = {"off", "on", "budgets", "on-behind", "budgets-behind"};
   private static final Duration WRITE_BEHIND =
       Duration.ofMillis(Long.getLong("costwise.writeBehindMillis", 10));
+  private static final Duration WARM_UP =
+      Duration.ofSeconds(Long.getLong("costwise.warmupSeconds", 60));
   private static String[] MODES = ALL_MODES;
   private static final Map<String, List<double[]>> CPU = new LinkedHashMap<>();
   private static final Map<String, List<Map<String, Double>>> THREADS = new LinkedHashMap<>();
@@ -118,7 +125,10 @@ public final class TrackingOverhead {
   public static void main(String[] args) throws Exception {
     int workflows = args.length > 0 ? Integer.parseInt(args[0]) : 40;
     int activities = args.length > 1 ? Integer.parseInt(args[1]) : 20;
-    int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 7;
+    int measured = args.length > 2 ? Integer.parseInt(args[2]) : 6;
+    if (measured < 1) {
+      throw new IllegalArgumentException("rounds must be at least 1, was " + measured);
+    }
     if (args.length > 3) {
       MODES = args[3].split(",");
       if (!MODES[0].equals("off") || !List.of(ALL_MODES).containsAll(List.of(MODES))) {
@@ -205,21 +215,29 @@ public final class TrackingOverhead {
         rates.put(mode, new ArrayList<>());
         ratios.put(mode, new ArrayList<>());
       }
+      long warmUntil = System.nanoTime() + WARM_UP.toNanos();
+      int warmUps = 0;
+      int rounds = Integer.MAX_VALUE;
       for (int round = 0; round < rounds; round++) {
+        boolean warmUp = rounds == Integer.MAX_VALUE;
         Map<String, Double> thisRound = new LinkedHashMap<>();
         for (int m = 0; m < MODES.length; m++) {
           String mode = MODES[(m + round) % MODES.length];
-          thisRound.put(mode, run(client, mode, workflows, activities));
+          thisRound.put(mode, run(client, mode, workflows, activities, warmUp));
         }
         System.out.printf(
             Locale.ROOT,
             "round %d%s: %s%n",
             round,
-            round == 0 ? " (warm-up)" : "",
+            warmUp ? " (warm-up)" : "",
             thisRound.entrySet().stream()
                 .map(e -> String.format(Locale.ROOT, "%s %.0f/s", e.getKey(), e.getValue()))
                 .toList());
-        if (round == 0) {
+        if (warmUp) {
+          warmUps++;
+          if (System.nanoTime() >= warmUntil) {
+            rounds = round + 1 + measured;
+          }
           continue;
         }
         for (String mode : MODES) {
@@ -229,10 +247,13 @@ public final class TrackingOverhead {
       }
       System.out.printf(
           Locale.ROOT,
-          "%n%d workflows x %d activities, %d rounds after warm-up, %d cores, load %s%n",
+          "%n%d workflows x %d activities, %d rounds after %d warm-up rounds (%d s), %d cores,"
+              + " load %s%n",
           workflows,
           activities,
-          rounds - 1,
+          measured,
+          warmUps,
+          WARM_UP.toSeconds(),
           Runtime.getRuntime().availableProcessors(),
           Files.readString(Path.of("/proc/loadavg")).trim());
       for (String mode : MODES) {
@@ -247,7 +268,7 @@ public final class TrackingOverhead {
           "CPU per activity (ms, median of the rounds after warm-up): JVM (worker, test server,"
               + " client) / PostgreSQL / share of all cores busy");
       for (String mode : MODES) {
-        List<double[]> c = CPU.get(mode).subList(1, CPU.get(mode).size());
+        List<double[]> c = CPU.get(mode);
         System.out.printf(
             Locale.ROOT,
             "%-8s %.2f / %.2f / %.0f%%%n",
@@ -259,7 +280,7 @@ public final class TrackingOverhead {
       System.out.println(
           "JVM CPU per activity by thread (ms, median of the rounds after warm-up):");
       for (String mode : MODES) {
-        List<Map<String, Double>> rows = THREADS.get(mode).subList(1, THREADS.get(mode).size());
+        List<Map<String, Double>> rows = THREADS.get(mode);
         java.util.Set<String> groups = new java.util.TreeSet<>();
         rows.forEach(r -> groups.addAll(r.keySet()));
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-15s", mode));
@@ -302,20 +323,45 @@ public final class TrackingOverhead {
     return new double[] {jvm, pg};
   }
 
-  /** CPU nanoseconds so far of this JVM's threads, by kind of thread. */
-  private static Map<String, Long> threadCpu() {
+  /**
+   * CPU nanoseconds so far of each live thread of this JVM, by thread id, with the thread's kind.
+   * Threads that end during a round take their CPU with them, so the per-kind figures are lower
+   * bounds (the JVM total, read from {@code /proc}, counts everything).
+   */
+  private static Map<Long, Map.Entry<String, Long>> threadCpu() {
     java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-    Map<String, Long> groups = new java.util.TreeMap<>();
+    Map<Long, Map.Entry<String, Long>> threads = new java.util.HashMap<>();
     for (java.lang.management.ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
       if (info == null) {
         continue;
       }
       long nanos = mx.getThreadCpuTime(info.getThreadId());
       if (nanos > 0) {
-        groups.merge(group(info.getThreadName()), nanos, Long::sum);
+        threads.put(info.getThreadId(), Map.entry(group(info.getThreadName()), nanos));
       }
     }
-    return groups;
+    // the JIT compilers and the garbage collector are not Java threads: read them from /proc,
+    // keyed by negative task ids so they never meet a Java thread id
+    try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path t : tasks.toList()) {
+        try {
+          String name = Files.readString(t.resolve("comm")).trim();
+          String group =
+              name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")
+                  ? "jit"
+                  : name.startsWith("GC Thread") || name.startsWith("G1 ") ? "gc" : null;
+          if (group != null) {
+            long nanos = (long) (procCpu(t.resolve("stat"), false) * 1e9);
+            threads.put(-Long.parseLong(t.getFileName().toString()), Map.entry(group, nanos));
+          }
+        } catch (java.io.IOException | NumberFormatException gone) {
+          // the thread ended while being read
+        }
+      }
+    } catch (java.io.IOException | UnsupportedOperationException notLinux) {
+      // per-thread CPU of native threads is only known on Linux
+    }
+    return threads;
   }
 
   private static String group(String thread) {
@@ -357,12 +403,13 @@ public final class TrackingOverhead {
     }
   }
 
-  private static double run(WorkflowClient client, String mode, int workflows, int activities)
+  private static double run(
+      WorkflowClient client, String mode, int workflows, int activities, boolean warmUp)
       throws InterruptedException {
     List<WorkflowStub> stubs = new ArrayList<>();
     long start = System.nanoTime();
     double[] cpuBefore = cpuSeconds();
-    Map<String, Long> threadsBefore = threadCpu();
+    Map<Long, Map.Entry<String, Long>> threadsBefore = threadCpu();
     for (int i = 0; i < workflows; i++) {
       WorkflowOptions.Builder options =
           WorkflowOptions.newBuilder()
@@ -384,11 +431,17 @@ public final class TrackingOverhead {
     double seconds = (System.nanoTime() - start) / 1e9;
     double[] cpuAfter = cpuSeconds();
     int n = workflows * activities;
-    Map<String, Long> threadsAfter = threadCpu();
+    Map<Long, Map.Entry<String, Long>> threadsAfter = threadCpu();
     Map<String, Double> perGroup = new java.util.TreeMap<>();
     threadsAfter.forEach(
-        (group, nanos) ->
-            perGroup.put(group, (nanos - threadsBefore.getOrDefault(group, 0L)) / 1e6 / n));
+        (id, after) -> {
+          Map.Entry<String, Long> before = threadsBefore.get(id);
+          long nanos = after.getValue() - (before == null ? 0 : before.getValue());
+          perGroup.merge(after.getKey(), nanos / 1e6 / n, Double::sum);
+        });
+    if (warmUp) {
+      return n / seconds;
+    }
     THREADS.computeIfAbsent(mode, k -> new ArrayList<>()).add(perGroup);
     CPU.computeIfAbsent(mode, k -> new ArrayList<>())
         .add(
