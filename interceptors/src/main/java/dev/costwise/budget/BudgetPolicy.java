@@ -242,6 +242,98 @@ public final class BudgetPolicy {
   }
 
   /**
+   * Settles {@code r} from what this process already holds, without touching the store: the
+   * activity's cost when every attempt of it ran here, the period budgets and their spend while
+   * reused (see {@link #REFRESH}), expected costs declared or reused. The answer is the one {@link
+   * #settle} would give. Empty, having changed nothing, when any part needs the store: an attempt
+   * ran elsewhere or failed, a figure is due to be read again, the tree's spend is asked for, an
+   * alert is due to be stored, or PostgreSQL is unreachable; the caller then settles through {@link
+   * #settle}. It never blocks, so a workflow can call it in a side effect.
+   */
+  public Optional<BudgetSettlement> settleFromMemory(BudgetSettleRequest r) {
+    if (!r.readScopes().isEmpty() || unwritten.databaseDown()) {
+      return Optional.empty();
+    }
+    Instant now = clock.instant();
+    ActivityCosts.ActivityCost cost = ActivityCosts.ActivityCost.NONE;
+    if (r.activityId() != null) {
+      Optional<ActivityCosts.ActivityCost> local = activityCosts.whole(r.runId(), r.activityId());
+      if (local.isEmpty()) {
+        return Optional.empty();
+      }
+      cost = local.get();
+    }
+    @SuppressWarnings("unchecked")
+    List<PeriodBudget> definitions = (List<PeriodBudget>) reused("definitions", REFRESH, now);
+    if (definitions == null) {
+      return Optional.empty();
+    }
+    List<PeriodBudget> spentIn = new ArrayList<>();
+    List<BudgetUtilisation> covering = new ArrayList<>();
+    List<BudgetAlert> due = new ArrayList<>(runAlerts(r, cost, Map.of(), now));
+    for (PeriodBudget b : definitions) {
+      if (!b.scope().covers(r.workflowType(), r.taskQueue(), r.tags())) {
+        continue;
+      }
+      Cached<Object> c = cache.get("period\u0000" + b.name() + '\u0000' + b.period().start(now));
+      if (c == null || !c.readAt().plus(REFRESH).isAfter(now)) {
+        return Optional.empty();
+      }
+      BigDecimal spent = (BigDecimal) c.value();
+      if (cost.usd().signum() != 0) {
+        spentIn.add(b);
+        if (cost.endedNanos() - c.readNanos() > 0) {
+          spent = spent.add(cost.usd()); // as addToPeriodSpent will count it
+        }
+      }
+      covering.add(utilisation(b, now, spent));
+      due.addAll(periodAlerts(b, spent, now, r.runId(), r.workflowId(), r.workflowType()));
+    }
+    for (BudgetAlert a : due) {
+      if (!raised.contains(raisedKey(a))) {
+        return Optional.empty(); // storing it is the store's work
+      }
+    }
+    Map<String, ExpectedCost> expected = new LinkedHashMap<>();
+    for (String type : r.expectTypes()) {
+      ExpectedCost e = declared.get(type);
+      if (e == null) {
+        e = (ExpectedCost) reused(historyKey(r.workflowType(), type), historyRefresh, now);
+      }
+      if (e == null) {
+        return Optional.empty();
+      }
+      expected.put(type, e);
+    }
+    for (PeriodBudget b : spentIn) {
+      addToPeriodSpent(b, now, cost);
+    }
+    if (r.activityId() != null) {
+      activityCosts.forget(r.runId(), r.activityId());
+    }
+    return Optional.of(
+        new BudgetSettlement(
+            cost.usd(),
+            cost.byModel(),
+            cost.unpriced(),
+            Map.of(),
+            covering,
+            expected,
+            List.of(),
+            cost.catalogs()));
+  }
+
+  /** A reused value still within {@code ttl} of its read, else null. */
+  private Object reused(String key, Duration ttl, Instant now) {
+    Cached<Object> c = cache.get(key);
+    return c != null && c.readAt().plus(ttl).isAfter(now) ? c.value() : null;
+  }
+
+  private static String historyKey(String workflowType, String activityType) {
+    return "history\u0000" + workflowType + '\u0000' + activityType;
+  }
+
+  /**
    * Stores an activity refused before running as an alert of its run: action {@value
    * BudgetAlert#REFUSE}, threshold {@code refused:<limit>}, once per run and limit. While
    * PostgreSQL is unreachable the refusal is logged and not stored (the run's failure still says
@@ -328,8 +420,17 @@ public final class BudgetPolicy {
       ActivityCosts.ActivityCost cost,
       Map<String, BigDecimal> scopeSpent,
       Instant now) {
+    runAlerts(r, cost, scopeSpent, now).forEach(this::raiseOnce);
+  }
+
+  /** The alerts of the run's own limits that its spend after {@code cost} has reached. */
+  private static List<BudgetAlert> runAlerts(
+      BudgetSettleRequest r,
+      ActivityCosts.ActivityCost cost,
+      Map<String, BigDecimal> scopeSpent,
+      Instant now) {
     if (r.scopes().isEmpty() || !r.scopes().get(0).limited()) {
-      return;
+      return List.of();
     }
     LimitScope own = r.scopes().get(0);
     BigDecimal before = r.ownSpentUsd() == null ? BigDecimal.ZERO : r.ownSpentUsd();
@@ -345,14 +446,16 @@ public final class BudgetPolicy {
             null,
             r.activityType(),
             r.activityId());
+    List<BudgetAlert> reached = new ArrayList<>(2);
     if (own.limits().softUsd() != null && spent.compareTo(own.limits().softUsd()) > 0) {
-      raiseOnce(
+      reached.add(
           runAlert(as, "soft", BudgetStatus.WARNING, "NOTIFY", spent, own.limits().softUsd(), now));
     }
     if (own.limits().hardUsd() != null && spent.compareTo(own.limits().hardUsd()) > 0) {
-      raiseOnce(
+      reached.add(
           runAlert(as, "hard", BudgetStatus.EXCEEDED, "FAIL", spent, own.limits().hardUsd(), now));
     }
+    return reached;
   }
 
   private void raisePeriodAlerts(
@@ -397,7 +500,7 @@ public final class BudgetPolicy {
 
   /** Stores (and sends) an alert unless this process did so before; the store dedupes as well. */
   private void raiseOnce(BudgetAlert alert) {
-    String key = alert.subject() + '\u0000' + alert.threshold() + '\u0000' + alert.periodStart();
+    String key = raisedKey(alert);
     if (raised.add(key)) {
       try {
         jdbi.useExtension(BudgetDao.class, dao -> alerts.raise(dao, alert));
@@ -406,6 +509,10 @@ public final class BudgetPolicy {
         throw e;
       }
     }
+  }
+
+  private static String raisedKey(BudgetAlert alert) {
+    return alert.subject() + '\u0000' + alert.threshold() + '\u0000' + alert.periodStart();
   }
 
   /**
@@ -469,7 +576,7 @@ public final class BudgetPolicy {
     if (down) {
       return ExpectedCost.unknown();
     }
-    String key = "history\u0000" + workflowType + '\u0000' + activityType;
+    String key = historyKey(workflowType, activityType);
     Cached<Object> c = cache.get(key);
     if (c != null && c.readAt().plus(historyRefresh).isAfter(now)) {
       return (ExpectedCost) c.value();

@@ -36,10 +36,13 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * search-attribute upserts), and ones recorded before the interceptor was added, which must replay
  * without a check (the version marker is absent, so the run stays unchecked).
  *
- * <p>Record this release's history ({@code history-refused.json}: reservations, settlements and a
- * refusal stored) with {@code -Dcostwise.recordHistories=true -Dtest=BudgetReplayTest}; the older
- * ones were recorded by their releases and are never regenerated: those that checked after each
- * activity, and those that settled but stored no refusal ({@code history-settled*.json}).
+ * <p>Record this release's history ({@code history-settled-in-workflow.json}: settlements answered
+ * from the worker's memory as side-effect markers, a reservation refused and stored) with {@code
+ * -Dcostwise.recordHistories=true -Dtest=BudgetReplayTest}; the older ones were recorded by their
+ * releases and are never regenerated: those that checked after each activity, those that settled
+ * through a local activity but stored no refusal ({@code history-settled.json}, {@code
+ * history-settled-hard-limit.json}, {@code history-settled-refused.json}), and the one that settled
+ * through a local activity and stored its refusal ({@code history-refused.json}).
  */
 class BudgetReplayTest {
   private static final String QUEUE = "budget-replay";
@@ -50,6 +53,7 @@ class BudgetReplayTest {
   private static final String SETTLED_HARD_LIMIT = "budget/history-settled-hard-limit.json";
   private static final String SETTLED_REFUSED = "budget/history-settled-refused.json";
   private static final String REFUSED = "budget/history-refused.json";
+  private static final String IN_WORKFLOW = "budget/history-settled-in-workflow.json";
   private static PriceCatalog catalog;
   private static Jdbi jdbi;
   private TestWorkflowEnvironment env;
@@ -140,6 +144,68 @@ class BudgetReplayTest {
     Worker worker = worker(true);
     assertThatCode(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(REFUSED, worker))
         .doesNotThrowAnyException();
+  }
+
+  @Test
+  void historySettledInTheWorkflowReplays() throws Exception {
+    Worker worker = worker(true);
+    assertThatCode(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(IN_WORKFLOW, worker))
+        .doesNotThrowAnyException();
+  }
+
+  @Test
+  void aSettlementFromMemoryIsAMarkerTheReplayChecks() throws Exception {
+    // guards the fixture: without one of its side-effect markers, the history does not replay
+    Worker worker = worker(true);
+    String json =
+        new String(getClass().getClassLoader().getResourceAsStream(IN_WORKFLOW).readAllBytes());
+    WorkflowExecutionHistory history = WorkflowExecutionHistory.fromJson(json);
+    List<io.temporal.api.history.v1.HistoryEvent> events = new java.util.ArrayList<>();
+    boolean dropped = false;
+    for (var e : history.getEvents()) {
+      if (!dropped && sideEffect(e)) {
+        dropped = true;
+        continue;
+      }
+      events.add(e.toBuilder().setEventId(events.size() + 1).build());
+    }
+    assertThat(dropped).isTrue();
+    Throwable t =
+        catchThrowable(
+            () ->
+                WorkflowReplayer.replayWorkflowExecution(
+                    new WorkflowExecutionHistory(
+                        io.temporal.api.history.v1.History.newBuilder()
+                            .addAllEvents(events)
+                            .build(),
+                        history.getWorkflowExecution().getWorkflowId()),
+                    worker));
+    assertThat(t)
+        .as("replay of the history without a settlement's marker")
+        .hasMessageContaining("NonDeterministicException");
+  }
+
+  @Test
+  void onlyTheNewestHistorySettlesInTheWorkflow() throws Exception {
+    // guards the fixtures: the older releases settled through local activities only
+    assertThat(sideEffects(IN_WORKFLOW)).as("settlements from memory").isPositive();
+    assertThat(failureMessage(IN_WORKFLOW)).startsWith("Refused before running");
+    assertThat(localActivities(IN_WORKFLOW)).contains(BudgetCheckActivity.REFUSED_TYPE);
+    for (String older : List.of(SETTLED, SETTLED_HARD_LIMIT, SETTLED_REFUSED, REFUSED)) {
+      assertThat(sideEffects(older)).as(older).isZero();
+    }
+  }
+
+  private static boolean sideEffect(io.temporal.api.history.v1.HistoryEvent e) {
+    return e.hasMarkerRecordedEventAttributes()
+        && e.getMarkerRecordedEventAttributes().getMarkerName().equals("SideEffect");
+  }
+
+  private long sideEffects(String name) throws Exception {
+    String json = new String(getClass().getClassLoader().getResourceAsStream(name).readAllBytes());
+    return WorkflowExecutionHistory.fromJson(json).getEvents().stream()
+        .filter(BudgetReplayTest::sideEffect)
+        .count();
   }
 
   @Test
@@ -279,20 +345,22 @@ class BudgetReplayTest {
     Path dir = Path.of("src/test/resources/budget");
     Files.createDirectories(dir);
 
-    // Only this release's history is recorded here: a run whose second draw is refused before
-    // running, the refusal stored. The others were recorded by their releases and are kept as they
-    // are (regenerating them would test nothing): history-with-checks and history-hard-limit by the
-    // release that checked after each activity, history-without-interceptor without Costwise,
-    // history-settled, history-settled-hard-limit and history-settled-refused by the release that
-    // reserved and settled but did not store refusals.
+    // Only this release's history is recorded here: a run whose two first draws are settled from
+    // the worker's memory and whose third is refused before running, the refusal stored. The
+    // others were recorded by their releases and are kept as they are (regenerating them would
+    // test nothing): history-with-checks and history-hard-limit by the release that checked after
+    // each activity, history-without-interceptor without Costwise, history-settled,
+    // history-settled-hard-limit and history-settled-refused by the release that reserved and
+    // settled but did not store refusals, history-refused by the release that settled through a
+    // local activity only.
     worker(true);
     budgets.expect("Draw", new java.math.BigDecimal("0.48"));
     env.start();
     WorkflowClient client = env.getWorkflowClient();
     var refused =
-        start(client, "replay-refused", Map.of("costwise.budget", Map.of("hardUsd", "0.70")));
-    catchThrowable(() -> refused.run(3, false));
-    save(client, dir, "replay-refused", REFUSED);
+        start(client, "replay-in-workflow", Map.of("costwise.budget", Map.of("hardUsd", "1.20")));
+    catchThrowable(() -> refused.run(4, false));
+    save(client, dir, "replay-in-workflow", IN_WORKFLOW);
   }
 
   private static BudgetedPipeline.StoryboardWorkflow start(

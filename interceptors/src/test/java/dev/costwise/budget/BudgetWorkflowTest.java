@@ -17,6 +17,7 @@ import dev.costwise.temporal.CostBudget;
 import dev.costwise.temporal.CostSearchAttributes;
 import dev.costwise.temporal.CostTracking;
 import dev.costwise.temporal.CostTrackingOptions;
+import dev.costwise.temporal.internal.BudgetGuard;
 import dev.costwise.testing.TestDatabase;
 import dev.costwise.testing.TrackedTestEnvironment;
 import dev.costwise.usage.PricedUsage;
@@ -436,18 +437,71 @@ class BudgetWorkflowTest {
         .as("the unchecked note ran despite the blocking budget")
         .isEqualTo(1);
     assertThat(studio.calls("noting")).as("the storyboard was refused").isZero();
-    long markers =
-        client.fetchHistory("noting").getEvents().stream()
-            .filter(
-                e ->
-                    e.getEventType()
-                        == io.temporal.api.enums.v1.EventType.EVENT_TYPE_MARKER_RECORDED)
-            .count();
-    assertThat(markers)
+    assertThat(settlements(client.fetchHistory("noting")))
         .as(
             "the version marker and the settlement that asked what a draw costs before refusing"
                 + " it, then the refusal's version marker and its record: none after the note")
-        .isEqualTo(4);
+        .containsExactly(
+            BudgetGuard.CHANGE_ID,
+            SETTLEMENT,
+            BudgetGuard.REFUSAL_CHANGE_ID,
+            BudgetCheckActivity.REFUSED_TYPE);
+  }
+
+  /** How {@link #markerNames} names a settlement answered from the worker's memory. */
+  private static final String FROM_MEMORY = "settlement from memory";
+
+  /** How {@link #markerNames} names a settlement memory could not answer, which the store did. */
+  private static final String BY_STORE = "settlement by the store";
+
+  /** How {@link #settlements} names a settlement either way. */
+  private static final String SETTLEMENT = "settlement";
+
+  /**
+   * A history's markers by name: a version marker by its change id, a local activity by its type, a
+   * settlement as {@link #FROM_MEMORY} or {@link #BY_STORE} (a side effect recording that memory
+   * could not answer, then the store's local activity: checked to come in that pair).
+   */
+  private static List<String> markerNames(io.temporal.common.WorkflowExecutionHistory history) {
+    List<String> names = new java.util.ArrayList<>();
+    boolean unanswered = false;
+    for (var e : history.getEvents()) {
+      if (!e.hasMarkerRecordedEventAttributes()) {
+        continue;
+      }
+      var marker = e.getMarkerRecordedEventAttributes();
+      var details = marker.getDetailsMap();
+      if (marker.getMarkerName().equals("SideEffect")) {
+        assertThat(unanswered).as("a question memory could not answer goes to the store").isFalse();
+        var data = details.get("data").getPayloads(0);
+        unanswered = data.getMetadataMap().get("encoding").toStringUtf8().equals("binary/null");
+        if (!unanswered) {
+          names.add(FROM_MEMORY);
+        }
+        continue;
+      }
+      String name =
+          details
+              .get(details.containsKey("changeId") ? "changeId" : "type")
+              .getPayloads(0)
+              .getData()
+              .toStringUtf8()
+              .replace("\"", "");
+      if (name.equals(BudgetCheckActivity.SETTLE_TYPE)) {
+        assertThat(unanswered).as("the store settles only what memory could not").isTrue();
+        name = BY_STORE;
+      }
+      unanswered = false;
+      names.add(name);
+    }
+    return names;
+  }
+
+  /** {@link #markerNames} with both kinds of settlement named {@link #SETTLEMENT}. */
+  private static List<String> settlements(io.temporal.common.WorkflowExecutionHistory history) {
+    return markerNames(history).stream()
+        .map(n -> n.equals(FROM_MEMORY) || n.equals(BY_STORE) ? SETTLEMENT : n)
+        .toList();
   }
 
   @Test
@@ -489,20 +543,10 @@ class BudgetWorkflowTest {
               assertThat(n.get("activityType").asText()).isEqualTo("Draw");
             });
 
-    List<String> markers = new java.util.ArrayList<>();
-    for (var e : client.fetchHistory("refused-draw").getEvents()) {
-      if (e.hasMarkerRecordedEventAttributes()) {
-        var details = e.getMarkerRecordedEventAttributes().getDetailsMap();
-        var key = details.containsKey("changeId") ? "changeId" : "type";
-        markers.add(details.get(key).getPayloads(0).getData().toStringUtf8().replace("\"", ""));
-      }
-    }
-    assertThat(markers)
+    assertThat(settlements(client.fetchHistory("refused-draw")))
         .as("the refusal is recorded after its own version marker, after the settlements")
         .containsSubsequence(
-            BudgetCheckActivity.SETTLE_TYPE,
-            dev.costwise.temporal.internal.BudgetGuard.REFUSAL_CHANGE_ID,
-            BudgetCheckActivity.REFUSED_TYPE)
+            SETTLEMENT, BudgetGuard.REFUSAL_CHANGE_ID, BudgetCheckActivity.REFUSED_TYPE)
         .endsWith(BudgetCheckActivity.REFUSED_TYPE);
   }
 
@@ -647,6 +691,35 @@ class BudgetWorkflowTest {
         .filteredOn(a -> a.runId().equals(runId))
         .extracting(BudgetAlert::threshold)
         .containsExactly("refused:hard");
+  }
+
+  @Test
+  void activitiesThatRanOnThisWorkerAreSettledFromMemoryWithTheSameTotals() {
+    // a type of its own, so its draws add nothing to the history other tests' reservations read
+    budgets.expect("Draw", new BigDecimal("0.48"));
+    var wf =
+        stub(
+            BudgetedPipeline.GatedStoryboards.class,
+            "settled-here",
+            limits(null, "5.00", "settled-here-co"));
+    WorkflowClient.start(wf::run);
+    wf.release();
+    assertThat(WorkflowStub.fromTyped(wf).getResult(String.class)).isEqualTo("drew 2");
+
+    String runId = runId(wf);
+    List<String> markers = markerNames(client.fetchHistory("settled-here"));
+    // the expected cost of Draw, then two settlements: each answered once, from memory or (when
+    // memory could not) by the store
+    assertThat(settlements(client.fetchHistory("settled-here")))
+        .containsExactly(BudgetGuard.CHANGE_ID, SETTLEMENT, SETTLEMENT, SETTLEMENT);
+    assertThat(markers).as("settled from memory").contains(FROM_MEMORY);
+    RunCost report = WorkflowStub.fromTyped(wf).query(CostBudget.QUERY, RunCost.class);
+    assertThat(report.spentUsd()).isEqualByComparingTo("0.96");
+    assertThat(report.byActivity().get("Draw")).isEqualByComparingTo("0.96");
+    assertThat(store.execution(runId).orElseThrow().costUsd()).isEqualByComparingTo("0.96");
+    assertThat(budgets.activityCosts().whole(runId, store.steps(runId).get(0).activityId()))
+        .as("a settled activity is forgotten")
+        .isEmpty();
   }
 
   private static Map<String, Object> executionLimits(String runId) {

@@ -84,6 +84,12 @@ public final class BudgetGuard {
   /** Version of {@link #CHANGE_ID} that settles each activity and reserves before it. */
   static final int SETTLING = 2;
 
+  /**
+   * Version of {@link #CHANGE_ID} that settles from the worker's memory when it can, recording the
+   * answer as a side-effect marker instead of a local activity (see {@link #settle}).
+   */
+  static final int SETTLING_IN_WORKFLOW = 3;
+
   private static final LocalActivityOptions SETTLE_OPTIONS = BudgetGuard.CHECK_OPTIONS;
 
   private final CostTrackingOptions options;
@@ -151,7 +157,8 @@ public final class BudgetGuard {
     // decided once per run, so a run never switches upserts on or off midway
     guard.searchAttributes = options.searchAttributes();
     if (options.budgets() != null) {
-      guard.version = Workflow.getVersion(CHANGE_ID, Workflow.DEFAULT_VERSION, SETTLING);
+      guard.version =
+          Workflow.getVersion(CHANGE_ID, Workflow.DEFAULT_VERSION, SETTLING_IN_WORKFLOW);
       guard.enabled = guard.version >= 1;
       if (guard.settling()) {
         guard.latest = guard.report(null);
@@ -775,19 +782,21 @@ public final class BudgetGuard {
             activityId,
             types,
             completed);
-    BudgetSettlement s;
+    BudgetSettlement s = version >= SETTLING_IN_WORKFLOW ? fromMemory(request) : null;
     try {
-      s =
-          next.executeLocalActivity(
-                  new LocalActivityInput<>(
-                      BudgetCheckActivity.SETTLE_TYPE,
-                      BudgetSettlement.class,
-                      BudgetSettlement.class,
-                      new Object[] {request},
-                      SETTLE_OPTIONS,
-                      Header.empty()))
-              .getResult()
-              .get();
+      if (s == null) {
+        s =
+            next.executeLocalActivity(
+                    new LocalActivityInput<>(
+                        BudgetCheckActivity.SETTLE_TYPE,
+                        BudgetSettlement.class,
+                        BudgetSettlement.class,
+                        new Object[] {request},
+                        SETTLE_OPTIONS,
+                        Header.empty()))
+                .getResult()
+                .get();
+      }
     } catch (ActivityFailure e) {
       log.warn(
           "Budget settlement failed; run {} keeps its last figures: {}",
@@ -810,6 +819,27 @@ public final class BudgetGuard {
     periods = s.budgets();
     s.notes().forEach(this::addNote);
     return s;
+  }
+
+  /**
+   * The settlement the worker answers from memory (see {@code BudgetPolicy#settleFromMemory}),
+   * recorded as a side-effect marker so that replay returns it; null, recorded as well, when the
+   * worker needs the store, and the caller then settles through the local activity. The policy runs
+   * in the workflow thread, which it never blocks; anything it throws is logged and taken as null.
+   */
+  private BudgetSettlement fromMemory(BudgetSettleRequest request) {
+    dev.costwise.budget.BudgetPolicy policy = options.budgets().policy();
+    return next.sideEffect(
+        BudgetSettlement.class,
+        BudgetSettlement.class,
+        () -> {
+          try {
+            return policy.settleFromMemory(request).orElse(null);
+          } catch (RuntimeException e) {
+            log.warn("Settlement from memory failed, settling through the store: {}", e.toString());
+            return null;
+          }
+        });
   }
 
   private void addNote(String note) {
