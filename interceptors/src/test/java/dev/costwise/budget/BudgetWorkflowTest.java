@@ -168,6 +168,8 @@ class BudgetWorkflowTest {
 
   @Test
   void thirdActivityCrossingTheHardLimitFailsTheRunAndTheFourthNeverRuns() {
+    // nothing reserved (whatever history other tests left), so the limit is judged at settlement
+    budgets.expect("Draw", BigDecimal.ZERO);
     var wf =
         stub(
             BudgetedPipeline.StoryboardWorkflow.class,
@@ -301,6 +303,49 @@ class BudgetWorkflowTest {
   }
 
   @Test
+  void searchAttributesShowStatusAtOnceAndSpendBeforeTheRunWaitsNotAfterEveryActivity() {
+    var wf =
+        stub(
+            BudgetedPipeline.StoryboardWorkflow.class,
+            "upserts-held-back",
+            limits("0.50", "200.00", "upserts-co"));
+    WorkflowClient.start(wf::run, 5, true);
+    WorkflowStub untyped = WorkflowStub.fromTyped(wf);
+
+    // five draws in a few seconds, then the run waits for its signal: by then the Web UI shows
+    // the exact spend
+    eventually(
+        "the five draws are shown before the run waits",
+        () -> {
+          SearchAttributes a = untyped.describe().getTypedSearchAttributes();
+          return Double.valueOf(2.40).equals(a.get(CostSearchAttributes.COST_USD));
+        });
+    assertThat(untyped.describe().getTypedSearchAttributes().get(CostSearchAttributes.COST_STATUS))
+        .isEqualTo("WARNING");
+    wf.release();
+    assertThat(untyped.getResult(String.class)).isEqualTo("drew 5");
+
+    List<Double> shown = new java.util.ArrayList<>();
+    for (var e : client.fetchHistory("upserts-held-back").getEvents()) {
+      if (e.hasUpsertWorkflowSearchAttributesEventAttributes()) {
+        var fields =
+            e.getUpsertWorkflowSearchAttributesEventAttributes()
+                .getSearchAttributes()
+                .getIndexedFieldsMap();
+        var cost = fields.get(CostSearchAttributes.COST_USD.getName());
+        shown.add(cost == null ? null : Double.valueOf(cost.getData().toStringUtf8()));
+      }
+    }
+    // at the start ($0), when the soft limit was crossed (the status changed, with the spend then),
+    // and before the wait: not after each of the five draws
+    assertThat(shown).hasSizeLessThanOrEqualTo(4).startsWith(0.0).endsWith(2.40).contains(0.96);
+    RunCost report = untyped.query(CostBudget.QUERY, RunCost.class);
+    assertThat(report.spentUsd())
+        .as("the query is exact at every step")
+        .isEqualByComparingTo("2.40");
+  }
+
+  @Test
   void periodBudgetAtItsMaximumBlocksANewRunsFirstActivity() {
     budgets.create(
         new PeriodBudget(
@@ -411,6 +456,8 @@ class BudgetWorkflowTest {
 
   @Test
   void uncheckedActivitiesAreNeitherCheckedNorRefused() {
+    // nothing reserved (whatever history other tests left): the spender's draw runs and crosses
+    budgets.expect("Draw", BigDecimal.ZERO);
     budgets.create(
         new PeriodBudget(
             "noting-co-weekly",

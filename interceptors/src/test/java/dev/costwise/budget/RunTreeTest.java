@@ -325,6 +325,22 @@ class RunTreeTest {
     }
     assertThat(stopped).isPositive();
 
+    // a child under its root's limit needs the tree's spend, which only the store has: it settles
+    // through the local activity, without asking the worker's memory first
+    List<String> childMarkers =
+        client.fetchHistory("capped-crew-child-1").getEvents().stream()
+            .filter(e -> e.hasMarkerRecordedEventAttributes())
+            .map(
+                e -> {
+                  var m = e.getMarkerRecordedEventAttributes();
+                  var type = m.getDetailsMap().get("type");
+                  return type == null
+                      ? m.getMarkerName()
+                      : type.getPayloads(0).getData().toStringUtf8().replace("\"", "");
+                })
+            .toList();
+    assertThat(childMarkers).contains(BudgetCheckActivity.SETTLE_TYPE).doesNotContain("SideEffect");
+
     // what the tree spent: bounded by the limit plus what siblings could start concurrently on
     // what they last read (one expected draw each), and equal to its rows
     BigDecimal tree = stepsTotal("root_run_id = :id", root);

@@ -92,6 +92,13 @@ public final class BudgetGuard {
 
   private static final LocalActivityOptions SETTLE_OPTIONS = BudgetGuard.CHECK_OPTIONS;
 
+  /**
+   * Least workflow time between two search-attribute upserts that only change a run's spend, in
+   * runs that settle in the workflow: a status change is upserted at once, and spend held back is
+   * upserted before the run waits (sleep, timer, await, child workflow), continues as new or ends.
+   */
+  public static final Duration UPSERT_EVERY = Duration.ofSeconds(10);
+
   private final CostTrackingOptions options;
   private final WorkflowOutboundCallsInterceptor next;
   private final Logger log = Workflow.getLogger(BudgetGuard.class);
@@ -126,6 +133,8 @@ public final class BudgetGuard {
   private ApplicationFailure failure;
   private Double upsertedCost;
   private String upsertedStatus;
+  private long upsertedAtMillis;
+  private RunCost heldBack; // spend not yet upserted (throttled runs)
   private RunSummary.EstimateLink estimate;
   private String detailsShown;
 
@@ -782,7 +791,9 @@ public final class BudgetGuard {
             activityId,
             types,
             completed);
-    BudgetSettlement s = version >= SETTLING_IN_WORKFLOW ? fromMemory(request) : null;
+    // the tree's spend is only in the store: asking memory first would record a marker in vain
+    BudgetSettlement s =
+        version >= SETTLING_IN_WORKFLOW && read.isEmpty() ? fromMemory(request) : null;
     try {
       if (s == null) {
         s =
@@ -927,6 +938,28 @@ public final class BudgetGuard {
     if (!searchAttributes) {
       return;
     }
+    if (version >= SETTLING_IN_WORKFLOW
+        && upsertedStatus != null
+        && report.status().name().equals(upsertedStatus)
+        && Workflow.currentTimeMillis() - upsertedAtMillis < UPSERT_EVERY.toMillis()) {
+      heldBack = report; // only the spend moved, and it was upserted a moment ago
+      return;
+    }
+    upsertNow(report);
+  }
+
+  /**
+   * Upserts the spend a throttled upsert held back, if any: called before the run waits, starts a
+   * child, continues as new or ends, so that what the Web UI shows is never behind for long.
+   */
+  void upsertHeldBack() {
+    if (heldBack != null) {
+      upsertNow(heldBack);
+    }
+  }
+
+  private void upsertNow(RunCost report) {
+    heldBack = null;
     List<SearchAttributeUpdate<?>> updates = new ArrayList<>();
     double cost = report.spentUsd().doubleValue();
     if (upsertedCost == null || upsertedCost != cost) {
@@ -950,6 +983,7 @@ public final class BudgetGuard {
     }
     if (!updates.isEmpty()) {
       Workflow.upsertTypedSearchAttributes(updates.toArray(new SearchAttributeUpdate<?>[0]));
+      upsertedAtMillis = Workflow.currentTimeMillis();
     }
   }
 }

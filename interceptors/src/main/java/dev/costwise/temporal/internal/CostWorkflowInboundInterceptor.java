@@ -34,9 +34,11 @@ final class CostWorkflowInboundInterceptor extends WorkflowInboundCallsIntercept
     try {
       output = super.execute(input);
     } catch (RuntimeException e) {
+      guard.upsertHeldBack();
       ApplicationFailure budget = guard.failure();
       throw budget != null ? budget : e;
     }
+    guard.upsertHeldBack();
     if (guard.failure() != null) {
       throw guard.failure();
     }

@@ -8,8 +8,11 @@ import io.temporal.common.interceptors.WorkflowOutboundCallsInterceptorBase;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.CompletablePromise;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.TimerOptions;
 import io.temporal.workflow.Workflow;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
@@ -108,6 +111,7 @@ final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterce
     if (guard == null) {
       return super.executeChildWorkflow(input);
     }
+    guard.upsertHeldBack();
     ChildWorkflowOutput<R> output =
         super.executeChildWorkflow(
             new ChildWorkflowInput<>(
@@ -154,12 +158,52 @@ final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterce
       super.continueAsNew(input);
       return;
     }
+    guard.upsertHeldBack();
     super.continueAsNew(
         new ContinueAsNewInput(
             input.getWorkflowType(),
             input.getOptions(),
             input.getArgs(),
             guard.continuedHeader(input.getHeader())));
+  }
+
+  // Before the run waits, the spend a throttled upsert held back is shown (see BudgetGuard).
+
+  @Override
+  public void sleep(Duration duration) {
+    heldBack();
+    super.sleep(duration);
+  }
+
+  @Override
+  public Promise<Void> newTimer(Duration duration) {
+    heldBack();
+    return super.newTimer(duration);
+  }
+
+  @Override
+  public Promise<Void> newTimer(Duration duration, TimerOptions options) {
+    heldBack();
+    return super.newTimer(duration, options);
+  }
+
+  @Override
+  public boolean await(Duration timeout, String reason, Supplier<Boolean> unblockCondition) {
+    heldBack();
+    return super.await(timeout, reason, unblockCondition);
+  }
+
+  @Override
+  public void await(String reason, Supplier<Boolean> unblockCondition) {
+    heldBack();
+    super.await(reason, unblockCondition);
+  }
+
+  private static void heldBack() {
+    BudgetGuard guard = BudgetGuard.current();
+    if (guard != null) {
+      guard.upsertHeldBack();
+    }
   }
 
   private <R> ActivityOutput<R> checked(String activityType, ActivityOutput<R> output) {
