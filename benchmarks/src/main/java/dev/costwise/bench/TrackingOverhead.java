@@ -40,9 +40,11 @@ import java.util.UUID;
 /**
  * What tracking and budgets cost a worker's activity throughput. N workflows each run K activities
  * one after another; an activity does nothing but report one model call's usage. The same load runs
- * on three workers of one process, each on its own task queue over the same in-process Temporal
- * test server and one embedded PostgreSQL with durable commits (fsync and synchronous commit on),
- * reached through a HikariCP pool as a production worker is:
+ * on workers of one process, each on its own task queue over the same in-process Temporal test
+ * server and one embedded PostgreSQL with durable commits (fsync and synchronous commit on),
+ * reached through a HikariCP pool as a production worker is. Each tracked worker installs its
+ * {@code CostwisePlugin} through {@code WorkerFactoryOptions.setPlugins}, as a user does, so its
+ * runs upsert the cost search attributes the plugin registers:
  *
  * <ul>
  *   <li>{@code off}: no Costwise at all;
@@ -197,16 +199,18 @@ public final class TrackingOverhead {
         WorkerFactoryOptions.Builder options = WorkerFactoryOptions.newBuilder();
         CostwisePlugin plugin = plugins.get(mode);
         if (plugin != null) {
-          options.setWorkerInterceptors(plugin.tracking().workerInterceptor());
+          // installed as a user installs it: the plugin registers its interceptors, the budget
+          // service and the search attributes, which its runs then upsert
+          options.setPlugins(plugin);
         }
         WorkerFactory factory = WorkerFactory.newInstance(client, options.build());
         Worker worker = factory.newWorker("overhead-" + mode);
         worker.registerWorkflowImplementationTypes(StepsImpl.class);
         worker.registerActivitiesImplementations(new CallImpl());
-        if (plugin != null && plugin.budgets() != null) {
-          worker.registerActivitiesImplementations(plugin.budgets().checkActivity());
-        }
         factory.start();
+        if (plugin != null && !plugin.searchAttributesEnabled()) {
+          throw new IllegalStateException("the plugin did not register its search attributes");
+        }
         factories.add(factory);
       }
       Map<String, List<Double>> rates = new LinkedHashMap<>();
