@@ -47,10 +47,11 @@ import org.slf4j.Logger;
  * One run's budget state, living in the workflow: its limits, the latest check's report (what the
  * {@code cost} query answers) and, once a limit is exceeded, the failure the run ends with.
  *
- * <p>Checks run as local activities, so their results are markers in history and replay returns
- * them without touching the database: every decision here is a function of history. Checks are
- * guarded by the version marker {@value #CHANGE_ID}, so a run that started before the interceptor
- * (or before budgets were configured) replays exactly and never checks.
+ * <p>Settlements are answered from the worker's memory in a side effect when it can, else by a
+ * local activity (older runs: checks as local activities); either way the answer is a marker in
+ * history and replay returns it without touching the database, so every decision here is a function
+ * of history. All of it is guarded by the version marker {@value #CHANGE_ID}, so a run that started
+ * before the interceptor (or before budgets were configured) replays exactly and never checks.
  */
 public final class BudgetGuard {
   /** Version marker of the budget checks. */
