@@ -146,6 +146,7 @@ public final class BudgetPolicy {
                 + " was settled and part of it ran on another worker: its cost is not in this"
                 + " run's figures until the next read from the store");
       } else {
+        awaitWrittenHere(r, notes);
         awaitCompletedStored(r, now, notes);
         cost = storedCost(r.runId(), r.activityId());
       }
@@ -513,6 +514,36 @@ public final class BudgetPolicy {
 
   private static String raisedKey(BudgetAlert alert) {
     return alert.subject() + '\u0000' + alert.threshold() + '\u0000' + alert.periodStart();
+  }
+
+  /**
+   * Before an activity is read from the store: waits (up to {@link #WRITTEN_WAIT}) until this
+   * worker's recorder holds nothing of the run unwritten. An activity that failed for good is read
+   * from the store even when it ran here (memory cannot tell whether a later attempt ran
+   * elsewhere), and a recorder writing behind puts its attempts there a moment after they ended.
+   */
+  private void awaitWrittenHere(BudgetSettleRequest r, List<String> notes) {
+    if (unwritten.unwrittenUsd(r.runId()).signum() == 0) {
+      return;
+    }
+    long until = System.nanoTime() + WRITTEN_WAIT.toNanos();
+    while (System.nanoTime() < until) {
+      try {
+        Thread.sleep(WRITTEN_POLL_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      if (unwritten.unwrittenUsd(r.runId()).signum() == 0) {
+        return;
+      }
+    }
+    notes.add(
+        "Activity "
+            + r.activityId()
+            + " was settled while this worker still held some of its run's cost unwritten (after "
+            + WRITTEN_WAIT.toSeconds()
+            + " s): this settlement counts only what was stored of it");
   }
 
   /**

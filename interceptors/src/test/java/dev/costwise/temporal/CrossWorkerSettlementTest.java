@@ -6,6 +6,7 @@ import dev.costwise.budget.RunCost;
 import dev.costwise.pricing.CatalogSource;
 import dev.costwise.pricing.Pricer;
 import dev.costwise.testing.TestDatabase;
+import dev.costwise.usage.CostUsage;
 import dev.costwise.usage.Usage;
 import dev.costwise.usage.UsageReporting;
 import io.temporal.activity.ActivityInterface;
@@ -14,6 +15,9 @@ import io.temporal.activity.ActivityOptions;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
@@ -36,7 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A run's workflow on one worker, its model calls on another that writes behind (its journal makes
  * a cost durable; PostgreSQL gets it about half a second later): the run's own figures, and so its
  * hard limit, still count every call, because settling waits for the call's completed attempt to be
- * stored.
+ * stored. Likewise a call that failed on a worker writing behind: its settlement reads the store,
+ * after that worker's journal reached it.
  */
 class CrossWorkerSettlementTest {
   private static final String WORKFLOWS = "settle-workflows";
@@ -67,6 +72,50 @@ class CrossWorkerSettlementTest {
 
   static Usage usage(int step) {
     return Usage.of("openai", "gpt-4o").inputTokens(1_000 + step).outputTokens(400).build();
+  }
+
+  /** A model call that reports its usage, then fails for good. */
+  @ActivityInterface
+  public interface FailingCalls {
+    @ActivityMethod(name = "FailingCall")
+    Reply call(int step);
+  }
+
+  /** Its implementation. */
+  public static final class FailingCallsImpl implements FailingCalls {
+    @Override
+    public Reply call(int step) {
+      CostUsage.record(usage(step));
+      throw ApplicationFailure.newNonRetryableFailure("the reply was unusable", "Unusable");
+    }
+  }
+
+  /** One call that fails, caught; the run goes on and completes. */
+  @WorkflowInterface
+  public interface OneFailedCall {
+    @WorkflowMethod(name = "CrossWorkerOneFailedCall")
+    String run();
+  }
+
+  /** The workflow. */
+  public static final class OneFailedCallImpl implements OneFailedCall {
+    private final FailingCalls calls =
+        Workflow.newActivityStub(
+            FailingCalls.class,
+            ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofSeconds(30))
+                .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+                .build());
+
+    @Override
+    public String run() {
+      try {
+        calls.call(7);
+        return "replied";
+      } catch (ActivityFailure e) {
+        return "failed";
+      }
+    }
   }
 
   /** Three calls in sequence, on the calls' task queue. */
@@ -113,6 +162,42 @@ class CrossWorkerSettlementTest {
       env.close();
     }
     plugins.forEach(CostwisePlugin::close);
+  }
+
+  @Test
+  void aRunCountsACallThatFailedOnItsOwnWorkerWritingBehind() {
+    DataSource db = TestDatabase.fresh();
+    env =
+        TestWorkflowEnvironment.newInstance(
+            TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
+    WorkflowClient client = env.getWorkflowClient();
+    CostwisePlugin plugin =
+        CostwisePlugin.newBuilder(db)
+            .setDataDirectory(dir.resolve("one"))
+            .setExpectedCost("FailingCall", "0.01")
+            .setWriteBehind(Duration.ofSeconds(1)) // the database gets the call ~1 s late
+            .build();
+    plugins.add(plugin);
+    Worker worker = worker(client, plugin, WORKFLOWS);
+    worker.registerWorkflowImplementationTypes(OneFailedCallImpl.class);
+    worker.registerActivitiesImplementations(
+        new FailingCallsImpl(), plugin.budgets().checkActivity());
+    factories.forEach(WorkerFactory::start);
+
+    WorkflowOptions.Builder options =
+        WorkflowOptions.newBuilder().setTaskQueue(WORKFLOWS).setWorkflowId("failed-call");
+    CostwiseRun.limits("5.00", "10.00").applyTo(options);
+    OneFailedCall run = client.newWorkflowStub(OneFailedCall.class, options.build());
+    assertThat(run.run()).isEqualTo("failed");
+
+    // a failed activity is settled from the store (memory cannot know it ran nowhere else): the
+    // settlement waits for this worker's journal to reach PostgreSQL
+    BigDecimal expected = Pricer.of(CatalogSource.bundledCatalog()).price(usage(7)).total();
+    RunCost cost = WorkflowStub.fromTyped(run).query(CostBudget.QUERY, RunCost.class);
+    assertThat(cost.spentUsd())
+        .as("the failed call was billed (notes: %s)", cost.notes())
+        .isEqualByComparingTo(expected);
+    assertThat(cost.notes()).isEmpty();
   }
 
   @Test
