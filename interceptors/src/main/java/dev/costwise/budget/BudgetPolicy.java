@@ -523,20 +523,9 @@ public final class BudgetPolicy {
    * elsewhere), and a recorder writing behind puts its attempts there a moment after they ended.
    */
   private void awaitWrittenHere(BudgetSettleRequest r, List<String> notes) {
-    if (unwritten.unwrittenUsd(r.runId()).signum() == 0) {
+    if (unwritten.unwrittenUsd(r.runId()).signum() == 0
+        || pollUntil(() -> unwritten.unwrittenUsd(r.runId()).signum() == 0)) {
       return;
-    }
-    long until = System.nanoTime() + WRITTEN_WAIT.toNanos();
-    while (System.nanoTime() < until) {
-      try {
-        Thread.sleep(WRITTEN_POLL_MILLIS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-      if (unwritten.unwrittenUsd(r.runId()).signum() == 0) {
-        return;
-      }
     }
     notes.add(
         "Activity "
@@ -560,20 +549,10 @@ public final class BudgetPolicy {
         () ->
             jdbi.withExtension(
                 BudgetDao.class, dao -> dao.completedStored(r.runId(), r.activityId()));
-    if (stored.getAsBoolean() || !costBearing(r.workflowType(), r.activityType(), now)) {
+    if (stored.getAsBoolean()
+        || !costBearing(r.workflowType(), r.activityType(), now)
+        || pollUntil(stored)) {
       return;
-    }
-    long until = System.nanoTime() + WRITTEN_WAIT.toNanos();
-    while (System.nanoTime() < until) {
-      try {
-        Thread.sleep(WRITTEN_POLL_MILLIS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-      if (stored.getAsBoolean()) {
-        return;
-      }
     }
     notes.add(
         "Activity "
@@ -582,6 +561,26 @@ public final class BudgetPolicy {
             + WRITTEN_WAIT.toSeconds()
             + " s (that worker writes behind, or the activity reported no usage): this settlement"
             + " counts only what was stored of it");
+  }
+
+  /**
+   * Polls {@code done} every {@value #WRITTEN_POLL_MILLIS} ms for up to {@link #WRITTEN_WAIT};
+   * whether it came true.
+   */
+  private static boolean pollUntil(java.util.function.BooleanSupplier done) {
+    long until = System.nanoTime() + WRITTEN_WAIT.toNanos();
+    while (System.nanoTime() < until) {
+      try {
+        Thread.sleep(WRITTEN_POLL_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+      if (done.getAsBoolean()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether activities of the type cost something: a declared figure, or lines in its history. */

@@ -156,33 +156,39 @@ class BudgetReplayTest {
   @Test
   void aSettlementFromMemoryIsAMarkerTheReplayChecks() throws Exception {
     // guards the fixture: without one of its side-effect markers, the history does not replay
+    assertThat(replayWithoutFirst(IN_WORKFLOW, BudgetReplayTest::sideEffect))
+        .as("replay of the history without a settlement's marker")
+        .hasMessageContaining("NonDeterministicException");
+  }
+
+  /**
+   * Replays the saved history {@code resource} without the first event {@code drop} matches (ids
+   * kept consecutive) on a worker with budgets on; what the replay threw.
+   */
+  private Throwable replayWithoutFirst(
+      String resource, java.util.function.Predicate<io.temporal.api.history.v1.HistoryEvent> drop)
+      throws Exception {
     Worker worker = worker(true);
     String json =
-        new String(getClass().getClassLoader().getResourceAsStream(IN_WORKFLOW).readAllBytes());
+        new String(getClass().getClassLoader().getResourceAsStream(resource).readAllBytes());
     WorkflowExecutionHistory history = WorkflowExecutionHistory.fromJson(json);
     List<io.temporal.api.history.v1.HistoryEvent> events = new java.util.ArrayList<>();
     boolean dropped = false;
     for (var e : history.getEvents()) {
-      if (!dropped && sideEffect(e)) {
+      if (!dropped && drop.test(e)) {
         dropped = true;
         continue;
       }
       events.add(e.toBuilder().setEventId(events.size() + 1).build());
     }
-    assertThat(dropped).isTrue();
-    Throwable t =
-        catchThrowable(
-            () ->
-                WorkflowReplayer.replayWorkflowExecution(
-                    new WorkflowExecutionHistory(
-                        io.temporal.api.history.v1.History.newBuilder()
-                            .addAllEvents(events)
-                            .build(),
-                        history.getWorkflowExecution().getWorkflowId()),
-                    worker));
-    assertThat(t)
-        .as("replay of the history without a settlement's marker")
-        .hasMessageContaining("NonDeterministicException");
+    assertThat(dropped).as("an event of %s to drop", resource).isTrue();
+    return catchThrowable(
+        () ->
+            WorkflowReplayer.replayWorkflowExecution(
+                new WorkflowExecutionHistory(
+                    io.temporal.api.history.v1.History.newBuilder().addAllEvents(events).build(),
+                    history.getWorkflowExecution().getWorkflowId()),
+                worker));
   }
 
   @Test
@@ -211,28 +217,10 @@ class BudgetReplayTest {
   @Test
   void aStoredRefusalIsACommandTheReplayChecks() throws Exception {
     // guards the fixture: the same history without the refusal's record does not replay
-    Worker worker = worker(true);
-    String json =
-        new String(getClass().getClassLoader().getResourceAsStream(REFUSED).readAllBytes());
-    WorkflowExecutionHistory history = WorkflowExecutionHistory.fromJson(json);
-    List<io.temporal.api.history.v1.HistoryEvent> events = new java.util.ArrayList<>();
-    for (var e : history.getEvents()) {
-      if (!localActivityTypes(List.of(e)).contains(BudgetCheckActivity.REFUSED_TYPE)) {
-        events.add(e.toBuilder().setEventId(events.size() + 1).build()); // ids stay consecutive
-      }
-    }
-    assertThat(events).hasSize(history.getEvents().size() - 1);
-    Throwable t =
-        catchThrowable(
-            () ->
-                WorkflowReplayer.replayWorkflowExecution(
-                    new WorkflowExecutionHistory(
-                        io.temporal.api.history.v1.History.newBuilder()
-                            .addAllEvents(events)
-                            .build(),
-                        history.getWorkflowExecution().getWorkflowId()),
-                    worker));
-    assertThat(t)
+    assertThat(
+            replayWithoutFirst(
+                REFUSED,
+                e -> localActivityTypes(List.of(e)).contains(BudgetCheckActivity.REFUSED_TYPE)))
         .as("replay of the history without the refusal's record")
         .hasMessageContaining("NonDeterministicException");
   }

@@ -742,8 +742,8 @@ class BudgetWorkflowTest {
 
   @Test
   void activitiesThatRanOnThisWorkerAreSettledFromMemoryWithTheSameTotals() {
-    // a type of its own, so its draws add nothing to the history other tests' reservations read
     budgets.expect("Draw", new BigDecimal("0.48"));
+    // a workflow type of its own, so its draws add nothing to the history other tests reserve from
     var wf =
         stub(
             BudgetedPipeline.GatedStoryboards.class,
