@@ -4,6 +4,7 @@ import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Async;
+import io.temporal.workflow.CompletablePromise;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
@@ -47,25 +48,35 @@ public final class ContentPipelineWorkflowImpl implements ContentPipelineWorkflo
     }
     ContentActivities.Script script = activities.writeScript(request);
     List<Promise<String>> clips = new ArrayList<>();
-    List<Promise<String>> images = new ArrayList<>();
+    List<CompletablePromise<String>> images = new ArrayList<>();
     for (int i = 0; i < script.scenes().size(); i++) {
       int scene = i + 1;
       String description = script.scenes().get(i);
       boolean flaky = scene == 1 && request.simulateOutage();
-      Promise<String> image = Async.function(activities::drawScene, description, scene);
+      CompletablePromise<String> image = Workflow.newPromise();
       images.add(image);
+      // one thread per scene: draw, then animate what was drawn
       clips.add(
-          image.thenCompose(
-              img ->
-                  Async.function(
-                      activities::animateScene,
-                      flaky ? img + "#flaky" : img,
-                      scene,
-                      request.secondsPerScene(),
-                      request.videoModel(),
-                      request.videoWithAudio())));
+          Async.function(
+              () -> {
+                String img = activities.drawScene(description, scene);
+                image.complete(img);
+                return activities.animateScene(
+                    flaky ? img + "#flaky" : img,
+                    scene,
+                    request.secondsPerScene(),
+                    request.videoModel(),
+                    request.videoWithAudio());
+              }));
     }
-    Promise.allOf(clips).get();
+    try {
+      Promise.allOf(clips).get();
+    } catch (RuntimeException e) {
+      // the run fails with the first scene's failure; the others are read too, so the SDK does not
+      // log each of them, with its stack, as a failure nobody read
+      clips.forEach(Promise::getFailure);
+      throw e;
+    }
     String narration = activities.voiceOver(script.narration());
     return new PipelineResult(
         script.title(),
