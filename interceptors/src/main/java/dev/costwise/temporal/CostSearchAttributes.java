@@ -26,7 +26,10 @@ import java.util.concurrent.TimeUnit;
  * CostSearchAttributes.ALL.forEach(env::registerSearchAttribute)}.
  */
 public final class CostSearchAttributes {
-  /** The run's priced total in USD as of its latest budget check. */
+  /**
+   * The run's priced total in USD as of its latest upsert: exact when the run waits or ends, at
+   * most about 10 s behind while it works (see {@code CostTrackingOptions.setSearchAttributes}).
+   */
   public static final SearchAttributeKey<Double> COST_USD = SearchAttributeKey.forDouble("CostUsd");
 
   /** {@code OK}, {@code WARNING}, {@code BLOCKED} or {@code EXCEEDED}. */

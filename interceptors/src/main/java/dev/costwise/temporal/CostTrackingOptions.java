@@ -204,9 +204,11 @@ public final class CostTrackingOptions {
     }
 
     /**
-     * Upserts {@code CostUsd}, {@code CostStatus} and {@code CostLimitUsd} after every check. Off
-     * by default: the attributes must be registered on the namespace first (see {@link
-     * CostSearchAttributes}), or workflow tasks fail until they are.
+     * Upserts {@code CostUsd}, {@code CostStatus} and {@code CostLimitUsd} as settlements change
+     * them: a status change at once, a change of spend alone at most every 10 s of workflow time
+     * and before the run waits, starts a child, continues as new or ends. Off by default: the
+     * attributes must be registered on the namespace first (see {@link CostSearchAttributes}), or
+     * workflow tasks fail until they are.
      */
     public Builder setSearchAttributes(boolean enabled) {
       this.searchAttributes = () -> enabled;
