@@ -76,6 +76,8 @@ public final class TrackingOverhead {
   private static String[] MODES = ALL_MODES;
   private static final Map<String, List<double[]>> CPU = new LinkedHashMap<>();
   private static final Map<String, List<Map<String, Double>>> THREADS = new LinkedHashMap<>();
+  // per mode: events, markers and search-attribute upserts in one run's history
+  private static final Map<String, int[]> HISTORY = new LinkedHashMap<>();
 
   private TrackingOverhead() {}
 
@@ -281,6 +283,14 @@ public final class TrackingOverhead {
             median(c, 1),
             median(c, 2) * 100);
       }
+      System.out.printf(
+          Locale.ROOT,
+          "History of one run of %d activities: events / markers / search-attribute upserts%n",
+          activities);
+      for (String mode : MODES) {
+        int[] c = HISTORY.get(mode);
+        System.out.printf(Locale.ROOT, "%-15s %d / %d / %d%n", mode, c[0], c[1], c[2]);
+      }
       System.out.println(
           "JVM CPU per activity by thread (ms, median of the rounds after warm-up):");
       for (String mode : MODES) {
@@ -445,6 +455,16 @@ public final class TrackingOverhead {
         });
     if (warmUp) {
       return n / seconds;
+    }
+    if (!HISTORY.containsKey(mode)) {
+      // read after the round is timed: what one run wrote to its history (deterministic)
+      int[] counts = new int[3];
+      for (var e : client.fetchHistory(stubs.get(0).getExecution().getWorkflowId()).getEvents()) {
+        counts[0]++;
+        counts[1] += e.hasMarkerRecordedEventAttributes() ? 1 : 0;
+        counts[2] += e.hasUpsertWorkflowSearchAttributesEventAttributes() ? 1 : 0;
+      }
+      HISTORY.put(mode, counts);
     }
     THREADS.computeIfAbsent(mode, k -> new ArrayList<>()).add(perGroup);
     CPU.computeIfAbsent(mode, k -> new ArrayList<>())
