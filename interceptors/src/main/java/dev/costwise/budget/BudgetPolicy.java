@@ -80,7 +80,15 @@ public final class BudgetPolicy {
     Cached(T value, Instant readAt) {
       this(value, readAt, System.nanoTime());
     }
+
+    /** Whether it was read less than {@code ttl} before {@code now}. */
+    boolean fresh(Duration ttl, Instant now) {
+      return readAt.plus(ttl).isAfter(now);
+    }
   }
+
+  /** Cache key of the budget definitions. */
+  private static final String DEFINITIONS = "definitions";
 
   /**
    * The policy; {@code unwritten} is the recorder's view of spend not yet in the database, {@code
@@ -265,7 +273,7 @@ public final class BudgetPolicy {
       cost = local.get();
     }
     @SuppressWarnings("unchecked")
-    List<PeriodBudget> definitions = (List<PeriodBudget>) reused("definitions", REFRESH, now);
+    List<PeriodBudget> definitions = (List<PeriodBudget>) reused(DEFINITIONS, REFRESH, now);
     if (definitions == null) {
       return Optional.empty();
     }
@@ -276,8 +284,8 @@ public final class BudgetPolicy {
       if (!b.scope().covers(r.workflowType(), r.taskQueue(), r.tags())) {
         continue;
       }
-      Cached<Object> c = cache.get("period\u0000" + b.name() + '\u0000' + b.period().start(now));
-      if (c == null || !c.readAt().plus(REFRESH).isAfter(now)) {
+      Cached<Object> c = cache.get(periodKey("period", b, now));
+      if (c == null || !c.fresh(REFRESH, now)) {
         return Optional.empty();
       }
       BigDecimal spent = (BigDecimal) c.value();
@@ -327,7 +335,12 @@ public final class BudgetPolicy {
   /** A reused value still within {@code ttl} of its read, else null. */
   private Object reused(String key, Duration ttl, Instant now) {
     Cached<Object> c = cache.get(key);
-    return c != null && c.readAt().plus(ttl).isAfter(now) ? c.value() : null;
+    return c != null && c.fresh(ttl, now) ? c.value() : null;
+  }
+
+  /** Cache key of a period budget's spend in its current period, under {@code view}. */
+  private static String periodKey(String view, PeriodBudget b, Instant now) {
+    return view + '\u0000' + b.name() + '\u0000' + b.period().start(now);
   }
 
   private static String historyKey(String workflowType, String activityType) {
@@ -607,9 +620,9 @@ public final class BudgetPolicy {
       return ExpectedCost.unknown();
     }
     String key = historyKey(workflowType, activityType);
-    Cached<Object> c = cache.get(key);
-    if (c != null && c.readAt().plus(historyRefresh).isAfter(now)) {
-      return (ExpectedCost) c.value();
+    ExpectedCost reusedFigure = (ExpectedCost) reused(key, historyRefresh, now);
+    if (reusedFigure != null) {
+      return reusedFigure;
     }
     List<BudgetDao.TypeHistory> rows =
         jdbi.withExtension(
@@ -634,12 +647,12 @@ public final class BudgetPolicy {
   /** The budget definitions, reused for {@link #REFRESH}. */
   @SuppressWarnings("unchecked")
   private List<PeriodBudget> definitions(Instant now) {
-    Cached<Object> c = cache.get("definitions");
-    if (c != null && c.readAt().plus(REFRESH).isAfter(now)) {
-      return (List<PeriodBudget>) c.value();
+    List<PeriodBudget> reusedList = (List<PeriodBudget>) reused(DEFINITIONS, REFRESH, now);
+    if (reusedList != null) {
+      return reusedList;
     }
     List<PeriodBudget> list = jdbi.withExtension(BudgetDao.class, BudgetDefinitions::list);
-    cache.put("definitions", new Cached<>(list, now));
+    cache.put(DEFINITIONS, new Cached<>(list, now));
     return list;
   }
 
@@ -651,7 +664,7 @@ public final class BudgetPolicy {
    * the limit, never past it.
    */
   private void addToPeriodSpent(PeriodBudget b, Instant now, ActivityCosts.ActivityCost cost) {
-    String key = "period\u0000" + b.name() + '\u0000' + b.period().start(now);
+    String key = periodKey("period", b, now);
     if (cost.endedNanos() == Long.MAX_VALUE) {
       cache.remove(key);
       return;
@@ -675,10 +688,10 @@ public final class BudgetPolicy {
    * its own view (view {@code block}), so it reads at most once a second whatever is spent.
    */
   private BigDecimal periodSpentCached(PeriodBudget b, Instant now, String view) {
-    String key = view + "\u0000" + b.name() + '\u0000' + b.period().start(now);
-    Cached<Object> c = cache.get(key);
-    if (c != null && c.readAt().plus(REFRESH).isAfter(now)) {
-      return (BigDecimal) c.value();
+    String key = periodKey(view, b, now);
+    BigDecimal reusedSpent = (BigDecimal) reused(key, REFRESH, now);
+    if (reusedSpent != null) {
+      return reusedSpent;
     }
     BigDecimal spent = jdbi.withExtension(BudgetDao.class, dao -> periodSpent(dao, b, now));
     cache.put(key, new Cached<>(spent, now));
@@ -687,7 +700,7 @@ public final class BudgetPolicy {
 
   /** Drops the reused budget definitions, so the next check reads them (after a change here). */
   void forgetDefinitions() {
-    cache.remove("definitions");
+    cache.remove(DEFINITIONS);
   }
 
   /** The amount of {@code b}'s lowest blocking threshold, or null. */
