@@ -156,7 +156,7 @@ class BudgetReplayTest {
   @Test
   void aSettlementFromMemoryIsAMarkerTheReplayChecks() throws Exception {
     // guards the fixture: without one of its side-effect markers, the history does not replay
-    assertThat(replayWithoutFirst(IN_WORKFLOW, BudgetReplayTest::sideEffect))
+    assertThat(replayWithoutFirst(IN_WORKFLOW, Markers::sideEffect))
         .as("replay of the history without a settlement's marker")
         .hasMessageContaining("NonDeterministicException");
   }
@@ -169,9 +169,7 @@ class BudgetReplayTest {
       String resource, java.util.function.Predicate<io.temporal.api.history.v1.HistoryEvent> drop)
       throws Exception {
     Worker worker = worker(true);
-    String json =
-        new String(getClass().getClassLoader().getResourceAsStream(resource).readAllBytes());
-    WorkflowExecutionHistory history = WorkflowExecutionHistory.fromJson(json);
+    WorkflowExecutionHistory history = history(resource);
     List<io.temporal.api.history.v1.HistoryEvent> events = new java.util.ArrayList<>();
     boolean dropped = false;
     for (var e : history.getEvents()) {
@@ -202,16 +200,17 @@ class BudgetReplayTest {
     }
   }
 
-  private static boolean sideEffect(io.temporal.api.history.v1.HistoryEvent e) {
-    return e.hasMarkerRecordedEventAttributes()
-        && e.getMarkerRecordedEventAttributes().getMarkerName().equals("SideEffect");
+  private long sideEffects(String name) throws Exception {
+    return history(name).getEvents().stream().filter(Markers::sideEffect).count();
   }
 
-  private long sideEffects(String name) throws Exception {
-    String json = new String(getClass().getClassLoader().getResourceAsStream(name).readAllBytes());
-    return WorkflowExecutionHistory.fromJson(json).getEvents().stream()
-        .filter(BudgetReplayTest::sideEffect)
-        .count();
+  /** A saved history of the test resources. */
+  private WorkflowExecutionHistory history(String resource) throws Exception {
+    return WorkflowExecutionHistory.fromJson(json(resource));
+  }
+
+  private String json(String resource) throws Exception {
+    return new String(getClass().getClassLoader().getResourceAsStream(resource).readAllBytes());
   }
 
   @Test
@@ -220,7 +219,7 @@ class BudgetReplayTest {
     assertThat(
             replayWithoutFirst(
                 REFUSED,
-                e -> localActivityTypes(List.of(e)).contains(BudgetCheckActivity.REFUSED_TYPE)))
+                e -> BudgetCheckActivity.REFUSED_TYPE.equals(Markers.localActivityType(e))))
         .as("replay of the history without the refusal's record")
         .hasMessageContaining("NonDeterministicException");
   }
@@ -240,8 +239,7 @@ class BudgetReplayTest {
   }
 
   private String failureMessage(String name) throws Exception {
-    String json = new String(getClass().getClassLoader().getResourceAsStream(name).readAllBytes());
-    for (var e : WorkflowExecutionHistory.fromJson(json).getEvents()) {
+    for (var e : history(name).getEvents()) {
       if (e.hasWorkflowExecutionFailedEventAttributes()) {
         return e.getWorkflowExecutionFailedEventAttributes().getFailure().getMessage();
       }
@@ -251,17 +249,22 @@ class BudgetReplayTest {
 
   /** The change ids of the version markers a saved history recorded. */
   private java.util.Set<String> changeIds(String name) throws Exception {
-    String json = new String(getClass().getClassLoader().getResourceAsStream(name).readAllBytes());
-    java.util.Set<String> ids = new java.util.HashSet<>();
-    for (var e : WorkflowExecutionHistory.fromJson(json).getEvents()) {
-      if (e.hasMarkerRecordedEventAttributes()) {
-        var id = e.getMarkerRecordedEventAttributes().getDetailsMap().get("changeId");
-        if (id != null && id.getPayloadsCount() > 0) {
-          ids.add(id.getPayloads(0).getData().toStringUtf8().replace("\"", ""));
-        }
+    return collect(name, Markers::changeId);
+  }
+
+  /** What {@code read} gives for the events of a saved history, nulls left out. */
+  private java.util.Set<String> collect(
+      String name,
+      java.util.function.Function<io.temporal.api.history.v1.HistoryEvent, String> read)
+      throws Exception {
+    java.util.Set<String> values = new java.util.HashSet<>();
+    for (var e : history(name).getEvents()) {
+      String v = read.apply(e);
+      if (v != null) {
+        values.add(v);
       }
     }
-    return ids;
+    return values;
   }
 
   @Test
@@ -276,22 +279,7 @@ class BudgetReplayTest {
 
   /** The types of the local activities a saved history recorded as markers. */
   private java.util.Set<String> localActivities(String name) throws Exception {
-    String json = new String(getClass().getClassLoader().getResourceAsStream(name).readAllBytes());
-    return localActivityTypes(WorkflowExecutionHistory.fromJson(json).getEvents());
-  }
-
-  private static java.util.Set<String> localActivityTypes(
-      List<io.temporal.api.history.v1.HistoryEvent> events) {
-    java.util.Set<String> types = new java.util.HashSet<>();
-    for (var e : events) {
-      if (e.hasMarkerRecordedEventAttributes()) {
-        var type = e.getMarkerRecordedEventAttributes().getDetailsMap().get("type");
-        if (type != null && type.getPayloadsCount() > 0) {
-          types.add(type.getPayloads(0).getData().toStringUtf8().replace("\"", ""));
-        }
-      }
-    }
-    return types;
+    return collect(name, Markers::localActivityType);
   }
 
   @Test
@@ -316,9 +304,7 @@ class BudgetReplayTest {
   void replayNoticesAChangedWorkflow() throws Exception {
     // guards the test itself: a replayer that accepted anything would prove nothing
     Worker worker = worker(true);
-    String json =
-        new String(getClass().getClassLoader().getResourceAsStream(WITH_CHECKS).readAllBytes())
-            .replace("\"Draw\"", "\"Paint\"");
+    String json = json(WITH_CHECKS).replace("\"Draw\"", "\"Paint\"");
     Throwable t =
         catchThrowable(
             () ->

@@ -513,27 +513,18 @@ class BudgetWorkflowTest {
     List<String> names = new java.util.ArrayList<>();
     boolean unanswered = false;
     for (var e : history.getEvents()) {
-      if (!e.hasMarkerRecordedEventAttributes()) {
+      String name = Markers.name(e);
+      if (name == null) {
         continue;
       }
-      var marker = e.getMarkerRecordedEventAttributes();
-      var details = marker.getDetailsMap();
-      if (marker.getMarkerName().equals("SideEffect")) {
+      if (Markers.sideEffect(e)) {
         assertThat(unanswered).as("a question memory could not answer goes to the store").isFalse();
-        var data = details.get("data").getPayloads(0);
-        unanswered = data.getMetadataMap().get("encoding").toStringUtf8().equals("binary/null");
+        unanswered = Markers.unanswered(e);
         if (!unanswered) {
           names.add(FROM_MEMORY);
         }
         continue;
       }
-      String name =
-          details
-              .get(details.containsKey("changeId") ? "changeId" : "type")
-              .getPayloads(0)
-              .getData()
-              .toStringUtf8()
-              .replace("\"", "");
       if (name.equals(BudgetCheckActivity.SETTLE_TYPE)) {
         assertThat(unanswered).as("the store settles only what memory could not").isTrue();
         name = BY_STORE;

@@ -329,17 +329,12 @@ class RunTreeTest {
     // through the local activity, without asking the worker's memory first
     List<String> childMarkers =
         client.fetchHistory("capped-crew-child-1").getEvents().stream()
-            .filter(e -> e.hasMarkerRecordedEventAttributes())
-            .map(
-                e -> {
-                  var m = e.getMarkerRecordedEventAttributes();
-                  var type = m.getDetailsMap().get("type");
-                  return type == null
-                      ? m.getMarkerName()
-                      : type.getPayloads(0).getData().toStringUtf8().replace("\"", "");
-                })
+            .map(Markers::name)
+            .filter(java.util.Objects::nonNull)
             .toList();
-    assertThat(childMarkers).contains(BudgetCheckActivity.SETTLE_TYPE).doesNotContain("SideEffect");
+    assertThat(childMarkers)
+        .contains(BudgetCheckActivity.SETTLE_TYPE)
+        .doesNotContain(Markers.SIDE_EFFECT);
 
     // what the tree spent: bounded by the limit plus what siblings could start concurrently on
     // what they last read (one expected draw each), and equal to its rows
@@ -450,15 +445,7 @@ class RunTreeTest {
             });
     long stored =
         client.fetchHistory("parallel").getEvents().stream()
-            .filter(e -> e.hasMarkerRecordedEventAttributes())
-            .map(e -> e.getMarkerRecordedEventAttributes().getDetailsMap().get("type"))
-            .filter(t -> t != null && t.getPayloadsCount() > 0)
-            .filter(
-                t ->
-                    t.getPayloads(0)
-                        .getData()
-                        .toStringUtf8()
-                        .equals("\"" + BudgetCheckActivity.REFUSED_TYPE + "\""))
+            .filter(e -> BudgetCheckActivity.REFUSED_TYPE.equals(Markers.localActivityType(e)))
             .count();
     assertThat(stored).as("six refusals on one limit, stored once").isEqualTo(1);
   }
