@@ -299,9 +299,8 @@ public final class TrackingOverhead {
         rows.forEach(r -> groups.addAll(r.keySet()));
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-15s", mode));
         for (String g : groups) {
-          double[] v = rows.stream().mapToDouble(r -> r.getOrDefault(g, 0.0)).sorted().toArray();
           double med =
-              v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+              median(rows.stream().mapToDouble(r -> r.getOrDefault(g, 0.0)).sorted().toArray());
           line.append(String.format(Locale.ROOT, " %s %.2f;", g, med));
         }
         System.out.println(line);
@@ -480,15 +479,18 @@ public final class TrackingOverhead {
   }
 
   private static double median(List<double[]> rows, int column) {
-    double[] v = rows.stream().mapToDouble(r -> r[column]).sorted().toArray();
-    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    return median(rows.stream().mapToDouble(r -> r[column]).sorted().toArray());
+  }
+
+  /** The median of sorted values. */
+  private static double median(double[] sorted) {
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 
   private static String spread(List<Double> values, String format) {
     double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-    double median =
-        v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-    return String.format(Locale.ROOT, format, median)
+    return String.format(Locale.ROOT, format, median(v))
         + " ["
         + String.format(Locale.ROOT, format, v[0])
         + "–"
