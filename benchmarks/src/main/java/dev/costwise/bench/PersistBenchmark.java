@@ -83,6 +83,17 @@ public class PersistBenchmark {
   public boolean pgStats;
 
   /**
+   * Above 0: {@code auto_explain} logs the plan, with timings and buffers, of every statement
+   * slower than this many milliseconds to {@code explainLog} (the server's own log).
+   */
+  @Param({"0"})
+  public int explainMs;
+
+  /** Where the server's log goes when {@link #explainMs} is set. */
+  @Param({"/tmp/costwise-bench-explain.log"})
+  public String explainLog;
+
+  /**
    * {@code true}: every 10 steps start a new run (as a live system creates runs all the time);
    * {@code false}: the steps cycle over {@link #runs} runs that exist after the first round.
    */
@@ -111,6 +122,16 @@ public class PersistBenchmark {
       builder
           .setServerConfig("shared_preload_libraries", "pg_stat_statements")
           .setServerConfig("pg_stat_statements.track_planning", "on");
+    }
+    if (explainMs > 0) {
+      builder
+          .setServerConfig("session_preload_libraries", "auto_explain")
+          .setServerConfig("auto_explain.log_min_duration", explainMs + "ms")
+          .setServerConfig("auto_explain.log_analyze", "on")
+          .setServerConfig("auto_explain.log_buffers", "on")
+          .setServerConfig("auto_explain.log_nested_statements", "on")
+          .setOutputRedirector(ProcessBuilder.Redirect.appendTo(new java.io.File(explainLog)))
+          .setErrorRedirector(ProcessBuilder.Redirect.appendTo(new java.io.File(explainLog)));
     }
     postgres = builder.start();
     HikariConfig pool = new HikariConfig();

@@ -127,7 +127,7 @@ interface CostDao {
       WITH retagged AS (
         UPDATE cost_execution e SET tags = e.tags || k.tags
           FROM unnest(CAST(:tagRuns AS text[]), CAST(:tagValues AS jsonb[])) AS k(run_id, tags)
-         WHERE e.run_id = k.run_id
+         WHERE e.run_id = k.run_id AND e.run_id = ANY(CAST(:tagRuns AS text[]))
         RETURNING 1),
       ranked AS (
         INSERT INTO cost_run_rank AS k (run_id, first_recorded_at, workflow_type, task_queue, tenant, cost_usd)
@@ -187,8 +187,11 @@ interface CostDao {
    * one per run in {@code keys}) and to its rank row (the overview's list of costly runs), and each
    * rollup key's delta to the rows of rollup shard {@code shard} ({@code r}), rollup rows taken in
    * key order so that concurrent writers never deadlock. The rows each part touches are disjoint,
-   * as data-modifying WITH parts must be. No key may appear twice in an array set. Returns the
-   * lines upserted.
+   * as data-modifying WITH parts must be. No key may appear twice in an array set. The updates also
+   * match their keys with {@code = ANY(keys)}, so the planner can look them up in the primary key
+   * in one bitmap scan: a join on unnested arrays alone is planned for ten rows whatever the batch,
+   * and against ten separate index lookups a full scan of the rank table looked cheaper up to a few
+   * thousand runs (each batch then read every rank row). Returns the lines upserted.
    */
   @SqlQuery(
       """
@@ -295,7 +298,7 @@ interface CostDao {
       ranked AS (
         UPDATE cost_run_rank k SET cost_usd = k.cost_usd + d.cost_usd
           FROM unnest(CAST(:keys AS text[]), CAST(:d.costUsd AS numeric[])) AS d(run_id, cost_usd)
-         WHERE k.run_id = d.run_id AND d.cost_usd <> 0
+         WHERE k.run_id = d.run_id AND k.run_id = ANY(CAST(:keys AS text[])) AND d.cost_usd <> 0
         RETURNING 1),
       rolled AS (
         """
