@@ -85,7 +85,21 @@ public final class ResilientRecorder implements CostRecorder, UnwrittenCost, Aut
     default void databaseUp() {}
   }
 
-  private record Pending(AttemptCost attempt, List<StepRow> rows, CompletableFuture<Void> done) {}
+  /**
+   * One attempt handed to the writers. Each is its own, so it is compared by identity: a record's
+   * own equality would hash every line of the attempt each time it is put in or taken from a map.
+   */
+  private record Pending(AttemptCost attempt, List<StepRow> rows, CompletableFuture<Void> done) {
+    @Override
+    public boolean equals(Object other) {
+      return this == other;
+    }
+
+    @Override
+    public int hashCode() {
+      return System.identityHashCode(this);
+    }
+  }
 
   private final CostStore store;
   private final CostSpool spool;
