@@ -33,7 +33,8 @@ public final class CatalogSource implements Supplier<PriceCatalog> {
   private CatalogSource(PriceCatalog base, Path overrideFile) {
     this.base = base;
     this.overrideFile = overrideFile;
-    current.set(overrideFile == null ? base : base.overlay(CatalogFormat.read(overrideFile)));
+    current.set(
+        versioned(overrideFile == null ? base : base.overlay(CatalogFormat.read(overrideFile))));
     loadedModified = modified();
   }
 
@@ -67,6 +68,15 @@ public final class CatalogSource implements Supplier<PriceCatalog> {
     }
   }
 
+  /**
+   * {@code catalog}, its version (a hash of its whole content, which every priced line carries)
+   * computed now: otherwise the first attempts priced with it would each compute it at once.
+   */
+  private static PriceCatalog versioned(PriceCatalog catalog) {
+    catalog.version();
+    return catalog;
+  }
+
   @Override
   public PriceCatalog get() {
     return current.get();
@@ -87,7 +97,7 @@ public final class CatalogSource implements Supplier<PriceCatalog> {
       return current.get();
     }
     FileTime seen = modified();
-    PriceCatalog next = base.overlay(CatalogFormat.read(overrideFile));
+    PriceCatalog next = versioned(base.overlay(CatalogFormat.read(overrideFile)));
     current.set(next);
     loadedModified = seen;
     log.info("Price override {} reloaded: {} models in force", overrideFile, next.models().size());
