@@ -181,24 +181,31 @@ interface BudgetDao {
   BigDecimal subtreeSpent(@Bind("chain") String chainRunId);
 
   /** A high percentile of what one activity of a type cost, over its recent history. */
-  record TypeHistory(String activityType, BigDecimal usd, int samples) {}
+  record TypeHistory(BigDecimal usd, int samples) {}
 
+  /**
+   * The {@code percentile} of what one activity of {@code activityType} cost (its lines summed),
+   * over the type's {@code lines} most recent priced lines since {@code since}: the type's index
+   * gives them newest first, so the read stays this size however many the type has (an activity cut
+   * at the oldest line counts with the lines read). One row; {@code samples} 0 when none.
+   */
   @SqlQuery(
       """
-      SELECT activity_type, percentile_disc(:percentile) WITHIN GROUP (ORDER BY usd) AS usd,
-             COUNT(*) AS samples
-        FROM (SELECT activity_type, SUM(cost_usd) AS usd FROM cost_step
-               WHERE workflow_type = :workflowType AND activity_type = ANY(CAST(:types AS text[]))
-                 AND recorded_at >= :since AND priced
-               GROUP BY activity_type, run_id, activity_id) a
-       GROUP BY activity_type
+      SELECT percentile_disc(:percentile) WITHIN GROUP (ORDER BY usd) AS usd, COUNT(*) AS samples
+        FROM (SELECT SUM(cost_usd) AS usd
+                FROM (SELECT run_id, activity_id, cost_usd FROM cost_step
+                       WHERE workflow_type = :workflowType AND activity_type = :activityType
+                         AND recorded_at >= :since AND priced
+                       ORDER BY recorded_at DESC LIMIT :lines) recent
+               GROUP BY run_id, activity_id) a
       """)
   @RegisterConstructorMapper(TypeHistory.class)
-  List<TypeHistory> typeHistory(
+  TypeHistory typeHistory(
       @Bind("workflowType") String workflowType,
-      @Bind("types") String[] types,
+      @Bind("activityType") String activityType,
       @Bind("since") Instant since,
-      @Bind("percentile") double percentile);
+      @Bind("percentile") double percentile,
+      @Bind("lines") int lines);
 
   /** Stores an alert unless this crossing was stored before; returns 1 when it is new. */
   @SqlUpdate(

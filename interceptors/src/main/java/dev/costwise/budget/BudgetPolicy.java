@@ -42,6 +42,8 @@ public final class BudgetPolicy {
   private final Map<String, ExpectedCost> declared = new ConcurrentHashMap<>();
   private final Map<String, Cached<Object>> cache = new ConcurrentHashMap<>();
   private final Set<String> raised = ConcurrentHashMap.newKeySet();
+  // expected costs from history being read again; meanwhile other settlements reuse the old one
+  private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
   private final Map<String, BigDecimal> lastRunTotal =
       java.util.Collections.synchronizedMap(
           new LinkedHashMap<>(256, 0.75f, true) {
@@ -67,6 +69,12 @@ public final class BudgetPolicy {
 
   /** Fewest recorded activities of a type for its history to give an expected cost. */
   public static final int HISTORY_MIN_SAMPLES = 5;
+
+  /**
+   * Most lines of an activity type's history read for its expected cost, the newest: a busy type
+   * records millions of lines in {@link #HISTORY}, and its recent ones say what it costs now.
+   */
+  public static final int HISTORY_LINES = 2_000;
 
   /**
    * Longest a settlement waits for the completed attempt of an activity another worker ran to be
@@ -620,28 +628,34 @@ public final class BudgetPolicy {
       return ExpectedCost.unknown();
     }
     String key = historyKey(workflowType, activityType);
-    ExpectedCost reusedFigure = (ExpectedCost) reused(key, historyRefresh, now);
-    if (reusedFigure != null) {
-      return reusedFigure;
+    Cached<Object> held = cache.get(key);
+    if (held != null && (held.fresh(historyRefresh, now) || !refreshing.add(key))) {
+      // fresh; or stale while another settlement reads it again: this one need not read too
+      return (ExpectedCost) held.value();
     }
-    List<BudgetDao.TypeHistory> rows =
-        jdbi.withExtension(
-            BudgetDao.class,
-            dao ->
-                dao.typeHistory(
-                    workflowType,
-                    new String[] {activityType},
-                    now.minus(HISTORY),
-                    HISTORY_PERCENTILE));
-    cache.put(
-        seenKey(workflowType, activityType),
-        new Cached<>(!rows.isEmpty() && rows.get(0).samples() > 0, now));
-    ExpectedCost e =
-        rows.isEmpty() || rows.get(0).samples() < HISTORY_MIN_SAMPLES
-            ? ExpectedCost.unknown()
-            : new ExpectedCost(rows.get(0).usd(), ExpectedCost.HISTORY, rows.get(0).samples());
-    cache.put(key, new Cached<>(e, now));
-    return e;
+    try {
+      BudgetDao.TypeHistory read =
+          jdbi.withExtension(
+              BudgetDao.class,
+              dao ->
+                  dao.typeHistory(
+                      workflowType,
+                      activityType,
+                      now.minus(HISTORY),
+                      HISTORY_PERCENTILE,
+                      HISTORY_LINES));
+      cache.put(seenKey(workflowType, activityType), new Cached<>(read.samples() > 0, now));
+      ExpectedCost e =
+          read.samples() < HISTORY_MIN_SAMPLES
+              ? ExpectedCost.unknown()
+              : new ExpectedCost(read.usd(), ExpectedCost.HISTORY, read.samples());
+      cache.put(key, new Cached<>(e, now));
+      return e;
+    } finally {
+      if (held != null) {
+        refreshing.remove(key);
+      }
+    }
   }
 
   /** The budget definitions, reused for {@link #REFRESH}. */

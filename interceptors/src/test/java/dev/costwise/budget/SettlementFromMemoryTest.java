@@ -12,11 +12,7 @@ import dev.costwise.testing.TestDatabase;
 import dev.costwise.usage.PricedUsage;
 import dev.costwise.usage.Usage;
 import java.math.BigDecimal;
-import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -230,33 +226,5 @@ class SettlementFromMemoryTest {
     budgets.expect("Draw", new BigDecimal("0.48"));
     assertThat(budgets.policy().settleFromMemory(asking).orElseThrow().expected().get("Draw"))
         .isEqualTo(new ExpectedCost(new BigDecimal("0.48"), ExpectedCost.DECLARED, 0));
-  }
-
-  /** A clock tests move forward. */
-  private static final class MovableClock extends Clock {
-    private volatile Instant now;
-
-    MovableClock(Instant now) {
-      this.now = now;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
   }
 }
