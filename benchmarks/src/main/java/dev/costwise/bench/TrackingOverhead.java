@@ -56,7 +56,9 @@ import java.util.UUID;
  *
  * Modes are alternated round by round (the starting mode rotates), so a noisy machine affects each
  * alike; the report is activities per second per mode and each round's ratio to {@code off}, as
- * median [min–max].
+ * median [min–max]. Each mode's round starts a test server and workers of its own (untimed), so no
+ * round pays for the test server's bookkeeping of the rounds before it (see {@code
+ * -Dcostwise.sharedServer}); the JVM, its compiled code and the database stay warm across rounds.
  *
  * <p>Warm-up rounds run, unreported, until {@code -Dcostwise.warmupSeconds} (default 60) have
  * passed. One round is not enough: the JIT compilers keep about half a core busy for the first
@@ -74,6 +76,15 @@ public final class TrackingOverhead {
   private static final Duration WARM_UP =
       Duration.ofSeconds(Long.getLong("costwise.warmupSeconds", 60));
   private static String[] MODES = ALL_MODES;
+
+  /**
+   * Whether each mode's round runs on a test server of its own (default) rather than all rounds on
+   * one. The test server keeps a log of its clock's lock events that only grows (by about four
+   * entries per activity, whether tracked or not) and scans it on every unlock, so on a shared
+   * server its CPU per activity grows with every round already run.
+   */
+  private static final boolean FRESH_SERVER = !Boolean.getBoolean("costwise.sharedServer");
+
   private static final Map<String, List<double[]>> CPU = new LinkedHashMap<>();
   private static final Map<String, List<Map<String, Double>>> THREADS = new LinkedHashMap<>();
   // per mode: events, markers and search-attribute upserts in one run's history
@@ -142,79 +153,51 @@ public final class TrackingOverhead {
     }
     Path data = Files.createTempDirectory("costwise-overhead");
     try (EmbeddedPostgres postgres =
-            EmbeddedPostgres.builder()
-                .setServerConfig("fsync", "on")
-                .setServerConfig("synchronous_commit", "on")
-                .setServerConfig("full_page_writes", "on")
-                .start();
-        TestWorkflowEnvironment env =
-            TestWorkflowEnvironment.newInstance(
-                // a production server does not skip time; the test server's time-skipping locks
-                // cost CPU that grows with the activities in flight, which would charge its own
-                // bookkeeping to whichever mode keeps activities running longest
-                TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build())) {
-      WorkflowClient client = env.getWorkflowClient();
+        EmbeddedPostgres.builder()
+            .setServerConfig("fsync", "on")
+            .setServerConfig("synchronous_commit", "on")
+            .setServerConfig("full_page_writes", "on")
+            .start()) {
       // a pool, as a production worker is given (a new connection per read would dominate)
       HikariConfig pool = new HikariConfig();
       pool.setDataSource(postgres.getPostgresDatabase());
       pool.setMaximumPoolSize(10);
       HikariDataSource ds = new HikariDataSource(pool);
-      CostwisePlugin tracking =
-          CostwisePlugin.newBuilder(ds)
-              .setDataDirectory(data.resolve("on"))
-              .setBudgets(false)
-              .build();
-      CostwisePlugin budgets =
-          CostwisePlugin.newBuilder(ds)
-              .setDataDirectory(data.resolve("budgets"))
-              .setBudgets(true)
-              .build();
-      CostwisePlugin trackingBehind =
-          CostwisePlugin.newBuilder(ds)
-              .setDataDirectory(data.resolve("on-behind"))
-              .setBudgets(false)
-              .setWriteBehind(WRITE_BEHIND)
-              .build();
-      CostwisePlugin budgetsBehind =
-          CostwisePlugin.newBuilder(ds)
-              .setDataDirectory(data.resolve("budgets-behind"))
-              .setBudgets(true)
-              .setWriteBehind(WRITE_BEHIND)
-              .build();
-      Map<String, CostwisePlugin> plugins =
-          Map.of(
-              "on", tracking,
-              "budgets", budgets,
-              "on-behind", trackingBehind,
-              "budgets-behind", budgetsBehind);
-      budgets
-          .budgets()
-          .create(
-              new PeriodBudget(
-                  "overhead-daily",
-                  BudgetPeriod.DAILY,
-                  BudgetScope.workflowType("OverheadSteps"),
-                  new BigDecimal("1000000"),
-                  List.of(Threshold.parse("80:notify"), Threshold.parse("100:block"))));
-      List<WorkerFactory> factories = new ArrayList<>();
+      Map<String, CostwisePlugin> plugins = new LinkedHashMap<>();
       for (String mode : MODES) {
-        WorkerFactoryOptions.Builder options = WorkerFactoryOptions.newBuilder();
-        CostwisePlugin plugin = plugins.get(mode);
+        CostwisePlugin plugin = plugin(ds, data, mode);
         if (plugin != null) {
-          // installed as a user installs it: the plugin registers its interceptors, the budget
-          // service and the search attributes, which its runs then upsert
-          options.setPlugins(plugin);
+          plugins.put(mode, plugin);
         }
-        WorkerFactory factory = WorkerFactory.newInstance(client, options.build());
-        Worker worker = factory.newWorker("overhead-" + mode);
-        worker.registerWorkflowImplementationTypes(StepsImpl.class);
-        worker.registerActivitiesImplementations(new CallImpl());
-        factory.start();
-        if (plugin != null && !plugin.searchAttributesEnabled()) {
-          throw new IllegalStateException("the plugin did not register its search attributes");
-        }
-        factories.add(factory);
       }
+      // a plugin stops when the last worker factory it serves stops; an idle factory on a server
+      // of its own keeps each one running across rounds, as a worker process keeps it running
+      TestWorkflowEnvironment anchor = TestWorkflowEnvironment.newInstance();
+      List<WorkerFactory> anchors = new ArrayList<>();
+      for (CostwisePlugin plugin : plugins.values()) {
+        WorkerFactory idle =
+            WorkerFactory.newInstance(
+                anchor.getWorkflowClient(),
+                WorkerFactoryOptions.newBuilder().setPlugins(plugin).build());
+        idle.start();
+        anchors.add(idle);
+      }
+      try (CostwisePlugin setup =
+          CostwisePlugin.newBuilder(ds)
+              .setDataDirectory(data.resolve("setup"))
+              .setBudgets(true)
+              .build()) {
+        setup
+            .budgets()
+            .create(
+                new PeriodBudget(
+                    "overhead-daily",
+                    BudgetPeriod.DAILY,
+                    BudgetScope.workflowType("OverheadSteps"),
+                    new BigDecimal("1000000"),
+                    List.of(Threshold.parse("80:notify"), Threshold.parse("100:block"))));
+      }
+      Workers shared = FRESH_SERVER ? null : new Workers(plugins, MODES);
       Map<String, List<Double>> rates = new LinkedHashMap<>();
       Map<String, List<Double>> ratios = new LinkedHashMap<>();
       for (String mode : MODES) {
@@ -229,7 +212,13 @@ public final class TrackingOverhead {
         Map<String, Double> thisRound = new LinkedHashMap<>();
         for (int m = 0; m < MODES.length; m++) {
           String mode = MODES[(m + round) % MODES.length];
-          thisRound.put(mode, run(client, mode, workflows, activities, warmUp));
+          if (shared != null) {
+            thisRound.put(mode, run(shared.client, mode, workflows, activities, warmUp));
+          } else {
+            try (Workers fresh = new Workers(plugins, mode)) {
+              thisRound.put(mode, run(fresh.client, mode, workflows, activities, warmUp));
+            }
+          }
         }
         System.out.printf(
             Locale.ROOT,
@@ -305,11 +294,74 @@ public final class TrackingOverhead {
         }
         System.out.println(line);
       }
-      factories.forEach(WorkerFactory::shutdownNow);
-      for (CostwisePlugin p : plugins.values()) {
-        p.close();
+      if (shared != null) {
+        shared.close();
       }
+      anchors.forEach(WorkerFactory::shutdownNow);
+      plugins.values().forEach(CostwisePlugin::close);
+      anchor.close();
       ds.close();
+    }
+  }
+
+  /** The plugin of a tracked mode, as a user builds it; {@code null} for {@code off}. */
+  private static CostwisePlugin plugin(javax.sql.DataSource ds, Path data, String mode) {
+    if (mode.equals("off")) {
+      return null;
+    }
+    CostwisePlugin.Builder plugin =
+        CostwisePlugin.newBuilder(ds)
+            .setDataDirectory(data.resolve(mode))
+            .setBudgets(mode.startsWith("budgets"));
+    if (mode.endsWith("-behind")) {
+      plugin.setWriteBehind(WRITE_BEHIND);
+    }
+    return plugin.build();
+  }
+
+  /**
+   * An in-process test server with one worker per mode, each on its own task queue, each tracked
+   * mode's {@code CostwisePlugin} installed through {@code WorkerFactoryOptions.setPlugins} as a
+   * user installs it (the plugin registers its interceptors, the budget service and the search
+   * attributes, which its runs then upsert). Closing stops the workers and the server; the plugins
+   * keep running.
+   */
+  private static final class Workers implements AutoCloseable {
+    final TestWorkflowEnvironment env;
+    final WorkflowClient client;
+    private final List<WorkerFactory> factories = new ArrayList<>();
+
+    Workers(Map<String, CostwisePlugin> plugins, String... modes) {
+      // a production server does not skip time; the test server's time-skipping locks cost CPU
+      // that grows with the activities in flight, which would charge its own bookkeeping to
+      // whichever mode keeps activities running longest
+      env =
+          TestWorkflowEnvironment.newInstance(
+              TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
+      client = env.getWorkflowClient();
+      for (String mode : modes) {
+        WorkerFactoryOptions.Builder options = WorkerFactoryOptions.newBuilder();
+        CostwisePlugin plugin = plugins.get(mode);
+        if (plugin != null) {
+          options.setPlugins(plugin);
+        }
+        WorkerFactory factory = WorkerFactory.newInstance(client, options.build());
+        Worker worker = factory.newWorker("overhead-" + mode);
+        worker.registerWorkflowImplementationTypes(StepsImpl.class);
+        worker.registerActivitiesImplementations(new CallImpl());
+        factory.start();
+        if (plugin != null && !plugin.searchAttributesEnabled()) {
+          throw new IllegalStateException("the plugin did not register its search attributes");
+        }
+        factories.add(factory);
+      }
+    }
+
+    @Override
+    public void close() {
+      factories.forEach(WorkerFactory::shutdownNow);
+      factories.forEach(f -> f.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS));
+      env.close();
     }
   }
 
