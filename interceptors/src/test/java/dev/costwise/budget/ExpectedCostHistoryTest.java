@@ -162,7 +162,9 @@ class ExpectedCostHistoryTest {
       long waiting =
           jdbi.withHandle(
               h ->
-                  h.createQuery("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                  h.createQuery(
+                          "SELECT count(*) FROM pg_locks WHERE NOT granted AND database ="
+                              + " (SELECT oid FROM pg_database WHERE datname = current_database())")
                       .mapTo(Long.class)
                       .one());
       if (waiting > 0) {
