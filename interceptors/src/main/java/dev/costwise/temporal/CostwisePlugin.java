@@ -114,7 +114,12 @@ public final class CostwisePlugin extends SimplePlugin implements AutoCloseable 
                 public void writeFailed(AttemptCost attempt, Exception error, boolean spooled) {
                   metrics.persistenceFailed(spooled);
                 }
-              });
+              },
+              ResilientRecorder.DEFAULT_MAX_BATCH,
+              ResilientRecorder.DEFAULT_MAX_WAIT,
+              settings.writeBehind != null
+                  ? ResilientRecorder.WRITERS
+                  : ResilientRecorder.WRITE_THROUGH_WRITERS);
       if (settings.writeBehind != null) {
         recorder.writeBehind(settings.writeBehind);
       }
