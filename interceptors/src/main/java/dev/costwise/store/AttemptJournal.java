@@ -39,6 +39,11 @@ final class AttemptJournal implements AutoCloseable {
           .registerModule(new JavaTimeModule())
           .registerModule(LegacyStepRows.module())
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          // rows are read through a tree (to upgrade older shapes): its decimals must stay exact,
+          // not pass through a double, which keeps only about 16 significant digits
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .setNodeFactory(
+              com.fasterxml.jackson.databind.node.JsonNodeFactory.withExactBigDecimals(true))
           .setSerializationInclusion(JsonInclude.Include.NON_NULL);
   private static final long ROLL_BYTES = 4L << 20;
   private static final long SYNC_MILLIS = 5;

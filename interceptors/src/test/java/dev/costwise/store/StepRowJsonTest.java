@@ -56,4 +56,17 @@ class StepRowJsonTest {
     assertThat(read.counts().cacheWrite1hTokens()).isEqualTo(60);
     assertSameRow(read, row);
   }
+
+  @Test
+  void amountsKeepEveryDigitThroughTheJournal() throws Exception {
+    ObjectNode json = (ObjectNode) AttemptJournal.JSON.valueToTree(row());
+    json.put("costUsd", new BigDecimal("123456.789012345678901234"));
+    ((ObjectNode) json.get("counts"))
+        .put("videoSeconds", new BigDecimal("0.100000000000000000001"));
+
+    StepRow read = AttemptJournal.JSON.readValue(json.toString(), StepRow.class);
+
+    assertThat(read.costUsd()).isEqualByComparingTo("123456.789012345678901234");
+    assertThat(read.counts().videoSeconds()).isEqualByComparingTo("0.100000000000000000001");
+  }
 }
