@@ -185,8 +185,8 @@ interface BudgetDao {
 
   /**
    * The {@code percentile} of what one activity of {@code activityType} cost (its lines summed),
-   * over the type's {@code lines} most recent priced lines since {@code since}: the type's index
-   * gives them newest first, so the read stays this size however many the type has (an activity cut
+   * over the type's {@code lines} most recent priced lines since {@code since}: an index gives
+   * lines newest first, so the read stops after those, however many the type has (an activity cut
    * at the oldest line counts with the lines read). One row; {@code samples} 0 when none.
    */
   @SqlQuery(
