@@ -1,6 +1,7 @@
 package dev.costwise.budget;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,6 +24,7 @@ import dev.costwise.testing.TrackedTestEnvironment;
 import dev.costwise.usage.PricedUsage;
 import dev.costwise.usage.Usage;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
@@ -61,6 +63,7 @@ class BudgetWorkflowTest {
   private WebhookAlertSink sink;
   private BudgetedPipeline.StudioImpl studio;
   private WorkflowClient client;
+  private Worker worker;
 
   @BeforeAll
   static void database() {
@@ -94,13 +97,14 @@ class BudgetWorkflowTest {
                 .build());
     env = TrackedTestEnvironment.create(tracking);
     CostSearchAttributes.ALL.forEach(env::registerSearchAttribute);
-    Worker worker = env.newWorker(QUEUE);
+    worker = env.newWorker(QUEUE);
     worker.registerWorkflowImplementationTypes(
         BudgetedPipeline.StoryboardWorkflowImpl.class,
         BudgetedPipeline.ParallelStoryboardsImpl.class,
         BudgetedPipeline.CarefulStoryboardsImpl.class,
         BudgetedPipeline.NotingWorkflowImpl.class,
-        BudgetedPipeline.GatedStoryboardsImpl.class);
+        BudgetedPipeline.GatedStoryboardsImpl.class,
+        BudgetedPipeline.CataloguedStoryboardsImpl.class);
     studio = new BudgetedPipeline.StudioImpl();
     worker.registerActivitiesImplementations(studio, budgets.checkActivity());
     env.start();
@@ -758,6 +762,47 @@ class BudgetWorkflowTest {
     assertThat(budgets.activityCosts().whole(runId, store.steps(runId).get(0).activityId()))
         .as("a settled activity is forgotten")
         .isEmpty();
+  }
+
+  @Test
+  void aSettlementFromMemoryDoesNotRecordAgainACatalogTheRunHolds() {
+    budgets.expect("Draw", new BigDecimal("0.48"));
+    var wf =
+        stub(
+            BudgetedPipeline.CataloguedStoryboards.class,
+            "catalogued",
+            limits(null, "10.00", "catalogued-co"));
+    assertThat(wf.run(6)).isEqualTo("drew 6");
+
+    RunCost report = WorkflowStub.fromTyped(wf).query(CostBudget.QUERY, RunCost.class);
+    assertThat(report.spentUsd()).isEqualByComparingTo("2.88");
+    assertThat(report.catalogs()).as("the run still names the catalog that priced it").hasSize(1);
+    String hash = report.catalogs().get(0).hash();
+    // each settlement's marker, in order: a side effect (from memory, or null when the store
+    // answered instead) or the store's local activity
+    boolean held = false;
+    int fromMemoryAfter = 0;
+    for (HistoryEvent e : client.fetchHistory("catalogued").getEvents()) {
+      String answered = Markers.unanswered(e) ? null : Markers.sideEffectData(e);
+      if (answered != null && held) {
+        fromMemoryAfter++;
+        assertThat(answered)
+            .as("a settlement from memory once the run holds the catalog")
+            .doesNotContain(hash);
+      }
+      if (e.hasMarkerRecordedEventAttributes()
+          && e.getMarkerRecordedEventAttributes().toString().contains(hash)) {
+        held = true;
+      }
+    }
+    assertThat(held).as("the first settlement records the catalog").isTrue();
+    assertThat(fromMemoryAfter).as("settlements from memory after it").isGreaterThanOrEqualTo(2);
+    assertThatCode(
+            () ->
+                io.temporal.testing.WorkflowReplayer.replayWorkflowExecution(
+                    client.fetchHistory("catalogued"), worker))
+        .as("the history replays")
+        .doesNotThrowAnyException();
   }
 
   private static Map<String, Object> executionLimits(String runId) {

@@ -47,6 +47,16 @@ final class BudgetedPipeline {
   }
 
   @WorkflowInterface
+  public interface CataloguedStoryboards {
+    /**
+     * Draws {@code steps} storyboards one after another; a workflow type of its own, so that its
+     * draws add nothing to the history other tests reserve from.
+     */
+    @WorkflowMethod
+    String run(int steps);
+  }
+
+  @WorkflowInterface
   public interface ParallelStoryboards {
     /** Draws {@code n} storyboards at once, then one more. */
     @WorkflowMethod
@@ -165,6 +175,18 @@ final class BudgetedPipeline {
     @Override
     public void release() {
       released = true;
+    }
+  }
+
+  public static final class CataloguedStoryboardsImpl implements CataloguedStoryboards {
+    private final Studio studio = studio();
+
+    @Override
+    public String run(int steps) {
+      for (int i = 1; i <= steps; i++) {
+        studio.draw(i);
+      }
+      return "drew " + steps;
     }
   }
 

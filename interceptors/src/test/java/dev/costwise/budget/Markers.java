@@ -39,6 +39,11 @@ final class Markers {
             .equals("binary/null");
   }
 
+  /** What a side-effect marker recorded, as JSON text; null when {@code e} is not one. */
+  static String sideEffectData(HistoryEvent e) {
+    return sideEffect(e) ? detail(e, "data", false) : null;
+  }
+
   /**
    * A marker by name: a version marker's change id, a local activity's type, else the SDK's marker
    * name ({@value #SIDE_EFFECT} for a side effect); null when {@code e} is no marker.
@@ -57,12 +62,18 @@ final class Markers {
 
   /** A marker's detail {@code key} as text (JSON quotes removed), or null. */
   private static String detail(HistoryEvent e, String key) {
+    return detail(e, key, true);
+  }
+
+  private static String detail(HistoryEvent e, String key, boolean unquoted) {
     if (!e.hasMarkerRecordedEventAttributes()) {
       return null;
     }
     Payloads p = e.getMarkerRecordedEventAttributes().getDetailsMap().get(key);
-    return p == null || p.getPayloadsCount() == 0
-        ? null
-        : p.getPayloads(0).getData().toStringUtf8().replace("\"", "");
+    if (p == null || p.getPayloadsCount() == 0) {
+      return null;
+    }
+    String text = p.getPayloads(0).getData().toStringUtf8();
+    return unquoted ? text.replace("\"", "") : text;
   }
 }

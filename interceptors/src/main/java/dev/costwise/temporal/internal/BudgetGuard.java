@@ -846,12 +846,33 @@ public final class BudgetGuard {
         BudgetSettlement.class,
         () -> {
           try {
-            return policy.settleFromMemory(request).orElse(null);
+            return policy.settleFromMemory(request).map(this::withoutHeldCatalogs).orElse(null);
           } catch (RuntimeException e) {
             log.warn("Settlement from memory failed, settling through the store: {}", e.toString());
             return null;
           }
         });
+  }
+
+  /**
+   * {@code s} without the catalog versions the run already holds. Adding one again would change
+   * nothing (the run keeps them as a set), yet every settlement's marker would carry it again, the
+   * catalog's whole source text included. Replay reads the marker as recorded, and a worker that
+   * recorded full settlements folds them in the same way, so this needs no version of its own.
+   */
+  private BudgetSettlement withoutHeldCatalogs(BudgetSettlement s) {
+    if (s.activityCatalogs().stream().noneMatch(catalogs::contains)) {
+      return s;
+    }
+    return new BudgetSettlement(
+        s.activityUsd(),
+        s.activityByModel(),
+        s.activityUnpriced(),
+        s.scopeSpentUsd(),
+        s.budgets(),
+        s.expected(),
+        s.notes(),
+        s.activityCatalogs().stream().filter(c -> !catalogs.contains(c)).toList());
   }
 
   private void addNote(String note) {
