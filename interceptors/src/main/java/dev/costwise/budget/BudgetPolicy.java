@@ -544,8 +544,9 @@ public final class BudgetPolicy {
    * elsewhere), and a recorder writing behind puts its attempts there a moment after they ended.
    */
   private void awaitWrittenHere(BudgetSettleRequest r, List<String> notes) {
-    if (unwritten.unwrittenUsd(r.runId()).signum() == 0
-        || pollUntil(() -> unwritten.unwrittenUsd(r.runId()).signum() == 0)) {
+    java.util.function.BooleanSupplier written =
+        () -> unwritten.unwrittenUsd(r.runId()).signum() == 0;
+    if (written.getAsBoolean() || pollUntil(written)) {
       return;
     }
     notes.add(
