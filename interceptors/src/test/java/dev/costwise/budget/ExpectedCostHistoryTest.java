@@ -6,12 +6,10 @@ import dev.costwise.metrics.CostMetrics;
 import dev.costwise.store.CostStore;
 import dev.costwise.store.StepPartitions;
 import dev.costwise.testing.TestDatabase;
-import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -77,21 +75,7 @@ class ExpectedCostHistoryTest {
   }
 
   private static BudgetSettleRequest asking(String workflowType, String activityType) {
-    String runId = UUID.randomUUID().toString();
-    return new BudgetSettleRequest(
-        runId,
-        "wf-" + runId,
-        workflowType,
-        "queue",
-        Map.of(),
-        runId,
-        List.of(new LimitScope(runId, ExecutionLimits.NONE)),
-        List.of(),
-        BigDecimal.ZERO,
-        activityType,
-        null,
-        List.of(activityType),
-        null);
+    return ExpectedCostQuestion.of(UUID.randomUUID().toString(), workflowType, activityType);
   }
 
   @Test

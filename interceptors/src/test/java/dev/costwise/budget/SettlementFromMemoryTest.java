@@ -206,21 +206,7 @@ class SettlementFromMemoryTest {
   void answersAnExpectedCostOnlyWhenDeclaredOrRecentlyRead() {
     ranHere("a1");
     budgets.settle(settling("a1", "0")); // reads the budget definitions (none)
-    BudgetSettleRequest asking =
-        new BudgetSettleRequest(
-            runId,
-            "wf-" + runId,
-            "Pipeline",
-            "queue",
-            Map.of(),
-            runId,
-            List.of(new LimitScope(runId, ExecutionLimits.NONE)),
-            List.of(),
-            BigDecimal.ZERO,
-            null,
-            null,
-            List.of("Draw"),
-            null);
+    BudgetSettleRequest asking = ExpectedCostQuestion.of(runId, "Pipeline", "Draw");
 
     assertThat(budgets.policy().settleFromMemory(asking)).as("history not read yet").isEmpty();
     budgets.expect("Draw", new BigDecimal("0.48"));
