@@ -69,6 +69,12 @@ interface CostDao {
    * treeLimits} null: not known by this write). Tags are left as they are; {@code created} is read
    * from the row's {@code xmax}, which is 0 only on a row this statement inserted (an existing row
    * updated by {@code ON CONFLICT} carries the updating transaction's lock there).
+   *
+   * <p>An existing row is updated only when this write gives it lineage or limits it lacks; every
+   * other conflicting row is locked without a new version ({@code ON CONFLICT DO UPDATE} locks each
+   * row it considers, updated or not), so the usual write creates one row version per run, in the
+   * batch's totals update, not two. Rows locked but not updated are not returned: {@link
+   * #lockedRuns} reads them, once they are locked.
    */
   @SqlQuery(
       """
@@ -96,6 +102,13 @@ interface CostDao {
              hard_limit_usd = CASE WHEN cost_execution.tree_limits IS NULL
                                    THEN EXCLUDED.hard_limit_usd ELSE cost_execution.hard_limit_usd END,
              tree_limits = COALESCE(cost_execution.tree_limits, EXCLUDED.tree_limits)
+       WHERE (cost_execution.parent_run_id IS NULL AND EXCLUDED.parent_run_id IS NOT NULL)
+          OR (cost_execution.root_run_id IS NULL AND EXCLUDED.root_run_id IS NOT NULL)
+          OR (cost_execution.chain_run_id IS NULL AND EXCLUDED.chain_run_id IS NOT NULL)
+          OR (cost_execution.tree_limits IS NULL
+              AND (EXCLUDED.tree_limits IS NOT NULL
+                   OR cost_execution.soft_limit_usd IS DISTINCT FROM EXCLUDED.soft_limit_usd
+                   OR cost_execution.hard_limit_usd IS DISTINCT FROM EXCLUDED.hard_limit_usd))
       RETURNING run_id, xmax = 0 AS created, first_recorded_at, workflow_type, task_queue,
                 CAST(tags AS text) AS tags
       """)
@@ -113,6 +126,19 @@ interface CostDao {
       @Bind("softLimits") String[] softLimits,
       @Bind("hardLimits") String[] hardLimits,
       @Bind("treeLimits") String[] treeLimits);
+
+  /**
+   * The execution rows of {@code runIds} as {@link #lockExecutions} locked them without updating
+   * them (so it did not return them). A statement of its own, run after the locks are held: it
+   * reads the rows as the last writer before this one committed them.
+   */
+  @SqlQuery(
+      """
+      SELECT run_id, false AS created, first_recorded_at, workflow_type, task_queue,
+             CAST(tags AS text) AS tags
+        FROM cost_execution WHERE run_id = ANY(CAST(:runIds AS text[]))
+      """)
+  List<LockedRun> lockedRuns(@Bind("runIds") String[] runIds);
 
   /**
    * Keeps the overview's run tables in step with the execution rows {@link #lockExecutions} holds:
@@ -184,14 +210,15 @@ interface CostDao {
    * and {@link #linesOfAttempts} gave the lines already stored: deletes the lines rewrites no
    * longer have (from {@code trimFrom} on, or stored under another start time), upserts every line
    * from parallel arrays (see {@link StepColumns}), adds each run's delta to its totals ({@code d},
-   * one per run in {@code keys}) and to its rank row (the overview's list of costly runs), and each
-   * rollup key's delta to the rows of rollup shard {@code shard} ({@code r}), rollup rows taken in
-   * key order so that concurrent writers never deadlock. The rows each part touches are disjoint,
-   * as data-modifying WITH parts must be. No key may appear twice in an array set. The updates also
-   * match their keys with {@code = ANY(keys)}, so the planner can look them up in the primary key
-   * in one bitmap scan: a join on unnested arrays alone is planned for ten rows whatever the batch,
-   * and against ten separate index lookups a full scan of the rank table looked cheaper up to a few
-   * thousand runs (each batch then read every rank row). Returns the lines upserted.
+   * one per run in {@code keys}; the run's last record moves on to {@code lastAt} if later) and to
+   * its rank row (the overview's list of costly runs), and each rollup key's delta to the rows of
+   * rollup shard {@code shard} ({@code r}), rollup rows taken in key order so that concurrent
+   * writers never deadlock. The rows each part touches are disjoint, as data-modifying WITH parts
+   * must be. No key may appear twice in an array set. The updates also match their keys with {@code
+   * = ANY(keys)}, so the planner can look them up in the primary key in one bitmap scan: a join on
+   * unnested arrays alone is planned for ten rows whatever the batch, and against ten separate
+   * index lookups a full scan of the rank table looked cheaper up to a few thousand runs (each
+   * batch then read every rank row). Returns the lines upserted.
    */
   @SqlQuery(
       """
@@ -279,8 +306,9 @@ interface CostDao {
           unpriced_usage_count = e.unpriced_usage_count + d.unpriced_usage_count,
           audio_input_tokens = e.audio_input_tokens + d.audio_input_tokens,
           audio_output_tokens = e.audio_output_tokens + d.audio_output_tokens,
-          requests = e.requests + d.requests, web_searches = e.web_searches + d.web_searches
-          FROM unnest(CAST(:keys AS text[]), CAST(:d.costUsd AS numeric[]), CAST(:d.inputTokens AS bigint[]),
+          requests = e.requests + d.requests, web_searches = e.web_searches + d.web_searches,
+          last_recorded_at = GREATEST(e.last_recorded_at, d.last_at)
+          FROM unnest(CAST(:keys AS text[]), CAST(:lastAt AS timestamptz[]), CAST(:d.costUsd AS numeric[]), CAST(:d.inputTokens AS bigint[]),
                       CAST(:d.outputTokens AS bigint[]), CAST(:d.cacheReadTokens AS bigint[]),
                       CAST(:d.cacheWriteTokens AS bigint[]), CAST(:d.reasoningTokens AS bigint[]),
                       CAST(:d.images AS bigint[]), CAST(:d.videoSeconds AS numeric[]),
@@ -289,8 +317,8 @@ interface CostDao {
                       CAST(:d.cacheWrite1hTokens AS bigint[]), CAST(:d.audioInputTokens AS bigint[]),
                       CAST(:d.audioOutputTokens AS bigint[]), CAST(:d.requests AS bigint[]),
                       CAST(:d.webSearches AS bigint[]))
-               AS d(run_id, cost_usd, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
-                    reasoning_tokens, images, video_seconds, characters, audio_seconds, usage_count,
+               AS d(run_id, last_at, cost_usd, input_tokens, output_tokens, cache_read_tokens,
+                    cache_write_tokens, reasoning_tokens, images, video_seconds, characters, audio_seconds, usage_count,
                     unpriced_usage_count, cache_write_1h_tokens, audio_input_tokens, audio_output_tokens,
                     requests, web_searches)
          WHERE e.run_id = d.run_id AND e.run_id = ANY(CAST(:keys AS text[]))
@@ -337,6 +365,7 @@ interface CostDao {
       @Bind("trimKeep") String[] trimKeep,
       @BindMethods("c") StepColumns lines,
       @Bind("keys") String[] runIds,
+      @Bind("lastAt") String[] lastRecordedAt,
       @BindMethods("d") DeltaColumns totals,
       @Bind("day") String[] day,
       @Bind("provider") String[] provider,

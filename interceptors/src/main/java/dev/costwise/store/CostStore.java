@@ -387,7 +387,17 @@ public final class CostStore implements CostRecorder {
    */
   private static void write(CostDao dao, Map<AttemptKey, List<StepRow>> attempts, short shard) {
     TreeMap<String, StepRow> runs = new TreeMap<>();
-    attempts.values().forEach(rows -> runs.putIfAbsent(rows.get(0).runId(), rows.get(0)));
+    // each run's earliest and latest record in the batch: a new run starts at the earliest, and a
+    // run's last record moves on to the latest
+    Map<String, java.time.Instant> firstRecorded = new HashMap<>();
+    Map<String, java.time.Instant> lastRecorded = new HashMap<>();
+    for (List<StepRow> rows : attempts.values()) {
+      runs.putIfAbsent(rows.get(0).runId(), rows.get(0));
+      for (StepRow row : rows) {
+        firstRecorded.merge(row.runId(), row.recordedAt(), (a, b) -> a.isBefore(b) ? a : b);
+        lastRecorded.merge(row.runId(), row.recordedAt(), (a, b) -> a.isAfter(b) ? a : b);
+      }
+    }
     lockExecutions(
         dao,
         shard,
@@ -401,7 +411,7 @@ public final class CostStore implements CostRecorder {
                         first.workflowType(),
                         first.taskQueue(),
                         first.tags(),
-                        first.recordedAt(),
+                        firstRecorded.get(first.runId()),
                         first.parentRunId(),
                         first.rootRunId(),
                         first.chainRunId(),
@@ -467,8 +477,13 @@ public final class CostStore implements CostRecorder {
       trimAttempts[x] = trims.get(x).attempt();
       trimLines[x] = trimFrom.get(x);
     }
-    deltas.values().removeIf(TotalsDelta::isZero);
+    // a run whose delta is zero (an attempt written again as it was) stays: its last record moves
     rollup.values().removeIf(TotalsDelta::isZero);
+    String[] lastAt = new String[deltas.size()];
+    int l = 0;
+    for (String run : deltas.keySet()) {
+      lastAt[l++] = StepColumns.timestamp(lastRecorded.get(run));
+    }
     int k = rollup.size();
     String[] day = new String[k];
     String[] provider = new String[k];
@@ -495,6 +510,7 @@ public final class CostStore implements CostRecorder {
         trimKeep.toArray(String[]::new),
         StepColumns.of(upserts),
         deltas.keySet().toArray(String[]::new),
+        lastAt,
         DeltaColumns.of(List.copyOf(deltas.values())),
         day,
         provider,
@@ -647,6 +663,17 @@ public final class CostStore implements CostRecorder {
             softLimits,
             hardLimits,
             treeLimits);
+    if (locked.size() < r) {
+      java.util.Set<String> returned = new java.util.HashSet<>();
+      locked.forEach(run -> returned.add(run.runId()));
+      String[] unchanged =
+          rows.stream()
+              .map(ExecutionRow::runId)
+              .filter(id -> !returned.contains(id))
+              .toArray(String[]::new);
+      locked = new ArrayList<>(locked);
+      locked.addAll(dao.lockedRuns(unchanged));
+    }
     Map<String, String> incoming = new HashMap<>();
     rows.forEach(e -> incoming.put(e.runId(), e.tags()));
     RunTracking.of(locked, incoming).apply(dao, shard);

@@ -271,7 +271,24 @@ class RecorderFaultsTest {
                     .mapTo(BigDecimal.class)
                     .one());
     assertThat(fromSteps).isEqualByComparingTo(expectedTotal);
-    assertThat(store.execution(runId).orElseThrow().costUsd()).isEqualByComparingTo(fromSteps);
+    ExecutionTotals run = store.execution(runId).orElseThrow();
+    assertThat(run.costUsd()).isEqualByComparingTo(fromSteps);
+    java.time.Instant[] span =
+        jdbi.withHandle(
+            h ->
+                h.createQuery(
+                        "SELECT min(recorded_at) AS first, max(recorded_at) AS last"
+                            + " FROM cost_step WHERE run_id = :r")
+                    .bind("r", runId)
+                    .map(
+                        (rs, ctx) ->
+                            new java.time.Instant[] {
+                              rs.getTimestamp("first").toInstant(),
+                              rs.getTimestamp("last").toInstant()
+                            })
+                    .one());
+    assertThat(run.lastRecordedAt()).as("the run's last record").isEqualTo(span[1]);
+    assertThat(run.firstRecordedAt()).as("the run's first record").isBeforeOrEqualTo(span[0]);
     BigDecimal allSteps =
         jdbi.withHandle(
             h ->
