@@ -27,7 +27,10 @@ import org.slf4j.LoggerFactory;
  * <p>With write-behind, an attempt's final rows are appended too ({@link #recorded}) and the
  * attempt waits only until a sync covers them ({@link #awaitSynced}; one sync serves every attempt
  * waiting meanwhile); its end is appended once a writer has put the rows in the database or the
- * spool. What a new worker finds recorded without an end is written as recorded.
+ * spool. What a new worker finds recorded without an end is written as recorded. Final rows that
+ * are the rows observed, but for the outcome, time and tags the attempt ended with (the usual
+ * case), are appended as just those three and a line count ({@link AsObserved}): the rows are in
+ * the journal already, and encoding every row a second time was most of what journaling cost.
  *
  * <p>The file is rewritten with only the open attempts once it grows past a few megabytes, so it
  * stays small however long the worker runs.
@@ -49,14 +52,39 @@ final class AttemptJournal implements AutoCloseable {
   private static final long SYNC_MILLIS = 5;
 
   /**
-   * One journal line: a usage record observed, an attempt's final rows recorded (write-behind), or
-   * the end of an attempt.
+   * One journal line: a usage record observed, an attempt's final rows recorded (write-behind) in
+   * full or as the rows observed ({@code recordedAsObserved}), or the end of an attempt.
    */
-  record Entry(StepRow observed, String ended, List<StepRow> recorded) {
+  record Entry(
+      StepRow observed, String ended, List<StepRow> recorded, AsObserved recordedAsObserved) {
     Entry(StepRow observed, String ended) {
-      this(observed, ended, null);
+      this(observed, ended, null, null);
     }
   }
+
+  /**
+   * An attempt's final rows given by reference: lines 0 to {@code lines - 1} as observed for the
+   * attempt {@code key}, each with this outcome, recording time and tags (JSON). A journal holds it
+   * only after those lines (a roll keeps an attempt's observed lines before its final rows).
+   */
+  record AsObserved(
+      String key, String outcome, java.time.Instant recordedAt, String tags, int lines) {
+    /** The final rows, or null when an observed line is missing. */
+    List<StepRow> rows(Map<Integer, StepRow> observed) {
+      List<StepRow> rows = new ArrayList<>(lines);
+      for (int i = 0; i < lines; i++) {
+        StepRow o = observed == null ? null : observed.get(i);
+        if (o == null) {
+          return null;
+        }
+        rows.add(o.withEnd(outcome, recordedAt, tags));
+      }
+      return rows;
+    }
+  }
+
+  /** An observed usage record of an open attempt, and its journal line. */
+  private record Observed(StepRow row, byte[] line) {}
 
   /**
    * What a journal holds of attempts that never ended: {@code interrupted}, the usage observed of
@@ -69,7 +97,7 @@ final class AttemptJournal implements AutoCloseable {
 
   private final Path file;
   // the journal lines of attempts not yet ended, kept encoded so that a roll only copies bytes
-  private final Map<String, List<byte[]>> open = new LinkedHashMap<>();
+  private final Map<String, List<Observed>> open = new LinkedHashMap<>();
   private final Map<String, byte[]> recordedOpen = new LinkedHashMap<>();
   private final Thread syncer;
   private final Object syncs = new Object();
@@ -134,6 +162,17 @@ final class AttemptJournal implements AutoCloseable {
                   .put(e.observed().lineNo(), e.observed());
             } else if (e.recorded() != null && !e.recorded().isEmpty()) {
               recorded.put(key(e.recorded().get(0)), List.copyOf(e.recorded()));
+            } else if (e.recordedAsObserved() != null) {
+              AsObserved a = e.recordedAsObserved();
+              List<StepRow> rows = a.rows(seen.get(a.key()));
+              if (rows == null) { // cannot happen but by a damaged file: keep what was observed
+                log.warn(
+                    "The cost journal {} lacks observed lines an attempt's final rows refer to;"
+                        + " the attempt is recorded as interrupted with the lines observed",
+                    file);
+              } else {
+                recorded.put(a.key(), rows);
+              }
             } else if (e.ended() != null) {
               seen.remove(e.ended());
               recorded.remove(e.ended());
@@ -163,7 +202,7 @@ final class AttemptJournal implements AutoCloseable {
         broken = true;
         return;
       }
-      open.computeIfAbsent(key(row), k -> new ArrayList<>()).add(line);
+      open.computeIfAbsent(key(row), k -> new ArrayList<>()).add(new Observed(row, line));
       append(line);
     }
   }
@@ -173,7 +212,18 @@ final class AttemptJournal implements AutoCloseable {
    * waits for, or -1 when the journal cannot take them (the caller then writes synchronously).
    */
   long recorded(List<StepRow> rows) {
-    byte[] line = encode(new Entry(null, null, rows));
+    String key = key(rows.get(0));
+    List<Observed> seen;
+    synchronized (this) {
+      List<Observed> l = open.get(key);
+      seen = l == null ? List.of() : List.copyOf(l);
+    }
+    AsObserved asObserved = asObserved(key, rows, seen);
+    byte[] line =
+        encode(
+            asObserved != null
+                ? new Entry(null, null, null, asObserved)
+                : new Entry(null, null, rows, null));
     synchronized (this) {
       if (line == null || closed || broken) {
         return -1;
@@ -181,9 +231,32 @@ final class AttemptJournal implements AutoCloseable {
       if (!append(line)) {
         return -1;
       }
-      recordedOpen.put(key(rows.get(0)), line);
+      recordedOpen.put(key, line);
       return appended;
     }
+  }
+
+  /**
+   * {@code rows} as a reference to the lines observed ({@code seen}, in the order appended), or
+   * null when they are not those lines but for the outcome, time and tags the attempt ended with.
+   */
+  private static AsObserved asObserved(String key, List<StepRow> rows, List<Observed> seen) {
+    if (seen.size() != rows.size()) {
+      return null;
+    }
+    StepRow first = rows.get(0);
+    for (int i = 0; i < rows.size(); i++) {
+      StepRow row = rows.get(i);
+      StepRow observed = seen.get(i).row();
+      if (row.lineNo() != i
+          || !row.outcome().equals(first.outcome())
+          || !row.recordedAt().equals(first.recordedAt())
+          || !java.util.Objects.equals(row.tags(), first.tags())
+          || !observed.withEnd(row.outcome(), row.recordedAt(), row.tags()).equals(row)) {
+        return null;
+      }
+    }
+    return new AsObserved(key, first.outcome(), first.recordedAt(), first.tags(), rows.size());
   }
 
   /**
@@ -280,10 +353,10 @@ final class AttemptJournal implements AutoCloseable {
     Path next = file.resolveSibling(file.getFileName() + ".next");
     try (java.io.FileOutputStream out = new java.io.FileOutputStream(next.toFile(), false)) {
       long written = 0;
-      for (List<byte[]> lines : open.values()) {
-        for (byte[] line : lines) {
-          out.write(line);
-          written += line.length;
+      for (List<Observed> lines : open.values()) {
+        for (Observed o : lines) {
+          out.write(o.line());
+          written += o.line().length;
         }
       }
       for (byte[] line : recordedOpen.values()) {

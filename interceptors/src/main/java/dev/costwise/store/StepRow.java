@@ -137,6 +137,11 @@ public record StepRow(
 
   /** The same row with another outcome and recording time. */
   StepRow withOutcome(Outcome outcome, Instant recordedAt) {
+    return withEnd(outcome.name(), recordedAt, tags);
+  }
+
+  /** The same row with the outcome, recording time and tags (JSON) its attempt ended with. */
+  StepRow withEnd(String outcome, Instant recordedAt, String tags) {
     return new StepRow(
         runId,
         activityId,
@@ -147,7 +152,7 @@ public record StepRow(
         workflowType,
         activityType,
         taskQueue,
-        outcome.name(),
+        outcome,
         provider,
         model,
         pricedModel,

@@ -61,4 +61,61 @@ class AttemptJournalTest {
     assertThat(AttemptJournal.read(file).recorded()).isEmpty();
     assertThat(Files.exists(file)).as("journal file left after every attempt ended").isFalse();
   }
+
+  /**
+   * An attempt's rows as observed while it ran: outcome interrupted, time and tags of their own.
+   */
+  private static List<StepRow> observedRows(List<StepRow> finalRows) {
+    return finalRows.stream()
+        .map(r -> r.withEnd("INTERRUPTED", r.recordedAt().minusSeconds(1), "{}"))
+        .toList();
+  }
+
+  @Test
+  void finalRowsThatAreTheObservedRowsAreJournaledByReferenceAndReadBackWhole() throws Exception {
+    Path file = dir.resolve("journal.jsonl");
+    AttemptJournal journal = new AttemptJournal(file);
+    Usage mini = Usage.of("openai", "gpt-4o-mini").inputTokens(10).outputTokens(5).build();
+    Usage big = Usage.of("openai", "gpt-4o").inputTokens(1_000).outputTokens(200).build();
+    // same lines as observed: journaled by reference
+    List<StepRow> same = CostStore.rows(attempt("run-1", "same", 1, Outcome.COMPLETED, mini, big));
+    observedRows(same).forEach(journal::observed);
+    long sizeBefore = Files.size(file);
+    assertThat(journal.recorded(same)).isPositive();
+    long reference = Files.size(file) - sizeBefore;
+    // a line that differs from what was observed (another cost): journaled in full
+    List<StepRow> other = CostStore.rows(attempt("run-1", "other", 1, Outcome.FAILED, mini, big));
+    List<StepRow> seenOther =
+        observedRows(CostStore.rows(attempt("run-1", "other", 1, Outcome.FAILED, mini, mini)));
+    seenOther.forEach(journal::observed);
+    sizeBefore = Files.size(file);
+    assertThat(journal.recorded(other)).isPositive();
+    long full = Files.size(file) - sizeBefore;
+    assertThat(reference)
+        .as("bytes of rows by reference, against %d in full", full)
+        .isLessThan(full / 4);
+
+    AttemptJournal.Unfinished left = AttemptJournal.read(file);
+    assertThat(left.recorded().get(AttemptJournal.key(same.get(0)))).isEqualTo(same);
+    assertThat(left.recorded().get(AttemptJournal.key(other.get(0)))).isEqualTo(other);
+    assertThat(left.interrupted()).isEmpty();
+
+    // a roll keeps the observed lines the reference needs, before it
+    for (int i = 0; journal.rolls() == 0; i++) {
+      assertThat(i).as("attempts ended before the journal rolled").isLessThan(100_000);
+      List<StepRow> r = rows(i);
+      journal.recorded(r);
+      journal.ended(AttemptJournal.key(r.get(0)));
+    }
+    left = AttemptJournal.read(file);
+    assertThat(left.recorded()).hasSize(2);
+    assertThat(left.recorded().get(AttemptJournal.key(same.get(0)))).isEqualTo(same);
+    journal.close();
+
+    // a file that lost the observed lines keeps nothing it cannot rebuild (and does not fail)
+    List<String> lines = Files.readAllLines(file);
+    Files.write(file, lines.stream().filter(l -> !l.contains("\"observed\"")).toList());
+    left = AttemptJournal.read(file);
+    assertThat(left.recorded()).containsOnlyKeys(AttemptJournal.key(other.get(0)));
+  }
 }

@@ -17,6 +17,7 @@ import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -113,29 +114,62 @@ class WriteBehindTest {
     // C was running: its usage observed, its attempt never ended
     dead.observe(Attempts.context("run-died", "C", 1), Map.of(), Clock.systemUTC())
         .recorded(0, Attempts.priced(mini()));
+    // D ran as the interceptor drives it: each usage observed, then the attempt recorded with the
+    // same lines, and tags and a time of its own; the journal refers to the lines it observed
+    AttemptContext d = Attempts.context("run-died", "D", 1);
+    var seen = dead.observe(d, Map.of("tenant", "acme"), Clock.systemUTC());
+    seen.recorded(0, Attempts.priced(mini()));
+    seen.recorded(1, Attempts.priced(gpt4o()));
+    Instant dEnded = Attempts.T0.plusSeconds(7);
+    recordSoon(
+        dead,
+        new AttemptCost(
+            d,
+            Outcome.COMPLETED,
+            List.of(Attempts.priced(mini()), Attempts.priced(gpt4o())),
+            Map.of("tenant", "acme", "stage", "draft"),
+            dEnded));
+    Path journal = dir.resolve("spool/cost.jsonl.journal");
+    assertThat(Files.readAllLines(journal))
+        .as("D's final rows are journaled as a reference to its observed lines")
+        .anySatisfy(line -> assertThat(line).contains("\"recordedAsObserved\"").contains("D"));
 
     CostStore store = new CostStore(CostStore.jdbi(db));
     assertThat(stepRows(store, "run-died")).isZero();
-    BigDecimal expected = MINI.multiply(bd(3)).add(GPT4O);
+    BigDecimal expected = MINI.multiply(bd(4)).add(GPT4O.multiply(bd(2)));
     try (ResilientRecorder restarted = recorder(store, 500, Duration.ofSeconds(30))) {
-      // the start wrote what the journal held: A and B as recorded, C as interrupted
+      // the start wrote what the journal held: A, B and D as recorded, C as interrupted
       assertThat(store.steps("run-died"))
           .extracting(s -> s.activityId() + "#" + s.attempt() + " " + s.outcome())
           .containsExactlyInAnyOrder(
-              "A#1 COMPLETED", "B#1 FAILED", "B#2 COMPLETED", "C#1 INTERRUPTED");
-      assertEveryAttemptOnceAndTotalsRecomputed(store, "run-died", 4, expected);
+              "A#1 COMPLETED",
+              "B#1 FAILED",
+              "B#2 COMPLETED",
+              "C#1 INTERRUPTED",
+              "D#1 COMPLETED",
+              "D#1 COMPLETED");
+      assertThat(store.steps("run-died"))
+          .filteredOn(s -> s.activityId().equals("D"))
+          .allSatisfy(
+              s -> {
+                assertThat(s.recordedAt()).isEqualTo(dEnded);
+                assertThat(s.tags()).contains("\"stage\": \"draft\"");
+              })
+          .extracting(StepRow::model)
+          .containsExactly("gpt-4o-mini", "gpt-4o");
+      assertEveryAttemptOnceAndTotalsRecomputed(store, "run-died", 5, expected);
       assertThat(restarted.unwrittenUsd("run-died")).isZero();
     }
     // a third start finds nothing left
     try (ResilientRecorder again = recorder(store, 500, Duration.ofSeconds(30))) {
       assertThat(again.spooledCount()).isZero();
     }
-    assertEveryAttemptOnceAndTotalsRecomputed(store, "run-died", 4, expected);
+    assertEveryAttemptOnceAndTotalsRecomputed(store, "run-died", 5, expected);
 
     // the "dead" worker's writers wake after all and write the same attempts: still once
     gate.open();
     assertThat(dead.awaitWritten(Duration.ofSeconds(30))).isTrue();
-    assertEveryAttemptOnceAndTotalsRecomputed(store, "run-died", 4, expected);
+    assertEveryAttemptOnceAndTotalsRecomputed(store, "run-died", 5, expected);
     dead.close();
   }
 
