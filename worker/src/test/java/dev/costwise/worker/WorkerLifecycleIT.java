@@ -342,8 +342,8 @@ class WorkerLifecycleIT {
 
   /**
    * Keys (run, activity, attempt) of the attempts that have a journal entry of {@code kind} ({@code
-   * observed}: usage billed while running; {@code recorded}: recorded write-behind) and no {@code
-   * ended} entry after it. A line being written (torn) is skipped.
+   * observed}: usage billed while running; {@code recorded}: recorded write-behind, in full or as
+   * the rows observed) and no {@code ended} entry after it. A line being written (torn) is skipped.
    */
   private static Map<String, String[]> notEnded(Path journal, String kind) throws Exception {
     var json = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -365,11 +365,16 @@ class WorkerLifecycleIT {
       if (o != null && o.isArray()) {
         o = o.size() > 0 ? o.get(0) : null;
       }
+      // final rows recorded as the rows observed name their attempt by its journal key
+      com.fasterxml.jackson.databind.JsonNode asObserved = e.get("recordedAsObserved");
       if (o != null && !o.isNull()) {
         String[] key = {
           o.get("runId").asText(), o.get("activityId").asText(), o.get("attempt").asText()
         };
         open.put(String.join("\u0000", key), key);
+      } else if (kind.equals("recorded") && asObserved != null && !asObserved.isNull()) {
+        String key = asObserved.get("key").asText();
+        open.put(key, key.split("\u0000"));
       } else if (e.hasNonNull("ended")) {
         open.remove(e.get("ended").asText());
       }
