@@ -308,9 +308,10 @@ interface CostDao {
           audio_output_tokens = e.audio_output_tokens + d.audio_output_tokens,
           requests = e.requests + d.requests, web_searches = e.web_searches + d.web_searches,
           last_recorded_at = GREATEST(e.last_recorded_at, d.last_at)
-          FROM unnest(CAST(:keys AS text[]), CAST(:lastAt AS timestamptz[]), CAST(:d.costUsd AS numeric[]), CAST(:d.inputTokens AS bigint[]),
-                      CAST(:d.outputTokens AS bigint[]), CAST(:d.cacheReadTokens AS bigint[]),
-                      CAST(:d.cacheWriteTokens AS bigint[]), CAST(:d.reasoningTokens AS bigint[]),
+          FROM unnest(CAST(:keys AS text[]), CAST(:lastAt AS timestamptz[]), CAST(:d.costUsd AS numeric[]),
+                      CAST(:d.inputTokens AS bigint[]), CAST(:d.outputTokens AS bigint[]),
+                      CAST(:d.cacheReadTokens AS bigint[]), CAST(:d.cacheWriteTokens AS bigint[]),
+                      CAST(:d.reasoningTokens AS bigint[]),
                       CAST(:d.images AS bigint[]), CAST(:d.videoSeconds AS numeric[]),
                       CAST(:d.characters AS bigint[]), CAST(:d.audioSeconds AS numeric[]),
                       CAST(:d.usageCount AS bigint[]), CAST(:d.unpricedUsageCount AS bigint[]),
@@ -318,9 +319,9 @@ interface CostDao {
                       CAST(:d.audioOutputTokens AS bigint[]), CAST(:d.requests AS bigint[]),
                       CAST(:d.webSearches AS bigint[]))
                AS d(run_id, last_at, cost_usd, input_tokens, output_tokens, cache_read_tokens,
-                    cache_write_tokens, reasoning_tokens, images, video_seconds, characters, audio_seconds, usage_count,
-                    unpriced_usage_count, cache_write_1h_tokens, audio_input_tokens, audio_output_tokens,
-                    requests, web_searches)
+                    cache_write_tokens, reasoning_tokens, images, video_seconds, characters, audio_seconds,
+                    usage_count, unpriced_usage_count, cache_write_1h_tokens, audio_input_tokens,
+                    audio_output_tokens, requests, web_searches)
          WHERE e.run_id = d.run_id AND e.run_id = ANY(CAST(:keys AS text[]))
         RETURNING 1),
       ranked AS (
