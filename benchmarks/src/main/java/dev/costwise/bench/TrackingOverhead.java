@@ -60,10 +60,13 @@ import java.util.UUID;
  * round pays for the test server's bookkeeping of the rounds before it (see {@code
  * -Dcostwise.sharedServer}); the JVM, its compiled code and the database stay warm across rounds.
  *
- * <p>Warm-up rounds run, unreported, until {@code -Dcostwise.warmupSeconds} (default 60) have
- * passed. One round is not enough: the JIT compilers keep about half a core busy for the first
- * minute or more of this load (Temporal's server and SDK, gRPC and Costwise are a lot of code), and
- * that work falls unevenly on the modes.
+ * <p>Warm-up rounds run, unreported, for at least {@code -Dcostwise.warmupSeconds} (default 60) and
+ * then until the JIT has settled: until the compilers' time in the last rotation through every mode
+ * is at most {@code -Dcostwise.jitSettledPercent} (default 5) percent of its wall time, or {@code
+ * -Dcostwise.maxWarmupSeconds} (default 900) have passed. A fixed minute is not enough: on two busy
+ * cores the compilers were still taking 0.3–0.6 ms of CPU per activity of the tracked modes after
+ * it (Temporal's server and SDK, gRPC and Costwise are a lot of code, and the compile queue
+ * competes with the load), which is warm-up, not what tracking costs a running worker.
  *
  * <p>Run: {@code ./mvnw -Pbenchmarks -pl benchmarks -am package -DskipTests && java -cp
  * benchmarks/target/benchmarks.jar dev.costwise.bench.TrackingOverhead [workflows] [activities]
@@ -75,7 +78,13 @@ public final class TrackingOverhead {
       Duration.ofMillis(Long.getLong("costwise.writeBehindMillis", 10));
   private static final Duration WARM_UP =
       Duration.ofSeconds(Long.getLong("costwise.warmupSeconds", 60));
+  private static final Duration MAX_WARM_UP =
+      Duration.ofSeconds(Long.getLong("costwise.maxWarmupSeconds", 900));
+  private static final double JIT_SETTLED =
+      Double.parseDouble(System.getProperty("costwise.jitSettledPercent", "5")) / 100;
   private static String[] MODES = ALL_MODES;
+  private static double WARMED_SECONDS;
+  private static double WARMED_JIT;
 
   /**
    * Whether each mode's round runs on a test server of its own (default) rather than all rounds on
@@ -204,11 +213,17 @@ public final class TrackingOverhead {
         rates.put(mode, new ArrayList<>());
         ratios.put(mode, new ArrayList<>());
       }
-      long warmUntil = System.nanoTime() + WARM_UP.toNanos();
+      long warmStart = System.nanoTime();
+      long warmUntil = warmStart + WARM_UP.toNanos();
+      long warmAtMost = warmStart + MAX_WARM_UP.toNanos();
+      java.lang.management.CompilationMXBean jit =
+          java.lang.management.ManagementFactory.getCompilationMXBean();
       int warmUps = 0;
       int rounds = Integer.MAX_VALUE;
       for (int round = 0; round < rounds; round++) {
         boolean warmUp = rounds == Integer.MAX_VALUE;
+        long roundStart = System.nanoTime();
+        long compiledBefore = jit.getTotalCompilationTime();
         Map<String, Double> thisRound = new LinkedHashMap<>();
         for (int m = 0; m < MODES.length; m++) {
           String mode = MODES[(m + round) % MODES.length];
@@ -220,18 +235,26 @@ public final class TrackingOverhead {
             }
           }
         }
+        // one round runs every mode once: the JIT's share of it is comparable round to round
+        double jitShare =
+            (jit.getTotalCompilationTime() - compiledBefore)
+                / ((System.nanoTime() - roundStart) / 1e6);
         System.out.printf(
             Locale.ROOT,
-            "round %d%s: %s%n",
+            "round %d%s: %s, JIT %.0f%% of the round%n",
             round,
             warmUp ? " (warm-up)" : "",
             thisRound.entrySet().stream()
                 .map(e -> String.format(Locale.ROOT, "%s %.0f/s", e.getKey(), e.getValue()))
-                .toList());
+                .toList(),
+            jitShare * 100);
         if (warmUp) {
           warmUps++;
-          if (System.nanoTime() >= warmUntil) {
+          long now = System.nanoTime();
+          if (now >= warmAtMost || (now >= warmUntil && jitShare <= JIT_SETTLED)) {
             rounds = round + 1 + measured;
+            WARMED_SECONDS = (now - warmStart) / 1e9;
+            WARMED_JIT = jitShare;
           }
           continue;
         }
@@ -242,13 +265,14 @@ public final class TrackingOverhead {
       }
       System.out.printf(
           Locale.ROOT,
-          "%n%d workflows x %d activities, %d rounds after %d warm-up rounds (%d s), %d cores,"
-              + " load %s%n",
+          "%n%d workflows x %d activities, %d rounds after %d warm-up rounds (%.0f s, the last"
+              + " with the JIT at %.1f%% of its wall time), %d cores, load %s%n",
           workflows,
           activities,
           measured,
           warmUps,
-          WARM_UP.toSeconds(),
+          WARMED_SECONDS,
+          WARMED_JIT * 100,
           Runtime.getRuntime().availableProcessors(),
           Files.readString(Path.of("/proc/loadavg")).trim());
       for (String mode : MODES) {
