@@ -36,13 +36,16 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * search-attribute upserts), and ones recorded before the interceptor was added, which must replay
  * without a check (the version marker is absent, so the run stays unchecked).
  *
- * <p>Record this release's history ({@code history-settled-in-workflow.json}: settlements answered
- * from the worker's memory as side-effect markers, a reservation refused and stored) with {@code
- * -Dcostwise.recordHistories=true -Dtest=BudgetReplayTest}; the older ones were recorded by their
- * releases and are never regenerated: those that checked after each activity, those that settled
- * through a local activity but stored no refusal ({@code history-settled.json}, {@code
- * history-settled-hard-limit.json}, {@code history-settled-refused.json}), and the one that settled
- * through a local activity and stored its refusal ({@code history-refused.json}).
+ * <p>Record this release's histories ({@code history-settled-where-completed.json}: settlements
+ * from the worker's memory made in the thread that completed each activity's result, a reservation
+ * refused and stored; {@code history-parallel-settled-where-completed.json}: three activities at
+ * once, then a fourth) with {@code -Dcostwise.recordHistories=true -Dtest=BudgetReplayTest}; the
+ * older ones were recorded by their releases and are never regenerated: those that checked after
+ * each activity, those that settled through a local activity but stored no refusal ({@code
+ * history-settled.json}, {@code history-settled-hard-limit.json}, {@code
+ * history-settled-refused.json}), the one that settled through a local activity and stored its
+ * refusal ({@code history-refused.json}), and the one that settled from memory in a workflow thread
+ * of each activity's own ({@code history-settled-in-workflow.json}).
  */
 class BudgetReplayTest {
   private static final String QUEUE = "budget-replay";
@@ -54,6 +57,9 @@ class BudgetReplayTest {
   private static final String SETTLED_REFUSED = "budget/history-settled-refused.json";
   private static final String REFUSED = "budget/history-refused.json";
   private static final String IN_WORKFLOW = "budget/history-settled-in-workflow.json";
+  private static final String WHERE_COMPLETED = "budget/history-settled-where-completed.json";
+  private static final String PARALLEL_WHERE_COMPLETED =
+      "budget/history-parallel-settled-where-completed.json";
   private static PriceCatalog catalog;
   private static Jdbi jdbi;
   private TestWorkflowEnvironment env;
@@ -96,7 +102,9 @@ class BudgetReplayTest {
     env = TestWorkflowEnvironment.newInstance(options.build());
     CostSearchAttributes.ALL.forEach(env::registerSearchAttribute);
     Worker worker = env.newWorker(QUEUE);
-    worker.registerWorkflowImplementationTypes(BudgetedPipeline.StoryboardWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(
+        BudgetedPipeline.StoryboardWorkflowImpl.class,
+        BudgetedPipeline.ParallelStoryboardsImpl.class);
     worker.registerActivitiesImplementations(
         new BudgetedPipeline.StudioImpl(tracked), budgets.checkActivity());
     return worker;
@@ -154,11 +162,53 @@ class BudgetReplayTest {
   }
 
   @Test
+  void historySettledWhereEachActivityCompletedReplays() throws Exception {
+    Worker worker = worker(true);
+    assertThatCode(
+            () -> WorkflowReplayer.replayWorkflowExecutionFromResource(WHERE_COMPLETED, worker))
+        .doesNotThrowAnyException();
+  }
+
+  @Test
+  void parallelHistorySettledWhereEachActivityCompletedReplays() throws Exception {
+    Worker worker = worker(true);
+    assertThatCode(
+            () ->
+                WorkflowReplayer.replayWorkflowExecutionFromResource(
+                    PARALLEL_WHERE_COMPLETED, worker))
+        .doesNotThrowAnyException();
+  }
+
+  @Test
   void aSettlementFromMemoryIsAMarkerTheReplayChecks() throws Exception {
-    // guards the fixture: without one of its side-effect markers, the history does not replay
-    assertThat(replayWithoutFirst(IN_WORKFLOW, Markers::sideEffect))
-        .as("replay of the history without a settlement's marker")
-        .hasMessageContaining("NonDeterministicException");
+    // guards the fixtures: without one of its side-effect markers, a history does not replay
+    for (String settled : List.of(IN_WORKFLOW, WHERE_COMPLETED, PARALLEL_WHERE_COMPLETED)) {
+      assertThat(replayWithoutFirst(settled, Markers::sideEffect))
+          .as("replay of %s without a settlement's marker", settled)
+          .hasMessageContaining("NonDeterministicException");
+    }
+  }
+
+  @Test
+  void eachHistoryHoldsTheVersionOfTheChecksItWasRecordedWith() throws Exception {
+    // guards the fixtures: the replays above exercise each way of settling only if the histories
+    // took the versions that choose them
+    assertThat(budgetCheckVersions(IN_WORKFLOW)).containsExactly("3");
+    assertThat(budgetCheckVersions(WHERE_COMPLETED)).containsExactly("4");
+    assertThat(budgetCheckVersions(PARALLEL_WHERE_COMPLETED)).containsExactly("4");
+    assertThat(budgetCheckVersions(SETTLED)).containsExactly("2");
+    assertThat(sideEffects(PARALLEL_WHERE_COMPLETED))
+        .as("one settlement per storyboard, and the first type's expected cost")
+        .isEqualTo(5);
+    assertThat(failureMessage(PARALLEL_WHERE_COMPLETED)).isEmpty();
+  }
+
+  /** The versions the budget checks' marker recorded in a saved history. */
+  private java.util.List<String> budgetCheckVersions(String name) throws Exception {
+    return history(name).getEvents().stream()
+        .filter(e -> BudgetGuard.CHANGE_ID.equals(Markers.changeId(e)))
+        .map(Markers::version)
+        .toList();
   }
 
   /**
@@ -190,11 +240,13 @@ class BudgetReplayTest {
   }
 
   @Test
-  void onlyTheNewestHistorySettlesInTheWorkflow() throws Exception {
+  void onlyTheNewestHistoriesSettleInTheWorkflow() throws Exception {
     // guards the fixtures: the older releases settled through local activities only
-    assertThat(sideEffects(IN_WORKFLOW)).as("settlements from memory").isPositive();
-    assertThat(failureMessage(IN_WORKFLOW)).startsWith("Refused before running");
-    assertThat(localActivities(IN_WORKFLOW)).contains(BudgetCheckActivity.REFUSED_TYPE);
+    for (String settled : List.of(IN_WORKFLOW, WHERE_COMPLETED)) {
+      assertThat(sideEffects(settled)).as("settlements from memory in %s", settled).isPositive();
+      assertThat(failureMessage(settled)).startsWith("Refused before running");
+      assertThat(localActivities(settled)).contains(BudgetCheckActivity.REFUSED_TYPE);
+    }
     for (String older : List.of(SETTLED, SETTLED_HARD_LIMIT, SETTLED_REFUSED, REFUSED)) {
       assertThat(sideEffects(older)).as(older).isZero();
     }
@@ -319,28 +371,42 @@ class BudgetReplayTest {
     Path dir = Path.of("src/test/resources/budget");
     Files.createDirectories(dir);
 
-    // Only this release's history is recorded here: a run whose two first draws are settled from
-    // the worker's memory and whose third is refused before running, the refusal stored. The
-    // others were recorded by their releases and are kept as they are (regenerating them would
-    // test nothing): history-with-checks and history-hard-limit by the release that checked after
-    // each activity, history-without-interceptor without Costwise, history-settled,
-    // history-settled-hard-limit and history-settled-refused by the release that reserved and
-    // settled but did not store refusals, history-refused by the release that settled through a
-    // local activity only.
+    // Only this release's histories are recorded here: a run whose two first draws are settled
+    // from the worker's memory and whose third is refused before running, the refusal stored; and
+    // a run that draws three storyboards at once, then a fourth, all settled. The others were
+    // recorded by their releases and are kept as they are (regenerating them would test nothing):
+    // history-with-checks and history-hard-limit by the release that checked after each activity,
+    // history-without-interceptor without Costwise, history-settled, history-settled-hard-limit
+    // and history-settled-refused by the release that reserved and settled but did not store
+    // refusals, history-refused by the release that settled through a local activity only,
+    // history-settled-in-workflow by the release that settled from memory in a workflow thread of
+    // each activity's own.
     worker(true);
     budgets.expect("Draw", new java.math.BigDecimal("0.48"));
     env.start();
     WorkflowClient client = env.getWorkflowClient();
     var refused =
-        start(client, "replay-in-workflow", Map.of("costwise.budget", Map.of("hardUsd", "1.20")));
+        start(
+            client,
+            BudgetedPipeline.StoryboardWorkflow.class,
+            "replay-where-completed",
+            Map.of("costwise.budget", Map.of("hardUsd", "1.20")));
     catchThrowable(() -> refused.run(4, false));
-    save(client, dir, "replay-in-workflow", IN_WORKFLOW);
+    save(client, dir, "replay-where-completed", WHERE_COMPLETED);
+    var parallel =
+        start(
+            client,
+            BudgetedPipeline.ParallelStoryboards.class,
+            "replay-parallel-where-completed",
+            Map.of("costwise.budget", Map.of("hardUsd", "2.00")));
+    assertThat(parallel.run(3)).isEqualTo("drew 4");
+    save(client, dir, "replay-parallel-where-completed", PARALLEL_WHERE_COMPLETED);
   }
 
-  private static BudgetedPipeline.StoryboardWorkflow start(
-      WorkflowClient client, String id, Map<String, Object> memo) {
+  private static <T> T start(
+      WorkflowClient client, Class<T> type, String id, Map<String, Object> memo) {
     return client.newWorkflowStub(
-        BudgetedPipeline.StoryboardWorkflow.class,
+        type,
         WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId(id).setMemo(memo).build());
   }
 

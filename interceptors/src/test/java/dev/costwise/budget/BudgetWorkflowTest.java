@@ -104,7 +104,9 @@ class BudgetWorkflowTest {
         BudgetedPipeline.CarefulStoryboardsImpl.class,
         BudgetedPipeline.NotingWorkflowImpl.class,
         BudgetedPipeline.GatedStoryboardsImpl.class,
-        BudgetedPipeline.CataloguedStoryboardsImpl.class);
+        BudgetedPipeline.CataloguedStoryboardsImpl.class,
+        BudgetedPipeline.AbandoningStoryboardsImpl.class,
+        BudgetedPipeline.WideStoryboardsImpl.class);
     studio = new BudgetedPipeline.StudioImpl();
     worker.registerActivitiesImplementations(studio, budgets.checkActivity());
     env.start();
@@ -437,6 +439,69 @@ class BudgetWorkflowTest {
         .as("three storyboards were in flight when the limit was crossed; the fourth never started")
         .isEqualByComparingTo("1.44");
     assertThat(studio.calls("parallel")).isEqualTo(3);
+  }
+
+  @Test
+  void activitiesInFlightHoldNoWorkflowThreadOfCostwise() {
+    // each activity is settled by the thread that completes its result: while twelve run at once,
+    // no workflow thread may be waiting in Costwise for one of them (a thread each, as runs of the
+    // release before took, is a real thread of the worker's bounded workflow-thread pool)
+    studio.gate = new java.util.concurrent.CountDownLatch(1);
+    var wf =
+        stub(BudgetedPipeline.WideStoryboards.class, "wide", limits(null, "100.00", "wide-co"));
+    WorkflowStub untyped = WorkflowStub.fromTyped(wf);
+    untyped.start(12);
+    try {
+      eventually("twelve storyboards in flight", () -> studio.calls("wide") == 12);
+      pause(Duration.ofMillis(200)); // the workflow task that scheduled them has settled down
+      assertThat(threadsWaitingInCostwiseWorkflowCode())
+          .as("workflow threads waiting in Costwise with twelve activities in flight")
+          .isEmpty();
+    } finally {
+      studio.gate.countDown();
+    }
+    assertThat(untyped.getResult(String.class)).isEqualTo("drew 13");
+    RunCost report = untyped.query(CostBudget.QUERY, RunCost.class);
+    assertThat(report.spentUsd()).as("13 storyboards settled").isEqualByComparingTo("6.24");
+    assertThat(report.reservedUsd()).isEqualByComparingTo("0");
+  }
+
+  /** Names of live threads with a frame of Costwise's workflow interceptor on their stack. */
+  private static List<String> threadsWaitingInCostwiseWorkflowCode() {
+    List<String> found = new java.util.ArrayList<>();
+    Thread.getAllStackTraces()
+        .forEach(
+            (thread, stack) -> {
+              for (StackTraceElement frame : stack) {
+                if (frame.getClassName().startsWith("dev.costwise.temporal.internal.BudgetGuard")) {
+                  found.add(thread.getName() + " at " + frame);
+                  break;
+                }
+              }
+            });
+    return found;
+  }
+
+  @Test
+  void anActivityCanceledBeforeItRanIsSettledAtNothingAndTheRunGoesOn() {
+    // the scope's cancellation fails the activity's result in the workflow's own thread, which
+    // then settles it: the run must neither hang there nor keep the reservation
+    var wf =
+        stub(
+            BudgetedPipeline.AbandoningStoryboards.class,
+            "abandoning",
+            limits(null, "5.00", "abandon-co"));
+
+    assertThat(wf.run()).isEqualTo("canceled, then storyboard 2");
+
+    String runId = runId(wf);
+    RunCost report = WorkflowStub.fromTyped(wf).query(CostBudget.QUERY, RunCost.class);
+    assertThat(studio.calls("abandoning")).as("the canceled storyboard never ran").isEqualTo(1);
+    assertThat(report.spentUsd()).as("the one storyboard drawn").isEqualByComparingTo("0.48");
+    assertThat(report.reservedUsd()).as("nothing left reserved").isEqualByComparingTo("0");
+    assertThat(report.status()).isEqualTo(BudgetStatus.OK);
+    eventually("the drawn storyboard is recorded", () -> store.steps(runId).size() == 1);
+    assertThat(store.execution(runId).orElseThrow().costUsd()).isEqualByComparingTo("0.48");
   }
 
   @Test

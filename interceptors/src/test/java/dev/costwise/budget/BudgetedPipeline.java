@@ -7,8 +7,11 @@ import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
 import io.temporal.workflow.Async;
+import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.Workflow;
@@ -64,6 +67,26 @@ final class BudgetedPipeline {
   }
 
   @WorkflowInterface
+  public interface WideStoryboards {
+    /**
+     * As {@link ParallelStoryboards}, under a workflow type of its own, so that its draws add
+     * nothing to the history other tests reserve from.
+     */
+    @WorkflowMethod
+    String run(int n);
+  }
+
+  @WorkflowInterface
+  public interface AbandoningStoryboards {
+    /**
+     * Starts a storyboard in a cancellation scope and cancels the scope at once, then draws one
+     * more; returns whether the first was canceled and what the second drew.
+     */
+    @WorkflowMethod
+    String run();
+  }
+
+  @WorkflowInterface
   public interface CarefulStoryboards {
     /**
      * Draws one storyboard, then asks the budget before a step estimated at {@code estimateUsd}.
@@ -92,6 +115,9 @@ final class BudgetedPipeline {
     final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private final boolean reportsUsage;
 
+    /** When set, each draw waits for it to open before it spends. */
+    volatile java.util.concurrent.CountDownLatch gate;
+
     /** A studio that reports usage, as activities do once Costwise is installed. */
     StudioImpl() {
       this(true);
@@ -113,6 +139,17 @@ final class BudgetedPipeline {
           .computeIfAbsent(
               Activity.getExecutionContext().getInfo().getWorkflowId(), k -> new AtomicInteger())
           .incrementAndGet();
+      java.util.concurrent.CountDownLatch g = gate;
+      if (g != null) {
+        try {
+          if (!g.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the test never opened the gate");
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException(e);
+        }
+      }
       if (reportsUsage) {
         CostUsage.record(Usage.of("openai", "dall-e-3").images(4, "1024x1792", "hd").build());
       }
@@ -195,16 +232,50 @@ final class BudgetedPipeline {
 
     @Override
     public String run(int n) {
-      List<Promise<String>> boards = new ArrayList<>();
-      for (int i = 1; i <= n; i++) {
-        boards.add(Async.function(studio::draw, i));
+      return drawAtOnce(studio, n);
+    }
+  }
+
+  public static final class WideStoryboardsImpl implements WideStoryboards {
+    private final Studio studio = studio();
+
+    @Override
+    public String run(int n) {
+      return drawAtOnce(studio, n);
+    }
+  }
+
+  /** Draws {@code n} storyboards at once, then one more. */
+  private static String drawAtOnce(Studio studio, int n) {
+    List<Promise<String>> boards = new ArrayList<>();
+    for (int i = 1; i <= n; i++) {
+      boards.add(Async.function(studio::draw, i));
+    }
+    Promise.allOf(boards).get();
+    for (Promise<String> b : boards) {
+      b.get();
+    }
+    studio.draw(n + 1);
+    return "drew " + (n + 1);
+  }
+
+  public static final class AbandoningStoryboardsImpl implements AbandoningStoryboards {
+    private final Studio studio = studio();
+
+    @Override
+    public String run() {
+      List<Promise<String>> first = new ArrayList<>();
+      CancellationScope scope =
+          Workflow.newCancellationScope(() -> first.add(Async.function(studio::draw, 1)));
+      scope.run();
+      scope.cancel();
+      String outcome;
+      try {
+        outcome = "not canceled: " + first.get(0).get();
+      } catch (ActivityFailure e) {
+        outcome = e.getCause() instanceof CanceledFailure ? "canceled" : "failed";
       }
-      Promise.allOf(boards).get();
-      for (Promise<String> b : boards) {
-        b.get();
-      }
-      studio.draw(n + 1);
-      return "drew " + (n + 1);
+      return outcome + ", then " + studio.draw(2);
     }
   }
 

@@ -15,6 +15,11 @@ final class Markers {
     return detail(e, "changeId");
   }
 
+  /** The version a version marker recorded, or null when {@code e} is not one. */
+  static String version(HistoryEvent e) {
+    return changeId(e) == null ? null : detail(e, "version");
+  }
+
   /** A local activity's type, or null when {@code e} is not a local-activity marker. */
   static String localActivityType(HistoryEvent e) {
     return detail(e, "type");

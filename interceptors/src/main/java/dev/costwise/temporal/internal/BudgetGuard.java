@@ -91,6 +91,15 @@ public final class BudgetGuard {
    */
   static final int SETTLING_IN_WORKFLOW = 3;
 
+  /**
+   * Version of {@link #CHANGE_ID} that settles an activity in the workflow thread that completes
+   * its result (see {@link #settled}), where earlier versions started a workflow thread of its own
+   * for each activity to wait for the result and settle it. The settlements are the same; their
+   * order among parallel activities, and so the order of their markers, can differ, hence the
+   * version.
+   */
+  static final int SETTLING_WHERE_COMPLETED = 4;
+
   private static final LocalActivityOptions SETTLE_OPTIONS = BudgetGuard.CHECK_OPTIONS;
 
   /**
@@ -168,7 +177,7 @@ public final class BudgetGuard {
     guard.searchAttributes = options.searchAttributes();
     if (options.budgets() != null) {
       guard.version =
-          Workflow.getVersion(CHANGE_ID, Workflow.DEFAULT_VERSION, SETTLING_IN_WORKFLOW);
+          Workflow.getVersion(CHANGE_ID, Workflow.DEFAULT_VERSION, SETTLING_WHERE_COMPLETED);
       guard.enabled = guard.version >= 1;
       if (guard.settling()) {
         guard.latest = guard.report(null);
@@ -211,6 +220,14 @@ public final class BudgetGuard {
   /** Whether this run settles each activity and reserves before it (else: checks after it). */
   boolean settling() {
     return enabled && version >= SETTLING;
+  }
+
+  /**
+   * Whether this run settles an activity in the thread that completes its result ({@link
+   * #settled}), rather than in a workflow thread of its own ({@link #settleActivity}).
+   */
+  boolean settlesWhereCompleted() {
+    return enabled && version >= SETTLING_WHERE_COMPLETED;
   }
 
   /**
@@ -639,26 +656,39 @@ public final class BudgetGuard {
       WorkflowOutboundCallsInterceptor.ActivityOutput<R> output,
       CompletablePromise<R> result) {
     R value = null;
-    RuntimeException activityFailure = null;
+    RuntimeException outcome = null;
     try {
       value = output.getResult().get();
-    } catch (ActivityFailure e) {
-      if (e.getCause() instanceof ApplicationFailure af
-          && BudgetExceeded.TYPE.equals(af.getType())) {
-        reserved = reserved.subtract(reservedUsd); // blocked before running: nothing spent
-        failure = failure != null ? failure : af;
-        result.completeExceptionally(af);
-        return;
-      }
-      activityFailure = e;
-    } catch (CanceledFailure e) {
-      activityFailure = e;
     } catch (RuntimeException e) {
-      activityFailure = e;
+      outcome = e;
     }
+    settled(activityType, reservedUsd, output.getActivityId(), value, outcome, result);
+  }
+
+  /**
+   * Settles an activity whose result is known ({@code value}, or its failure {@code outcome}), then
+   * completes {@code result} as {@link #settleActivity} does. Runs in whichever workflow thread
+   * completed the activity's result; it blocks that thread while the settlement is recorded.
+   */
+  <R> void settled(
+      String activityType,
+      BigDecimal reservedUsd,
+      String activityId,
+      R value,
+      RuntimeException outcome,
+      CompletablePromise<R> result) {
+    if (outcome instanceof ActivityFailure e
+        && e.getCause() instanceof ApplicationFailure af
+        && BudgetExceeded.TYPE.equals(af.getType())) {
+      reserved = reserved.subtract(reservedUsd); // blocked before running: nothing spent
+      failure = failure != null ? failure : af;
+      result.completeExceptionally(af);
+      return;
+    }
+    RuntimeException activityFailure = outcome;
     RuntimeException exceeded = null;
     try {
-      settleAndJudge(activityType, output.getActivityId(), reservedUsd, activityFailure == null);
+      settleAndJudge(activityType, activityId, reservedUsd, activityFailure == null);
     } catch (RuntimeException e) {
       exceeded = e;
     }

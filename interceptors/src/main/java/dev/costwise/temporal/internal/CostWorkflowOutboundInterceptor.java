@@ -20,8 +20,10 @@ import java.util.function.Supplier;
  * budget check when the run checks budgets. Headers are not compared on replay, so tags change no
  * command; the checks are guarded by {@link BudgetGuard}'s version marker.
  *
- * <p>The check runs in its own workflow thread once the activity's result arrives; the caller sees
- * the activity's result only after the check, or {@code BudgetExceeded} instead of it.
+ * <p>Once the activity's result arrives, the run settles it: in the workflow thread that completed
+ * the result (runs of {@link BudgetGuard#SETTLING_WHERE_COMPLETED} on), else in a workflow thread
+ * started for the activity; the caller sees the activity's result only after the settlement, or
+ * {@code BudgetExceeded} instead of it.
  */
 final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterceptorBase {
   private final CostTrackingOptions options;
@@ -61,7 +63,18 @@ final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterce
     BigDecimal reserved = guard.reservation(type);
     ActivityOutput<R> output = schedule.get();
     CompletablePromise<R> result = Workflow.newPromise();
-    Async.procedure(() -> guard.settleActivity(type, reserved, output, result));
+    if (guard.settlesWhereCompleted()) {
+      // settled by the workflow thread that completes the activity's result: no thread of its own
+      output
+          .getResult()
+          .handle(
+              (value, outcome) -> {
+                guard.settled(type, reserved, output.getActivityId(), value, outcome, result);
+                return null;
+              });
+    } else {
+      Async.procedure(() -> guard.settleActivity(type, reserved, output, result));
+    }
     return new ActivityOutput<>(output.getActivityId(), result);
   }
 
