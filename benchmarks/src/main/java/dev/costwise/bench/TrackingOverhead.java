@@ -61,8 +61,9 @@ import java.util.UUID;
  * -Dcostwise.sharedServer}); the JVM, its compiled code and the database stay warm across rounds.
  *
  * <p>Warm-up rounds run, unreported, for at least {@code -Dcostwise.warmupSeconds} (default 60) and
- * then until the JIT has settled: until the compilers' time in the last rotation through every mode
- * is at most {@code -Dcostwise.jitSettledPercent} (default 5) percent of its wall time, or {@code
+ * then until the JIT has settled: until the compilers' time in each of the last two rotations
+ * through every mode is at most {@code -Dcostwise.jitSettledPercent} (default 5) percent of its
+ * wall time (their elapsed time, which counts their waits for a core too), or {@code
  * -Dcostwise.maxWarmupSeconds} (default 900) have passed. A fixed minute is not enough: on two busy
  * cores the compilers were still taking 0.3–0.6 ms of CPU per activity of the tracked modes after
  * it (Temporal's server and SDK, gRPC and Costwise are a lot of code, and the compile queue
@@ -219,6 +220,7 @@ public final class TrackingOverhead {
       java.lang.management.CompilationMXBean jit =
           java.lang.management.ManagementFactory.getCompilationMXBean();
       int warmUps = 0;
+      int settledRounds = 0; // warm-up rounds in a row with the JIT under its share
       int rounds = Integer.MAX_VALUE;
       for (int round = 0; round < rounds; round++) {
         boolean warmUp = rounds == Integer.MAX_VALUE;
@@ -251,7 +253,8 @@ public final class TrackingOverhead {
         if (warmUp) {
           warmUps++;
           long now = System.nanoTime();
-          if (now >= warmAtMost || (now >= warmUntil && jitShare <= JIT_SETTLED)) {
+          settledRounds = jitShare <= JIT_SETTLED ? settledRounds + 1 : 0;
+          if (now >= warmAtMost || (now >= warmUntil && settledRounds >= 2)) {
             rounds = round + 1 + measured;
             WARMED_SECONDS = (now - warmStart) / 1e9;
             WARMED_JIT = jitShare;
