@@ -39,12 +39,13 @@ import java.util.UUID;
 
 /**
  * What tracking and budgets cost a worker's activity throughput. N workflows each run K activities
- * one after another; an activity does nothing but report one model call's usage. The same load runs
- * on workers of one process, each on its own task queue over the same in-process Temporal test
- * server and one embedded PostgreSQL with durable commits (fsync and synchronous commit on),
- * reached through a HikariCP pool as a production worker is. Each tracked worker installs its
- * {@code CostwisePlugin} through {@code WorkerFactoryOptions.setPlugins}, as a user does, so its
- * runs upsert the cost search attributes the plugin registers:
+ * one after another (with {@code -Dcostwise.fanOut=true}: all K at once); an activity does nothing
+ * but report one model call's usage. The same load runs on workers of one process, each on its own
+ * task queue over the same in-process Temporal test server and one embedded PostgreSQL with durable
+ * commits (fsync and synchronous commit on), reached through a HikariCP pool as a production worker
+ * is. Each tracked worker installs its {@code CostwisePlugin} through {@code
+ * WorkerFactoryOptions.setPlugins}, as a user does, so its runs upsert the cost search attributes
+ * the plugin registers:
  *
  * <ul>
  *   <li>{@code off}: no Costwise at all;
@@ -147,6 +148,41 @@ public final class TrackingOverhead {
     }
   }
 
+  /** The same K calls, all at once (the run waits for every one). */
+  @WorkflowInterface
+  public interface FanOut {
+    @WorkflowMethod(name = "OverheadFanOut")
+    int run(int steps);
+  }
+
+  /** The fan-out workflow. */
+  public static final class FanOutImpl implements FanOut {
+    private final Call call =
+        Workflow.newActivityStub(
+            Call.class,
+            ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(30)).build());
+
+    @Override
+    public int run(int steps) {
+      List<io.temporal.workflow.Promise<Reply>> calls = new ArrayList<>();
+      for (int i = 0; i < steps; i++) {
+        calls.add(io.temporal.workflow.Async.function(call::call, i));
+      }
+      io.temporal.workflow.Promise.allOf(calls).get();
+      return calls.size();
+    }
+  }
+
+  /**
+   * Whether each run calls its K activities all at once ({@code -Dcostwise.fanOut=true}) rather
+   * than one after another.
+   */
+  private static final boolean FAN_OUT = Boolean.getBoolean("costwise.fanOut");
+
+  private static String workflowType() {
+    return FAN_OUT ? "OverheadFanOut" : "OverheadSteps";
+  }
+
   public static void main(String[] args) throws Exception {
     int workflows = args.length > 0 ? Integer.parseInt(args[0]) : 40;
     int activities = args.length > 1 ? Integer.parseInt(args[1]) : 20;
@@ -203,7 +239,7 @@ public final class TrackingOverhead {
                 new PeriodBudget(
                     "overhead-daily",
                     BudgetPeriod.DAILY,
-                    BudgetScope.workflowType("OverheadSteps"),
+                    BudgetScope.workflowType(workflowType()),
                     new BigDecimal("1000000"),
                     List.of(Threshold.parse("80:notify"), Threshold.parse("100:block"))));
       }
@@ -268,10 +304,11 @@ public final class TrackingOverhead {
       }
       System.out.printf(
           Locale.ROOT,
-          "%n%d workflows x %d activities, %d rounds after %d warm-up rounds (%.0f s, the last"
+          "%n%d workflows x %d activities%s, %d rounds after %d warm-up rounds (%.0f s, the last"
               + " with the JIT at %.1f%% of its wall time), %d cores, load %s%n",
           workflows,
           activities,
+          FAN_OUT ? " (all at once)" : " (one after another)",
           measured,
           warmUps,
           WARMED_SECONDS,
@@ -374,7 +411,7 @@ public final class TrackingOverhead {
         }
         WorkerFactory factory = WorkerFactory.newInstance(client, options.build());
         Worker worker = factory.newWorker("overhead-" + mode);
-        worker.registerWorkflowImplementationTypes(StepsImpl.class);
+        worker.registerWorkflowImplementationTypes(StepsImpl.class, FanOutImpl.class);
         worker.registerActivitiesImplementations(new CallImpl());
         factory.start();
         if (plugin != null && !plugin.searchAttributesEnabled()) {
@@ -510,7 +547,7 @@ public final class TrackingOverhead {
       if (mode.startsWith("budgets")) {
         CostwiseRun.limits("500.00", "1000.00").applyTo(options);
       }
-      WorkflowStub stub = client.newUntypedWorkflowStub("OverheadSteps", options.build());
+      WorkflowStub stub = client.newUntypedWorkflowStub(workflowType(), options.build());
       stub.start(activities);
       stubs.add(stub);
     }

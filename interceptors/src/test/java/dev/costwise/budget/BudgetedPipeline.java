@@ -118,6 +118,9 @@ final class BudgetedPipeline {
     /** When set, each draw waits for it to open before it spends. */
     volatile java.util.concurrent.CountDownLatch gate;
 
+    /** When positive, draw {@code n} takes {@code n} times this long, so results arrive apart. */
+    volatile long staggerMillis;
+
     /** A studio that reports usage, as activities do once Costwise is installed. */
     StudioImpl() {
       this(true);
@@ -140,15 +143,16 @@ final class BudgetedPipeline {
               Activity.getExecutionContext().getInfo().getWorkflowId(), k -> new AtomicInteger())
           .incrementAndGet();
       java.util.concurrent.CountDownLatch g = gate;
-      if (g != null) {
-        try {
-          if (!g.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
-            throw new IllegalStateException("the test never opened the gate");
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException(e);
+      try {
+        if (g != null && !g.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+          throw new IllegalStateException("the test never opened the gate");
         }
+        if (staggerMillis > 0) {
+          Thread.sleep(n * staggerMillis);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
       }
       if (reportsUsage) {
         CostUsage.record(Usage.of("openai", "dall-e-3").images(4, "1024x1792", "hd").build());
