@@ -67,7 +67,7 @@ class WorkflowThreadPoolTest {
     Worker worker = env.newWorker(QUEUE);
     worker.registerWorkflowImplementationTypes(BudgetedPipeline.WideStoryboardsImpl.class);
     BudgetedPipeline.StudioImpl studio = new BudgetedPipeline.StudioImpl();
-    studio.staggerMillis = 40; // results arrive apart, each in a workflow task of its own
+    studio.staggerMillis = 60; // results arrive apart, a few per workflow task at most
     worker.registerActivitiesImplementations(studio, budgets.checkActivity());
     env.start();
     WorkflowClient client = env.getWorkflowClient();
