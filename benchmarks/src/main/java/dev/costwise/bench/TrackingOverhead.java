@@ -132,10 +132,7 @@ public final class TrackingOverhead {
 
   /** The workflow. */
   public static final class StepsImpl implements Steps {
-    private final Call call =
-        Workflow.newActivityStub(
-            Call.class,
-            ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(30)).build());
+    private final Call call = callStub();
 
     @Override
     public int run(int steps) {
@@ -148,6 +145,13 @@ public final class TrackingOverhead {
     }
   }
 
+  /** The activity stub both workflows call through. */
+  static Call callStub() {
+    return Workflow.newActivityStub(
+        Call.class,
+        ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(30)).build());
+  }
+
   /** The same K calls, all at once (the run waits for every one). */
   @WorkflowInterface
   public interface FanOut {
@@ -157,10 +161,7 @@ public final class TrackingOverhead {
 
   /** The fan-out workflow. */
   public static final class FanOutImpl implements FanOut {
-    private final Call call =
-        Workflow.newActivityStub(
-            Call.class,
-            ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(30)).build());
+    private final Call call = callStub();
 
     @Override
     public int run(int steps) {

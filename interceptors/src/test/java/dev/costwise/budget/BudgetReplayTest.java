@@ -39,9 +39,10 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * <p>Record this release's histories ({@code history-settled-where-completed.json}: settlements
  * from the worker's memory made in the thread that completed each activity's result, a reservation
  * refused and stored; {@code history-parallel-settled-where-completed.json}: three activities at
- * once, then a fourth) with {@code -Dcostwise.recordHistories=true -Dtest=BudgetReplayTest}; the
- * older ones were recorded by their releases and are never regenerated: those that checked after
- * each activity, those that settled through a local activity but stored no refusal ({@code
+ * once, then a fourth; {@code history-tree-settled-where-completed.json}: a draw, then two child
+ * runs at once) with {@code -Dcostwise.recordHistories=true -Dtest=BudgetReplayTest}; the older
+ * ones were recorded by their releases and are never regenerated: those that checked after each
+ * activity, those that settled through a local activity but stored no refusal ({@code
  * history-settled.json}, {@code history-settled-hard-limit.json}, {@code
  * history-settled-refused.json}), the one that settled through a local activity and stored its
  * refusal ({@code history-refused.json}), and the one that settled from memory in a workflow thread
@@ -60,6 +61,8 @@ class BudgetReplayTest {
   private static final String WHERE_COMPLETED = "budget/history-settled-where-completed.json";
   private static final String PARALLEL_WHERE_COMPLETED =
       "budget/history-parallel-settled-where-completed.json";
+  private static final String TREE_WHERE_COMPLETED =
+      "budget/history-tree-settled-where-completed.json";
   private static PriceCatalog catalog;
   private static Jdbi jdbi;
   private TestWorkflowEnvironment env;
@@ -104,7 +107,8 @@ class BudgetReplayTest {
     Worker worker = env.newWorker(QUEUE);
     worker.registerWorkflowImplementationTypes(
         BudgetedPipeline.StoryboardWorkflowImpl.class,
-        BudgetedPipeline.ParallelStoryboardsImpl.class);
+        BudgetedPipeline.ParallelStoryboardsImpl.class,
+        RunTreeTest.CrewImpl.class);
     worker.registerActivitiesImplementations(
         new BudgetedPipeline.StudioImpl(tracked), budgets.checkActivity());
     return worker;
@@ -180,6 +184,17 @@ class BudgetReplayTest {
   }
 
   @Test
+  void treeHistorySettledWhereEachChildCompletedReplays() throws Exception {
+    Worker worker = worker(true);
+    // the parent names its children after its own workflow id, so the replay needs that id
+    WorkflowExecutionHistory tree =
+        new WorkflowExecutionHistory(
+            history(TREE_WHERE_COMPLETED).getHistory(), "replay-tree-where-completed");
+    assertThatCode(() -> WorkflowReplayer.replayWorkflowExecution(tree, worker))
+        .doesNotThrowAnyException();
+  }
+
+  @Test
   void aSettlementFromMemoryIsAMarkerTheReplayChecks() throws Exception {
     // guards the fixtures: without one of its side-effect markers, a history does not replay
     for (String settled : List.of(IN_WORKFLOW, WHERE_COMPLETED, PARALLEL_WHERE_COMPLETED)) {
@@ -196,6 +211,13 @@ class BudgetReplayTest {
     assertThat(budgetCheckVersions(IN_WORKFLOW)).containsExactly("3");
     assertThat(budgetCheckVersions(WHERE_COMPLETED)).containsExactly("4");
     assertThat(budgetCheckVersions(PARALLEL_WHERE_COMPLETED)).containsExactly("4");
+    assertThat(budgetCheckVersions(TREE_WHERE_COMPLETED)).containsExactly("4");
+    assertThat(
+            history(TREE_WHERE_COMPLETED).getEvents().stream()
+                .filter(e -> e.hasChildWorkflowExecutionCompletedEventAttributes())
+                .count())
+        .as("children that ended, each judged by the parent")
+        .isEqualTo(2);
     assertThat(budgetCheckVersions(SETTLED)).containsExactly("2");
     assertThat(sideEffects(PARALLEL_WHERE_COMPLETED))
         .as("one settlement per storyboard, and the first type's expected cost")
@@ -373,7 +395,8 @@ class BudgetReplayTest {
 
     // Only this release's histories are recorded here: a run whose two first draws are settled
     // from the worker's memory and whose third is refused before running, the refusal stored; and
-    // a run that draws three storyboards at once, then a fourth, all settled. The others were
+    // a run that draws three storyboards at once, then a fourth, all settled; and a run that draws
+    // one, then starts two child runs of one draw each. The others were
     // recorded by their releases and are kept as they are (regenerating them would test nothing):
     // history-with-checks and history-hard-limit by the release that checked after each activity,
     // history-without-interceptor without Costwise, history-settled, history-settled-hard-limit
@@ -401,6 +424,14 @@ class BudgetReplayTest {
             Map.of("costwise.budget", Map.of("hardUsd", "2.00")));
     assertThat(parallel.run(3)).isEqualTo("drew 4");
     save(client, dir, "replay-parallel-where-completed", PARALLEL_WHERE_COMPLETED);
+    var crew =
+        start(
+            client,
+            RunTreeTest.Crew.class,
+            "replay-tree-where-completed",
+            Map.of("costwise.budget", Map.of("hardUsd", "5.00")));
+    assertThat(crew.run(2, 1)).isEqualTo("crew of 2");
+    save(client, dir, "replay-tree-where-completed", TREE_WHERE_COMPLETED);
   }
 
   private static <T> T start(

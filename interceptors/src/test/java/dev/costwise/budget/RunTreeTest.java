@@ -64,6 +64,7 @@ class RunTreeTest {
   private TestWorkflowEnvironment env;
   private WorkflowClient client;
   private Budgets budgets;
+  private BudgetedPipeline.StudioImpl studio;
   private static final Map<String, AtomicInteger> CALLS = new ConcurrentHashMap<>();
 
   @BeforeEach
@@ -86,9 +87,10 @@ class RunTreeTest {
         CrewImpl.class,
         BudgetedPipeline.StoryboardWorkflowImpl.class,
         SessionImpl.class,
-        GalleryImpl.class);
-    worker.registerActivitiesImplementations(
-        new BudgetedPipeline.StudioImpl(), new SketchbookImpl(), budgets.checkActivity());
+        GalleryImpl.class,
+        TroupeImpl.class);
+    studio = new BudgetedPipeline.StudioImpl();
+    worker.registerActivitiesImplementations(studio, new SketchbookImpl(), budgets.checkActivity());
     env.start();
     client = env.getWorkflowClient();
     CALLS.clear();
@@ -126,6 +128,36 @@ class RunTreeTest {
         r.get();
       }
       return "crew of " + children;
+    }
+  }
+
+  @WorkflowInterface
+  public interface Troupe {
+    /**
+     * Starts {@code children} storyboard runs at once, each drawing one storyboard and then holding
+     * until released, and waits for them all.
+     */
+    @WorkflowMethod
+    String run(int children);
+  }
+
+  public static final class TroupeImpl implements Troupe {
+    @Override
+    public String run(int children) {
+      List<Promise<String>> runs = new ArrayList<>();
+      for (int i = 1; i <= children; i++) {
+        BudgetedPipeline.StoryboardWorkflow child =
+            Workflow.newChildWorkflowStub(
+                BudgetedPipeline.StoryboardWorkflow.class,
+                ChildWorkflowOptions.newBuilder()
+                    .setWorkflowId(Workflow.getInfo().getWorkflowId() + "-child-" + i)
+                    .build());
+        runs.add(Async.function(child::run, 1, true));
+      }
+      for (Promise<String> r : runs) {
+        r.get();
+      }
+      return "troupe of " + children;
     }
   }
 
@@ -372,6 +404,47 @@ class RunTreeTest {
             .isEqualTo("[{\"runId\": \"" + root + "\", \"hardUsd\": \"2.00\"}]");
       }
     }
+  }
+
+  @Test
+  void childrenInFlightHoldNoWorkflowThreadOfCostwise() throws Exception {
+    // a child's end is judged by the thread that completes its result: while six children run,
+    // the parent holds no workflow thread waiting for one (runs of the release before held one
+    // per child, a real thread of the worker's bounded pool, for as long as the child ran)
+    Troupe troupe = stub(Troupe.class, "troupe", memo("50.00", "acme"));
+    WorkflowStub untyped = WorkflowStub.fromTyped(troupe);
+    untyped.start(6);
+    long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    for (int i = 1; i <= 6; i++) {
+      while (studio.calls("troupe-child-" + i) == 0) {
+        assertThat(System.nanoTime()).as("child %d drew its storyboard", i).isLessThan(until);
+        Thread.sleep(20);
+      }
+    }
+    Thread.sleep(300); // the children's draws are settled and they hold; the parent waits
+    List<String> waiting = new ArrayList<>();
+    Thread.getAllStackTraces()
+        .forEach(
+            (thread, stack) -> {
+              for (StackTraceElement frame : stack) {
+                String c = frame.getClassName();
+                if (c.startsWith("dev.costwise.temporal.internal.BudgetGuard")
+                    || (c.startsWith("dev.costwise.temporal.internal.CostWorkflowOutbound")
+                        && frame.getMethodName().startsWith("lambda$"))) {
+                  waiting.add(thread.getName() + " at " + frame);
+                  break;
+                }
+              }
+            });
+    assertThat(waiting).as("workflow threads waiting in Costwise for a child").isEmpty();
+    for (int i = 1; i <= 6; i++) {
+      client
+          .newWorkflowStub(BudgetedPipeline.StoryboardWorkflow.class, "troupe-child-" + i)
+          .release();
+    }
+    assertThat(untyped.getResult(String.class)).isEqualTo("troupe of 6");
+    RunCost report = untyped.query(CostBudget.QUERY, RunCost.class);
+    assertThat(report.subtreeSpentUsd()).as("six children's draws").isEqualByComparingTo("2.88");
   }
 
   @Test

@@ -93,9 +93,10 @@ public final class BudgetGuard {
 
   /**
    * Version of {@link #CHANGE_ID} that settles an activity in the workflow thread that completes
-   * its result (see {@link #settled}), where earlier versions started a workflow thread of its own
-   * for each activity to wait for the result and settle it. The settlements are the same; their
-   * order among parallel activities, and so the order of their markers, can differ, hence the
+   * its result (see {@link #settled}), and judges a child run's end in the thread that completes
+   * the child's result, where earlier versions started a workflow thread of its own for each
+   * activity and child to wait for the result. The settlements are the same; their order among
+   * parallel activities and children, and so the order of their markers, can differ, hence the
    * version.
    */
   static final int SETTLING_WHERE_COMPLETED = 4;

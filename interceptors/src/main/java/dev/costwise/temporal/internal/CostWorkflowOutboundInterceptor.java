@@ -23,7 +23,7 @@ import java.util.function.Supplier;
  * <p>Once the activity's result arrives, the run settles it: in the workflow thread that completed
  * the result (runs of {@link BudgetGuard#SETTLING_WHERE_COMPLETED} on), else in a workflow thread
  * started for the activity; the caller sees the activity's result only after the settlement, or
- * {@code BudgetExceeded} instead of it.
+ * {@code BudgetExceeded} instead of it. A child run's end is judged the same way.
  */
 final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterceptorBase {
   private final CostTrackingOptions options;
@@ -139,29 +139,54 @@ final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterce
       return output;
     }
     CompletablePromise<R> result = Workflow.newPromise();
-    Async.procedure(
-        () -> {
-          R value = null;
-          RuntimeException childFailure = null;
-          try {
-            value = output.getResult().get();
-          } catch (RuntimeException e) {
-            ApplicationFailure ours = guard.fromChild(e);
-            childFailure = ours != null ? ours : e;
-          }
-          try {
-            guard.childEnded();
-          } catch (RuntimeException exceeded) {
-            result.completeExceptionally(childFailure != null ? childFailure : exceeded);
-            return;
-          }
-          if (childFailure != null) {
-            result.completeExceptionally(childFailure);
-          } else {
-            result.complete(value);
-          }
-        });
+    if (guard.settlesWhereCompleted()) {
+      // as for activities: judged by the workflow thread that completes the child's result
+      output
+          .getResult()
+          .handle(
+              (value, outcome) -> {
+                childEnded(guard, value, outcome, result);
+                return null;
+              });
+    } else {
+      Async.procedure(
+          () -> {
+            R value = null;
+            RuntimeException outcome = null;
+            try {
+              value = output.getResult().get();
+            } catch (RuntimeException e) {
+              outcome = e;
+            }
+            childEnded(guard, value, outcome, result);
+          });
+    }
     return new ChildWorkflowOutput<>(result, output.getWorkflowExecution());
+  }
+
+  /**
+   * Once a child run ended ({@code value}, or its failure {@code outcome}): takes the failure of a
+   * limit of this run that stopped the child, reads the subtree's spend again, judges the limits,
+   * then completes {@code result}.
+   */
+  private static <R> void childEnded(
+      BudgetGuard guard, R value, RuntimeException outcome, CompletablePromise<R> result) {
+    RuntimeException childFailure = null;
+    if (outcome != null) {
+      ApplicationFailure ours = guard.fromChild(outcome);
+      childFailure = ours != null ? ours : outcome;
+    }
+    try {
+      guard.childEnded();
+    } catch (RuntimeException exceeded) {
+      result.completeExceptionally(childFailure != null ? childFailure : exceeded);
+      return;
+    }
+    if (childFailure != null) {
+      result.completeExceptionally(childFailure);
+    } else {
+      result.complete(value);
+    }
   }
 
   @Override
