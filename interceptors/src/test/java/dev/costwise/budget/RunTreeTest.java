@@ -116,12 +116,7 @@ class RunTreeTest {
       BudgetedPipeline.studio().draw(0);
       List<Promise<String>> runs = new ArrayList<>();
       for (int i = 1; i <= children; i++) {
-        BudgetedPipeline.StoryboardWorkflow child =
-            Workflow.newChildWorkflowStub(
-                BudgetedPipeline.StoryboardWorkflow.class,
-                ChildWorkflowOptions.newBuilder()
-                    .setWorkflowId(Workflow.getInfo().getWorkflowId() + "-child-" + i)
-                    .build());
+        BudgetedPipeline.StoryboardWorkflow child = childStoryboard(i);
         runs.add(Async.function(child::run, drawsEach, false));
       }
       for (Promise<String> r : runs) {
@@ -129,6 +124,15 @@ class RunTreeTest {
       }
       return "crew of " + children;
     }
+  }
+
+  /** The stub of this run's storyboard child {@code i}, named after this run's workflow id. */
+  static BudgetedPipeline.StoryboardWorkflow childStoryboard(int i) {
+    return Workflow.newChildWorkflowStub(
+        BudgetedPipeline.StoryboardWorkflow.class,
+        ChildWorkflowOptions.newBuilder()
+            .setWorkflowId(Workflow.getInfo().getWorkflowId() + "-child-" + i)
+            .build());
   }
 
   @WorkflowInterface
@@ -146,12 +150,7 @@ class RunTreeTest {
     public String run(int children) {
       List<Promise<String>> runs = new ArrayList<>();
       for (int i = 1; i <= children; i++) {
-        BudgetedPipeline.StoryboardWorkflow child =
-            Workflow.newChildWorkflowStub(
-                BudgetedPipeline.StoryboardWorkflow.class,
-                ChildWorkflowOptions.newBuilder()
-                    .setWorkflowId(Workflow.getInfo().getWorkflowId() + "-child-" + i)
-                    .build());
+        BudgetedPipeline.StoryboardWorkflow child = childStoryboard(i);
         runs.add(Async.function(child::run, 1, true));
       }
       for (Promise<String> r : runs) {
