@@ -85,8 +85,6 @@ public final class TrackingOverhead {
   private static final double JIT_SETTLED =
       Double.parseDouble(System.getProperty("costwise.jitSettledPercent", "5")) / 100;
   private static String[] MODES = ALL_MODES;
-  private static double WARMED_SECONDS;
-  private static double WARMED_JIT;
 
   /**
    * Whether each mode's round runs on a test server of its own (default) rather than all rounds on
@@ -258,6 +256,8 @@ public final class TrackingOverhead {
           java.lang.management.ManagementFactory.getCompilationMXBean();
       int warmUps = 0;
       int settledRounds = 0; // warm-up rounds in a row with the JIT under its share
+      double warmedSeconds = 0;
+      double warmedJit = 0; // the JIT's share of the last warm-up round
       int rounds = Integer.MAX_VALUE;
       for (int round = 0; round < rounds; round++) {
         boolean warmUp = rounds == Integer.MAX_VALUE;
@@ -293,8 +293,8 @@ public final class TrackingOverhead {
           settledRounds = jitShare <= JIT_SETTLED ? settledRounds + 1 : 0;
           if (now >= warmAtMost || (now >= warmUntil && settledRounds >= 2)) {
             rounds = round + 1 + measured;
-            WARMED_SECONDS = (now - warmStart) / 1e9;
-            WARMED_JIT = jitShare;
+            warmedSeconds = (now - warmStart) / 1e9;
+            warmedJit = jitShare;
           }
           continue;
         }
@@ -312,8 +312,8 @@ public final class TrackingOverhead {
           FAN_OUT ? " (all at once)" : " (one after another)",
           measured,
           warmUps,
-          WARMED_SECONDS,
-          WARMED_JIT * 100,
+          warmedSeconds,
+          warmedJit * 100,
           Runtime.getRuntime().availableProcessors(),
           Files.readString(Path.of("/proc/loadavg")).trim());
       for (String mode : MODES) {
