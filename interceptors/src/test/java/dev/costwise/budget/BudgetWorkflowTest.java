@@ -454,7 +454,7 @@ class BudgetWorkflowTest {
     try {
       eventually("twelve storyboards in flight", () -> studio.calls("wide") == 12);
       pause(Duration.ofMillis(200)); // the workflow task that scheduled them has settled down
-      assertThat(threadsWaitingInCostwiseWorkflowCode())
+      assertThat(BudgetedPipeline.threadsWaitingInCostwise())
           .as("workflow threads waiting in Costwise with twelve activities in flight")
           .isEmpty();
     } finally {
@@ -464,22 +464,6 @@ class BudgetWorkflowTest {
     RunCost report = untyped.query(CostBudget.QUERY, RunCost.class);
     assertThat(report.spentUsd()).as("13 storyboards settled").isEqualByComparingTo("6.24");
     assertThat(report.reservedUsd()).isEqualByComparingTo("0");
-  }
-
-  /** Names of live threads with a frame of Costwise's workflow interceptor on their stack. */
-  private static List<String> threadsWaitingInCostwiseWorkflowCode() {
-    List<String> found = new java.util.ArrayList<>();
-    Thread.getAllStackTraces()
-        .forEach(
-            (thread, stack) -> {
-              for (StackTraceElement frame : stack) {
-                if (frame.getClassName().startsWith("dev.costwise.temporal.internal.BudgetGuard")) {
-                  found.add(thread.getName() + " at " + frame);
-                  break;
-                }
-              }
-            });
-    return found;
   }
 
   @Test

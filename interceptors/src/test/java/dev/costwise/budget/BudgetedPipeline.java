@@ -171,6 +171,30 @@ final class BudgetedPipeline {
     }
   }
 
+  /**
+   * Live threads waiting in Costwise's workflow interceptors, by name and frame: a frame of the
+   * budget guard, or of a lambda of the outbound interceptor (where a thread started for an
+   * activity or child waits for its result). A workflow's own thread blocked in workflow code has
+   * neither.
+   */
+  static List<String> threadsWaitingInCostwise() {
+    List<String> found = new ArrayList<>();
+    Thread.getAllStackTraces()
+        .forEach(
+            (thread, stack) -> {
+              for (StackTraceElement frame : stack) {
+                String c = frame.getClassName();
+                if (c.startsWith("dev.costwise.temporal.internal.BudgetGuard")
+                    || (c.startsWith("dev.costwise.temporal.internal.CostWorkflowOutbound")
+                        && frame.getMethodName().startsWith("lambda$"))) {
+                  found.add(thread.getName() + " at " + frame);
+                  break;
+                }
+              }
+            });
+    return found;
+  }
+
   static Studio studio() {
     return Workflow.newActivityStub(
         Studio.class,

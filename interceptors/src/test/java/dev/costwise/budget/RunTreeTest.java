@@ -421,21 +421,9 @@ class RunTreeTest {
       }
     }
     Thread.sleep(300); // the children's draws are settled and they hold; the parent waits
-    List<String> waiting = new ArrayList<>();
-    Thread.getAllStackTraces()
-        .forEach(
-            (thread, stack) -> {
-              for (StackTraceElement frame : stack) {
-                String c = frame.getClassName();
-                if (c.startsWith("dev.costwise.temporal.internal.BudgetGuard")
-                    || (c.startsWith("dev.costwise.temporal.internal.CostWorkflowOutbound")
-                        && frame.getMethodName().startsWith("lambda$"))) {
-                  waiting.add(thread.getName() + " at " + frame);
-                  break;
-                }
-              }
-            });
-    assertThat(waiting).as("workflow threads waiting in Costwise for a child").isEmpty();
+    assertThat(BudgetedPipeline.threadsWaitingInCostwise())
+        .as("workflow threads waiting in Costwise for a child")
+        .isEmpty();
     for (int i = 1; i <= 6; i++) {
       client
           .newWorkflowStub(BudgetedPipeline.StoryboardWorkflow.class, "troupe-child-" + i)

@@ -224,8 +224,8 @@ public final class BudgetGuard {
   }
 
   /**
-   * Whether this run settles an activity in the thread that completes its result ({@link
-   * #settled}), rather than in a workflow thread of its own ({@link #settleActivity}).
+   * Whether this run settles an activity, or judges a child's end, in the workflow thread that
+   * completes its result, rather than in a workflow thread started to wait for it.
    */
   boolean settlesWhereCompleted() {
     return enabled && version >= SETTLING_WHERE_COMPLETED;
@@ -647,29 +647,10 @@ public final class BudgetGuard {
   }
 
   /**
-   * Waits for an activity's result, settles its cost (releasing its reservation), then completes
-   * {@code result}: with the activity's value, its failure, or {@value BudgetExceeded#TYPE} when
-   * the activity took a limit covering the run past its hard amount.
-   */
-  <R> void settleActivity(
-      String activityType,
-      BigDecimal reservedUsd,
-      WorkflowOutboundCallsInterceptor.ActivityOutput<R> output,
-      CompletablePromise<R> result) {
-    R value = null;
-    RuntimeException outcome = null;
-    try {
-      value = output.getResult().get();
-    } catch (RuntimeException e) {
-      outcome = e;
-    }
-    settled(activityType, reservedUsd, output.getActivityId(), value, outcome, result);
-  }
-
-  /**
-   * Settles an activity whose result is known ({@code value}, or its failure {@code outcome}), then
-   * completes {@code result} as {@link #settleActivity} does. Runs in whichever workflow thread
-   * completed the activity's result; it blocks that thread while the settlement is recorded.
+   * Settles an activity whose result is known ({@code value}, or its failure {@code outcome}),
+   * releasing its reservation, then completes {@code result}: with the activity's value, its
+   * failure, or {@value BudgetExceeded#TYPE} when the activity took a limit covering the run past
+   * its hard amount. Blocks the calling workflow thread while the settlement is recorded.
    */
   <R> void settled(
       String activityType,

@@ -13,6 +13,7 @@ import io.temporal.workflow.TimerOptions;
 import io.temporal.workflow.Workflow;
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -52,7 +53,7 @@ final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterce
 
   /**
    * Reserves what an activity of {@code type} is expected to cost and schedules it, or refuses it;
-   * the caller sees its result once its cost is settled (see {@link BudgetGuard#settleActivity}).
+   * the caller sees its result once its cost is settled (see {@link BudgetGuard#settled}).
    */
   private static <R> ActivityOutput<R> reservedAndSettled(
       BudgetGuard guard, String type, Supplier<ActivityOutput<R>> schedule) {
@@ -63,19 +64,42 @@ final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterce
     BigDecimal reserved = guard.reservation(type);
     ActivityOutput<R> output = schedule.get();
     CompletablePromise<R> result = Workflow.newPromise();
-    if (guard.settlesWhereCompleted()) {
-      // settled by the workflow thread that completes the activity's result: no thread of its own
-      output
-          .getResult()
-          .handle(
-              (value, outcome) -> {
-                guard.settled(type, reserved, output.getActivityId(), value, outcome, result);
-                return null;
-              });
-    } else {
-      Async.procedure(() -> guard.settleActivity(type, reserved, output, result));
-    }
+    whenEnded(
+        guard,
+        output.getResult(),
+        (value, outcome) ->
+            guard.settled(type, reserved, output.getActivityId(), value, outcome, result));
     return new ActivityOutput<>(output.getActivityId(), result);
+  }
+
+  /**
+   * Calls {@code then} with {@code ended}'s value or failure once it completes: in the workflow
+   * thread that completes it (runs of {@link BudgetGuard#SETTLING_WHERE_COMPLETED} on), else in a
+   * workflow thread started to wait for it, as earlier versions did (a real thread of the worker's
+   * pool for as long as the activity or child runs). The choice decides the order of the markers
+   * {@code then} records, so it follows the run's version.
+   */
+  private static <R> void whenEnded(
+      BudgetGuard guard, Promise<R> ended, BiConsumer<R, RuntimeException> then) {
+    if (guard.settlesWhereCompleted()) {
+      ended.handle(
+          (value, outcome) -> {
+            then.accept(value, outcome);
+            return null;
+          });
+      return;
+    }
+    Async.procedure(
+        () -> {
+          R value = null;
+          RuntimeException outcome = null;
+          try {
+            value = ended.get();
+          } catch (RuntimeException e) {
+            outcome = e;
+          }
+          then.accept(value, outcome);
+        });
   }
 
   private static <R> ActivityInput<R> withHeader(ActivityInput<R> input, BudgetGuard guard) {
@@ -139,28 +163,8 @@ final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterce
       return output;
     }
     CompletablePromise<R> result = Workflow.newPromise();
-    if (guard.settlesWhereCompleted()) {
-      // as for activities: judged by the workflow thread that completes the child's result
-      output
-          .getResult()
-          .handle(
-              (value, outcome) -> {
-                childEnded(guard, value, outcome, result);
-                return null;
-              });
-    } else {
-      Async.procedure(
-          () -> {
-            R value = null;
-            RuntimeException outcome = null;
-            try {
-              value = output.getResult().get();
-            } catch (RuntimeException e) {
-              outcome = e;
-            }
-            childEnded(guard, value, outcome, result);
-          });
-    }
+    whenEnded(
+        guard, output.getResult(), (value, outcome) -> childEnded(guard, value, outcome, result));
     return new ChildWorkflowOutput<>(result, output.getWorkflowExecution());
   }
 
