@@ -36,17 +36,17 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * search-attribute upserts), and ones recorded before the interceptor was added, which must replay
  * without a check (the version marker is absent, so the run stays unchecked).
  *
- * <p>Record this release's histories ({@code history-settled-where-completed.json}: settlements
- * from the worker's memory made in the thread that completed each activity's result, a reservation
- * refused and stored; {@code history-parallel-settled-where-completed.json}: three activities at
- * once, then a fourth; {@code history-tree-settled-where-completed.json}: a draw, then two child
- * runs at once) with {@code -Dcostwise.recordHistories=true -Dtest=BudgetReplayTest}; the older
+ * <p>Record this release's histories ({@code history-settled-in-batches.json}: two draws held
+ * within their reservations and settled together in one marker, a third refused and stored; {@code
+ * history-settled-past-grant.json}: a retried activity whose second attempt signals its run, then a
+ * draw refused) with {@code -Dcostwise.recordHistories=true -Dtest=BudgetReplayTest}; the older
  * ones were recorded by their releases and are never regenerated: those that checked after each
  * activity, those that settled through a local activity but stored no refusal ({@code
  * history-settled.json}, {@code history-settled-hard-limit.json}, {@code
  * history-settled-refused.json}), the one that settled through a local activity and stored its
- * refusal ({@code history-refused.json}), and the one that settled from memory in a workflow thread
- * of each activity's own ({@code history-settled-in-workflow.json}).
+ * refusal ({@code history-refused.json}), the one that settled from memory in a workflow thread of
+ * each activity's own ({@code history-settled-in-workflow.json}), and the three that settled each
+ * activity or child in the thread that completed it ({@code *-where-completed.json}).
  */
 class BudgetReplayTest {
   private static final String QUEUE = "budget-replay";
@@ -63,6 +63,8 @@ class BudgetReplayTest {
       "budget/history-parallel-settled-where-completed.json";
   private static final String TREE_WHERE_COMPLETED =
       "budget/history-tree-settled-where-completed.json";
+  private static final String IN_BATCHES = "budget/history-settled-in-batches.json";
+  private static final String PAST_GRANT = "budget/history-settled-past-grant.json";
   private static PriceCatalog catalog;
   private static Jdbi jdbi;
   private TestWorkflowEnvironment env;
@@ -108,6 +110,7 @@ class BudgetReplayTest {
     worker.registerWorkflowImplementationTypes(
         BudgetedPipeline.StoryboardWorkflowImpl.class,
         BudgetedPipeline.ParallelStoryboardsImpl.class,
+        BudgetedPipeline.RetakenStoryboardsImpl.class,
         RunTreeTest.CrewImpl.class);
     worker.registerActivitiesImplementations(
         new BudgetedPipeline.StudioImpl(tracked), budgets.checkActivity());
@@ -195,9 +198,57 @@ class BudgetReplayTest {
   }
 
   @Test
+  void historySettledInBatchesReplays() throws Exception {
+    Worker worker = worker(true);
+    assertThatCode(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(IN_BATCHES, worker))
+        .doesNotThrowAnyException();
+  }
+
+  @Test
+  void historyWithAnAttemptPastItsGrantReplays() throws Exception {
+    Worker worker = worker(true);
+    assertThatCode(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(PAST_GRANT, worker))
+        .doesNotThrowAnyException();
+  }
+
+  @Test
+  void aSettleSignalIsWhatTheReplayDecidesOn() throws Exception {
+    // guards the fixture: with the retry's signal renamed (so the run never sees it) the run would
+    // hold the retake at its reservation and draw next instead of refusing, and so not replay
+    Worker worker = worker(true);
+    WorkflowExecutionHistory history = history(PAST_GRANT);
+    List<io.temporal.api.history.v1.HistoryEvent> events = new java.util.ArrayList<>();
+    for (var e : history.getEvents()) {
+      if (e.hasWorkflowExecutionSignaledEventAttributes()) {
+        e =
+            e.toBuilder()
+                .setWorkflowExecutionSignaledEventAttributes(
+                    e.getWorkflowExecutionSignaledEventAttributes().toBuilder()
+                        .setSignalName("not-" + BudgetGuard.SETTLE_SIGNAL))
+                .build();
+      }
+      events.add(e);
+    }
+    assertThat(
+            catchThrowable(
+                () ->
+                    WorkflowReplayer.replayWorkflowExecution(
+                        new WorkflowExecutionHistory(
+                            io.temporal.api.history.v1.History.newBuilder()
+                                .addAllEvents(events)
+                                .build(),
+                            history.getWorkflowExecution().getWorkflowId()),
+                        worker)))
+        .as("replay of the history without its signal (the same history replays as recorded)")
+        .isNotNull()
+        .hasMessageContaining("sideEffect"); // the held retake's settlement meets another marker
+  }
+
+  @Test
   void aSettlementFromMemoryIsAMarkerTheReplayChecks() throws Exception {
     // guards the fixtures: without one of its side-effect markers, a history does not replay
-    for (String settled : List.of(IN_WORKFLOW, WHERE_COMPLETED, PARALLEL_WHERE_COMPLETED)) {
+    for (String settled :
+        List.of(IN_WORKFLOW, WHERE_COMPLETED, PARALLEL_WHERE_COMPLETED, IN_BATCHES)) {
       assertThat(replayWithoutFirst(settled, Markers::sideEffect))
           .as("replay of %s without a settlement's marker", settled)
           .hasMessageContaining("NonDeterministicException");
@@ -212,6 +263,25 @@ class BudgetReplayTest {
     assertThat(budgetCheckVersions(WHERE_COMPLETED)).containsExactly("4");
     assertThat(budgetCheckVersions(PARALLEL_WHERE_COMPLETED)).containsExactly("4");
     assertThat(budgetCheckVersions(TREE_WHERE_COMPLETED)).containsExactly("4");
+    assertThat(budgetCheckVersions(IN_BATCHES)).containsExactly("5");
+    assertThat(budgetCheckVersions(PAST_GRANT)).containsExactly("5");
+    assertThat(
+            history(IN_BATCHES).getEvents().stream()
+                .filter(e -> Markers.sideEffect(e) && !Markers.unanswered(e))
+                .map(Markers::sideEffectData)
+                .filter(d -> d.startsWith("["))
+                .toList())
+        .as("the two draws held, settled together once the third could not be reserved")
+        .singleElement()
+        .satisfies(d -> assertThat(d.split("\"activityUsd\"", -1)).hasSize(3));
+    assertThat(failureMessage(IN_BATCHES)).startsWith("Refused before running");
+    assertThat(
+            history(PAST_GRANT).getEvents().stream()
+                .filter(e -> e.hasWorkflowExecutionSignaledEventAttributes())
+                .map(e -> e.getWorkflowExecutionSignaledEventAttributes().getSignalName())
+                .toList())
+        .containsExactly(BudgetGuard.SETTLE_SIGNAL);
+    assertThat(failureMessage(PAST_GRANT)).startsWith("Refused before running");
     assertThat(
             history(TREE_WHERE_COMPLETED).getEvents().stream()
                 .filter(e -> e.hasChildWorkflowExecutionCompletedEventAttributes())
@@ -393,45 +463,39 @@ class BudgetReplayTest {
     Path dir = Path.of("src/test/resources/budget");
     Files.createDirectories(dir);
 
-    // Only this release's histories are recorded here: a run whose two first draws are settled
-    // from the worker's memory and whose third is refused before running, the refusal stored; and
-    // a run that draws three storyboards at once, then a fourth, all settled; and a run that draws
-    // one, then starts two child runs of one draw each. The others were
-    // recorded by their releases and are kept as they are (regenerating them would test nothing):
+    // Only this release's histories are recorded here: a run whose two first draws are held
+    // within their reservations and settled together once the third cannot be reserved, which is
+    // refused and stored; and a run whose retried activity signals its run to settle it, after
+    // which the draw it would have started next is refused. The others were recorded by their
+    // releases and are kept as they are (regenerating them would test nothing):
     // history-with-checks and history-hard-limit by the release that checked after each activity,
     // history-without-interceptor without Costwise, history-settled, history-settled-hard-limit
     // and history-settled-refused by the release that reserved and settled but did not store
     // refusals, history-refused by the release that settled through a local activity only,
     // history-settled-in-workflow by the release that settled from memory in a workflow thread of
-    // each activity's own.
+    // each activity's own, the three *-where-completed by the release that settled each activity
+    // in the thread that completed it.
     worker(true);
     budgets.expect("Draw", new java.math.BigDecimal("0.48"));
+    budgets.expect("Retake", new java.math.BigDecimal("0.48"));
     env.start();
     WorkflowClient client = env.getWorkflowClient();
     var refused =
         start(
             client,
             BudgetedPipeline.StoryboardWorkflow.class,
-            "replay-where-completed",
+            "replay-in-batches",
             Map.of("costwise.budget", Map.of("hardUsd", "1.20")));
     catchThrowable(() -> refused.run(4, false));
-    save(client, dir, "replay-where-completed", WHERE_COMPLETED);
-    var parallel =
+    save(client, dir, "replay-in-batches", IN_BATCHES);
+    var retaken =
         start(
             client,
-            BudgetedPipeline.ParallelStoryboards.class,
-            "replay-parallel-where-completed",
-            Map.of("costwise.budget", Map.of("hardUsd", "2.00")));
-    assertThat(parallel.run(3)).isEqualTo("drew 4");
-    save(client, dir, "replay-parallel-where-completed", PARALLEL_WHERE_COMPLETED);
-    var crew =
-        start(
-            client,
-            RunTreeTest.Crew.class,
-            "replay-tree-where-completed",
-            Map.of("costwise.budget", Map.of("hardUsd", "5.00")));
-    assertThat(crew.run(2, 1)).isEqualTo("crew of 2");
-    save(client, dir, "replay-tree-where-completed", TREE_WHERE_COMPLETED);
+            BudgetedPipeline.RetakenStoryboards.class,
+            "replay-past-grant",
+            Map.of("costwise.budget", Map.of("hardUsd", "1.20")));
+    catchThrowable(retaken::run);
+    save(client, dir, "replay-past-grant", PAST_GRANT);
   }
 
   private static <T> T start(

@@ -106,7 +106,10 @@ class BudgetWorkflowTest {
         BudgetedPipeline.GatedStoryboardsImpl.class,
         BudgetedPipeline.CataloguedStoryboardsImpl.class,
         BudgetedPipeline.AbandoningStoryboardsImpl.class,
-        BudgetedPipeline.WideStoryboardsImpl.class);
+        BudgetedPipeline.WideStoryboardsImpl.class,
+        BudgetedPipeline.BatchedStoryboardsImpl.class,
+        BudgetedPipeline.UnderestimatedStoryboardsImpl.class,
+        BudgetedPipeline.RetakenStoryboardsImpl.class);
     studio = new BudgetedPipeline.StudioImpl();
     worker.registerActivitiesImplementations(studio, budgets.checkActivity());
     env.start();
@@ -827,31 +830,152 @@ class BudgetWorkflowTest {
     assertThat(report.spentUsd()).isEqualByComparingTo("2.88");
     assertThat(report.catalogs()).as("the run still names the catalog that priced it").hasSize(1);
     String hash = report.catalogs().get(0).hash();
-    // each settlement's marker, in order: a side effect (from memory, or null when the store
-    // answered instead) or the store's local activity
-    boolean held = false;
-    int fromMemoryAfter = 0;
+    // the six draws are settled together from memory (see the batch test below): the catalog is
+    // recorded with the first settlement only, not once per draw
+    int settledFromMemory = 0;
+    int naming = 0;
     for (HistoryEvent e : client.fetchHistory("catalogued").getEvents()) {
       String answered = Markers.unanswered(e) ? null : Markers.sideEffectData(e);
-      if (answered != null && held) {
-        fromMemoryAfter++;
-        assertThat(answered)
-            .as("a settlement from memory once the run holds the catalog")
-            .doesNotContain(hash);
+      if (answered != null && answered.startsWith("[")) {
+        settledFromMemory += json(answered).size();
       }
-      if (e.hasMarkerRecordedEventAttributes()
-          && e.getMarkerRecordedEventAttributes().toString().contains(hash)) {
-        held = true;
+      if (e.hasMarkerRecordedEventAttributes()) {
+        naming += occurrences(e.getMarkerRecordedEventAttributes().toString(), hash);
       }
     }
-    assertThat(held).as("the first settlement records the catalog").isTrue();
-    assertThat(fromMemoryAfter).as("settlements from memory after it").isGreaterThanOrEqualTo(2);
+    assertThat(settledFromMemory).as("draws settled from memory").isEqualTo(6);
+    assertThat(naming).as("markers naming the catalog").isEqualTo(1);
     assertThatCode(
             () ->
                 io.temporal.testing.WorkflowReplayer.replayWorkflowExecution(
                     client.fetchHistory("catalogued"), worker))
         .as("the history replays")
         .doesNotThrowAnyException();
+  }
+
+  private static int occurrences(String text, String part) {
+    int n = 0;
+    for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + part.length())) {
+      n++;
+    }
+    return n;
+  }
+
+  private static JsonNode json(String text) {
+    try {
+      return new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void activitiesWithinTheirReservationAreSettledTogetherInOneMarker() {
+    budgets.expect("Draw", new BigDecimal("0.48"));
+    var wf =
+        stub(
+            BudgetedPipeline.BatchedStoryboards.class,
+            "batched",
+            limits(null, "10.00", "batched-co"));
+    assertThat(wf.run(6)).isEqualTo("drew 6");
+
+    String runId = runId(wf);
+    var history = client.fetchHistory("batched");
+    // the expected cost of Draw (from memory, or by the store while the worker's figures are
+    // cold), then one settlement of all six draws, answered from memory
+    assertThat(settlements(history)).containsExactly(BudgetGuard.CHANGE_ID, SETTLEMENT, SETTLEMENT);
+    List<String> answers =
+        history.getEvents().stream()
+            .filter(e -> Markers.sideEffect(e) && !Markers.unanswered(e))
+            .map(Markers::sideEffectData)
+            .toList();
+    assertThat(json(answers.get(answers.size() - 1)).size())
+        .as("draws in the last settlement")
+        .isEqualTo(6);
+    assertThat(signals(history)).as("no attempt cost more than its reservation").isEmpty();
+    RunCost report = WorkflowStub.fromTyped(wf).query(CostBudget.QUERY, RunCost.class);
+    assertThat(report.spentUsd()).isEqualByComparingTo("2.88");
+    assertThat(report.byActivity().get("Draw")).isEqualByComparingTo("2.88");
+    assertThat(report.reservedUsd()).as("nothing left reserved").isEqualByComparingTo("0");
+    assertThat(store.execution(runId).orElseThrow().costUsd()).isEqualByComparingTo("2.88");
+    List<StepRow> steps = store.steps(runId);
+    assertThat(steps).hasSize(6);
+    for (StepRow step : steps) {
+      assertThat(budgets.activityCosts().whole(runId, step.activityId()))
+          .as("a settled activity is forgotten")
+          .isEmpty();
+    }
+  }
+
+  @Test
+  void anAttemptPastItsReservationTellsItsRunBeforeItCompletes() {
+    // reserved at $0.10, each draw costs $0.48: held at its reservation, the run would start a
+    // draw after the second (0.96 + 0.10 is past 1.00 only once the real cost is known)
+    budgets.expect("Draw", new BigDecimal("0.10"));
+    var wf =
+        stub(
+            BudgetedPipeline.UnderestimatedStoryboards.class,
+            "underestimated",
+            limits(null, "1.00", "underestimated-co"));
+
+    WorkflowFailedException e = catchFailure(() -> wf.run(5));
+
+    BudgetExceeded.Details d = budgetFailure(e);
+    assertThat(d.refused()).as("the third draw refused before running").isTrue();
+    assertThat(d.spentUsd()).isEqualByComparingTo("0.96");
+    assertThat(studio.calls("underestimated")).isEqualTo(2);
+    var history = client.fetchHistory("underestimated");
+    assertThat(signals(history))
+        .as("each draw's signal, then its result")
+        .containsExactly(
+            BudgetGuard.SETTLE_SIGNAL, "completed", BudgetGuard.SETTLE_SIGNAL, "completed");
+    RunCost report = WorkflowStub.fromTyped(wf).query(CostBudget.QUERY, RunCost.class);
+    assertThat(report.spentUsd()).isEqualByComparingTo("0.96");
+    assertThat(report.reservedUsd()).isEqualByComparingTo("0");
+  }
+
+  @Test
+  void aRetriedActivityIsSettledWithEveryAttemptAtOnce() {
+    // each take costs $0.48 and fits the $0.48 reserved, but the retry is the second: both are
+    // billed, so the run must know $0.96 before it reserves the draw ($0.96 + $0.48 > $1.20)
+    budgets.expect("Retake", new BigDecimal("0.48"));
+    budgets.expect("Draw", new BigDecimal("0.48"));
+    var wf =
+        stub(
+            BudgetedPipeline.RetakenStoryboards.class,
+            "retaken",
+            limits(null, "1.20", "retaken-co"));
+
+    WorkflowFailedException e = catchFailure(wf::run);
+
+    BudgetExceeded.Details d = budgetFailure(e);
+    assertThat(d.refused()).isTrue();
+    assertThat(d.activityType()).isEqualTo("Draw");
+    assertThat(d.spentUsd()).isEqualByComparingTo("0.96");
+    assertThat(studio.calls("retaken/retake")).isEqualTo(2);
+    assertThat(studio.calls("retaken")).as("the draw never ran").isZero();
+    assertThat(signals(client.fetchHistory("retaken")))
+        .containsExactly(BudgetGuard.SETTLE_SIGNAL, "completed");
+    assertThat(store.execution(runId(wf)).orElseThrow().costUsd()).isEqualByComparingTo("0.96");
+  }
+
+  private static WorkflowFailedException catchFailure(Runnable run) {
+    Throwable t = org.assertj.core.api.Assertions.catchThrowable(run::run);
+    assertThat(t).isInstanceOf(WorkflowFailedException.class);
+    return (WorkflowFailedException) t;
+  }
+
+  /** A history's settle signals and activity completions ("completed"), in order. */
+  private static List<String> signals(io.temporal.common.WorkflowExecutionHistory history) {
+    List<String> seen = new java.util.ArrayList<>();
+    for (HistoryEvent e : history.getEvents()) {
+      if (e.hasWorkflowExecutionSignaledEventAttributes()) {
+        seen.add(e.getWorkflowExecutionSignaledEventAttributes().getSignalName());
+      } else if (e.hasActivityTaskCompletedEventAttributes() && !seen.isEmpty()) {
+        seen.add("completed");
+      }
+    }
+    return seen;
   }
 
   private static Map<String, Object> executionLimits(String runId) {

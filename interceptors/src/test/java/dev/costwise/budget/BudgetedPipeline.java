@@ -60,6 +60,30 @@ final class BudgetedPipeline {
   }
 
   @WorkflowInterface
+  public interface BatchedStoryboards {
+    /** As {@link CataloguedStoryboards}, under a workflow type of its own. */
+    @WorkflowMethod
+    String run(int steps);
+  }
+
+  @WorkflowInterface
+  public interface UnderestimatedStoryboards {
+    /** As {@link CataloguedStoryboards}, under a workflow type of its own. */
+    @WorkflowMethod
+    String run(int steps);
+  }
+
+  @WorkflowInterface
+  public interface RetakenStoryboards {
+    /**
+     * Retakes storyboard 1 (its first attempt spends, then fails; the retry spends again and
+     * completes), then draws storyboard 2.
+     */
+    @WorkflowMethod
+    String run();
+  }
+
+  @WorkflowInterface
   public interface ParallelStoryboards {
     /** Draws {@code n} storyboards at once, then one more. */
     @WorkflowMethod
@@ -108,6 +132,9 @@ final class BudgetedPipeline {
 
     /** Spends nothing; configured as unchecked. */
     String note(String text);
+
+    /** Spends what a draw spends, then fails on its first attempt; completes on a later one. */
+    String retake(int n);
   }
 
   /** Counts calls per workflow id, so a test can tell an activity never ran. */
@@ -158,6 +185,19 @@ final class BudgetedPipeline {
         CostUsage.record(Usage.of("openai", "dall-e-3").images(4, "1024x1792", "hd").build());
       }
       return "storyboard " + n;
+    }
+
+    @Override
+    public String retake(int n) {
+      var info = Activity.getExecutionContext().getInfo();
+      calls
+          .computeIfAbsent(info.getWorkflowId() + "/retake", k -> new AtomicInteger())
+          .incrementAndGet();
+      CostUsage.record(Usage.of("openai", "dall-e-3").images(4, "1024x1792", "hd").build());
+      if (info.getAttempt() == 1) {
+        throw ApplicationFailure.newFailure("the first take came out blurred", "Blurred");
+      }
+      return "storyboard " + n + " retaken";
     }
 
     @Override
@@ -248,10 +288,46 @@ final class BudgetedPipeline {
 
     @Override
     public String run(int steps) {
-      for (int i = 1; i <= steps; i++) {
-        studio.draw(i);
-      }
-      return "drew " + steps;
+      return drawInTurn(studio, steps);
+    }
+  }
+
+  public static final class BatchedStoryboardsImpl implements BatchedStoryboards {
+    private final Studio studio = studio();
+
+    @Override
+    public String run(int steps) {
+      return drawInTurn(studio, steps);
+    }
+  }
+
+  public static final class UnderestimatedStoryboardsImpl implements UnderestimatedStoryboards {
+    private final Studio studio = studio();
+
+    @Override
+    public String run(int steps) {
+      return drawInTurn(studio, steps);
+    }
+  }
+
+  public static final class RetakenStoryboardsImpl implements RetakenStoryboards {
+    private final Studio studio = studio();
+    private final Studio retrying =
+        Workflow.newActivityStub(
+            Studio.class,
+            ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofSeconds(30))
+                .setRetryOptions(
+                    RetryOptions.newBuilder()
+                        .setInitialInterval(Duration.ofMillis(100))
+                        .setMaximumAttempts(2)
+                        .build())
+                .build());
+
+    @Override
+    public String run() {
+      String first = retrying.retake(1);
+      return first + ", then " + studio.draw(2);
     }
   }
 
@@ -271,6 +347,14 @@ final class BudgetedPipeline {
     public String run(int n) {
       return drawAtOnce(studio, n);
     }
+  }
+
+  /** Draws {@code steps} storyboards one after another. */
+  private static String drawInTurn(Studio studio, int steps) {
+    for (int i = 1; i <= steps; i++) {
+      studio.draw(i);
+    }
+    return "drew " + steps;
   }
 
   /** Draws {@code n} storyboards at once, then one more. */

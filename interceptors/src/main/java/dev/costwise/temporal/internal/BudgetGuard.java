@@ -101,6 +101,33 @@ public final class BudgetGuard {
    */
   static final int SETTLING_WHERE_COMPLETED = 4;
 
+  /**
+   * Version of {@link #CHANGE_ID} that settles in batches. An activity (not a local one) reserved
+   * at more than zero carries its reservation as a grant ({@link GrantHeader}); an attempt that
+   * cost more than its grant, could not be priced, or was not the activity's first, signals the run
+   * ({@value #SETTLE_SIGNAL}) before it completes. An activity that completed without that signal
+   * cost at most its reservation, so the run keeps the reservation as a provisional upper bound and
+   * settles such activities later, together in one marker: when a reservation would be refused on
+   * the bound, when the run's status could change, before the run waits, starts a child, continues
+   * as new or ends, when {@value #MAX_PROVISIONAL} are held, and at least every {@link
+   * #UPSERT_EVERY} (every {@link #PERIODS_EVERY} when a blocking period budget covers the run). Any
+   * other end (a failure, a signal, no grant) settles at once, with those held. Earlier versions
+   * recorded a marker per activity.
+   */
+  static final int SETTLING_IN_BATCHES = 5;
+
+  /** Signal by which an attempt past its grant asks its run to settle its activity at once. */
+  public static final String SETTLE_SIGNAL = "costwise-settle";
+
+  /** Most activities a run holds unsettled (their marker and the worker's memory stay small). */
+  static final int MAX_PROVISIONAL = 32;
+
+  /**
+   * Least workflow time between two settlements of held activities in a run covered by a blocking
+   * period budget, whose spend (other runs' too) the run sees at each settlement.
+   */
+  static final Duration PERIODS_EVERY = Duration.ofSeconds(1);
+
   private static final LocalActivityOptions SETTLE_OPTIONS = BudgetGuard.CHECK_OPTIONS;
 
   /**
@@ -135,6 +162,10 @@ public final class BudgetGuard {
   private final Map<String, Promise<ExpectedCost>> expected = new HashMap<>();
   private final java.util.Set<String> refusalsStored = new java.util.HashSet<>();
   private BigDecimal reserved = BigDecimal.ZERO;
+  // activities that completed within their grant, not settled yet (counted in reserved)
+  private final List<Held> held = new ArrayList<>();
+  private final java.util.Set<String> pastGrant = new java.util.HashSet<>();
+  private long settledAtMillis;
   private Double upsertedSubtree;
   private boolean searchAttributes;
   private ExecutionLimits limits = ExecutionLimits.NONE;
@@ -148,6 +179,10 @@ public final class BudgetGuard {
   private RunCost heldBack; // spend not yet upserted (throttled runs)
   private RunSummary.EstimateLink estimate;
   private String detailsShown;
+
+  /** An activity that completed within its grant, and what was reserved for it. */
+  private record Held(
+      String activityType, String activityId, BigDecimal reservedUsd, boolean completed) {}
 
   private BudgetGuard(CostTrackingOptions options, WorkflowOutboundCallsInterceptor next) {
     this.options = options;
@@ -177,9 +212,21 @@ public final class BudgetGuard {
     // decided once per run, so a run never switches upserts on or off midway
     guard.searchAttributes = options.searchAttributes();
     if (options.budgets() != null) {
-      guard.version =
-          Workflow.getVersion(CHANGE_ID, Workflow.DEFAULT_VERSION, SETTLING_WHERE_COMPLETED);
+      guard.version = Workflow.getVersion(CHANGE_ID, Workflow.DEFAULT_VERSION, SETTLING_IN_BATCHES);
       guard.enabled = guard.version >= 1;
+      if (guard.settlesInBatches()) {
+        guard.settledAtMillis = Workflow.currentTimeMillis();
+        next.registerSignalHandlers(
+            new WorkflowOutboundCallsInterceptor.RegisterSignalHandlersInput(
+                List.of(
+                    new WorkflowOutboundCallsInterceptor.SignalRegistrationRequest(
+                        SETTLE_SIGNAL,
+                        "Costwise: an activity's attempt cost more than its run reserved",
+                        io.temporal.workflow.HandlerUnfinishedPolicy.ABANDON,
+                        new Class<?>[] {String.class},
+                        new java.lang.reflect.Type[] {String.class},
+                        args -> guard.pastGrant.add((String) args[0])))));
+      }
       if (guard.settling()) {
         guard.latest = guard.report(null);
       }
@@ -229,6 +276,15 @@ public final class BudgetGuard {
    */
   boolean settlesWhereCompleted() {
     return enabled && version >= SETTLING_WHERE_COMPLETED;
+  }
+
+  /** Whether an activity reserved at {@code reservedUsd} carries it as a grant in this run. */
+  boolean grants(BigDecimal reservedUsd) {
+    return enabled && version >= SETTLING_IN_BATCHES && reservedUsd.signum() > 0;
+  }
+
+  private boolean settlesInBatches() {
+    return enabled && version >= SETTLING_IN_BATCHES;
   }
 
   /**
@@ -529,6 +585,13 @@ public final class BudgetGuard {
     }
     ExpectedCost e = expectedCost(activityType);
     BudgetExceeded.Details refused = refusal(activityType, e.usd());
+    if (refused != null && !held.isEmpty()) {
+      settleHeld(); // the held reservations are upper bounds: their real cost may leave room
+      if (failure != null) {
+        return failure;
+      }
+      refused = refusal(activityType, e.usd());
+    }
     if (refused != null) {
       ApplicationFailure f = BudgetExceeded.failure(refused);
       latest = report(null).withNotes(List.of(f.getOriginalMessage()));
@@ -655,16 +718,24 @@ public final class BudgetGuard {
   <R> void settled(
       String activityType,
       BigDecimal reservedUsd,
+      boolean granted,
       String activityId,
       R value,
       RuntimeException outcome,
       CompletablePromise<R> result) {
+    boolean signalled = pastGrant.remove(activityId);
     if (outcome instanceof ActivityFailure e
         && e.getCause() instanceof ApplicationFailure af
         && BudgetExceeded.TYPE.equals(af.getType())) {
       reserved = reserved.subtract(reservedUsd); // blocked before running: nothing spent
       failure = failure != null ? failure : af;
       result.completeExceptionally(af);
+      return;
+    }
+    if (granted && outcome == null && !signalled && !settleNow(reservedUsd)) {
+      // it cost at most its reservation, which stays counted until the held ones are settled
+      held.add(new Held(activityType, activityId, reservedUsd, true));
+      result.complete(value);
       return;
     }
     RuntimeException activityFailure = outcome;
@@ -726,11 +797,18 @@ public final class BudgetGuard {
 
   private void settleAndJudge(
       String activityType, String activityId, BigDecimal reservedUsd, boolean completed) {
-    BudgetSettlement s;
-    try {
-      s = settle(activityType, activityId, List.of(), completed);
-    } finally {
-      reserved = reserved.subtract(reservedUsd);
+    if (held.isEmpty()) {
+      try {
+        settle(activityType, activityId, List.of(), completed);
+      } finally {
+        reserved = reserved.subtract(reservedUsd);
+      }
+    } else if (activityId == null) {
+      settleHeldOnly();
+      settle(activityType, null, List.of(), completed);
+    } else {
+      held.add(new Held(activityType, activityId, reservedUsd, completed)); // with those held
+      settleHeldOnly();
     }
     BudgetExceeded.Details d = crossed(activityType, activityId);
     latest = report(d);
@@ -776,6 +854,24 @@ public final class BudgetGuard {
 
   private BudgetSettlement settle(
       String activityType, String activityId, List<String> types, Boolean completed) {
+    BudgetSettleRequest request =
+        request(activityType, activityId, types, completed, subtreeSpent());
+    // the tree's spend is only in the store: asking memory first would record a marker in vain
+    BudgetSettlement s =
+        version >= SETTLING_IN_WORKFLOW && request.readScopes().isEmpty()
+            ? fromMemory(request)
+            : null;
+    s = s != null ? s : throughStore(request);
+    fold(s, activityType);
+    return s;
+  }
+
+  private BudgetSettleRequest request(
+      String activityType,
+      String activityId,
+      List<String> types,
+      Boolean completed,
+      BigDecimal ownSpentUsd) {
     WorkflowInfo info = Workflow.getInfo();
     List<LimitScope> scopes = new ArrayList<>();
     scopes.add(ownScope());
@@ -789,46 +885,50 @@ public final class BudgetGuard {
         read.add(s.chainRunId());
       }
     }
-    BudgetSettleRequest request =
-        new BudgetSettleRequest(
-            info.getRunId(),
-            info.getWorkflowId(),
-            info.getWorkflowType(),
-            info.getTaskQueue(),
-            tags,
-            rootRunId,
-            scopes,
-            read,
-            subtreeSpent(),
-            activityType,
-            activityId,
-            types,
-            completed);
-    // the tree's spend is only in the store: asking memory first would record a marker in vain
-    BudgetSettlement s =
-        version >= SETTLING_IN_WORKFLOW && read.isEmpty() ? fromMemory(request) : null;
+    return new BudgetSettleRequest(
+        info.getRunId(),
+        info.getWorkflowId(),
+        info.getWorkflowType(),
+        info.getTaskQueue(),
+        tags,
+        rootRunId,
+        scopes,
+        read,
+        ownSpentUsd,
+        activityType,
+        activityId,
+        types,
+        completed);
+  }
+
+  /** The budget service's answer through the store (a local activity); empty when it failed. */
+  private BudgetSettlement throughStore(BudgetSettleRequest request) {
     try {
-      if (s == null) {
-        s =
-            next.executeLocalActivity(
-                    new LocalActivityInput<>(
-                        BudgetCheckActivity.SETTLE_TYPE,
-                        BudgetSettlement.class,
-                        BudgetSettlement.class,
-                        new Object[] {request},
-                        SETTLE_OPTIONS,
-                        Header.empty()))
-                .getResult()
-                .get();
-      }
+      BudgetSettlement s =
+          next.executeLocalActivity(
+                  new LocalActivityInput<>(
+                      BudgetCheckActivity.SETTLE_TYPE,
+                      BudgetSettlement.class,
+                      BudgetSettlement.class,
+                      new Object[] {request},
+                      SETTLE_OPTIONS,
+                      Header.empty()))
+              .getResult()
+              .get();
+      return Objects.requireNonNull(s, "budget settlement returned nothing");
     } catch (ActivityFailure e) {
       log.warn(
           "Budget settlement failed; run {} keeps its last figures: {}",
-          info.getRunId(),
+          request.runId(),
           e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
       return new BudgetSettlement(null, null, 0, null, periods, null, List.of());
     }
-    Objects.requireNonNull(s, "budget settlement returned nothing");
+  }
+
+  /**
+   * Folds a settlement of an activity of {@code activityType} (or of none) into the run's state.
+   */
+  private void fold(BudgetSettlement s, String activityType) {
     ownSpent = ownSpent.add(s.activityUsd());
     s.activityByModel().forEach((m, usd) -> byModel.merge(m, usd, BigDecimal::add));
     for (dev.costwise.pricing.CatalogVersion c : s.activityCatalogs()) {
@@ -842,7 +942,83 @@ public final class BudgetGuard {
     scopeSpent.putAll(s.scopeSpentUsd());
     periods = s.budgets();
     s.notes().forEach(this::addNote);
-    return s;
+    if (settlesInBatches()) {
+      settledAtMillis = Workflow.currentTimeMillis();
+    }
+  }
+
+  /**
+   * Whether an activity that completed within its grant must be settled now rather than held: the
+   * run's tree spend is read from the store at every settlement anyway, a limit is already past,
+   * enough are held, the last settlement is too old (see {@link #SETTLING_IN_BATCHES}), or the held
+   * reservations could take the run past its soft limit, whose warning must not wait.
+   */
+  private boolean settleNow(BigDecimal reservedUsd) {
+    if (failure != null || hasChildren || inherited.stream().anyMatch(LimitScope::limited)) {
+      return true;
+    }
+    if (held.size() + 1 >= MAX_PROVISIONAL) {
+      return true;
+    }
+    long since = Workflow.currentTimeMillis() - settledAtMillis;
+    boolean blocking = periods.stream().anyMatch(b -> b.blockAtUsd() != null);
+    if (since >= UPSERT_EVERY.toMillis() || (blocking && since >= PERIODS_EVERY.toMillis())) {
+      return true;
+    }
+    if (limits.softUsd() == null || latest.status() != BudgetStatus.OK) {
+      return false;
+    }
+    BigDecimal bound = subtreeSpent().add(reservedUsd);
+    for (Held h : held) {
+      bound = bound.add(h.reservedUsd());
+    }
+    return bound.compareTo(limits.softUsd()) > 0;
+  }
+
+  /**
+   * Settles the activities held (none: nothing happens), then judges the limits; a limit found past
+   * (possible only when an attempt past its grant could not signal its run) fails the run at its
+   * next activity or its end, never here, since this runs before the run waits.
+   */
+  void settleHeld() {
+    if (held.isEmpty()) {
+      return;
+    }
+    settleHeldOnly();
+    BudgetExceeded.Details d = crossed(null, null);
+    latest = report(d);
+    upsert(latest);
+    if (d != null && failure == null) {
+      failure = BudgetExceeded.failure(d);
+    }
+  }
+
+  /**
+   * Settles every activity held, answered from memory in one marker when the worker can (a
+   * settlement it cannot answer from memory goes through the store, one local activity each).
+   */
+  private void settleHeldOnly() {
+    List<Held> batch = List.copyOf(held);
+    held.clear();
+    BudgetSettlement[] answers =
+        hasChildren || inherited.stream().anyMatch(LimitScope::limited)
+            ? new BudgetSettlement[batch.size()]
+            : fromMemory(batch);
+    for (int i = 0; i < batch.size(); i++) {
+      Held h = batch.get(i);
+      try {
+        BudgetSettlement s = i < answers.length ? answers[i] : null;
+        if (s == null) {
+          s =
+              throughStore(
+                  request(
+                      h.activityType(), h.activityId(), List.of(), h.completed(), subtreeSpent()));
+        }
+        fold(s, h.activityType());
+      } finally {
+        reserved = reserved.subtract(h.reservedUsd());
+      }
+    }
   }
 
   /**
@@ -858,11 +1034,53 @@ public final class BudgetGuard {
         BudgetSettlement.class,
         () -> {
           try {
-            return policy.settleFromMemory(request).map(this::withoutHeldCatalogs).orElse(null);
+            return policy
+                .settleFromMemory(request)
+                .map(s -> withoutHeldCatalogs(s, catalogs))
+                .orElse(null);
           } catch (RuntimeException e) {
             log.warn("Settlement from memory failed, settling through the store: {}", e.toString());
             return null;
           }
+        });
+  }
+
+  /**
+   * The settlements of {@code batch} the worker answers from memory, in order, recorded together as
+   * one side-effect marker; null for each it cannot answer (settled through the store after). Each
+   * request counts the spend of those answered before it, as one settlement after another would.
+   */
+  private BudgetSettlement[] fromMemory(List<Held> batch) {
+    dev.costwise.budget.BudgetPolicy policy = options.budgets().policy();
+    return next.sideEffect(
+        BudgetSettlement[].class,
+        BudgetSettlement[].class,
+        () -> {
+          BudgetSettlement[] answers = new BudgetSettlement[batch.size()];
+          BigDecimal spent = subtreeSpent();
+          java.util.Set<dev.costwise.pricing.CatalogVersion> known =
+              new java.util.TreeSet<>(dev.costwise.pricing.CatalogVersion.ORDER);
+          known.addAll(catalogs);
+          for (int i = 0; i < answers.length; i++) {
+            Held h = batch.get(i);
+            try {
+              BudgetSettlement s =
+                  policy
+                      .settleFromMemory(
+                          request(
+                              h.activityType(), h.activityId(), List.of(), h.completed(), spent))
+                      .orElse(null);
+              if (s != null) {
+                answers[i] = withoutHeldCatalogs(s, known);
+                known.addAll(s.activityCatalogs());
+                spent = spent.add(s.activityUsd());
+              }
+            } catch (RuntimeException e) {
+              log.warn(
+                  "Settlement from memory failed, settling through the store: {}", e.toString());
+            }
+          }
+          return answers;
         });
   }
 
@@ -872,7 +1090,8 @@ public final class BudgetGuard {
    * catalog's whole source text included. Replay reads the marker as recorded, and a worker that
    * recorded full settlements folds them in the same way, so this needs no version of its own.
    */
-  private BudgetSettlement withoutHeldCatalogs(BudgetSettlement s) {
+  private static BudgetSettlement withoutHeldCatalogs(
+      BudgetSettlement s, java.util.Set<dev.costwise.pricing.CatalogVersion> catalogs) {
     if (s.activityCatalogs().stream().noneMatch(catalogs::contains)) {
       return s;
     }
@@ -947,7 +1166,14 @@ public final class BudgetGuard {
     if (failure != null) {
       throw failure;
     }
-    settle(null, null, List.of());
+    if (held.isEmpty()) {
+      settle(null, null, List.of());
+    } else {
+      settleHeld();
+      if (failure != null) {
+        throw failure;
+      }
+    }
     BudgetExceeded.Details refused = refusal("CostBudget.check", estimateUsd);
     latest = report(null);
     upsert(latest);
@@ -983,10 +1209,12 @@ public final class BudgetGuard {
   }
 
   /**
-   * Upserts the spend a throttled upsert held back, if any: called before the run waits, starts a
-   * child, continues as new or ends, so that what the Web UI shows is never behind for long.
+   * Settles the activities held, if any, and upserts the spend a throttled upsert held back, if
+   * any: called before the run waits, starts a child, continues as new or ends, so that what the
+   * run and the Web UI show is exact whenever the run is idle, and never behind for long.
    */
   void upsertHeldBack() {
+    settleHeld();
     if (heldBack != null) {
       upsertNow(heldBack);
     }

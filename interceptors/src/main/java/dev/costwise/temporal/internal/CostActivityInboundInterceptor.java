@@ -95,7 +95,54 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
         // kept until the run settles it; unchecked types are never settled
         options.budgets().activityCosts().ended(ctx, outcome, scope.records());
       }
+      if (ctx != null && outcome == Outcome.COMPLETED) {
+        settleWhenPastGrant(input, ctx, scope.records());
+      }
     }
+  }
+
+  /**
+   * When the run granted this activity its reservation ({@link GrantHeader}) and this attempt cost
+   * more, could not be priced, or is not the activity's first (earlier attempts were billed too),
+   * signals the run to settle the activity at once, before the attempt completes: the signal is in
+   * history before the result, so the run never counts the activity at its reservation. A failed
+   * signal is logged and counted; the run then learns the real cost at its next settlement.
+   */
+  private void settleWhenPastGrant(
+      ActivityInput input, AttemptContext ctx, List<PricedUsage> lines) {
+    java.math.BigDecimal grant = GrantHeader.read(input.getHeader());
+    if (grant == null || ctx.workflowId() == null) {
+      return;
+    }
+    if (ctx.attempt() <= 1 && withinGrant(lines, grant)) {
+      return;
+    }
+    try {
+      context
+          .getWorkflowClient()
+          .newUntypedWorkflowStub(ctx.workflowId(), Optional.of(ctx.runId()), Optional.empty())
+          .signal(BudgetGuard.SETTLE_SIGNAL, ctx.activityId());
+    } catch (RuntimeException e) {
+      log.error(
+          "Run {} was not told that activity {} attempt {} cost more than it reserved; the run"
+              + " counts it at its reservation until it next settles: {}",
+          ctx.runId(),
+          ctx.activityId(),
+          ctx.attempt(),
+          e.toString());
+      options.metrics().internalError("settle-signal");
+    }
+  }
+
+  private static boolean withinGrant(List<PricedUsage> lines, java.math.BigDecimal grant) {
+    java.math.BigDecimal total = java.math.BigDecimal.ZERO;
+    for (PricedUsage line : lines) {
+      if (!line.cost().priced()) {
+        return false;
+      }
+      total = total.add(line.cost().total());
+    }
+    return total.compareTo(grant) <= 0;
   }
 
   /**

@@ -14,6 +14,7 @@ import io.temporal.workflow.Workflow;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -40,9 +41,10 @@ final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterce
     BudgetGuard guard = BudgetGuard.current();
     String type = input.getActivityName();
     if (settles(guard, type)) {
-      return reservedAndSettled(guard, type, () -> super.executeActivity(withHeader(input, guard)));
+      return reservedAndSettled(
+          guard, type, true, grant -> super.executeActivity(withHeader(input, guard, grant)));
     }
-    ActivityOutput<R> output = super.executeActivity(withHeader(input, guard));
+    ActivityOutput<R> output = super.executeActivity(withHeader(input, guard, null));
     return checked(type, output);
   }
 
@@ -53,22 +55,28 @@ final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterce
 
   /**
    * Reserves what an activity of {@code type} is expected to cost and schedules it, or refuses it;
-   * the caller sees its result once its cost is settled (see {@link BudgetGuard#settled}).
+   * the caller sees its result once its cost is settled or held (see {@link BudgetGuard#settled}).
+   * A {@code grantable} activity (not a local one, whose result is recorded before any signal of
+   * its attempt could be) is scheduled with its reservation as its grant when the run grants.
    */
   private static <R> ActivityOutput<R> reservedAndSettled(
-      BudgetGuard guard, String type, Supplier<ActivityOutput<R>> schedule) {
+      BudgetGuard guard,
+      String type,
+      boolean grantable,
+      Function<BigDecimal, ActivityOutput<R>> schedule) {
     ApplicationFailure refused = guard.reserve(type);
     if (refused != null) {
       return new ActivityOutput<>(null, Workflow.newFailedPromise(refused));
     }
     BigDecimal reserved = guard.reservation(type);
-    ActivityOutput<R> output = schedule.get();
+    boolean granted = grantable && guard.grants(reserved);
+    ActivityOutput<R> output = schedule.apply(granted ? reserved : null);
     CompletablePromise<R> result = Workflow.newPromise();
     whenEnded(
         guard,
         output.getResult(),
         (value, outcome) ->
-            guard.settled(type, reserved, output.getActivityId(), value, outcome, result));
+            guard.settled(type, reserved, granted, output.getActivityId(), value, outcome, result));
     return new ActivityOutput<>(output.getActivityId(), result);
   }
 
@@ -102,14 +110,17 @@ final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterce
         });
   }
 
-  private static <R> ActivityInput<R> withHeader(ActivityInput<R> input, BudgetGuard guard) {
+  /** {@code input} with the run's header, and the activity's grant unless null. */
+  private static <R> ActivityInput<R> withHeader(
+      ActivityInput<R> input, BudgetGuard guard, BigDecimal grant) {
+    Header header = header(input.getHeader(), guard);
     return new ActivityInput<>(
         input.getActivityName(),
         input.getResultClass(),
         input.getResultType(),
         input.getArgs(),
         input.getOptions(),
-        header(input.getHeader(), guard));
+        grant == null ? header : GrantHeader.with(header, grant));
   }
 
   @Override
@@ -134,7 +145,8 @@ final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterce
           reservedAndSettled(
               guard,
               type,
-              () -> new ActivityOutput<>(null, super.executeLocalActivity(tagged).getResult()));
+              false,
+              grant -> new ActivityOutput<>(null, super.executeLocalActivity(tagged).getResult()));
       return new LocalActivityOutput<>(settled.getResult());
     }
     LocalActivityOutput<R> output = super.executeLocalActivity(tagged);
