@@ -109,10 +109,10 @@ public final class BudgetGuard {
    * cost at most its reservation, so the run keeps the reservation as a provisional upper bound and
    * settles such activities later, together in one marker: when a reservation would be refused on
    * the bound, when the run's status could change, before the run waits, starts a child, continues
-   * as new or ends, when {@value #MAX_PROVISIONAL} are held, and at least every {@link
-   * #UPSERT_EVERY} (every {@link #PERIODS_EVERY} when a blocking period budget covers the run). Any
-   * other end (a failure, a signal, no grant) settles at once, with those held. Earlier versions
-   * recorded a marker per activity.
+   * as new or ends, when {@value #MAX_HELD} are held, and at least every {@link #UPSERT_EVERY}
+   * (every {@link #PERIODS_EVERY} when a blocking period budget covers the run). Any other end (a
+   * failure, a signal, no grant) settles at once, with those held. Earlier versions recorded a
+   * marker per activity.
    */
   static final int SETTLING_IN_BATCHES = 5;
 
@@ -120,7 +120,7 @@ public final class BudgetGuard {
   public static final String SETTLE_SIGNAL = "costwise-settle";
 
   /** Most activities a run holds unsettled (their marker and the worker's memory stay small). */
-  static final int MAX_PROVISIONAL = 32;
+  static final int MAX_HELD = 32;
 
   /**
    * Least workflow time between two settlements of held activities in a run covered by a blocking
@@ -957,7 +957,7 @@ public final class BudgetGuard {
     if (failure != null || hasChildren || inherited.stream().anyMatch(LimitScope::limited)) {
       return true;
     }
-    if (held.size() + 1 >= MAX_PROVISIONAL) {
+    if (held.size() + 1 >= MAX_HELD) {
       return true;
     }
     long since = Workflow.currentTimeMillis() - settledAtMillis;
@@ -1214,7 +1214,13 @@ public final class BudgetGuard {
    * run and the Web UI show is exact whenever the run is idle, and never behind for long.
    */
   void upsertHeldBack() {
-    settleHeld();
+    try {
+      settleHeld();
+    } catch (CanceledFailure e) {
+      // a canceled run cannot ask the store; what it held stays reserved in its own figures, and
+      // the store has the activities' costs either way
+      log.warn("Run {} was canceled with activities held unsettled", runId);
+    }
     if (heldBack != null) {
       upsertNow(heldBack);
     }
