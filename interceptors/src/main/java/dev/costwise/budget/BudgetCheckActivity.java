@@ -33,6 +33,17 @@ public interface BudgetCheckActivity {
   @ActivityMethod(name = SETTLE_TYPE)
   BudgetSettlement settle(BudgetSettleRequest request);
 
+  /** Activity type of settling several activities at once, as it appears in history markers. */
+  String SETTLE_ALL_TYPE = "CostwiseBudgetSettleAll";
+
+  /**
+   * Settles several activities of one run in order, as {@link #settle} one after another would:
+   * each request after the first counts the spend of the first request plus what those before it
+   * settled. Answers in the requests' order.
+   */
+  @ActivityMethod(name = SETTLE_ALL_TYPE)
+  BudgetSettlement[] settleAll(BudgetSettleRequest[] requests);
+
   /** Activity type of storing a refusal, as it appears in history markers. */
   String REFUSED_TYPE = "CostwiseBudgetRefused";
 
@@ -42,4 +53,12 @@ public interface BudgetCheckActivity {
    */
   @ActivityMethod(name = REFUSED_TYPE)
   void refused(BudgetRefusal refusal);
+
+  /** Whether {@code activityType} is one of the budget service's own, which spend nothing. */
+  static boolean ownType(String activityType) {
+    return TYPE.equals(activityType)
+        || SETTLE_TYPE.equals(activityType)
+        || SETTLE_ALL_TYPE.equals(activityType)
+        || REFUSED_TYPE.equals(activityType);
+  }
 }

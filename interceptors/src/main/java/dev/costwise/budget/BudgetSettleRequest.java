@@ -65,6 +65,24 @@ public record BudgetSettleRequest(
         null);
   }
 
+  /** This request with the run's chain's spend known before it set to {@code usd}. */
+  public BudgetSettleRequest withOwnSpentUsd(java.math.BigDecimal usd) {
+    return new BudgetSettleRequest(
+        runId,
+        workflowId,
+        workflowType,
+        taskQueue,
+        tags,
+        rootRunId,
+        scopes,
+        readScopes,
+        usd,
+        activityType,
+        activityId,
+        expectTypes,
+        activityCompleted);
+  }
+
   /** Copies the lists and maps; nulls become empty. */
   public BudgetSettleRequest {
     tags = tags == null ? Map.of() : Map.copyOf(tags);

@@ -2,6 +2,7 @@ package dev.costwise.temporal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.costwise.budget.BudgetCheckActivity;
 import dev.costwise.budget.RunCost;
 import dev.costwise.pricing.CatalogSource;
 import dev.costwise.pricing.Pricer;
@@ -244,6 +245,17 @@ class CrossWorkerSettlementTest {
         .as("the run's own figure, from its settlements (notes: %s)", cost.notes())
         .isEqualByComparingTo(expected);
     assertThat(cost.notes()).as("no settlement gave up waiting").isEmpty();
+    assertThat(
+            client.fetchHistory("cross-worker").getEvents().stream()
+                .filter(
+                    e ->
+                        e.hasMarkerRecordedEventAttributes()
+                            && e.getMarkerRecordedEventAttributes()
+                                .toString()
+                                .contains(BudgetCheckActivity.SETTLE_ALL_TYPE))
+                .count())
+        .as("the three calls, each within its reservation, settled from the store together")
+        .isEqualTo(1);
     String runId = WorkflowStub.fromTyped(run).getExecution().getRunId();
     assertThat(callSide.recorder().awaitWritten(Duration.ofSeconds(10))).isTrue();
     assertThat(workflowSide.store().execution(runId).orElseThrow().costUsd())

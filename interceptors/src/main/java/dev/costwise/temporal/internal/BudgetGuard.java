@@ -903,25 +903,35 @@ public final class BudgetGuard {
 
   /** The budget service's answer through the store (a local activity); empty when it failed. */
   private BudgetSettlement throughStore(BudgetSettleRequest request) {
+    BudgetSettlement s =
+        askStore(BudgetCheckActivity.SETTLE_TYPE, BudgetSettlement.class, request, request.runId());
+    return s != null ? s : unanswered();
+  }
+
+  /** A settlement that settles nothing and keeps the run's figures (the store could not answer). */
+  private BudgetSettlement unanswered() {
+    return new BudgetSettlement(null, null, 0, null, periods, null, List.of());
+  }
+
+  /**
+   * The budget service's answer to {@code request} through the store, a local activity of {@code
+   * type}; null when it failed, which is logged: work goes on, as with the checks.
+   */
+  private <T> T askStore(String type, Class<T> answer, Object request, String runId) {
     try {
-      BudgetSettlement s =
+      return Objects.requireNonNull(
           next.executeLocalActivity(
                   new LocalActivityInput<>(
-                      BudgetCheckActivity.SETTLE_TYPE,
-                      BudgetSettlement.class,
-                      BudgetSettlement.class,
-                      new Object[] {request},
-                      SETTLE_OPTIONS,
-                      Header.empty()))
+                      type, answer, answer, new Object[] {request}, SETTLE_OPTIONS, Header.empty()))
               .getResult()
-              .get();
-      return Objects.requireNonNull(s, "budget settlement returned nothing");
+              .get(),
+          "budget settlement returned nothing");
     } catch (ActivityFailure e) {
       log.warn(
           "Budget settlement failed; run {} keeps its last figures: {}",
-          request.runId(),
+          runId,
           e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
-      return new BudgetSettlement(null, null, 0, null, periods, null, List.of());
+      return null;
     }
   }
 
@@ -954,7 +964,7 @@ public final class BudgetGuard {
    * reservations could take the run past its soft limit, whose warning must not wait.
    */
   private boolean settleNow(BigDecimal reservedUsd) {
-    if (failure != null || hasChildren || inherited.stream().anyMatch(LimitScope::limited)) {
+    if (failure != null || readsTree()) {
       return true;
     }
     if (held.size() + 1 >= MAX_HELD) {
@@ -994,31 +1004,65 @@ public final class BudgetGuard {
   }
 
   /**
-   * Settles every activity held, answered from memory in one marker when the worker can (a
-   * settlement it cannot answer from memory goes through the store, one local activity each).
+   * Settles every activity held: answered from memory in one marker when the worker can, and what
+   * memory could not answer through the store in one local activity ({@value
+   * BudgetCheckActivity#SETTLE_ALL_TYPE}), whatever the number.
    */
   private void settleHeldOnly() {
     List<Held> batch = List.copyOf(held);
     held.clear();
-    BudgetSettlement[] answers =
-        hasChildren || inherited.stream().anyMatch(LimitScope::limited)
-            ? new BudgetSettlement[batch.size()]
-            : fromMemory(batch);
-    for (int i = 0; i < batch.size(); i++) {
-      Held h = batch.get(i);
-      try {
-        BudgetSettlement s = i < answers.length ? answers[i] : null;
-        if (s == null) {
-          s =
-              throughStore(
-                  request(
-                      h.activityType(), h.activityId(), List.of(), h.completed(), subtreeSpent()));
+    try {
+      BudgetSettlement[] answers =
+          readsTree() ? new BudgetSettlement[batch.size()] : fromMemory(batch);
+      List<Held> rest = new ArrayList<>();
+      for (int i = 0; i < batch.size(); i++) {
+        if (i < answers.length && answers[i] != null) {
+          fold(answers[i], batch.get(i).activityType());
+        } else {
+          rest.add(batch.get(i));
         }
-        fold(s, h.activityType());
-      } finally {
+      }
+      if (rest.isEmpty()) {
+        return;
+      }
+      BudgetSettleRequest[] requests = new BudgetSettleRequest[rest.size()];
+      for (int i = 0; i < requests.length; i++) {
+        Held h = rest.get(i);
+        requests[i] =
+            request(h.activityType(), h.activityId(), List.of(), h.completed(), subtreeSpent());
+      }
+      BudgetSettlement[] stored = throughStore(requests);
+      for (int i = 0; i < requests.length; i++) {
+        fold(stored[i], rest.get(i).activityType());
+      }
+    } finally {
+      for (Held h : batch) {
         reserved = reserved.subtract(h.reservedUsd());
       }
     }
+  }
+
+  /** Whether the run's settlements read its tree's spend from the store (memory cannot answer). */
+  private boolean readsTree() {
+    return hasChildren || inherited.stream().anyMatch(LimitScope::limited);
+  }
+
+  /**
+   * The budget service's answers to {@code requests}, in order, through the store in one local
+   * activity; ones that settle nothing when it failed (logged), as for one settlement.
+   */
+  private BudgetSettlement[] throughStore(BudgetSettleRequest[] requests) {
+    BudgetSettlement[] answers =
+        askStore(
+            BudgetCheckActivity.SETTLE_ALL_TYPE,
+            BudgetSettlement[].class,
+            requests,
+            requests[0].runId());
+    if (answers == null || answers.length != requests.length) {
+      answers = new BudgetSettlement[requests.length];
+      java.util.Arrays.fill(answers, unanswered());
+    }
+    return answers;
   }
 
   /**

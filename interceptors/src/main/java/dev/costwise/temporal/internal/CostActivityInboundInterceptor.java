@@ -176,9 +176,7 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
     Budgets budgets = options.budgets();
     ActivityInfo info = context.getInfo();
     if (budgets == null
-        || BudgetCheckActivity.TYPE.equals(info.getActivityType())
-        || BudgetCheckActivity.SETTLE_TYPE.equals(info.getActivityType())
-        || BudgetCheckActivity.REFUSED_TYPE.equals(info.getActivityType())
+        || BudgetCheckActivity.ownType(info.getActivityType())
         || options.unchecked(info.getActivityType())) {
       return;
     }

@@ -126,9 +126,7 @@ final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterce
   @Override
   public <R> LocalActivityOutput<R> executeLocalActivity(LocalActivityInput<R> input) {
     String type = input.getActivityName();
-    if (BudgetCheckActivity.TYPE.equals(type)
-        || BudgetCheckActivity.SETTLE_TYPE.equals(type)
-        || BudgetCheckActivity.REFUSED_TYPE.equals(type)) {
+    if (BudgetCheckActivity.ownType(type)) {
       return super.executeLocalActivity(input);
     }
     BudgetGuard guard = BudgetGuard.current();
