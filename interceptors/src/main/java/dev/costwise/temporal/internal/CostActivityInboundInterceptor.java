@@ -58,14 +58,16 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
 
   @Override
   public ActivityOutput execute(ActivityInput input) {
-    refuseWhenBlocked(input);
+    // each header is read once per attempt
+    Map<String, String> headerTags = TagsHeader.read(input.getHeader());
+    RunHeader lineage = RunHeader.read(input.getHeader());
+    refuseWhenBlocked(headerTags, lineage);
     Instant started = options.clock().instant();
     long startedNanos = System.nanoTime();
-    Map<String, String> headerTags = TagsHeader.read(input.getHeader());
     AttemptContext ctx = null;
     UsageScope.Listener journal = (lineNo, line) -> {};
     try {
-      ctx = attemptContext(context.getInfo(), started, RunHeader.read(input.getHeader()));
+      ctx = attemptContext(context.getInfo(), started, lineage);
       journal = options.recorder().observe(ctx, headerTags, options.clock());
     } catch (RuntimeException e) {
       log.error("Cannot identify activity attempt for cost recording: {}", e.toString());
@@ -172,7 +174,7 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
    * but the budget service's own and the types configured as unchecked is refused. A database error
    * lets the activity run (logged and counted): a budget outage must not stop the work.
    */
-  private void refuseWhenBlocked(ActivityInput input) {
+  private void refuseWhenBlocked(Map<String, String> tags, RunHeader lineage) {
     Budgets budgets = options.budgets();
     ActivityInfo info = context.getInfo();
     if (budgets == null
@@ -182,7 +184,6 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
     }
     Optional<BudgetExceeded.Details> blocked;
     try {
-      Map<String, String> tags = TagsHeader.read(input.getHeader());
       blocked =
           budgets.blocking(
               info.getWorkflowType(),
@@ -199,7 +200,7 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
       return;
     }
     if (blocked.isPresent()) {
-      storeRefusal(input, info, blocked.get());
+      storeRefusal(tags, lineage, info, blocked.get());
       throw BudgetExceeded.failure(blocked.get());
     }
   }
@@ -210,10 +211,10 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
    * none), the same as a refusal decided in the workflow. A failure to store it is logged and
    * counted: the refusal stands either way.
    */
-  private void storeRefusal(ActivityInput input, ActivityInfo info, BudgetExceeded.Details d) {
+  private void storeRefusal(
+      Map<String, String> tags, RunHeader lineage, ActivityInfo info, BudgetExceeded.Details d) {
     try {
-      AttemptContext ctx =
-          attemptContext(info, options.clock().instant(), RunHeader.read(input.getHeader()));
+      AttemptContext ctx = attemptContext(info, options.clock().instant(), lineage);
       options
           .budgets()
           .policy()
@@ -225,7 +226,7 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
                   d,
                   ctx.namespace(),
                   ctx.taskQueue(),
-                  TagsHeader.read(input.getHeader()),
+                  tags,
                   ctx.parentRunId(),
                   ctx.rootRunId(),
                   ctx.chainRunId(),
