@@ -932,6 +932,19 @@ class BudgetWorkflowTest {
     RunCost report = WorkflowStub.fromTyped(wf).query(CostBudget.QUERY, RunCost.class);
     assertThat(report.spentUsd()).isEqualByComparingTo("0.96");
     assertThat(report.reservedUsd()).isEqualByComparingTo("0");
+    // the budget service's own local activities (the refusal's record here) spend nothing and
+    // are never settled: memory keeps no entry of theirs to push out those waiting to be settled
+    List<String> own =
+        history.getEvents().stream()
+            .map(Markers::localActivityId)
+            .filter(java.util.Objects::nonNull)
+            .toList();
+    assertThat(own).isNotEmpty();
+    for (String id : own) {
+      assertThat(budgets.activityCosts().whole(runId(wf), id))
+          .as("local activity %s", id)
+          .isEmpty();
+    }
   }
 
   @Test

@@ -25,6 +25,11 @@ final class Markers {
     return detail(e, "type");
   }
 
+  /** A local activity's id, or null when {@code e} is not a local-activity marker. */
+  static String localActivityId(HistoryEvent e) {
+    return localActivityType(e) == null ? null : detail(e, "activityId");
+  }
+
   /** Whether {@code e} is a side-effect marker. */
   static boolean sideEffect(HistoryEvent e) {
     return e.hasMarkerRecordedEventAttributes()

@@ -93,8 +93,12 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
       if (!scope.isEmpty() && ctx != null) {
         persist(ctx, headerTags, scope, outcome, startedNanos);
       }
-      if (ctx != null && options.budgets() != null && !options.unchecked(ctx.activityType())) {
-        // kept until the run settles it; unchecked types are never settled
+      if (ctx != null
+          && options.budgets() != null
+          && !options.unchecked(ctx.activityType())
+          && !BudgetCheckActivity.ownType(ctx.activityType())) {
+        // kept until the run settles it; unchecked types and the budget service's own (which
+        // would only push the entries of activities waiting to be settled out) are never settled
         options.budgets().activityCosts().ended(ctx, outcome, scope.records());
       }
       if (ctx != null && outcome == Outcome.COMPLETED) {
