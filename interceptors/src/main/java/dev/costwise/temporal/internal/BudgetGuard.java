@@ -166,6 +166,8 @@ public final class BudgetGuard {
   private final List<Held> held = new ArrayList<>();
   private final java.util.Set<String> pastGrant = new java.util.HashSet<>();
   private long settledAtMillis;
+  private Map<String, io.temporal.api.common.v1.Payload> activityHeader; // encoded once per run
+  private final Map<String, io.temporal.api.common.v1.Payload> grants = new HashMap<>();
   private Double upsertedSubtree;
   private boolean searchAttributes;
   private ExecutionLimits limits = ExecutionLimits.NONE;
@@ -278,9 +280,16 @@ public final class BudgetGuard {
     return enabled && version >= SETTLING_WHERE_COMPLETED;
   }
 
-  /** Whether an activity reserved at {@code reservedUsd} carries it as a grant in this run. */
-  boolean grants(BigDecimal reservedUsd) {
-    return enabled && version >= SETTLING_IN_BATCHES && reservedUsd.signum() > 0;
+  /**
+   * The header value of the grant an activity reserved at {@code reservedUsd} carries in this run,
+   * or null when it carries none (runs before {@link #SETTLING_IN_BATCHES}, nothing reserved).
+   */
+  io.temporal.api.common.v1.Payload grant(BigDecimal reservedUsd) {
+    if (!settlesInBatches() || reservedUsd.signum() <= 0) {
+      return null;
+    }
+    return grants.computeIfAbsent(
+        reservedUsd.toPlainString(), k -> GrantHeader.encode(reservedUsd));
   }
 
   private boolean settlesInBatches() {
@@ -553,11 +562,17 @@ public final class BudgetGuard {
    * covering the run, which the store keeps with the run's totals.
    */
   Header activityHeader(Header header) {
-    Header h =
-        new RunHeader(
-                RunHeader.ACTIVITY, rootRunId, parentRunId, chainRunId, inherited, null, limits)
-            .addTo(header);
-    return tags.isEmpty() ? h : TagsHeader.with(h, tags);
+    if (activityHeader == null) {
+      // the run's tags, place and limits are fixed once it started: encoded once, not per activity
+      Header h =
+          new RunHeader(
+                  RunHeader.ACTIVITY, rootRunId, parentRunId, chainRunId, inherited, null, limits)
+              .addTo(Header.empty());
+      activityHeader = Map.copyOf((tags.isEmpty() ? h : TagsHeader.with(h, tags)).getValues());
+    }
+    Map<String, io.temporal.api.common.v1.Payload> values = new HashMap<>(header.getValues());
+    values.putAll(activityHeader);
+    return new Header(values);
   }
 
   private LimitScope ownScope() {

@@ -2,6 +2,7 @@ package dev.costwise.temporal.internal;
 
 import dev.costwise.budget.BudgetCheckActivity;
 import dev.costwise.temporal.CostTrackingOptions;
+import io.temporal.api.common.v1.Payload;
 import io.temporal.common.interceptors.Header;
 import io.temporal.common.interceptors.WorkflowOutboundCallsInterceptor;
 import io.temporal.common.interceptors.WorkflowOutboundCallsInterceptorBase;
@@ -63,14 +64,15 @@ final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterce
       BudgetGuard guard,
       String type,
       boolean grantable,
-      Function<BigDecimal, ActivityOutput<R>> schedule) {
+      Function<Payload, ActivityOutput<R>> schedule) {
     ApplicationFailure refused = guard.reserve(type);
     if (refused != null) {
       return new ActivityOutput<>(null, Workflow.newFailedPromise(refused));
     }
     BigDecimal reserved = guard.reservation(type);
-    boolean granted = grantable && guard.grants(reserved);
-    ActivityOutput<R> output = schedule.apply(granted ? reserved : null);
+    Payload grant = grantable ? guard.grant(reserved) : null;
+    boolean granted = grant != null;
+    ActivityOutput<R> output = schedule.apply(grant);
     CompletablePromise<R> result = Workflow.newPromise();
     whenEnded(
         guard,
@@ -112,7 +114,7 @@ final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterce
 
   /** {@code input} with the run's header, and the activity's grant unless null. */
   private static <R> ActivityInput<R> withHeader(
-      ActivityInput<R> input, BudgetGuard guard, BigDecimal grant) {
+      ActivityInput<R> input, BudgetGuard guard, Payload grant) {
     Header header = header(input.getHeader(), guard);
     return new ActivityInput<>(
         input.getActivityName(),

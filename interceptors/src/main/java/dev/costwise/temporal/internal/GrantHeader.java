@@ -21,10 +21,15 @@ final class GrantHeader {
 
   private GrantHeader() {}
 
-  static Header with(Header header, BigDecimal usd) {
+  static Header with(Header header, Payload grant) {
     Map<String, Payload> values = new HashMap<>(header.getValues());
-    JSON.toPayload(usd.toPlainString()).ifPresent(p -> values.put(KEY, p));
+    values.put(KEY, grant);
     return new Header(values);
+  }
+
+  /** The header value of a grant of {@code usd}. */
+  static Payload encode(BigDecimal usd) {
+    return JSON.toPayload(usd.toPlainString()).orElseThrow();
   }
 
   /** The grant in {@code header}, or null when there is none or it cannot be read. */
