@@ -236,11 +236,15 @@ final class BudgetedPipeline {
   }
 
   static Studio studio() {
+    return studio(RetryOptions.newBuilder().setMaximumAttempts(1).build());
+  }
+
+  private static Studio studio(RetryOptions retries) {
     return Workflow.newActivityStub(
         Studio.class,
         ActivityOptions.newBuilder()
             .setStartToCloseTimeout(Duration.ofSeconds(30))
-            .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+            .setRetryOptions(retries)
             .build());
   }
 
@@ -313,15 +317,10 @@ final class BudgetedPipeline {
   public static final class RetakenStoryboardsImpl implements RetakenStoryboards {
     private final Studio studio = studio();
     private final Studio retrying =
-        Workflow.newActivityStub(
-            Studio.class,
-            ActivityOptions.newBuilder()
-                .setStartToCloseTimeout(Duration.ofSeconds(30))
-                .setRetryOptions(
-                    RetryOptions.newBuilder()
-                        .setInitialInterval(Duration.ofMillis(100))
-                        .setMaximumAttempts(2)
-                        .build())
+        studio(
+            RetryOptions.newBuilder()
+                .setInitialInterval(Duration.ofMillis(100))
+                .setMaximumAttempts(2)
                 .build());
 
     @Override
