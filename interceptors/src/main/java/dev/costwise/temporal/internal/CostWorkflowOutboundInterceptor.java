@@ -26,7 +26,9 @@ import java.util.function.Supplier;
  * <p>Once the activity's result arrives, the run settles it: in the workflow thread that completed
  * the result (runs of {@link BudgetGuard#SETTLING_WHERE_COMPLETED} on), else in a workflow thread
  * started for the activity; the caller sees the activity's result only after the settlement, or
- * {@code BudgetExceeded} instead of it. A child run's end is judged the same way.
+ * {@code BudgetExceeded} instead of it. Runs of {@link BudgetGuard#SETTLING_IN_BATCHES} on hand
+ * over at once the result of an activity that completed within its reservation, and settle it later
+ * with others. A child run's end is judged as before.
  */
 final class CostWorkflowOutboundInterceptor extends WorkflowOutboundCallsInterceptorBase {
   private final CostTrackingOptions options;
