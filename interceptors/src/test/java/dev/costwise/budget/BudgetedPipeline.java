@@ -1,6 +1,12 @@
 package dev.costwise.budget;
 
+import dev.costwise.pricing.CatalogSource;
+import dev.costwise.pricing.PriceCatalog;
+import dev.costwise.pricing.Pricer;
+import dev.costwise.store.CostStore;
 import dev.costwise.temporal.CostBudget;
+import dev.costwise.temporal.CostTracking;
+import dev.costwise.temporal.CostTrackingOptions;
 import dev.costwise.usage.CostUsage;
 import dev.costwise.usage.Usage;
 import io.temporal.activity.Activity;
@@ -24,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jdbi.v3.core.Jdbi;
 
 /** Test workflows whose every step costs $0.48: four HD 1024x1792 DALL-E 3 images at $0.12. */
 final class BudgetedPipeline {
@@ -233,6 +240,21 @@ final class BudgetedPipeline {
               }
             });
     return found;
+  }
+
+  /**
+   * Tracking with budgets as the budget tests install it: the bundled prices, the store as the
+   * recorder, search attributes on.
+   */
+  static CostTracking tracking(Jdbi jdbi, Budgets budgets) {
+    PriceCatalog catalog = CatalogSource.bundledCatalog();
+    return new CostTracking(
+        CostTrackingOptions.newBuilder()
+            .setPricer(new Pricer(() -> catalog, false))
+            .setRecorder(new CostStore(jdbi))
+            .setBudgets(budgets)
+            .setSearchAttributes(true)
+            .build());
   }
 
   static Studio studio() {

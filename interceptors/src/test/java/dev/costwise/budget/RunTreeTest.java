@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.costwise.metrics.CostMetrics;
-import dev.costwise.pricing.CatalogSource;
-import dev.costwise.pricing.PriceCatalog;
-import dev.costwise.pricing.Pricer;
 import dev.costwise.report.CostReports;
 import dev.costwise.report.Dimension;
 import dev.costwise.report.Period;
@@ -15,7 +12,6 @@ import dev.costwise.store.CostStore;
 import dev.costwise.temporal.CostBudget;
 import dev.costwise.temporal.CostSearchAttributes;
 import dev.costwise.temporal.CostTracking;
-import dev.costwise.temporal.CostTrackingOptions;
 import dev.costwise.testing.TestDatabase;
 import dev.costwise.testing.TrackedTestEnvironment;
 import dev.costwise.usage.CostUsage;
@@ -69,17 +65,9 @@ class RunTreeTest {
 
   @BeforeEach
   void start() {
-    PriceCatalog catalog = CatalogSource.bundledCatalog();
     jdbi = CostStore.jdbi(TestDatabase.fresh());
     budgets = new Budgets(jdbi, new CostMetrics(), List.of(), Clock.systemUTC());
-    CostTracking tracking =
-        new CostTracking(
-            CostTrackingOptions.newBuilder()
-                .setPricer(new Pricer(() -> catalog, false))
-                .setRecorder(new CostStore(jdbi))
-                .setBudgets(budgets)
-                .setSearchAttributes(true)
-                .build());
+    CostTracking tracking = BudgetedPipeline.tracking(jdbi, budgets);
     env = TrackedTestEnvironment.create(tracking);
     CostSearchAttributes.ALL.forEach(env::registerSearchAttribute);
     Worker worker = env.newWorker(QUEUE);
@@ -420,7 +408,16 @@ class RunTreeTest {
         Thread.sleep(20);
       }
     }
-    Thread.sleep(300); // the children's draws are settled and they hold; the parent waits
+    // each child holds once its draw is settled (its settlement, a local activity that reads the
+    // tree's spend, is Costwise's own work in progress and would be found by the scan); a query
+    // is answered after the workflow task in flight, so it sees the settled draw
+    for (int i = 1; i <= 6; i++) {
+      WorkflowStub child = client.newUntypedWorkflowStub("troupe-child-" + i);
+      while (child.query(CostBudget.QUERY, RunCost.class).spentUsd().compareTo(DRAW) != 0) {
+        assertThat(System.nanoTime()).as("child %d settled its draw", i).isLessThan(until);
+        Thread.sleep(20);
+      }
+    }
     assertThat(BudgetedPipeline.threadsWaitingInCostwise())
         .as("workflow threads waiting in Costwise for a child")
         .isEmpty();

@@ -2,14 +2,10 @@ package dev.costwise.budget;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.costwise.pricing.CatalogSource;
-import dev.costwise.pricing.PriceCatalog;
-import dev.costwise.pricing.Pricer;
 import dev.costwise.store.CostStore;
 import dev.costwise.temporal.CostBudget;
 import dev.costwise.temporal.CostSearchAttributes;
 import dev.costwise.temporal.CostTracking;
-import dev.costwise.temporal.CostTrackingOptions;
 import dev.costwise.testing.TestDatabase;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
@@ -45,15 +41,7 @@ class WorkflowThreadPoolTest {
   void aRunWithMoreActivitiesInFlightThanTheWorkerHasWorkflowThreadsCompletes() throws Exception {
     Jdbi jdbi = CostStore.jdbi(TestDatabase.fresh());
     Budgets budgets = new Budgets(jdbi);
-    PriceCatalog catalog = CatalogSource.bundledCatalog();
-    CostTracking tracking =
-        new CostTracking(
-            CostTrackingOptions.newBuilder()
-                .setPricer(new Pricer(() -> catalog, false))
-                .setRecorder(new CostStore(jdbi))
-                .setBudgets(budgets)
-                .setSearchAttributes(true)
-                .build());
+    CostTracking tracking = BudgetedPipeline.tracking(jdbi, budgets);
     env =
         TestWorkflowEnvironment.newInstance(
             TestEnvironmentOptions.newBuilder()
