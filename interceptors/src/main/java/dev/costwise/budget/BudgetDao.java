@@ -4,14 +4,20 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
+import org.jdbi.v3.core.statement.NoTemplateEngine;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
+import org.jdbi.v3.sqlobject.config.UseTemplateEngine;
 import org.jdbi.v3.sqlobject.customizer.Bind;
 import org.jdbi.v3.sqlobject.customizer.BindMethods;
 import org.jdbi.v3.sqlobject.statement.SqlBatch;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 
-/** SQL for budgets, their thresholds and alerts, and the spend they are compared with. */
+/**
+ * SQL for budgets, their thresholds and alerts, and the spend they are compared with. The SQL is
+ * used as written (no template attributes), so no statement is parsed for them at every call.
+ */
+@UseTemplateEngine(NoTemplateEngine.class)
 @RegisterConstructorMapper(BudgetDao.BudgetRow.class)
 @RegisterConstructorMapper(BudgetDao.ThresholdRow.class)
 @RegisterConstructorMapper(BudgetDao.Amount.class)

@@ -2,13 +2,19 @@ package dev.costwise.store;
 
 import java.util.List;
 import java.util.Optional;
+import org.jdbi.v3.core.statement.NoTemplateEngine;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
+import org.jdbi.v3.sqlobject.config.UseTemplateEngine;
 import org.jdbi.v3.sqlobject.customizer.Bind;
 import org.jdbi.v3.sqlobject.customizer.BindMethods;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 
-/** SQL for the cost tables. Used inside {@link CostStore}'s transactions. */
+/**
+ * SQL for the cost tables. Used inside {@link CostStore}'s transactions. The SQL is used as written
+ * (no template attributes), so no statement is parsed for them at every call.
+ */
+@UseTemplateEngine(NoTemplateEngine.class)
 @RegisterConstructorMapper(StepRow.class)
 @RegisterConstructorMapper(ExecutionTotals.class)
 @RegisterConstructorMapper(CostDao.LockedRun.class)
