@@ -310,9 +310,9 @@ final class AttemptJournal implements AutoCloseable {
   /** The entry as one line of UTF-8 JSON, or null (logged) if it cannot be written as JSON. */
   private byte[] encode(Entry e) {
     try {
-      return (JSON.writeValueAsString(e) + "\n").getBytes(StandardCharsets.UTF_8);
-    } catch (IOException ex) {
-      log.error("Cannot write a cost journal entry of {} as JSON: {}", file, ex.getMessage());
+      return JournalLines.encode(e);
+    } catch (RuntimeException ex) {
+      log.error("Cannot write a cost journal entry of {} as JSON: {}", file, ex.toString());
       return null;
     }
   }
