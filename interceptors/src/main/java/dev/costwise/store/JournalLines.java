@@ -176,6 +176,52 @@ final class JournalLines {
     b.append("]}");
   }
 
+  /**
+   * {@code t} as {@link Instant#toString} writes it (ISO-8601 in UTC, the fraction in groups of
+   * three digits), without the formatter's general machinery: two instants are in every line.
+   */
+  static StringBuilder instant(StringBuilder b, Instant t) {
+    long seconds = t.getEpochSecond();
+    long days = Math.floorDiv(seconds, 86_400);
+    if (days < MIN_DAY || days > MAX_DAY) {
+      return b.append(t); // outside years 0000-9999: the general formatter
+    }
+    java.time.LocalDate date = java.time.LocalDate.ofEpochDay(days);
+    int secondOfDay = (int) Math.floorMod(seconds, 86_400);
+    digits(b, date.getYear(), 4).append('-');
+    digits(b, date.getMonthValue(), 2).append('-');
+    digits(b, date.getDayOfMonth(), 2).append('T');
+    digits(b, secondOfDay / 3600, 2).append(':');
+    digits(b, secondOfDay / 60 % 60, 2).append(':');
+    digits(b, secondOfDay % 60, 2);
+    int nano = t.getNano();
+    if (nano > 0) {
+      b.append('.');
+      if (nano % 1_000_000 == 0) {
+        digits(b, nano / 1_000_000, 3);
+      } else if (nano % 1_000 == 0) {
+        digits(b, nano / 1_000, 6);
+      } else {
+        digits(b, nano, 9);
+      }
+    }
+    return b.append('Z');
+  }
+
+  private static final int[] POWERS = {
+    1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000
+  };
+  private static final long MIN_DAY = java.time.LocalDate.of(0, 1, 1).toEpochDay();
+  private static final long MAX_DAY = java.time.LocalDate.of(9999, 12, 31).toEpochDay();
+
+  /** {@code value} (not negative) in exactly {@code width} digits, zeros first. */
+  private static StringBuilder digits(StringBuilder b, int value, int width) {
+    for (int p = POWERS[width - 1]; p > 0; p /= 10) {
+      b.append((char) ('0' + value / p % 10));
+    }
+    return b;
+  }
+
   /** A JSON string: quotes, backslashes and control characters escaped, the rest as it is. */
   private static void string(StringBuilder b, String s) {
     b.append('"');
@@ -240,7 +286,7 @@ final class JournalLines {
 
     void instant(String name, Instant value) {
       if (value != null) {
-        name(name).append('"').append(value).append('"');
+        JournalLines.instant(name(name).append('"'), value).append('"');
       }
     }
   }

@@ -174,6 +174,33 @@ class JournalLinesTest {
   }
 
   @Test
+  void instantsAreWrittenAsInstantWritesThem() {
+    for (String t :
+        List.of(
+            "2026-11-24T10:15:30Z",
+            "2026-11-24T10:15:30.100Z",
+            "2026-11-24T10:15:30.000100Z",
+            "2026-11-24T10:15:30.000000001Z",
+            "2024-02-29T23:59:59.999999999Z",
+            "1969-12-31T23:59:59.5Z",
+            "0000-01-01T00:00:00Z",
+            "9999-12-31T23:59:59Z",
+            "-0001-12-31T23:59:59Z",
+            "+10000-01-01T00:00:00Z")) {
+      Instant i = Instant.parse(t);
+      assertThat(JournalLines.instant(new StringBuilder(), i).toString()).isEqualTo(i.toString());
+    }
+    java.util.Random random = new java.util.Random(7);
+    for (int n = 0; n < 10_000; n++) {
+      Instant i =
+          Instant.ofEpochSecond(
+              random.nextLong(-62_000_000_000L, 253_000_000_000L),
+              random.nextInt(4) == 0 ? 0 : random.nextInt(1_000_000_000));
+      assertThat(JournalLines.instant(new StringBuilder(), i).toString()).isEqualTo(i.toString());
+    }
+  }
+
+  @Test
   void eachLineIsOneLineTheJournalReadsBackAsTheEntryExactly() throws Exception {
     for (AttemptJournal.Entry e : entries()) {
       byte[] line = JournalLines.encode(e);
