@@ -108,6 +108,19 @@ final class BudgetedPipeline {
   }
 
   @WorkflowInterface
+  public interface ContinuingStoryboards {
+    /**
+     * The first run ({@code first}) starts storyboard 1, waits for {@link #release} and continues
+     * as new without waiting for the draw; the next run waits for another release and returns.
+     */
+    @WorkflowMethod
+    String run(boolean first);
+
+    @SignalMethod
+    void release();
+  }
+
+  @WorkflowInterface
   public interface AbandoningStoryboards {
     /**
      * Starts a storyboard in a cancellation scope and cancels the scope at once, then draws one
@@ -149,8 +162,13 @@ final class BudgetedPipeline {
     final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private final boolean reportsUsage;
 
-    /** When set, each draw waits for it to open before it spends. */
+    /**
+     * When set, each draw from number {@link #gateFrom} on waits for it to open before it spends.
+     */
     volatile java.util.concurrent.CountDownLatch gate;
+
+    /** The first draw number the {@link #gate} holds. */
+    volatile int gateFrom = 1;
 
     /** When positive, draw {@code n} takes {@code n} times this long, so results arrive apart. */
     volatile long staggerMillis;
@@ -178,7 +196,7 @@ final class BudgetedPipeline {
           .incrementAndGet();
       java.util.concurrent.CountDownLatch g = gate;
       try {
-        if (g != null && !g.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+        if (g != null && n >= gateFrom && !g.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
           throw new IllegalStateException("the test never opened the gate");
         }
         if (staggerMillis > 0) {
@@ -301,6 +319,27 @@ final class BudgetedPipeline {
       Workflow.await(() -> released);
       studio.draw(2);
       return "drew 2";
+    }
+
+    @Override
+    public void release() {
+      released = true;
+    }
+  }
+
+  public static final class ContinuingStoryboardsImpl implements ContinuingStoryboards {
+    private final Studio studio = studio();
+    private boolean released;
+
+    @Override
+    public String run(boolean first) {
+      if (first) {
+        Async.function(studio::draw, 1);
+        Workflow.await(() -> released);
+        Workflow.continueAsNew(false);
+      }
+      Workflow.await(() -> released);
+      return "continued";
     }
 
     @Override

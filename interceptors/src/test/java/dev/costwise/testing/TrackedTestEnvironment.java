@@ -1,6 +1,8 @@
 package dev.costwise.testing;
 
 import dev.costwise.temporal.CostTracking;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.common.interceptors.WorkflowClientInterceptor;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.WorkerFactoryOptions;
@@ -14,12 +16,26 @@ public final class TrackedTestEnvironment {
    * registering.
    */
   public static TestWorkflowEnvironment create(CostTracking tracking) {
-    return TestWorkflowEnvironment.newInstance(
+    return create(tracking, new WorkflowClientInterceptor[0]);
+  }
+
+  /**
+   * As {@link #create(CostTracking)}, with {@code clientInterceptors} on the environment's client,
+   * which its workers' activities use too ({@code Activity.getExecutionContext()
+   * .getWorkflowClient()}).
+   */
+  public static TestWorkflowEnvironment create(
+      CostTracking tracking, WorkflowClientInterceptor... clientInterceptors) {
+    TestEnvironmentOptions.Builder options =
         TestEnvironmentOptions.newBuilder()
             .setWorkerFactoryOptions(
                 WorkerFactoryOptions.newBuilder()
                     .setWorkerInterceptors(tracking.workerInterceptor())
-                    .build())
-            .build());
+                    .build());
+    if (clientInterceptors.length > 0) {
+      options.setWorkflowClientOptions(
+          WorkflowClientOptions.newBuilder().setInterceptors(clientInterceptors).build());
+    }
+    return TestWorkflowEnvironment.newInstance(options.build());
   }
 }

@@ -18,6 +18,8 @@ import dev.costwise.usage.UsageScope;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.activity.ActivityInfo;
 import io.temporal.client.ActivityCanceledException;
+import io.temporal.client.WorkflowNotFoundException;
+import io.temporal.client.WorkflowTargetOptions;
 import io.temporal.common.interceptors.ActivityInboundCallsInterceptor;
 import io.temporal.common.interceptors.ActivityInboundCallsInterceptorBase;
 import io.temporal.failure.ApplicationFailure;
@@ -124,10 +126,24 @@ final class CostActivityInboundInterceptor extends ActivityInboundCallsIntercept
       return;
     }
     try {
+      // this run exactly: a stub made from a workflow id and run id signals the id's latest run,
+      // which after a continue-as-new or a reset is not the run that reserved
       context
           .getWorkflowClient()
-          .newUntypedWorkflowStub(ctx.workflowId(), Optional.of(ctx.runId()), Optional.empty())
+          .newUntypedWorkflowStub(
+              WorkflowTargetOptions.newBuilder()
+                  .setWorkflowId(ctx.workflowId())
+                  .setRunId(ctx.runId())
+                  .build())
           .signal(BudgetGuard.SETTLE_SIGNAL, ctx.activityId());
+    } catch (WorkflowNotFoundException e) {
+      // the run closed while this attempt ran (it continued as new, ended, was reset or
+      // terminated): it takes no more results and reserves nothing more, so there is no one to tell
+      log.debug(
+          "Run {} closed before activity {} attempt {} ended; not signalled",
+          ctx.runId(),
+          ctx.activityId(),
+          ctx.attempt());
     } catch (RuntimeException e) {
       log.error(
           "Run {} was not told that activity {} attempt {} cost more than it reserved; the run"
