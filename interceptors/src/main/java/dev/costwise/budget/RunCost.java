@@ -24,6 +24,11 @@ import java.util.Map;
  * @param reservedUsd expected cost of the run's activities scheduled and not yet settled
  * @param catalogs the catalog versions (source, as-of date, content hash) the run's recorded lines
  *     were priced with, oldest first; empty in reports recorded before versions were carried
+ * @param heldUsd the part of {@code reservedUsd} reserved for activities that already completed
+ *     within their reservation and wait to be settled in a batch: each cost at most what it
+ *     reserved, and {@code spentUsd} takes their real cost once they are settled; null for runs
+ *     whose budget checks predate settling in batches (or are off), and in reports recorded in
+ *     history or read from the store rather than queried
  */
 public record RunCost(
     String runId,
@@ -40,12 +45,49 @@ public record RunCost(
     String parentRunId,
     BigDecimal subtreeSpentUsd,
     BigDecimal reservedUsd,
-    List<CatalogVersion> catalogs) {
+    List<CatalogVersion> catalogs,
+    BigDecimal heldUsd) {
 
   /** Copies the notes and catalogs; reports recorded before they existed have none. */
   public RunCost {
     notes = notes == null ? List.of() : List.copyOf(notes);
     catalogs = catalogs == null ? List.of() : List.copyOf(catalogs);
+  }
+
+  /** A report without a held amount. */
+  public RunCost(
+      String runId,
+      BigDecimal spentUsd,
+      BigDecimal softLimitUsd,
+      BigDecimal hardLimitUsd,
+      BudgetStatus status,
+      Map<String, BigDecimal> byModel,
+      Map<String, BigDecimal> byActivity,
+      List<BudgetUtilisation> budgets,
+      BudgetExceeded.Details exceeded,
+      List<String> notes,
+      String rootRunId,
+      String parentRunId,
+      BigDecimal subtreeSpentUsd,
+      BigDecimal reservedUsd,
+      List<CatalogVersion> catalogs) {
+    this(
+        runId,
+        spentUsd,
+        softLimitUsd,
+        hardLimitUsd,
+        status,
+        byModel,
+        byActivity,
+        budgets,
+        exceeded,
+        notes,
+        rootRunId,
+        parentRunId,
+        subtreeSpentUsd,
+        reservedUsd,
+        catalogs,
+        null);
   }
 
   /** A report without catalog versions. */
@@ -133,7 +175,29 @@ public record RunCost(
         parentRunId,
         subtreeSpentUsd,
         reservedUsd,
-        catalogs);
+        catalogs,
+        heldUsd);
+  }
+
+  /** This report with {@code held} as its held amount. */
+  public RunCost withHeld(BigDecimal held) {
+    return new RunCost(
+        runId,
+        spentUsd,
+        softLimitUsd,
+        hardLimitUsd,
+        status,
+        byModel,
+        byActivity,
+        budgets,
+        exceeded,
+        notes,
+        rootRunId,
+        parentRunId,
+        subtreeSpentUsd,
+        reservedUsd,
+        catalogs,
+        held);
   }
 
   /** The report of a run nothing has been checked for yet. */

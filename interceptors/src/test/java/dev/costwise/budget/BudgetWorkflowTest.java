@@ -908,6 +908,37 @@ class BudgetWorkflowTest {
   }
 
   @Test
+  void theCostQueryShowsWhatTheActivitiesHeldForABatchReserved() {
+    budgets.expect("Draw", new BigDecimal("0.48"));
+    studio.gate = new java.util.concurrent.CountDownLatch(1);
+    studio.gateFrom = 3;
+    var wf =
+        stub(
+            BudgetedPipeline.BatchedStoryboards.class,
+            "held-query",
+            limits(null, "10.00", "held-query-co"));
+    WorkflowClient.start(wf::run, 3);
+    WorkflowStub untyped = WorkflowStub.fromTyped(wf);
+    try {
+      // the third draw has started: the first two completed within their reservation and are held
+      eventually("the third draw starts", () -> studio.calls("held-query") == 3);
+      RunCost held = untyped.query(CostBudget.QUERY, RunCost.class);
+      assertThat(held.spentUsd()).as("nothing settled yet").isEqualByComparingTo("0");
+      assertThat(held.reservedUsd()).as("three draws reserved").isEqualByComparingTo("1.44");
+      assertThat(held.heldUsd()).as("two of them completed").isEqualByComparingTo("0.96");
+    } finally {
+      studio.gate.countDown();
+    }
+    assertThat(untyped.getResult(String.class)).isEqualTo("drew 3");
+
+    RunCost settled = untyped.query(CostBudget.QUERY, RunCost.class);
+    assertThat(settled.spentUsd()).isEqualByComparingTo("1.44");
+    assertThat(settled.reservedUsd()).isEqualByComparingTo("0");
+    assertThat(settled.heldUsd()).isEqualByComparingTo("0");
+    assertThat(store.execution(runId(wf)).orElseThrow().costUsd()).isEqualByComparingTo("1.44");
+  }
+
+  @Test
   void anAttemptPastItsReservationTellsItsRunBeforeItCompletes() {
     // reserved at $0.10, each draw costs $0.48: held at its reservation, the run would start a
     // draw after the second (0.96 + 0.10 is past 1.00 only once the real cost is known)

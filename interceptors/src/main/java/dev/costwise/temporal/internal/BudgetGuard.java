@@ -210,7 +210,7 @@ public final class BudgetGuard {
     guard.latest = RunCost.empty(info.getRunId(), guard.limits).withNotes(guard.notes);
     next.registerQuery(
         new WorkflowOutboundCallsInterceptor.RegisterQueryInput(
-            QUERY, new Class<?>[0], new java.lang.reflect.Type[0], args -> guard.latest));
+            QUERY, new Class<?>[0], new java.lang.reflect.Type[0], args -> guard.queried()));
     // decided once per run, so a run never switches upserts on or off midway
     guard.searchAttributes = options.searchAttributes();
     if (options.budgets() != null) {
@@ -1169,6 +1169,22 @@ public final class BudgetGuard {
     if (!notes.contains(note) && notes.size() < 20) {
       notes.add(note);
     }
+  }
+
+  /**
+   * What the {@code cost} query answers: the latest report, with what the activities held for a
+   * batch reserved when the run settles in batches. Computed here rather than in every report, so
+   * that holding an activity costs its workflow thread nothing more.
+   */
+  private RunCost queried() {
+    if (!settlesInBatches()) {
+      return latest;
+    }
+    BigDecimal sum = BigDecimal.ZERO;
+    for (Held h : held) {
+      sum = sum.add(h.reservedUsd());
+    }
+    return latest.withHeld(sum);
   }
 
   /** The run's report from what it knows. */
