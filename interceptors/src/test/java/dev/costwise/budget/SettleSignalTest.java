@@ -196,18 +196,7 @@ class SettleSignalTest {
   }
 
   private static void await(String what, java.util.function.BooleanSupplier condition) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting until " + what);
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+    dev.costwise.testing.Eventually.until(what, Duration.ofSeconds(20), condition);
   }
 
   private static long settleSignals(io.temporal.common.WorkflowExecutionHistory history) {
