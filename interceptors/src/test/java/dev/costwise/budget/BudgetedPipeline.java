@@ -111,10 +111,11 @@ final class BudgetedPipeline {
   public interface ContinuingStoryboards {
     /**
      * The first run ({@code first}) starts storyboard 1, waits for {@link #release} and continues
-     * as new without waiting for the draw; the next run waits for another release and returns.
+     * as new without waiting for the draw; the next run waits for another release, draws storyboard
+     * 2 when {@code drawNext}, and returns.
      */
     @WorkflowMethod
-    String run(boolean first);
+    String run(boolean first, boolean drawNext);
 
     @SignalMethod
     void release();
@@ -332,14 +333,14 @@ final class BudgetedPipeline {
     private boolean released;
 
     @Override
-    public String run(boolean first) {
+    public String run(boolean first, boolean drawNext) {
       if (first) {
         Async.function(studio::draw, 1);
         Workflow.await(() -> released);
-        Workflow.continueAsNew(false);
+        Workflow.continueAsNew(false, drawNext);
       }
       Workflow.await(() -> released);
-      return "continued";
+      return drawNext ? "continued, " + studio.draw(2) : "continued";
     }
 
     @Override

@@ -135,55 +135,14 @@ class SettleSignalTest {
   }
 
   @Test
-  void anAttemptWhoseRunContinuedAsNewMeanwhileSignalsNeitherRun() throws Exception {
+  void anAttemptWhoseRunContinuedAsNewMeanwhileSignalsNeitherRun() {
     failSignals = false;
-    studio.gate = new java.util.concurrent.CountDownLatch(1);
-    var wf =
-        client.newWorkflowStub(
-            BudgetedPipeline.ContinuingStoryboards.class,
-            WorkflowOptions.newBuilder()
-                .setTaskQueue(QUEUE)
-                .setWorkflowId("continued")
-                .setMemo(Map.of("costwise.budget", Map.of("hardUsd", "10.00")))
-                .setWorkflowRunTimeout(Duration.ofMinutes(1))
-                .build());
-    String firstRun = WorkflowClient.start(wf::run, true).getRunId();
-    WorkflowStub first =
-        client.newUntypedWorkflowStub(
-            io.temporal.client.WorkflowTargetOptions.newBuilder()
-                .setWorkflowId("continued")
-                .setRunId(firstRun)
-                .build());
-    String nextRun;
-    try {
-      await("the draw starts", () -> studio.calls("continued") == 1);
-      first.signal("release");
-      // the first run continues as new while its draw waits at the gate
-      await(
-          "the next run starts",
-          () ->
-              !client
-                  .newUntypedWorkflowStub("continued")
-                  .describe()
-                  .getExecution()
-                  .getRunId()
-                  .equals(firstRun));
-      nextRun = client.newUntypedWorkflowStub("continued").describe().getExecution().getRunId();
-    } finally {
-      studio.gate.countDown();
-    }
-    // the draw ends past its grant ($0.48 against $0.10) and tries to tell the run that reserved
-    await("the draw tries to signal", () -> sentSignals.get() == 1);
-
-    WorkflowStub next =
-        client.newUntypedWorkflowStub(
-            io.temporal.client.WorkflowTargetOptions.newBuilder()
-                .setWorkflowId("continued")
-                .setRunId(nextRun)
-                .build());
+    String[] runs = continuedWithTheDrawRunning("continued", "10.00", false);
+    String firstRun = runs[0];
+    WorkflowStub next = run("continued", runs[1]);
     next.signal("release");
     assertThat(next.getResult(String.class)).isEqualTo("continued");
-    assertThat(settleSignals(client.fetchHistory("continued", nextRun)))
+    assertThat(settleSignals(client.fetchHistory("continued", runs[1])))
         .as("the next run never reserved that draw and is not told of it")
         .isZero();
     Counter errors =
@@ -193,6 +152,78 @@ class SettleSignalTest {
     await("the draw is stored", () -> store.steps(firstRun).size() == 1);
     assertThat(store.steps(firstRun).get(0).costUsd()).isEqualByComparingTo("0.48");
     assertThat(store.execution(firstRun).orElseThrow().costUsd()).isEqualByComparingTo("0.48");
+  }
+
+  @Test
+  void aRunThatContinuesWithADrawStillRunningCarriesItsReservationToTheChain() {
+    failSignals = false;
+    // the chain's cap leaves room for one draw reserved at $0.10, not two
+    String[] runs = continuedWithTheDrawRunning("carried", "0.15", true);
+    WorkflowStub next = run("carried", runs[1]);
+    RunCost started = next.query(CostBudget.QUERY, RunCost.class);
+    assertThat(started.subtreeSpentUsd())
+        .as("the abandoned draw, at its reservation")
+        .isEqualByComparingTo("0.10");
+
+    next.signal("release");
+
+    Throwable t = catchThrowable(() -> next.getResult(String.class));
+    assertThat(t).isInstanceOf(WorkflowFailedException.class);
+    ApplicationFailure f = (ApplicationFailure) t.getCause();
+    assertThat(f.getType()).isEqualTo(BudgetExceeded.TYPE);
+    BudgetExceeded.Details d = f.getDetails().get(BudgetExceeded.Details.class);
+    assertThat(d.refused()).as("the second draw refused before running").isTrue();
+    assertThat(d.limitUsd()).isEqualByComparingTo("0.15");
+    assertThat(studio.calls("carried")).as("only the first draw ran").isEqualTo(1);
+    // the store has the first draw's real cost, with the run that started it
+    await("the draw is stored", () -> store.steps(runs[0]).size() == 1);
+    assertThat(store.execution(runs[0]).orElseThrow().costUsd()).isEqualByComparingTo("0.48");
+  }
+
+  /**
+   * Starts a {@link BudgetedPipeline.ContinuingStoryboards} under a hard limit of {@code hardUsd},
+   * lets its first run continue as new while its draw waits at the gate, then opens the gate and
+   * waits until the draw has tried to signal; returns the first run's id and the next run's.
+   */
+  private String[] continuedWithTheDrawRunning(
+      String workflowId, String hardUsd, boolean drawNext) {
+    studio.gate = new java.util.concurrent.CountDownLatch(1);
+    int signalsBefore = sentSignals.get();
+    var wf =
+        client.newWorkflowStub(
+            BudgetedPipeline.ContinuingStoryboards.class,
+            WorkflowOptions.newBuilder()
+                .setTaskQueue(QUEUE)
+                .setWorkflowId(workflowId)
+                .setMemo(Map.of("costwise.budget", Map.of("hardUsd", hardUsd)))
+                .setWorkflowRunTimeout(Duration.ofMinutes(1))
+                .build());
+    String firstRun = WorkflowClient.start(wf::run, true, drawNext).getRunId();
+    String nextRun;
+    try {
+      await("the draw starts", () -> studio.calls(workflowId) == 1);
+      run(workflowId, firstRun).signal("release");
+      // the first run continues as new while its draw waits at the gate
+      await("the next run starts", () -> !latestRun(workflowId).equals(firstRun));
+      nextRun = latestRun(workflowId);
+    } finally {
+      studio.gate.countDown();
+    }
+    // the draw ends past its grant ($0.48 against $0.10) and tries to tell the run that reserved
+    await("the draw tries to signal", () -> sentSignals.get() == signalsBefore + 1);
+    return new String[] {firstRun, nextRun};
+  }
+
+  private WorkflowStub run(String workflowId, String runId) {
+    return client.newUntypedWorkflowStub(
+        io.temporal.client.WorkflowTargetOptions.newBuilder()
+            .setWorkflowId(workflowId)
+            .setRunId(runId)
+            .build());
+  }
+
+  private String latestRun(String workflowId) {
+    return client.newUntypedWorkflowStub(workflowId).describe().getExecution().getRunId();
   }
 
   private static void await(String what, java.util.function.BooleanSupplier condition) {

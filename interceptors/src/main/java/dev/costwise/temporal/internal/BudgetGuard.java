@@ -542,7 +542,12 @@ public final class BudgetGuard {
     return tags.isEmpty() ? h : TagsHeader.with(h, tags);
   }
 
-  /** The same for the run this one continues as: its chain, and what the chain spent so far. */
+  /**
+   * The same for the run this one continues as: its chain, and what the chain spent so far. The
+   * activities still running (the held ones are settled before this) are abandoned by the run but
+   * still bill, and no later settlement of this run will count them: they are carried at what was
+   * reserved for them, so that the chain's figure never drops at a continue-as-new.
+   */
   Header continuedHeader(Header header) {
     Header h =
         new RunHeader(
@@ -551,7 +556,7 @@ public final class BudgetGuard {
                 parentRunId,
                 chainRunId,
                 inherited,
-                settling() ? subtreeSpent() : carriedUsd,
+                settling() ? subtreeSpent().add(reserved) : carriedUsd,
                 limits)
             .addTo(header);
     return tags.isEmpty() ? h : TagsHeader.with(h, tags);

@@ -26,7 +26,8 @@ import java.util.Map;
  * @param parentRunId the run that started the tree's child (null at the top)
  * @param chainRunId the first run of the receiving run's chain (to a child: null, it starts one)
  * @param scopes limits of the ancestors that cover the receiving run, outermost first
- * @param carriedUsd to a continued run: what its chain (and the chain's children) spent before it
+ * @param carriedUsd to a continued run: what its chain (and the chain's children) spent before it,
+ *     with the activities the previous run left running counted at their reservations
  * @param limits to a continued run: its own limits, carried in case its memo is not; to an
  *     activity: its run's own limits (always written, empty when none), which the store keeps on
  *     the run's execution row together with {@code scopes}
