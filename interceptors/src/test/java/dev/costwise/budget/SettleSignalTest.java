@@ -41,8 +41,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The {@value BudgetGuard#SETTLE_SIGNAL} signal an attempt past its grant sends its run, when it
- * cannot be sent (the worker's client fails it) and when the run closed while the attempt ran.
- * Every draw is reserved at $0.10 and costs $0.48.
+ * cannot be sent (the worker's client fails it) and when the run continued as new while the attempt
+ * ran; and what a continued run carries of the activities it left running. Every draw is reserved
+ * at $0.10 and costs $0.48.
  */
 class SettleSignalTest {
   private static final String QUEUE = "settle-signal-failure";
