@@ -22,43 +22,26 @@ final class JournalLines {
   /** The entry as one line of UTF-8 JSON, ending with a newline. */
   static byte[] encode(AttemptJournal.Entry e) {
     StringBuilder b = new StringBuilder(1024);
-    b.append('{');
-    boolean more = false;
+    Fields f = new Fields(b.append('{'));
     if (e.observed() != null) {
-      b.append("\"observed\":");
-      row(b, e.observed());
-      more = true;
+      row(f.name("observed"), e.observed());
     }
-    if (e.ended() != null) {
-      more = comma(b, more);
-      b.append("\"ended\":");
-      string(b, e.ended());
-    }
+    f.text("ended", e.ended());
     if (e.recorded() != null) {
-      more = comma(b, more);
-      b.append("\"recorded\":");
-      rows(b, e.recorded());
+      rows(f.name("recorded"), e.recorded());
     }
     if (e.recordedAsObserved() != null) {
-      comma(b, more);
       AttemptJournal.AsObserved a = e.recordedAsObserved();
-      Fields f = new Fields(b.append("\"recordedAsObserved\":{"));
-      f.text("key", a.key());
-      f.text("outcome", a.outcome());
-      f.instant("recordedAt", a.recordedAt());
-      f.text("tags", a.tags());
-      f.number("lines", a.lines());
+      Fields o = new Fields(f.name("recordedAsObserved").append('{'));
+      o.text("key", a.key());
+      o.text("outcome", a.outcome());
+      o.instant("recordedAt", a.recordedAt());
+      o.text("tags", a.tags());
+      o.number("lines", a.lines());
       b.append('}');
     }
     b.append("}\n");
     return b.toString().getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static boolean comma(StringBuilder b, boolean more) {
-    if (more) {
-      b.append(',');
-    }
-    return true;
   }
 
   private static void rows(StringBuilder b, List<StepRow> rows) {
