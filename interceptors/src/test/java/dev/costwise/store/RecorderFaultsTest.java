@@ -304,14 +304,8 @@ class RecorderFaultsTest {
     assertThat(rollup).isEqualByComparingTo(allSteps);
   }
 
-  static void await(BooleanSupplier condition, Duration atMost) throws InterruptedException {
-    long end = System.nanoTime() + atMost.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("condition not met within " + atMost);
-      }
-      Thread.sleep(50);
-    }
+  static void await(BooleanSupplier condition, Duration atMost) {
+    dev.costwise.testing.Eventually.until("the condition holds", atMost, condition);
   }
 
   private static BigDecimal bd(int n) {

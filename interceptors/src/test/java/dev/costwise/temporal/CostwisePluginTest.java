@@ -249,13 +249,7 @@ class CostwisePluginTest {
         .toList();
   }
 
-  private static void eventually(BooleanSupplier condition) throws InterruptedException {
-    long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("condition not met within 60 s");
-      }
-      Thread.sleep(50);
-    }
+  private static void eventually(BooleanSupplier condition) {
+    dev.costwise.testing.Eventually.until("the condition holds", Duration.ofSeconds(60), condition);
   }
 }
