@@ -212,9 +212,32 @@ interface CostDao {
       @Bind("attempts") int[] attempts);
 
   /**
+   * The lines already stored for several attempts, given as parallel arrays of their keys and start
+   * times (ISO-8601, as the lines are written). {@code cost_step} is partitioned by month of start
+   * time and every line of an attempt has the attempt's: matching it in the join lets PostgreSQL
+   * prune at run time, so each attempt is looked up in its own month's partition instead of in
+   * every month kept (24 partitions: 14,000 buffers read for 200 attempts against 800).
+   */
+  @SqlQuery(
+      """
+      SELECT s.* FROM cost_step s
+        JOIN unnest(CAST(:runIds AS text[]), CAST(:activityIds AS text[]), CAST(:attempts AS int[]),
+                    CAST(:startedAt AS timestamptz[]))
+             AS k(run_id, activity_id, attempt, started_at)
+          ON s.run_id = k.run_id AND s.activity_id = k.activity_id AND s.attempt = k.attempt
+         AND s.started_at = k.started_at
+       ORDER BY s.run_id, s.activity_id, s.attempt, s.line_no
+      """)
+  List<StepRow> linesOfStartedAttempts(
+      @Bind("runIds") String[] runIds,
+      @Bind("activityIds") String[] activityIds,
+      @Bind("attempts") int[] attempts,
+      @Bind("startedAt") String[] startedAt);
+
+  /**
    * Applies a batch in one statement (one round trip), once {@link #lockExecutions} holds its runs
-   * and {@link #linesOfAttempts} gave the lines already stored: deletes the lines rewrites no
-   * longer have (from {@code trimFrom} on, or stored under another start time), upserts every line
+   * and {@link #linesOfStartedAttempts} gave the lines already stored: deletes the lines rewrites
+   * no longer have (from {@code trimFrom} on, under the attempt's start time), upserts every line
    * from parallel arrays (see {@link StepColumns}), adds each run's delta to its totals ({@code d},
    * one per run in {@code keys}; the run's last record moves on to {@code lastAt} if later) and to
    * its rank row (the overview's list of costly runs), and each rollup key's delta to the rows of
@@ -231,10 +254,10 @@ interface CostDao {
       WITH trimmed AS (
         DELETE FROM cost_step s
          USING unnest(CAST(:trimRuns AS text[]), CAST(:trimActivities AS text[]), CAST(:trimAttempts AS int[]),
-                      CAST(:trimFrom AS int[]), CAST(:trimKeep AS timestamptz[]))
-               AS k(run_id, activity_id, attempt, from_line, keep_started_at)
+                      CAST(:trimFrom AS int[]), CAST(:trimStarted AS timestamptz[]))
+               AS k(run_id, activity_id, attempt, from_line, started_at)
          WHERE s.run_id = k.run_id AND s.activity_id = k.activity_id AND s.attempt = k.attempt
-           AND (s.line_no >= k.from_line OR s.started_at <> k.keep_started_at)
+           AND s.started_at = k.started_at AND s.line_no >= k.from_line
         RETURNING 1),
       upserted AS (
         INSERT INTO cost_step (run_id, activity_id, attempt, line_no, namespace, workflow_id, workflow_type,
@@ -369,7 +392,7 @@ interface CostDao {
       @Bind("trimActivities") String[] trimActivities,
       @Bind("trimAttempts") int[] trimAttempts,
       @Bind("trimFrom") int[] trimFrom,
-      @Bind("trimKeep") String[] trimKeep,
+      @Bind("trimStarted") String[] trimStarted,
       @BindMethods("c") StepColumns lines,
       @Bind("keys") String[] runIds,
       @Bind("lastAt") String[] lastRecordedAt,

@@ -422,14 +422,16 @@ public final class CostStore implements CostRecorder {
     String[] attemptRuns = new String[n];
     String[] activityIds = new String[n];
     int[] numbers = new int[n];
+    String[] startedAt = new String[n];
     int i = 0;
-    for (AttemptKey k : attempts.keySet()) {
-      attemptRuns[i] = k.runId();
-      activityIds[i] = k.activityId();
-      numbers[i++] = k.attempt();
+    for (Map.Entry<AttemptKey, List<StepRow>> e : attempts.entrySet()) {
+      attemptRuns[i] = e.getKey().runId();
+      activityIds[i] = e.getKey().activityId();
+      numbers[i] = e.getKey().attempt();
+      startedAt[i++] = StepColumns.timestamp(e.getValue().get(0).startedAt());
     }
     Map<AttemptKey, List<StepRow>> before = new HashMap<>();
-    for (StepRow old : dao.linesOfAttempts(attemptRuns, activityIds, numbers)) {
+    for (StepRow old : dao.linesOfStartedAttempts(attemptRuns, activityIds, numbers, startedAt)) {
       before.computeIfAbsent(AttemptKey.of(old), k -> new ArrayList<>()).add(old);
     }
 
@@ -438,20 +440,19 @@ public final class CostStore implements CostRecorder {
     List<StepRow> upserts = new ArrayList<>();
     List<AttemptKey> trims = new ArrayList<>();
     List<Integer> trimFrom = new ArrayList<>();
-    List<String> trimKeep = new ArrayList<>();
+    List<String> trimStarted = new ArrayList<>();
     Map<String, String> tenants = new HashMap<>(); // tags JSON parsed once per batch, not per line
     for (Map.Entry<AttemptKey, List<StepRow>> e : attempts.entrySet()) {
       AttemptKey k = e.getKey();
       List<StepRow> rows = e.getValue();
+      // the lines stored under the attempt's start time, which all its lines share: the same key
+      // stored under another start time is not this attempt's write but another execution's
+      // (which keeps its lines and cost)
       List<StepRow> old = before.getOrDefault(k, List.of());
-      boolean moved =
-          old.stream().anyMatch(o -> !sameMicrosecond(o.startedAt(), rows.get(0).startedAt()));
-      if (moved || old.size() > rows.size()) {
-        // lines from rows.size() on, and any stored under another start time (another key, maybe
-        // another partition), go
-        trims.add(k);
+      if (old.size() > rows.size()) {
+        trims.add(k); // lines from rows.size() on go
         trimFrom.add(rows.size());
-        trimKeep.add(StepColumns.timestamp(rows.get(0).startedAt()));
+        trimStarted.add(StepColumns.timestamp(rows.get(0).startedAt()));
       }
       upserts.addAll(rows);
       deltas.merge(k.runId(), TotalsDelta.of(rows).minus(TotalsDelta.of(old)), TotalsDelta::plus);
@@ -507,7 +508,7 @@ public final class CostStore implements CostRecorder {
         trimActivities,
         trimAttempts,
         trimLines,
-        trimKeep.toArray(String[]::new),
+        trimStarted.toArray(String[]::new),
         StepColumns.of(upserts),
         deltas.keySet().toArray(String[]::new),
         lastAt,
@@ -521,11 +522,6 @@ public final class CostStore implements CostRecorder {
         tenant,
         shard,
         DeltaColumns.of(List.copyOf(rollup.values())));
-  }
-
-  /** Whether two start times are the same once stored (PostgreSQL keeps microseconds). */
-  private static boolean sameMicrosecond(java.time.Instant a, java.time.Instant b) {
-    return Math.abs(java.time.Duration.between(a, b).toNanos()) < 1_000;
   }
 
   /** Identifies one activity attempt. */
