@@ -271,9 +271,16 @@ class CostReportsTest {
             "2027-01-10T10:00:00Z",
             gpt4o(),
             mini()));
-    store.record(
+    // the same attempt (same start time) recorded again a day later, with another tenant and fewer
+    // lines: its cost leaves the first day's and tenant's rollup rows for the new ones
+    AttemptCost first =
+        attempt("run-e", "Rewrite", "Draft", "q3", "1", 1, "acme", "2027-01-10T10:00:00Z", gpt4o());
+    AttemptCost again =
         attempt(
-            "run-e", "Rewrite", "Draft", "q3", "1", 1, "initech", "2027-01-11T10:00:00Z", mini()));
+            "run-e", "Rewrite", "Draft", "q3", "1", 1, "initech", "2027-01-11T10:00:00Z", mini());
+    store.record(
+        new AttemptCost(
+            first.context(), again.outcome(), again.lines(), again.tags(), again.recordedAt()));
     List<PeriodTotal> rows =
         reports.totals(
             Period.DAY,
