@@ -104,6 +104,14 @@ public class PersistBenchmark {
   @Param({"200000"})
   public int history;
 
+  /**
+   * Days the {@link #history} lines are spread over, one monthly partition of {@code cost_step} per
+   * month they touch: 30 is a store just started, 730 one that keeps two years (every write looks
+   * up what its attempts already stored, which must not cost more for every month kept).
+   */
+  @Param({"30"})
+  public int historyDays;
+
   private EmbeddedPostgres postgres;
   private HikariDataSource ds;
   private CostRecorder recorder;
@@ -197,8 +205,9 @@ public class PersistBenchmark {
   }
 
   /**
-   * Stores {@link #history} lines of 2,000 earlier runs over the last 30 days, with their execution
-   * totals and daily rollups, in three set-based statements, then analyzes the tables.
+   * Stores {@link #history} lines of 2,000 earlier runs over the last {@link #historyDays} days,
+   * with their execution totals and daily rollups, in three set-based statements, then analyzes the
+   * tables.
    */
   private void seedHistory() {
     if (history == 0) {
@@ -214,9 +223,9 @@ public class PersistBenchmark {
                'bench', 'COMPLETED', 'openai', 'gpt-4o', 'gpt-4o', 1200, 300, true, 0.006, 0.003, 0.003,
                jsonb_build_object('tenant', 't' || (i %% 7)), t, t
           FROM generate_series(1, %d) i,
-               LATERAL (SELECT now() - interval '30 days' * i / %d AS t) w
+               LATERAL (SELECT now() - interval '1 day' * %d * i / %d AS t) w
         """
-            .formatted(history, history);
+            .formatted(history, historyDays, history);
     String executions =
         """
         INSERT INTO cost_execution (run_id, namespace, workflow_id, workflow_type, task_queue,
@@ -246,7 +255,7 @@ public class PersistBenchmark {
     try (var c = ds.getConnection();
         var st = c.createStatement()) {
       // months of the history that V6 did not create
-      for (int m = 0; m <= 2; m++) {
+      for (int m = 0; m <= historyDays / 28 + 1; m++) {
         java.time.YearMonth month =
             java.time.YearMonth.now(java.time.ZoneOffset.UTC).minusMonths(m);
         st.execute(

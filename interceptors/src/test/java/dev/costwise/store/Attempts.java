@@ -19,6 +19,11 @@ final class Attempts {
   private Attempts() {}
 
   static AttemptContext context(String runId, String activityId, int attempt) {
+    return context(runId, activityId, attempt, T0);
+  }
+
+  /** The same, started at {@code started}. */
+  static AttemptContext context(String runId, String activityId, int attempt, Instant started) {
     return new AttemptContext(
         "default",
         "wf-" + runId,
@@ -28,7 +33,7 @@ final class Attempts {
         "WriteScript",
         attempt,
         "queue",
-        T0);
+        started);
   }
 
   static AttemptCost attempt(

@@ -40,16 +40,7 @@ class StepLookupTest {
   private static AttemptCost startedAt(
       Instant started, String runId, String activityId, Outcome outcome, Usage... usages) {
     return new AttemptCost(
-        new AttemptContext(
-            "default",
-            "wf-" + runId,
-            "Pipeline",
-            runId,
-            activityId,
-            "WriteScript",
-            1,
-            "queue",
-            started),
+        Attempts.context(runId, activityId, 1, started),
         outcome,
         Arrays.stream(usages).map(u -> priced(u)).toList(),
         Map.of("tenant", "acme"),
