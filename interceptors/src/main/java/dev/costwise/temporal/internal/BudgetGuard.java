@@ -998,11 +998,7 @@ public final class BudgetGuard {
     if (limits.softUsd() == null || latest.status() != BudgetStatus.OK) {
       return false;
     }
-    BigDecimal bound = subtreeSpent().add(reservedUsd);
-    for (Held h : held) {
-      bound = bound.add(h.reservedUsd());
-    }
-    return bound.compareTo(limits.softUsd()) > 0;
+    return subtreeSpent().add(reservedUsd).add(heldReserved()).compareTo(limits.softUsd()) > 0;
   }
 
   /**
@@ -1182,14 +1178,16 @@ public final class BudgetGuard {
    * that holding an activity costs its workflow thread nothing more.
    */
   private RunCost queried() {
-    if (!settlesInBatches()) {
-      return latest;
-    }
+    return settlesInBatches() ? latest.withHeld(heldReserved()) : latest;
+  }
+
+  /** What was reserved for the activities held for the next batch. */
+  private BigDecimal heldReserved() {
     BigDecimal sum = BigDecimal.ZERO;
     for (Held h : held) {
       sum = sum.add(h.reservedUsd());
     }
-    return latest.withHeld(sum);
+    return sum;
   }
 
   /** The run's report from what it knows. */
