@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.costwise.metrics.CostMetrics;
 import dev.costwise.store.CostStore;
 import dev.costwise.store.StepPartitions;
+import dev.costwise.testing.Eventually;
 import dev.costwise.testing.TestDatabase;
 import java.time.Duration;
 import java.time.Instant;
@@ -140,22 +141,19 @@ class ExpectedCostHistoryTest {
         .isEqualByComparingTo("0.40");
   }
 
-  private static void awaitWaitingForALock() throws InterruptedException {
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (System.nanoTime() < until) {
-      long waiting =
-          jdbi.withHandle(
-              h ->
-                  h.createQuery(
-                          "SELECT count(*) FROM pg_locks WHERE NOT granted AND database ="
-                              + " (SELECT oid FROM pg_database WHERE datname = current_database())")
-                      .mapTo(Long.class)
-                      .one());
-      if (waiting > 0) {
-        return;
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("the history read never waited for the lock");
+  private static void awaitWaitingForALock() {
+    Eventually.until(
+        "the history read waits for the lock",
+        Duration.ofSeconds(10),
+        () ->
+            jdbi.withHandle(
+                    h ->
+                        h.createQuery(
+                                "SELECT count(*) FROM pg_locks WHERE NOT granted AND database ="
+                                    + " (SELECT oid FROM pg_database WHERE datname ="
+                                    + " current_database())")
+                            .mapTo(Long.class)
+                            .one())
+                > 0);
   }
 }

@@ -12,6 +12,7 @@ import dev.costwise.store.CostStore;
 import dev.costwise.temporal.CostBudget;
 import dev.costwise.temporal.CostSearchAttributes;
 import dev.costwise.temporal.CostTracking;
+import dev.costwise.testing.Eventually;
 import dev.costwise.testing.TestDatabase;
 import dev.costwise.testing.TrackedTestEnvironment;
 import dev.costwise.usage.CostUsage;
@@ -403,20 +404,21 @@ class RunTreeTest {
     untyped.start(6);
     long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     for (int i = 1; i <= 6; i++) {
-      while (studio.calls("troupe-child-" + i) == 0) {
-        assertThat(System.nanoTime()).as("child %d drew its storyboard", i).isLessThan(until);
-        Thread.sleep(20);
-      }
+      String child = "troupe-child-" + i;
+      Eventually.until(
+          child + " drew its storyboard",
+          Duration.ofNanos(until - System.nanoTime()),
+          () -> studio.calls(child) > 0);
     }
     // each child holds once its draw is settled (its settlement, a local activity that reads the
     // tree's spend, is Costwise's own work in progress and would be found by the scan); a query
     // is answered after the workflow task in flight, so it sees the settled draw
     for (int i = 1; i <= 6; i++) {
       WorkflowStub child = client.newUntypedWorkflowStub("troupe-child-" + i);
-      while (child.query(CostBudget.QUERY, RunCost.class).spentUsd().compareTo(DRAW) != 0) {
-        assertThat(System.nanoTime()).as("child %d settled its draw", i).isLessThan(until);
-        Thread.sleep(20);
-      }
+      Eventually.until(
+          "troupe-child-" + i + " settled its draw",
+          Duration.ofNanos(until - System.nanoTime()),
+          () -> child.query(CostBudget.QUERY, RunCost.class).spentUsd().compareTo(DRAW) == 0);
     }
     assertThat(BudgetedPipeline.threadsWaitingInCostwise())
         .as("workflow threads waiting in Costwise for a child")

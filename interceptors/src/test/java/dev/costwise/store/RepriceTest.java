@@ -198,23 +198,19 @@ class RepriceTest {
   }
 
   /** Waits until another session than {@code holder} waits for a row lock (at most 20 s). */
-  private static void awaitLockWait(Jdbi jdbi, org.jdbi.v3.core.Handle holder) throws Exception {
+  private static void awaitLockWait(Jdbi jdbi, org.jdbi.v3.core.Handle holder) {
     int pid = holder.createQuery("SELECT pg_backend_pid()").mapTo(Integer.class).one();
-    for (int i = 0; i < 400; i++) {
-      boolean waiting =
-          jdbi.withHandle(
-              h ->
-                  h.createQuery(
-                          "SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                              + " AND :pid = ANY(pg_blocking_pids(pid))")
-                      .bind("pid", pid)
-                      .mapTo(Boolean.class)
-                      .one());
-      if (waiting) {
-        return;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("the reprice never waited for the execution row");
+    dev.costwise.testing.Eventually.until(
+        "the reprice waits for the execution row",
+        java.time.Duration.ofSeconds(20),
+        () ->
+            jdbi.withHandle(
+                h ->
+                    h.createQuery(
+                            "SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event_type ="
+                                + " 'Lock' AND :pid = ANY(pg_blocking_pids(pid))")
+                        .bind("pid", pid)
+                        .mapTo(Boolean.class)
+                        .one()));
   }
 }

@@ -7,6 +7,7 @@ import dev.costwise.pricing.Pricer;
 import dev.costwise.store.CostStore;
 import dev.costwise.store.ResilientRecorder;
 import dev.costwise.store.StepRow;
+import dev.costwise.testing.Eventually;
 import dev.costwise.testing.TestDatabase;
 import dev.costwise.testing.TrackedTestEnvironment;
 import dev.costwise.usage.CostUsage;
@@ -121,10 +122,8 @@ class SlowDatabaseTest {
       assertThat(recorder.spooledCount()).isEqualTo(1);
       lock.rollback();
 
-      long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (recorder.spooledCount() > 0 && System.nanoTime() < end) {
-        Thread.sleep(50);
-      }
+      Eventually.until(
+          "the spool is written", Duration.ofSeconds(30), () -> recorder.spooledCount() == 0);
       List<StepRow> steps = store.steps(runId);
       assertThat(steps).singleElement().satisfies(s -> assertThat(s.attempt()).isEqualTo(1));
       assertThat(store.execution(runId).orElseThrow().costUsd())
