@@ -93,6 +93,11 @@ final class AttemptJournal implements AutoCloseable {
   private record Observed(StepRow row, byte[] line) {}
 
   /**
+   * A thread waiting in {@link #awaitSynced} until the journal is on disk up to {@code position}.
+   */
+  private record Waiter(Thread thread, long position) {}
+
+  /**
    * What a journal holds of attempts that never ended: {@code interrupted}, the usage observed of
    * attempts still running (by key, rows in line order); {@code recorded}, the final rows of
    * attempts whose database write had not happened.
@@ -106,10 +111,15 @@ final class AttemptJournal implements AutoCloseable {
   private final Map<String, List<Observed>> open = new LinkedHashMap<>();
   private final Map<String, byte[]> recordedOpen = new LinkedHashMap<>();
   private final Thread syncer;
-  private final Object syncs = new Object();
   private long appended; // lines appended so far (guarded by this)
-  private volatile long synced; // lines known to be on disk
-  private int waiting; // threads waiting in awaitSynced (guarded by syncs)
+  private volatile long synced; // lines known to be on disk (raised under syncedLock)
+  private final Object syncedLock = new Object();
+  // attempts waiting for their line to be synced, each woken alone once a sync covers it
+  private final java.util.concurrent.ConcurrentLinkedQueue<Waiter> waiters =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  // set by an attempt that waits, cleared by the sync thread before it reads what to cover
+  private final java.util.concurrent.atomic.AtomicBoolean syncWanted =
+      new java.util.concurrent.atomic.AtomicBoolean();
   // written through the file's own methods, which an interrupted thread cannot close; only the sync
   // thread, which nothing interrupts, uses its channel (to force the lines without the metadata)
   private volatile java.io.RandomAccessFile channel;
@@ -279,32 +289,37 @@ final class AttemptJournal implements AutoCloseable {
   /**
    * Waits until the journal is on disk up to {@code position}; false when it could not be synced
    * within {@code timeout} (the line is then only as safe as the operating system's cache).
+   *
+   * <p>The waiting attempt wakes the sync thread (once per sync, however many attempts ask) and is
+   * woken alone, by the sync that covers its line: a thread waiting for an earlier or a later sync
+   * is not woken for nothing. On two busy cores each needless wake-up is a context switch in and
+   * out again, and waking every waiting attempt each time another one arrived cost the activity
+   * threads more CPU than the sync itself.
    */
   boolean awaitSynced(long position, java.time.Duration timeout) {
     if (synced >= position) {
       return true;
     }
     long until = System.nanoTime() + timeout.toNanos();
-    synchronized (syncs) {
-      waiting++;
-      syncs.notifyAll(); // wake the syncer at once
-      try {
-        while (synced < position && !closed && !broken) {
-          long left = until - System.nanoTime();
-          if (left <= 0) {
-            return false;
-          }
-          try {
-            syncs.wait(Math.max(1, left / 1_000_000));
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return synced >= position;
-          }
-        }
-        return synced >= position;
-      } finally {
-        waiting--;
+    Waiter me = new Waiter(Thread.currentThread(), position);
+    waiters.add(me);
+    try {
+      if (!syncWanted.getAndSet(true)) {
+        java.util.concurrent.locks.LockSupport.unpark(syncer);
       }
+      while (synced < position && !closed && !broken) {
+        long left = until - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(this, left);
+        if (Thread.currentThread().isInterrupted()) {
+          return synced >= position;
+        }
+      }
+      return synced >= position;
+    } finally {
+      waiters.remove(me);
     }
   }
 
@@ -374,6 +389,7 @@ final class AttemptJournal implements AutoCloseable {
       return true;
     } catch (IOException ex) {
       broken = true;
+      wakeWaiters(Long.MAX_VALUE); // none of them will be synced now
       log.error(
           "Cannot append to the cost journal {} ({}); usage of running attempts is no longer kept"
               + " against a worker crash",
@@ -435,16 +451,24 @@ final class AttemptJournal implements AutoCloseable {
    * an attempt waits for its line: one sync covers every line appended before it started.
    */
   private void syncLoop() {
+    long every = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(SYNC_MILLIS);
+    long due = System.nanoTime() + every;
     while (!closed) {
-      synchronized (syncs) {
-        if (waiting == 0 || !dirty) {
-          try {
-            syncs.wait(SYNC_MILLIS);
-          } catch (InterruptedException e) {
+      // the request is taken before what to cover is read: an attempt asking after this point
+      // either has its line covered by this sync or has set the request again for the next one
+      if (!syncWanted.getAndSet(false)) {
+        long left = due - System.nanoTime();
+        if (left > 0) {
+          // woken early by a request, or for nothing (a permit left by a request this thread
+          // had already served): the request is looked at again before any sync
+          java.util.concurrent.locks.LockSupport.parkNanos(this, left);
+          if (Thread.interrupted()) {
             return;
           }
+          continue;
         }
       }
+      due = System.nanoTime() + every;
       if (dirty) {
         long upTo;
         synchronized (this) {
@@ -464,11 +488,20 @@ final class AttemptJournal implements AutoCloseable {
   }
 
   private void markSynced(long upTo) {
-    synchronized (syncs) {
+    synchronized (syncedLock) {
       if (upTo > synced) {
         synced = upTo;
       }
-      syncs.notifyAll();
+    }
+    wakeWaiters(synced);
+  }
+
+  /** Wakes the attempts waiting for lines up to {@code upTo}. */
+  private void wakeWaiters(long upTo) {
+    for (Waiter w : waiters) {
+      if (w.position() <= upTo) {
+        java.util.concurrent.locks.LockSupport.unpark(w.thread());
+      }
     }
   }
 
@@ -482,6 +515,7 @@ final class AttemptJournal implements AutoCloseable {
       return;
     }
     closed = true;
+    java.util.concurrent.locks.LockSupport.unpark(syncer);
     try {
       channel.setLength(size); // the lines, without the space allocated ahead
       channel.getFD().sync();

@@ -523,22 +523,20 @@ public final class ResilientRecorder implements CostRecorder, UnwrittenCost, Aut
       Duration gather = linger;
       if (gather != null && !gather.isZero() && !closed) {
         long until = System.nanoTime() + gather.toNanos();
-        try {
-          while (batch.size() < maxBatch && !closed) {
-            long left = until - System.nanoTime();
-            if (left <= 0) {
-              break;
-            }
-            // in slices, so that a close stops the gathering at once
-            Pending next = queue.poll(Math.min(left, SLICE_NANOS), TimeUnit.NANOSECONDS);
-            if (next != null) {
-              batch.add(next);
-              queue.drainTo(batch, maxBatch - batch.size());
-            }
+        // the writer sleeps while attempts gather, in slices (so that a close or a full batch ends
+        // the gathering soon), and takes them all at the end: taking each as it arrived woke this
+        // thread once per attempt, a context switch in and out for every activity on busy cores
+        while (!closed && queue.size() < maxBatch - batch.size()) {
+          long left = until - System.nanoTime();
+          if (left <= 0) {
+            break;
           }
-        } catch (InterruptedException e) {
-          // write what was gathered
+          java.util.concurrent.locks.LockSupport.parkNanos(this, Math.min(left, SLICE_NANOS));
+          if (Thread.interrupted()) {
+            break; // write what was gathered
+          }
         }
+        queue.drainTo(batch, maxBatch - batch.size());
       }
       try {
         write(batch);

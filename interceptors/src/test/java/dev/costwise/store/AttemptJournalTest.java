@@ -123,11 +123,11 @@ class AttemptJournalTest {
   }
 
   /**
-   * Attempts completing together each see their own line synced and none waits out its timeout: the
-   * first to wait forces the file itself, and those arriving meanwhile wait for that sync and force
-   * the file next only when it did not cover them (a wake-up lost between the two would leave an
-   * attempt waiting for its full timeout). Usage observed with no attempt waiting is still forced
-   * to disk within a few milliseconds, by the sync thread.
+   * Attempts completing together each see their own line synced and none waits out its timeout:
+   * each asks the sync thread for a sync and is woken by the one that covers its line, and those
+   * arriving during a sync get the next one (a request or a wake-up lost between asking and waiting
+   * would leave an attempt waiting for its full timeout). Usage observed with no attempt waiting is
+   * still forced to disk within a few milliseconds, by the sync thread.
    */
   @Test
   void attemptsCompletingTogetherEachSeeTheirLineSyncedAndObservedLinesAreSyncedUnasked()
