@@ -149,9 +149,32 @@ final class AttemptJournal implements AutoCloseable {
     syncer.start();
   }
 
-  /** Key of an attempt in the journal. */
+  /**
+   * Key of an attempt's execution in the journal: its run, activity id, attempt number and start
+   * time. A run may reuse an activity id once the activity ended, and with write-behind the next
+   * execution can start before the last one's end is appended: without the start time the two
+   * shared one key, and the first one's end took the second's lines with it.
+   */
   static String key(StepRow r) {
-    return r.runId() + "\u0000" + r.activityId() + "\u0000" + r.attempt();
+    return r.runId()
+        + "\u0000"
+        + r.activityId()
+        + "\u0000"
+        + r.attempt()
+        + "\u0000"
+        + r.startedAt();
+  }
+
+  /**
+   * The keys of {@code keys} that {@code ref} names: itself, or (a journal written by a release
+   * whose keys had no start time) every execution of that run, activity id and attempt number.
+   */
+  private static List<String> named(String ref, java.util.Collection<String> keys) {
+    if (ref.chars().filter(c -> c == 0).count() != 2) {
+      return List.of(ref);
+    }
+    String prefix = ref + "\u0000";
+    return keys.stream().filter(k -> k.startsWith(prefix)).toList();
   }
 
   /**
@@ -191,18 +214,20 @@ final class AttemptJournal implements AutoCloseable {
               recorded.put(key(e.recorded().get(0)), List.copyOf(e.recorded()));
             } else if (e.recordedAsObserved() != null) {
               AsObserved a = e.recordedAsObserved();
-              List<StepRow> rows = a.rows(seen.get(a.key()));
+              List<String> keys = named(a.key(), seen.keySet());
+              String k = keys.isEmpty() ? a.key() : keys.get(keys.size() - 1);
+              List<StepRow> rows = a.rows(seen.get(k));
               if (rows == null) { // cannot happen but by a damaged file: keep what was observed
                 log.warn(
                     "The cost journal {} lacks observed lines an attempt's final rows refer to;"
                         + " the attempt is recorded as interrupted with the lines observed",
                     file);
               } else {
-                recorded.put(a.key(), rows);
+                recorded.put(k, rows);
               }
             } else if (e.ended() != null) {
-              seen.remove(e.ended());
-              recorded.remove(e.ended());
+              named(e.ended(), seen.keySet()).forEach(seen::remove);
+              named(e.ended(), recorded.keySet()).forEach(recorded::remove);
             }
           });
     } catch (IOException | UncheckedIOException e) {

@@ -18,7 +18,11 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 @RegisterConstructorMapper(StepRow.class)
 @RegisterConstructorMapper(ExecutionTotals.class)
 @RegisterConstructorMapper(CostDao.LockedRun.class)
+@RegisterConstructorMapper(CostDao.StoredLine.class)
 interface CostDao {
+  /** A stored line, and the position (from 1) of the attempt it was looked up as. */
+  record StoredLine(int attemptIndex, @org.jdbi.v3.core.mapper.Nested StepRow line) {}
+
   /**
    * The insert of rows into the rollup shards, as a write or a fold adds them, and the rule that
    * adds to the row already there: one list for both, so a usage kind added to the rollup is added
@@ -197,38 +201,26 @@ interface CostDao {
       @Bind("countRuns") long[] countRuns,
       @Bind("shard") short shard);
 
-  /** The lines already stored for several attempts, given as parallel arrays of their keys. */
-  @SqlQuery(
-      """
-      SELECT s.* FROM cost_step s
-        JOIN unnest(CAST(:runIds AS text[]), CAST(:activityIds AS text[]), CAST(:attempts AS int[]))
-             AS k(run_id, activity_id, attempt)
-          ON s.run_id = k.run_id AND s.activity_id = k.activity_id AND s.attempt = k.attempt
-       ORDER BY s.run_id, s.activity_id, s.attempt, s.line_no
-      """)
-  List<StepRow> linesOfAttempts(
-      @Bind("runIds") String[] runIds,
-      @Bind("activityIds") String[] activityIds,
-      @Bind("attempts") int[] attempts);
-
   /**
    * The lines already stored for several attempts, given as parallel arrays of their keys and start
    * times (ISO-8601, as the lines are written). {@code cost_step} is partitioned by month of start
    * time and every line of an attempt has the attempt's: matching it in the join lets PostgreSQL
    * prune at run time, so each attempt is looked up in its own month's partition instead of in
-   * every month kept (24 partitions: 14,000 buffers read for 200 attempts against 800).
+   * every month kept (24 partitions: 14,000 buffers read for 200 attempts against 800). Each line
+   * comes with the position (from 1) of the attempt it was found under: PostgreSQL, not the caller,
+   * decides which stored start time a given one is (it keeps microseconds, and rounds).
    */
   @SqlQuery(
       """
-      SELECT s.* FROM cost_step s
+      SELECT k.idx AS attempt_index, s.* FROM cost_step s
         JOIN unnest(CAST(:runIds AS text[]), CAST(:activityIds AS text[]), CAST(:attempts AS int[]),
-                    CAST(:startedAt AS timestamptz[]))
-             AS k(run_id, activity_id, attempt, started_at)
+                    CAST(:startedAt AS timestamptz[])) WITH ORDINALITY
+             AS k(run_id, activity_id, attempt, started_at, idx)
           ON s.run_id = k.run_id AND s.activity_id = k.activity_id AND s.attempt = k.attempt
          AND s.started_at = k.started_at
-       ORDER BY s.run_id, s.activity_id, s.attempt, s.line_no
+       ORDER BY k.idx, s.line_no
       """)
-  List<StepRow> linesOfStartedAttempts(
+  List<StoredLine> linesOfStartedAttempts(
       @Bind("runIds") String[] runIds,
       @Bind("activityIds") String[] activityIds,
       @Bind("attempts") int[] attempts,

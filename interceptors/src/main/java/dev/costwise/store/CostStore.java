@@ -251,16 +251,16 @@ public final class CostStore implements CostRecorder {
   }
 
   private static List<StepRow> linesOf(CostDao dao, List<RepriceDao.AttemptRef> attempts) {
-    int n = attempts.size();
-    String[] runIds = new String[n];
-    String[] activityIds = new String[n];
-    int[] numbers = new int[n];
-    for (int i = 0; i < n; i++) {
-      runIds[i] = attempts.get(i).runId();
-      activityIds[i] = attempts.get(i).activityId();
-      numbers[i] = attempts.get(i).attempt();
+    java.util.Set<AttemptKey> keys = new java.util.LinkedHashSet<>();
+    for (RepriceDao.AttemptRef a : attempts) {
+      keys.add(new AttemptKey(a.runId(), a.activityId(), a.attempt(), a.startedAt()));
     }
-    return dao.linesOfAttempts(runIds, activityIds, numbers);
+    Map<AttemptKey, List<StepRow>> found = stored(dao, keys);
+    List<StepRow> lines = new ArrayList<>();
+    for (AttemptKey k : keys) { // in the page's order, each attempt's lines in line order
+      lines.addAll(found.getOrDefault(k, List.of()));
+    }
+    return lines;
   }
 
   /** Whether the database answers a trivial query. */
@@ -362,19 +362,7 @@ public final class CostStore implements CostRecorder {
   }
 
   private static java.util.Set<AttemptKey> present(CostDao dao, java.util.Set<AttemptKey> keys) {
-    int n = keys.size();
-    String[] runIds = new String[n];
-    String[] activityIds = new String[n];
-    int[] numbers = new int[n];
-    int i = 0;
-    for (AttemptKey k : keys) {
-      runIds[i] = k.runId();
-      activityIds[i] = k.activityId();
-      numbers[i++] = k.attempt();
-    }
-    java.util.Set<AttemptKey> found = new java.util.HashSet<>();
-    dao.linesOfAttempts(runIds, activityIds, numbers).forEach(r -> found.add(AttemptKey.of(r)));
-    return found;
+    return stored(dao, keys).keySet();
   }
 
   /**
@@ -418,22 +406,7 @@ public final class CostStore implements CostRecorder {
                         first.runLimits()))
             .toList());
 
-    int n = attempts.size();
-    String[] attemptRuns = new String[n];
-    String[] activityIds = new String[n];
-    int[] numbers = new int[n];
-    String[] startedAt = new String[n];
-    int i = 0;
-    for (Map.Entry<AttemptKey, List<StepRow>> e : attempts.entrySet()) {
-      attemptRuns[i] = e.getKey().runId();
-      activityIds[i] = e.getKey().activityId();
-      numbers[i] = e.getKey().attempt();
-      startedAt[i++] = StepColumns.timestamp(e.getValue().get(0).startedAt());
-    }
-    Map<AttemptKey, List<StepRow>> before = new HashMap<>();
-    for (StepRow old : dao.linesOfStartedAttempts(attemptRuns, activityIds, numbers, startedAt)) {
-      before.computeIfAbsent(AttemptKey.of(old), k -> new ArrayList<>()).add(old);
-    }
+    Map<AttemptKey, List<StepRow>> before = stored(dao, attempts.keySet());
 
     Map<String, TotalsDelta> deltas = new TreeMap<>();
     Map<RollupKey, TotalsDelta> rollup = new TreeMap<>(RollupKey.ORDER);
@@ -524,11 +497,44 @@ public final class CostStore implements CostRecorder {
         DeltaColumns.of(List.copyOf(rollup.values())));
   }
 
-  /** Identifies one activity attempt. */
-  private record AttemptKey(String runId, String activityId, int attempt) {
+  /**
+   * Identifies one execution of an activity attempt: a run may reuse an activity id once the
+   * activity ended (an id the workflow sets itself), so the same run, activity id and attempt
+   * number under another start time is another execution, billed on its own.
+   */
+  private record AttemptKey(
+      String runId, String activityId, int attempt, java.time.Instant startedAt) {
     static AttemptKey of(StepRow r) {
-      return new AttemptKey(r.runId(), r.activityId(), r.attempt());
+      return new AttemptKey(r.runId(), r.activityId(), r.attempt(), r.startedAt());
     }
+  }
+
+  /**
+   * The lines stored for {@code keys}, by key. The lookup matches start times in PostgreSQL, which
+   * keeps them to the microsecond: a key's lines are found under its position, not by comparing the
+   * stored start time with the key's own (which may carry nanoseconds).
+   */
+  private static Map<AttemptKey, List<StepRow>> stored(
+      CostDao dao, java.util.Collection<AttemptKey> keys) {
+    List<AttemptKey> order = List.copyOf(keys);
+    int n = order.size();
+    String[] runIds = new String[n];
+    String[] activityIds = new String[n];
+    int[] numbers = new int[n];
+    String[] startedAt = new String[n];
+    for (int i = 0; i < n; i++) {
+      AttemptKey k = order.get(i);
+      runIds[i] = k.runId();
+      activityIds[i] = k.activityId();
+      numbers[i] = k.attempt();
+      startedAt[i] = StepColumns.timestamp(k.startedAt());
+    }
+    Map<AttemptKey, List<StepRow>> found = new HashMap<>();
+    for (CostDao.StoredLine s :
+        dao.linesOfStartedAttempts(runIds, activityIds, numbers, startedAt)) {
+      found.computeIfAbsent(order.get(s.attemptIndex() - 1), k -> new ArrayList<>()).add(s.line());
+    }
+    return found;
   }
 
   /** One execution's totals, if anything was recorded for it. */

@@ -145,7 +145,14 @@ public final class Repricer {
             for (StepRow r : stored) {
               byAttempt
                   .computeIfAbsent(
-                      r.runId() + '\u0000' + r.activityId() + '\u0000' + r.attempt(),
+                      // an execution: a reused activity id's other executions are apart
+                      r.runId()
+                          + '\u0000'
+                          + r.activityId()
+                          + '\u0000'
+                          + r.attempt()
+                          + '\u0000'
+                          + r.startedAt(),
                       k -> new ArrayList<>())
                   .add(r);
             }

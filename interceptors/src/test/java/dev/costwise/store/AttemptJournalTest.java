@@ -222,4 +222,105 @@ class AttemptJournalTest {
     assertThat(AttemptJournal.read(file)).isEqualTo(AttemptJournal.Unfinished.NONE);
     next.close();
   }
+
+  /** An attempt's final rows, started at {@code started}, with one usage. */
+  private static List<StepRow> execution(
+      String run, String activity, java.time.Instant started, Usage u) {
+    return CostStore.rows(
+        new AttemptCost(
+            Attempts.context(run, activity, 1, started),
+            Outcome.COMPLETED,
+            List.of(Attempts.priced(u)),
+            java.util.Map.of(),
+            started.plusSeconds(1)));
+  }
+
+  /**
+   * A run may reuse an activity id once the activity ended. With write-behind the next execution
+   * can start, and be recorded, before the last one's rows reached the database: the end of the
+   * first must not take the second's lines with it, in the journal or in what a crash leaves.
+   */
+  @Test
+  void anotherExecutionOfTheSameActivityIdAndAttemptKeepsItsLinesWhenTheFirstEnds()
+      throws Exception {
+    Path file = dir.resolve("journal.jsonl");
+    AttemptJournal journal = new AttemptJournal(file);
+    Usage mini = Usage.of("openai", "gpt-4o-mini").inputTokens(10).outputTokens(5).build();
+    Usage big = Usage.of("openai", "gpt-4o").inputTokens(1_000).outputTokens(200).build();
+    List<StepRow> first = execution("run-r", "call", Attempts.T0, mini);
+    List<StepRow> second = execution("run-r", "call", Attempts.T0.plusSeconds(3), big);
+    assertThat(AttemptJournal.key(first.get(0))).isNotEqualTo(AttemptJournal.key(second.get(0)));
+
+    assertThat(journal.recorded(first)).isPositive(); // the first waits for the database
+    observedRows(second).forEach(journal::observed); // the second runs meanwhile
+    assertThat(journal.recorded(second)).isPositive();
+    journal.ended(AttemptJournal.key(first.get(0))); // the first reached the database
+
+    assertThat(journal.openAttempts()).as("the second execution is still open").isEqualTo(1);
+    AttemptJournal.Unfinished left = AttemptJournal.read(file);
+    assertThat(left.recorded()).containsOnlyKeys(AttemptJournal.key(second.get(0)));
+    assertThat(left.recorded().get(AttemptJournal.key(second.get(0)))).isEqualTo(second);
+    assertThat(left.interrupted()).isEmpty();
+
+    // a roll keeps it too
+    for (int i = 0; journal.rolls() == 0; i++) {
+      assertThat(i).as("attempts ended before the journal rolled").isLessThan(100_000);
+      List<StepRow> r = rows(i);
+      journal.recorded(r);
+      journal.ended(AttemptJournal.key(r.get(0)));
+    }
+    assertThat(AttemptJournal.read(file).recorded())
+        .containsOnlyKeys(AttemptJournal.key(second.get(0)));
+    journal.close();
+  }
+
+  /**
+   * A journal left by a release whose keys had no start time (run, activity id and attempt number
+   * only) is read as it was written: final rows by reference find their observed lines, and an end
+   * removes the attempt it names.
+   */
+  @Test
+  void aJournalWhoseKeysHaveNoStartTimeIsStillReadBack() throws Exception {
+    Usage mini = Usage.of("openai", "gpt-4o-mini").inputTokens(10).outputTokens(5).build();
+    List<StepRow> byReference = execution("run-old", "A", Attempts.T0, mini);
+    List<StepRow> ended = execution("run-old", "B", Attempts.T0, mini);
+    List<StepRow> inFull = execution("run-old", "C", Attempts.T0, mini);
+    List<StepRow> running = observedRows(execution("run-old", "D", Attempts.T0, mini));
+    java.util.function.Function<StepRow, String> legacy =
+        r -> r.runId() + "\u0000" + r.activityId() + "\u0000" + r.attempt();
+    List<byte[]> lines = new ArrayList<>();
+    for (StepRow r : observedRows(byReference)) {
+      lines.add(JournalLines.encode(new AttemptJournal.Entry(r, null)));
+    }
+    StepRow a = byReference.get(0);
+    lines.add(
+        JournalLines.encode(
+            new AttemptJournal.Entry(
+                null,
+                null,
+                null,
+                new AttemptJournal.AsObserved(
+                    legacy.apply(a), a.outcome(), a.recordedAt(), a.tags(), byReference.size()))));
+    for (StepRow r : observedRows(ended)) {
+      lines.add(JournalLines.encode(new AttemptJournal.Entry(r, null)));
+    }
+    lines.add(JournalLines.encode(new AttemptJournal.Entry(null, legacy.apply(ended.get(0)))));
+    lines.add(JournalLines.encode(new AttemptJournal.Entry(null, null, inFull, null)));
+    for (StepRow r : running) {
+      lines.add(JournalLines.encode(new AttemptJournal.Entry(r, null)));
+    }
+    Path file = dir.resolve("old.jsonl");
+    try (var out = Files.newOutputStream(file)) {
+      for (byte[] line : lines) {
+        out.write(line);
+      }
+    }
+
+    AttemptJournal.Unfinished left = AttemptJournal.read(file);
+    assertThat(left.recorded())
+        .containsOnlyKeys(
+            AttemptJournal.key(byReference.get(0)), AttemptJournal.key(inFull.get(0)));
+    assertThat(left.recorded().get(AttemptJournal.key(byReference.get(0)))).isEqualTo(byReference);
+    assertThat(left.interrupted()).containsOnlyKeys(AttemptJournal.key(running.get(0)));
+  }
 }

@@ -91,7 +91,7 @@ class StepLookupTest {
         .as("partitions in the plan")
         .contains("cost_step_y2026m09", "cost_step_y2026m10", "cost_step_y2026m11");
     assertThat(executed).as("partitions read, in %s", plan).containsExactly("cost_step_y2026m11");
-    List<StepRow> found =
+    List<CostDao.StoredLine> found =
         store
             .jdbi()
             .withExtension(
@@ -102,11 +102,16 @@ class StepLookupTest {
                         new String[] {"2", "1"},
                         new int[] {1, 1},
                         new String[] {NOVEMBER.toString(), SEPTEMBER.toString()}));
+    // each line comes with the position of the attempt it was looked up as
     assertThat(found)
-        .extracting(StepRow::runId, StepRow::activityId, StepRow::startedAt)
+        .extracting(
+            CostDao.StoredLine::attemptIndex,
+            l -> l.line().runId(),
+            l -> l.line().activityId(),
+            l -> l.line().startedAt())
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("run-nov", "2", NOVEMBER),
-            org.assertj.core.groups.Tuple.tuple("run-sep", "1", SEPTEMBER));
+            org.assertj.core.groups.Tuple.tuple(1, "run-nov", "2", NOVEMBER),
+            org.assertj.core.groups.Tuple.tuple(2, "run-sep", "1", SEPTEMBER));
   }
 
   /** The relations a plan scans, and those it read at least once. */
@@ -148,6 +153,40 @@ class StepLookupTest {
             org.assertj.core.groups.Tuple.tuple(OCTOBER, "FAILED"),
             org.assertj.core.groups.Tuple.tuple(NOVEMBER, "COMPLETED"));
     assertTotalsAreTheLines("run-reused", "0.00271");
+  }
+
+  /**
+   * Two executions of a reused activity id (attempt 1 both times) can reach the writer in one batch
+   * when it writes behind: both are kept, and a batch or a recovery that gives them again adds
+   * nothing. Start times with nanoseconds, which PostgreSQL keeps to the microsecond, are found
+   * again all the same (a rewrite replaces, a recovery sees them present).
+   */
+  @Test
+  void twoExecutionsOfAReusedKeyInOneBatchAreBothKeptAndWrittenAgainAddNothing() {
+    Instant first = NOVEMBER.plusNanos(123_456_789);
+    Instant second = NOVEMBER.plusSeconds(2).plusNanos(999_999_999);
+    List<List<StepRow>> both =
+        List.of(
+            CostStore.rows(startedAt(first, "run-batch", "call", Outcome.COMPLETED, mini())),
+            CostStore.rows(startedAt(second, "run-batch", "call", Outcome.COMPLETED, gpt4o())));
+    store.writeBatch(both);
+    assertThat(store.steps("run-batch"))
+        .extracting(StepRow::model)
+        .containsExactlyInAnyOrder("gpt-4o-mini", "gpt-4o");
+    assertTotalsAreTheLines("run-batch", "0.00271");
+
+    store.writeBatch(both);
+    assertThat(store.writeIfAbsent(both)).as("recovered again: both already stored").isZero();
+    assertThat(store.steps("run-batch")).hasSize(2);
+    assertTotalsAreTheLines("run-batch", "0.00271");
+
+    // the second rewritten as failed with another line: replaced in place, the first untouched
+    store.writeBatch(
+        List.of(
+            CostStore.rows(
+                startedAt(second, "run-batch", "call", Outcome.FAILED, gpt4o(), mini()))));
+    assertThat(store.steps("run-batch")).hasSize(3);
+    assertTotalsAreTheLines("run-batch", "0.00292");
   }
 
   private static void assertTotalsAreTheLines(String runId, String expectedUsd) {

@@ -173,6 +173,60 @@ class WriteBehindTest {
     dead.close();
   }
 
+  /** An attempt started at {@code started} with one usage. */
+  private static AttemptCost startedAt(
+      String runId, String activityId, Instant started, dev.costwise.usage.Usage u) {
+    return new AttemptCost(
+        Attempts.context(runId, activityId, 1, started),
+        Outcome.COMPLETED,
+        List.of(Attempts.priced(u)),
+        Map.of(),
+        started.plusSeconds(1));
+  }
+
+  /**
+   * A workflow written with an SDK that lets it set activity ids (Go, TypeScript, Python) may reuse
+   * one once the activity ended, on a task queue this worker serves. Writing behind, the next
+   * execution is recorded before the last one reached the database: every execution is stored once,
+   * whether they reach the database in one batch or are left in the journal by a worker that died.
+   */
+  @Test
+  void everyExecutionOfAReusedActivityIdIsStoredOnceAcrossABatchAndACrash() throws Exception {
+    DataSource db = TestDatabase.fresh();
+    Gate gate = new Gate(db);
+    CostStore deadStore = new CostStore(CostStore.jdbi(gate));
+    ResilientRecorder dead = recorder(deadStore, 500, Duration.ofSeconds(30));
+    gate.shut();
+    recordSoon(dead, startedAt("run-reuse", "draft", Attempts.T0, mini()));
+    recordSoon(dead, startedAt("run-reuse", "draft", Attempts.T0.plusSeconds(5), gpt4o()));
+    recordSoon(dead, startedAt("run-reuse", "draft", Attempts.T0.plusSeconds(9), mini()));
+    assertThat(dead.unwrittenUsd("run-reuse"))
+        .as("held for budget checks while unwritten, each execution apart")
+        .isEqualByComparingTo(MINI.multiply(bd(2)).add(GPT4O));
+    BigDecimal expected = MINI.multiply(bd(2)).add(GPT4O);
+
+    // the worker "dies" with all three in its journal: the next start writes all three
+    CostStore store = new CostStore(CostStore.jdbi(db));
+    try (ResilientRecorder restarted = recorder(store, 500, Duration.ofSeconds(30))) {
+      assertThat(store.steps("run-reuse"))
+          .extracting(StepRow::activityId, StepRow::attempt, StepRow::model)
+          .containsExactlyInAnyOrder(
+              org.assertj.core.groups.Tuple.tuple("draft", 1, "gpt-4o-mini"),
+              org.assertj.core.groups.Tuple.tuple("draft", 1, "gpt-4o"),
+              org.assertj.core.groups.Tuple.tuple("draft", 1, "gpt-4o-mini"));
+      assertThat(store.execution("run-reuse").orElseThrow().costUsd())
+          .isEqualByComparingTo(expected);
+    }
+    // the "dead" worker's writers wake after all: its one batch holds the three, written again
+    gate.open();
+    assertThat(dead.awaitWritten(Duration.ofSeconds(30))).isTrue();
+    assertThat(store.steps("run-reuse")).hasSize(3);
+    assertThat(store.execution("run-reuse").orElseThrow().costUsd())
+        .as("the run's total after the same three were written twice")
+        .isEqualByComparingTo(expected);
+    dead.close();
+  }
+
   @Test
   void aDatabaseThatFallsBehindSlowsRecordsDownThenSpoolsWhatCannotWaitAndLosesNothing()
       throws Exception {
