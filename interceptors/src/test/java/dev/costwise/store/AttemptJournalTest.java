@@ -65,6 +65,16 @@ class AttemptJournalTest {
     assertThat(Files.exists(file)).as("journal file left after every attempt ended").isFalse();
   }
 
+  /** Records and ends attempts until the journal has rolled once. */
+  private static void rollOnce(AttemptJournal journal) {
+    for (int i = 0; journal.rolls() == 0; i++) {
+      assertThat(i).as("attempts ended before the journal rolled").isLessThan(100_000);
+      List<StepRow> r = rows(i);
+      journal.recorded(r);
+      journal.ended(AttemptJournal.key(r.get(0)));
+    }
+  }
+
   /**
    * An attempt's rows as observed while it ran: outcome interrupted, time and tags of their own.
    */
@@ -104,12 +114,7 @@ class AttemptJournalTest {
     assertThat(left.interrupted()).isEmpty();
 
     // a roll keeps the observed lines the reference needs, before it
-    for (int i = 0; journal.rolls() == 0; i++) {
-      assertThat(i).as("attempts ended before the journal rolled").isLessThan(100_000);
-      List<StepRow> r = rows(i);
-      journal.recorded(r);
-      journal.ended(AttemptJournal.key(r.get(0)));
-    }
+    rollOnce(journal);
     left = AttemptJournal.read(file);
     assertThat(left.recorded()).hasSize(2);
     assertThat(left.recorded().get(AttemptJournal.key(same.get(0)))).isEqualTo(same);
@@ -263,12 +268,7 @@ class AttemptJournalTest {
     assertThat(left.interrupted()).isEmpty();
 
     // a roll keeps it too
-    for (int i = 0; journal.rolls() == 0; i++) {
-      assertThat(i).as("attempts ended before the journal rolled").isLessThan(100_000);
-      List<StepRow> r = rows(i);
-      journal.recorded(r);
-      journal.ended(AttemptJournal.key(r.get(0)));
-    }
+    rollOnce(journal);
     assertThat(AttemptJournal.read(file).recorded())
         .containsOnlyKeys(AttemptJournal.key(second.get(0)));
     journal.close();
