@@ -337,6 +337,7 @@ public final class TrackingOverhead {
             median(c, 1),
             median(c, 2) * 100);
       }
+      cpuBound();
       System.out.printf(
           Locale.ROOT,
           "History of one run of %d activities: events / markers / search-attribute upserts%n",
@@ -593,6 +594,43 @@ public final class TrackingOverhead {
                   / Runtime.getRuntime().availableProcessors()
             });
     return n / seconds;
+  }
+
+  /**
+   * Prints, per tracked mode, the ratio its CPU per activity predicts (each round: {@code off}'s
+   * CPU, JVM and PostgreSQL, over the mode's; when the cores are busy in every mode, this is close
+   * to the measured ratio and the benchmark is bound by CPU, not by waits), the CPU the mode adds
+   * per activity, and what a ratio of 0.9 and of 0.85 would leave it.
+   */
+  private static void cpuBound() {
+    System.out.println(
+        "CPU ratio to off (each round: off's CPU per activity over the mode's, JVM and PostgreSQL),"
+            + " and the CPU per activity the mode adds against what ratios of 0.9 and 0.85 allow:");
+    List<double[]> off = CPU.get("off");
+    double offMedian = median(off.stream().mapToDouble(r -> r[0] + r[1]).sorted().toArray());
+    for (String mode : MODES) {
+      if (mode.equals("off")) {
+        continue;
+      }
+      List<double[]> c = CPU.get(mode);
+      List<Double> predicted = new ArrayList<>();
+      double[] added = new double[c.size()];
+      for (int i = 0; i < c.size(); i++) {
+        double offCpu = off.get(i)[0] + off.get(i)[1];
+        double modeCpu = c.get(i)[0] + c.get(i)[1];
+        predicted.add(offCpu / modeCpu);
+        added[i] = modeCpu - offCpu;
+      }
+      Arrays.sort(added);
+      System.out.printf(
+          Locale.ROOT,
+          "%-15s cpu ratio %s; adds %.3f ms (0.9 allows %.3f, 0.85 allows %.3f)%n",
+          mode,
+          spread(predicted, "%.2f"),
+          median(added),
+          offMedian / 9,
+          offMedian * 0.15 / 0.85);
+    }
   }
 
   private static double median(List<double[]> rows, int column) {
