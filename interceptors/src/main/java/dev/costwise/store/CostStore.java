@@ -413,7 +413,6 @@ public final class CostStore implements CostRecorder {
     List<StepRow> upserts = new ArrayList<>();
     List<AttemptKey> trims = new ArrayList<>();
     List<Integer> trimFrom = new ArrayList<>();
-    List<String> trimStarted = new ArrayList<>();
     Map<String, String> tenants = new HashMap<>(); // tags JSON parsed once per batch, not per line
     for (Map.Entry<AttemptKey, List<StepRow>> e : attempts.entrySet()) {
       AttemptKey k = e.getKey();
@@ -423,9 +422,8 @@ public final class CostStore implements CostRecorder {
       // (which keeps its lines and cost)
       List<StepRow> old = before.getOrDefault(k, List.of());
       if (old.size() > rows.size()) {
-        trims.add(k); // lines from rows.size() on go
+        trims.add(k); // lines from rows.size() on, under the key's start time, go
         trimFrom.add(rows.size());
-        trimStarted.add(StepColumns.timestamp(rows.get(0).startedAt()));
       }
       upserts.addAll(rows);
       deltas.merge(k.runId(), TotalsDelta.of(rows).minus(TotalsDelta.of(old)), TotalsDelta::plus);
@@ -440,17 +438,8 @@ public final class CostStore implements CostRecorder {
                   TotalsDelta.ZERO.minus(TotalsDelta.of(List.of(row))),
                   TotalsDelta::plus));
     }
-    int t = trims.size();
-    String[] trimRuns = new String[t];
-    String[] trimActivities = new String[t];
-    int[] trimAttempts = new int[t];
-    int[] trimLines = new int[t];
-    for (int x = 0; x < t; x++) {
-      trimRuns[x] = trims.get(x).runId();
-      trimActivities[x] = trims.get(x).activityId();
-      trimAttempts[x] = trims.get(x).attempt();
-      trimLines[x] = trimFrom.get(x);
-    }
+    KeyColumns trimmed = KeyColumns.of(trims);
+    int[] trimLines = trimFrom.stream().mapToInt(Integer::intValue).toArray();
     // a run whose delta is zero (an attempt written again as it was) stays: its last record moves
     rollup.values().removeIf(TotalsDelta::isZero);
     String[] lastAt = new String[deltas.size()];
@@ -477,11 +466,11 @@ public final class CostStore implements CostRecorder {
       tenant[x++] = key.tenant();
     }
     dao.applyBatch(
-        trimRuns,
-        trimActivities,
-        trimAttempts,
+        trimmed.runIds(),
+        trimmed.activityIds(),
+        trimmed.attempts(),
         trimLines,
-        trimStarted.toArray(String[]::new),
+        trimmed.startedAt(),
         StepColumns.of(upserts),
         deltas.keySet().toArray(String[]::new),
         lastAt,
@@ -509,6 +498,23 @@ public final class CostStore implements CostRecorder {
     }
   }
 
+  /** Attempt keys as the parallel arrays a statement unnests, in the order given. */
+  private record KeyColumns(
+      String[] runIds, String[] activityIds, int[] attempts, String[] startedAt) {
+    static KeyColumns of(List<AttemptKey> keys) {
+      int n = keys.size();
+      KeyColumns c = new KeyColumns(new String[n], new String[n], new int[n], new String[n]);
+      for (int i = 0; i < n; i++) {
+        AttemptKey k = keys.get(i);
+        c.runIds[i] = k.runId();
+        c.activityIds[i] = k.activityId();
+        c.attempts[i] = k.attempt();
+        c.startedAt[i] = StepColumns.timestamp(k.startedAt());
+      }
+      return c;
+    }
+  }
+
   /**
    * The lines stored for {@code keys}, by key. The lookup matches start times in PostgreSQL, which
    * keeps them to the microsecond: a key's lines are found under its position, not by comparing the
@@ -517,21 +523,10 @@ public final class CostStore implements CostRecorder {
   private static Map<AttemptKey, List<StepRow>> stored(
       CostDao dao, java.util.Collection<AttemptKey> keys) {
     List<AttemptKey> order = List.copyOf(keys);
-    int n = order.size();
-    String[] runIds = new String[n];
-    String[] activityIds = new String[n];
-    int[] numbers = new int[n];
-    String[] startedAt = new String[n];
-    for (int i = 0; i < n; i++) {
-      AttemptKey k = order.get(i);
-      runIds[i] = k.runId();
-      activityIds[i] = k.activityId();
-      numbers[i] = k.attempt();
-      startedAt[i] = StepColumns.timestamp(k.startedAt());
-    }
+    KeyColumns c = KeyColumns.of(order);
     Map<AttemptKey, List<StepRow>> found = new HashMap<>();
     for (CostDao.StoredLine s :
-        dao.linesOfStartedAttempts(runIds, activityIds, numbers, startedAt)) {
+        dao.linesOfStartedAttempts(c.runIds(), c.activityIds(), c.attempts(), c.startedAt())) {
       found.computeIfAbsent(order.get(s.attemptIndex() - 1), k -> new ArrayList<>()).add(s.line());
     }
     return found;
