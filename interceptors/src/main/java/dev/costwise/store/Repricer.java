@@ -145,15 +145,8 @@ public final class Repricer {
             for (StepRow r : stored) {
               byAttempt
                   .computeIfAbsent(
-                      // an execution: a reused activity id's other executions are apart
-                      r.runId()
-                          + '\u0000'
-                          + r.activityId()
-                          + '\u0000'
-                          + r.attempt()
-                          + '\u0000'
-                          + r.startedAt(),
-                      k -> new ArrayList<>())
+                      // by execution: a reused activity id's other executions are apart
+                      AttemptJournal.key(r), k -> new ArrayList<>())
                   .add(r);
             }
             List<List<StepRow>> rewrites = new ArrayList<>();
