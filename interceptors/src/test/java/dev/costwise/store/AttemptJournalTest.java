@@ -231,13 +231,7 @@ class AttemptJournalTest {
   /** An attempt's final rows, started at {@code started}, with one usage. */
   private static List<StepRow> execution(
       String run, String activity, java.time.Instant started, Usage u) {
-    return CostStore.rows(
-        new AttemptCost(
-            Attempts.context(run, activity, 1, started),
-            Outcome.COMPLETED,
-            List.of(Attempts.priced(u)),
-            java.util.Map.of(),
-            started.plusSeconds(1)));
+    return CostStore.rows(Attempts.startedAt(run, activity, started, u));
   }
 
   /**

@@ -48,6 +48,19 @@ final class Attempts {
         T0.plusSeconds(2));
   }
 
+  /**
+   * A completed attempt 1 started at {@code started}, with one usage, no tags, recorded a second
+   * later: a run reusing an activity id gives executions that differ only in their start time.
+   */
+  static AttemptCost startedAt(String runId, String activityId, Instant started, Usage u) {
+    return new AttemptCost(
+        context(runId, activityId, 1, started),
+        Outcome.COMPLETED,
+        List.of(priced(u)),
+        Map.of(),
+        started.plusSeconds(1));
+  }
+
   /** {@code u} priced by the bundled catalog. */
   static PricedUsage priced(Usage u) {
     return new PricedUsage(u, PRICER.priceLenient(u));

@@ -173,17 +173,6 @@ class WriteBehindTest {
     dead.close();
   }
 
-  /** An attempt started at {@code started} with one usage. */
-  private static AttemptCost startedAt(
-      String runId, String activityId, Instant started, dev.costwise.usage.Usage u) {
-    return new AttemptCost(
-        Attempts.context(runId, activityId, 1, started),
-        Outcome.COMPLETED,
-        List.of(Attempts.priced(u)),
-        Map.of(),
-        started.plusSeconds(1));
-  }
-
   /**
    * A workflow written with an SDK that lets it set activity ids (Go, TypeScript, Python) may reuse
    * one once the activity ended, on a task queue this worker serves. Writing behind, the next
@@ -197,9 +186,9 @@ class WriteBehindTest {
     CostStore deadStore = new CostStore(CostStore.jdbi(gate));
     ResilientRecorder dead = recorder(deadStore, 500, Duration.ofSeconds(30));
     gate.shut();
-    recordSoon(dead, startedAt("run-reuse", "draft", Attempts.T0, mini()));
-    recordSoon(dead, startedAt("run-reuse", "draft", Attempts.T0.plusSeconds(5), gpt4o()));
-    recordSoon(dead, startedAt("run-reuse", "draft", Attempts.T0.plusSeconds(9), mini()));
+    recordSoon(dead, Attempts.startedAt("run-reuse", "draft", Attempts.T0, mini()));
+    recordSoon(dead, Attempts.startedAt("run-reuse", "draft", Attempts.T0.plusSeconds(5), gpt4o()));
+    recordSoon(dead, Attempts.startedAt("run-reuse", "draft", Attempts.T0.plusSeconds(9), mini()));
     assertThat(dead.unwrittenUsd("run-reuse"))
         .as("held for budget checks while unwritten, each execution apart")
         .isEqualByComparingTo(MINI.multiply(bd(2)).add(GPT4O));
